@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The audit trail: one journald record per event, with a MESSAGE_ID per
+ * event type (conf/vigil.catalog) and VIGIL_* fields.  audit.c is the only
+ * file that talks to journald.  audit_emit() never blocks the caller and
+ * never drops a record silently: records go to a bounded queue drained by a
+ * writer thread; when the queue is full they are appended to a local spill
+ * file that is replayed later; what cannot be delivered at all is counted
+ * and reported.  Where journald is absent the records go to stderr.
+ * Strings from users are escaped; no secret is ever passed here.
+ */
+#pragma once
+
+#include <stdint.h>
+
+enum audit_event {
+	AUDIT_DECISION = 0,  /* allow / deny / stepup decided for a login */
+	AUDIT_STEPUP,	     /* result of a step-up attempt */
+	AUDIT_ENROLL,	     /* factor enrolled, activated, or in-band TOFU */
+	AUDIT_SESSION_OPEN,
+	AUDIT_SESSION_CLOSE,
+	AUDIT_LOCKOUT,	     /* a user or source was locked out */
+	AUDIT_FAIL_OPEN,     /* reserved: fail-open use reported to the daemon */
+	AUDIT_ADMIN,	     /* an admin changed state (unlock) */
+	AUDIT_SERVICE,	     /* daemon start, stop, reload */
+	AUDIT_EVENT_MAX_
+};
+
+/* NULL strings are left out of the record. */
+struct audit_record {
+	enum audit_event event;
+	int priority;		/* syslog LOG_* */
+	const char *message;	/* human summary, no secrets */
+	const char *user;
+	const char *service;
+	const char *rhost;
+	const char *tty;
+	const char *device;	/* fingerprint */
+	const char *login_id;
+	const char *session_id;
+	const char *decision;	/* "allow", "deny", "stepup", ... */
+	const char *reason;	/* reason_name() */
+	const char *method;	/* "totp", "none", "tofu" ... */
+	const char *result;	/* step-up: "ok", "bad_code", "replay", "locked" */
+	uint32_t score;
+	uint32_t signals;	/* formatted with signals_format() */
+	int shadow;		/* 1: decision recorded in shadow mode */
+};
+
+struct audit;
+
+/* Starts the writer.  spill_path: a file in the state directory. */
+int audit_new(const char *spill_path, struct audit **ret);
+/* Flushes what it can within a short bound, stops the writer, frees. */
+void audit_free(struct audit *a);
+/* Copies the record into the queue (or the spill); never blocks on journald. */
+void audit_emit(struct audit *a, const struct audit_record *r);
+/* Records that could be neither delivered nor spilled. */
+uint64_t audit_lost(const struct audit *a);
+/* The 128-bit MESSAGE_ID of an event, as 32 hex characters. */
+const char *audit_message_id(enum audit_event e);

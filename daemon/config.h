@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigil.conf: the admin's policy.  Parsed with inih from the main file and
+ * then every *.conf in <main>.d/ in lexical order (later values override).
+ * Unknown sections or keys, bad values and over-long lines are errors that
+ * name the file and line.  The defaults below are the documented ones
+ * (conf/vigil.conf repeats them with comments).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vigil/proto.h"
+
+#define CONFIG_LINE_MAX 1024	/* longer lines are rejected, not split */
+#define CONFIG_SERVICES_MAX 16	/* per-service override sections */
+#define CONFIG_NETS_MAX 64	/* CIDR entries per list */
+
+enum no_factor_action {
+	NO_FACTOR_DENY = 0, /* deny with a message telling how to enroll */
+	NO_FACTOR_ENROLL,   /* in-band enrollment within the grace period */
+	NO_FACTOR_ALLOW,    /* allow, audited */
+};
+
+struct cidr {
+	int family;	 /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network address, host bits zero */
+	uint8_t prefix;	 /* 0..32 or 0..128 */
+};
+
+struct service_policy {
+	char name[VIGIL_SERVICE_MAX + 1];
+	int32_t stepup_at;    /* -1 = inherit [policy] */
+	int32_t deny_at;      /* -1 = inherit */
+	int32_t fresh_window; /* -1 = inherit; seconds, 0 = no fresh step-up needed */
+	int8_t privileged;    /* -1 = inherit (sudo, su are privileged) */
+};
+
+struct vigil_config {
+	/* [risk]: points per signal and their thresholds */
+	uint32_t new_device;	     /* 40 */
+	uint32_t new_source;	     /* 20 */
+	uint32_t new_prefix;	     /* 20, on top of new_source */
+	uint32_t stale_account;	     /* 20 */
+	uint32_t stale_account_days; /* 30 */
+	uint32_t stale_device;	     /* 10 */
+	uint32_t stale_device_days;  /* 30 */
+	uint32_t user_failures;	     /* 20 */
+	uint32_t user_failures_min;  /* 3: failures in failure_window to fire */
+	uint32_t source_failures;    /* 20 */
+	uint32_t source_failures_min; /* 5 */
+	uint32_t failure_window;     /* 3600 seconds */
+	uint32_t privileged;	     /* 30 */
+
+	/* [policy] */
+	uint32_t stepup_at;	 /* 30: score >= this steps up */
+	uint32_t deny_at;	 /* 100: score >= this denies */
+	uint32_t fresh_window;	 /* 300 s: privileged services need a step-up this fresh */
+	uint32_t grant_lifetime; /* 43200 s: a step-up grant for user+device+source */
+	bool shadow;		 /* false: record what would happen, enforce allow */
+	enum no_factor_action no_factor; /* deny */
+	uint32_t enroll_grace;	 /* 86400 s from the account's first appearance */
+
+	/* [totp] */
+	uint32_t totp_digits; /* 6 (6..8) */
+	uint32_t totp_period; /* 30 (15..120) */
+	uint32_t totp_window; /* 1 step either side (0..10) */
+	char totp_issuer[64]; /* "Vigil" */
+
+	/* [lockout]: pam_faillock-like */
+	uint32_t lockout_deny;	    /* 3 failed codes ... */
+	uint32_t lockout_interval;  /* ... within 900 s ... */
+	uint32_t lockout_unlock;    /* ... lock for 600 s */
+	uint32_t source_rate_max;   /* 10 failed codes from one source ... */
+	uint32_t source_rate_window; /* ... per 60 s, then refused */
+
+	/* [network] */
+	unsigned n_allow;
+	struct cidr allow[CONFIG_NETS_MAX]; /* empty = every source allowed */
+	unsigned n_deny;
+	struct cidr deny[CONFIG_NETS_MAX];
+
+	/* [session] */
+	uint32_t max_sessions; /* 0 = unlimited */
+
+	/* [store] */
+	uint32_t history_days; /* 90: login history and failures kept this long */
+
+	/* [service.NAME] sections */
+	unsigned n_services;
+	struct service_policy services[CONFIG_SERVICES_MAX];
+};
+
+/* Fills *c with the defaults. */
+void config_defaults(struct vigil_config *c);
+
+/* Loads path and then path + ".d/" *.conf.  Returns 0 and a new config in
+ * *ret (free with free()); -ENOENT if path does not exist (no defaults are
+ * assumed silently); -EINVAL for a bad file, with "file:line: why" in err. */
+int config_load(const char *path, struct vigil_config **ret, char *err, size_t errlen);
+
+/* The effective per-service values for service (NULL-safe lookups). */
+struct service_view {
+	uint32_t stepup_at;
+	uint32_t deny_at;
+	uint32_t fresh_window;
+	bool privileged;
+};
+void config_service(const struct vigil_config *c, const char *service, struct service_view *ret);
+
+/* Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (full-length
+ * prefix).  Returns 0 or -EINVAL. */
+int cidr_parse(const char *s, struct cidr *ret);
+/* True if the textual address addr lies in any entry of list.  An address
+ * that does not parse matches nothing. */
+bool cidr_list_match(const struct cidr *list, unsigned n, const char *addr);

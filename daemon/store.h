@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's state, behind one interface so another backend can be added
+ * beside SQLite.  store.c is the only file that talks to SQLite: WAL, file
+ * mode 0600, schema versioned with forward migrations (PRAGMA user_version),
+ * bound parameters only, prepared statements cached for the login path,
+ * counters and watermarks updated inside transactions.  Every function
+ * returns 0 or a negative errno (-ENOENT not found, -EIO database error).
+ * No full-table work on the login path: every lookup is by index.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/proto.h"
+
+struct store;
+
+/* Opens (creating 0600 if needed, refusing a symlink or a file others can
+ * read) and migrates the database at path.  *ret owned by the caller. */
+int store_open(const char *path, struct store **ret);
+void store_close(struct store *s); /* NULL-safe */
+
+struct store_user {
+	int64_t id;
+	uint64_t first_seen;
+	uint64_t last_success; /* 0 = never */
+	uint64_t locked_until; /* 0 = not locked */
+};
+
+/* Finds the user by name, creating it (first_seen = now) if new. */
+int store_user_get(struct store *s, const char *name, uint64_t now, struct store_user *ret);
+/* Finds the user by name; -ENOENT if unknown.  Never creates. */
+int store_user_find(struct store *s, const char *name, struct store_user *ret);
+int store_user_lock(struct store *s, int64_t user_id, uint64_t until);
+/* Clears the lock and the user's failures.  -ENOENT if unknown. */
+int store_user_unlock(struct store *s, const char *name);
+
+/* Everything risk scoring needs about one login, in one call. */
+struct store_facts {
+	bool device_known;
+	uint64_t device_last_seen;
+	bool source_known;
+	bool prefix_known;
+	uint32_t user_failures;	  /* failures of this user since `since` */
+	uint32_t source_failures; /* failures from this source since `since` */
+	uint64_t grant_time;	  /* newest unexpired grant for user+device+source, 0 none */
+};
+/* source and prefix may be "" (local login: never known, never counted). */
+int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
+		      uint64_t since, uint64_t now, struct store_facts *ret);
+
+/* Records a failed step-up for user name and source (may be ""). */
+int store_failure_add(struct store *s, const char *user, const char *source, uint64_t now);
+int store_failures_user(struct store *s, const char *user, uint64_t since, uint32_t *ret);
+int store_failures_source(struct store *s, const char *source, uint64_t since, uint32_t *ret);
+
+/* A successful login, in one transaction: learns (or refreshes) the device,
+ * the source and its prefix, sets last_success, clears the user's failures,
+ * and, if stepped_up, writes a grant for user+device+source that expires at
+ * grant_expires. */
+int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source,
+			const char *prefix, uint64_t now, bool stepped_up, uint64_t grant_expires);
+
+/* One login decision, kept as history and as the state the account and
+ * session phases look up by login id. */
+struct store_login {
+	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+	int64_t user_id;
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char device[VIGIL_FINGERPRINT_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1];
+	uint32_t score;
+	uint32_t signals;
+	uint8_t outcome; /* enum vigil_outcome */
+	bool stepped_up;
+	uint64_t time;
+};
+int store_login_put(struct store *s, const struct store_login *l);
+int store_login_get(struct store *s, const char *login_id, struct store_login *ret);
+
+/* TOTP factors.  The secret is sealed (see seal.h) before it gets here. */
+struct store_totp {
+	int64_t id;
+	bool active;
+	uint8_t *sealed; /* heap, owned: free with store_totp_clear() */
+	size_t sealed_len;
+	uint32_t digits;
+	uint32_t period;
+	int64_t last_step; /* replay watermark: -1 = none accepted yet */
+	uint64_t created;
+	uint64_t last_used;
+};
+/* The user's active (or pending, if active is false) TOTP factor. */
+int store_totp_get(struct store *s, int64_t user_id, bool active, struct store_totp *ret);
+void store_totp_clear(struct store_totp *t); /* wipes and frees sealed */
+/* Replaces any pending TOTP factor of the user. */
+int store_totp_put_pending(struct store *s, int64_t user_id, const uint8_t *sealed, size_t sealed_len,
+			   uint32_t digits, uint32_t period, uint64_t now);
+/* Turns the pending factor factor_id into the active one, with step as its
+ * first accepted step.  -EEXIST if the user already has an active TOTP. */
+int store_totp_activate(struct store *s, int64_t user_id, int64_t factor_id, int64_t step, uint64_t now);
+/* Atomically raises the watermark of an active factor to step.  Returns 0;
+ * -EALREADY if step is at or below the watermark (a replay). */
+int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t now);
+
+struct store_session {
+	char id[VIGIL_LOGIN_ID_MAX + 1];
+	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+	int64_t user_id;
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char tty[VIGIL_TTY_MAX + 1];
+	char rhost[VIGIL_RHOST_MAX + 1];
+	char device[VIGIL_FINGERPRINT_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1];
+	uint32_t pid;
+	uint64_t opened;
+};
+/* Registers an open session.  -EUSERS if the user already has max_sessions
+ * open sessions (0 = unlimited); checked and inserted in one transaction. */
+int store_session_open(struct store *s, const struct store_session *sess, uint32_t max_sessions);
+/* Closes the open session registered with login_id and pid.  -ENOENT if none. */
+int store_session_close(struct store *s, const char *login_id, uint32_t pid, uint64_t now,
+			struct store_session *ret_closed);
+/* The open session whose pid is the first of pids[0..n) that has one
+ * (pids[0] is the caller, then its parents).  -ENOENT if none. */
+int store_session_find(struct store *s, const uint32_t *pids, size_t n, struct store_session *ret);
+/* Closes every open session for which alive(pid) is false (daemon start). */
+int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid), uint64_t now, unsigned *ret_closed);
+
+/* The user's factors, devices, sources and last logins, newest first.
+ * -ENOENT if the user is unknown. */
+int store_status(struct store *s, const char *user, struct vigil_status_report *ret);
+
+/* Deletes failures, expired grants and login history older than before. */
+int store_prune(struct store *s, uint64_t before);

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Vigil wire protocol, defined once for the module, the daemon and the
+ * CLI: framing, message types, every field of every message, every size
+ * limit, status and reason codes.  Nothing here trusts its input; the codec
+ * in lib/proto.c enforces every limit named below.
+ *
+ * Framing (all integers big-endian):
+ *
+ *   u32 magic      VIGIL_PROTO_MAGIC
+ *   u8  version    VIGIL_PROTO_VERSION
+ *   u8  type       enum vigil_msg_type
+ *   u16 flags      must be 0
+ *   u32 request_id echoed by the reply
+ *   u32 body_len   <= VIGIL_FRAME_BODY_MAX, checked before any allocation
+ *   body           the message's fields, in the order of its struct below
+ *
+ * Field encodings: u8/u16/u32/u64 fixed width; a string is u16 length then
+ * that many bytes, no NUL inside, bounded by the limit named at the field;
+ * a list is u16 count (bounded by VIGIL_LIST_MAX) then that many entries.
+ * Every field is always present, so each message has exactly one encoding;
+ * a body must be consumed exactly (trailing bytes are an error).
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define VIGIL_PROTO_MAGIC 0x5647494cU /* "VGIL" */
+#define VIGIL_PROTO_VERSION 1
+#define VIGIL_FRAME_HEADER_SIZE 16
+#define VIGIL_FRAME_BODY_MAX 32768
+
+/* String limits, in bytes, excluding the NUL the decoder appends. */
+#define VIGIL_USER_MAX 255
+#define VIGIL_SERVICE_MAX 63
+#define VIGIL_RHOST_MAX 255
+#define VIGIL_TTY_MAX 63
+#define VIGIL_AUTH_INFO_MAX 8191
+#define VIGIL_CONNECTION_MAX 127
+#define VIGIL_ANSWER_MAX 127
+#define VIGIL_LOGIN_ID_MAX 63
+#define VIGIL_URI_MAX 511
+#define VIGIL_SECRET_B32_MAX 127
+#define VIGIL_FINGERPRINT_MAX 127
+#define VIGIL_ADDR_MAX 63
+#define VIGIL_LIST_MAX 32
+/* A QR code rendered by the daemon as UTF-8 half blocks, lines split by \n. */
+#define VIGIL_QR_MAX 16383
+
+/* Where the daemon listens unless told otherwise. */
+#define VIGIL_DEFAULT_RUNTIME_DIR "/run/vigil"
+#define VIGIL_PUBLIC_SOCKET_NAME "vigild.sock" /* PAM callers, user self-service */
+#define VIGIL_ADMIN_SOCKET_NAME "admin.sock"   /* root only */
+#define VIGIL_DEFAULT_SOCKET VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_PUBLIC_SOCKET_NAME
+/* The PAM environment variable carrying the opaque login id between phases. */
+#define VIGIL_LOGIN_ID_ENV "VIGIL_LOGIN_ID"
+
+enum vigil_msg_type {
+	/* Requests, public socket. */
+	VIGIL_MSG_AUTH_BEGIN = 1,	   /* root only: PAM auth */
+	VIGIL_MSG_AUTH_STEP = 2,	   /* answer to the last PROMPT */
+	VIGIL_MSG_ACCOUNT_CHECK = 3,	   /* root only: PAM account */
+	VIGIL_MSG_SESSION_OPEN = 4,	   /* root only */
+	VIGIL_MSG_SESSION_CLOSE = 5,	   /* root only */
+	VIGIL_MSG_TOTP_ENROLL_BEGIN = 6,   /* a user, for itself */
+	VIGIL_MSG_TOTP_ENROLL_CONFIRM = 7, /* a user, for itself */
+	VIGIL_MSG_STATUS_QUERY = 8,	   /* a user for itself; root any */
+	/* Requests, admin socket only. */
+	VIGIL_MSG_ADMIN_UNLOCK = 9,
+	/* Replies. */
+	VIGIL_MSG_DECISION = 64,
+	VIGIL_MSG_PROMPT = 65,
+	VIGIL_MSG_RESULT = 66,
+	VIGIL_MSG_ENROLL_PENDING = 67,
+	VIGIL_MSG_STATUS_REPORT = 68,
+};
+
+enum vigil_outcome {
+	VIGIL_OUTCOME_ALLOW = 1,
+	VIGIL_OUTCOME_DENY = 2,
+};
+
+/* Why a DECISION denied (or, with ALLOW, NONE).  The module renders text. */
+enum vigil_reason {
+	VIGIL_REASON_NONE = 0,
+	VIGIL_REASON_RISK = 1,		  /* score at or above the deny threshold */
+	VIGIL_REASON_STEPUP_FAILED = 2,	  /* wrong, replayed or missing code */
+	VIGIL_REASON_LOCKED = 3,	  /* too many failures: locked for a while */
+	VIGIL_REASON_NOT_ENROLLED = 4,	  /* must step up, has no factor */
+	VIGIL_REASON_NETWORK = 5,	  /* source on the deny list / not allowed */
+	VIGIL_REASON_STEPUP_NOT_DONE = 6, /* account phase: auth never stepped up */
+	VIGIL_REASON_PERMISSION = 7,	  /* caller may not ask this */
+	VIGIL_REASON_INTERNAL = 8,	  /* daemon-side failure */
+	VIGIL_REASON_UNKNOWN_LOGIN = 9,	  /* login id not known or expired */
+	VIGIL_REASON_SESSION_LIMIT = 10,  /* too many concurrent sessions */
+	VIGIL_REASON_MAX_
+};
+
+/* Risk signals, a bit each; a decision carries the set that fired. */
+enum vigil_signal {
+	VIGIL_SIGNAL_NEW_DEVICE = 1U << 0,
+	VIGIL_SIGNAL_NEW_SOURCE = 1U << 1,
+	VIGIL_SIGNAL_NEW_PREFIX = 1U << 2,
+	VIGIL_SIGNAL_STALE_ACCOUNT = 1U << 3,
+	VIGIL_SIGNAL_STALE_DEVICE = 1U << 4,
+	VIGIL_SIGNAL_USER_FAILURES = 1U << 5,
+	VIGIL_SIGNAL_SOURCE_FAILURES = 1U << 6,
+	VIGIL_SIGNAL_PRIVILEGED = 1U << 7,
+};
+#define VIGIL_SIGNAL_COUNT 8
+
+enum vigil_prompt_kind {
+	VIGIL_PROMPT_TOTP = 1,	      /* ask for a TOTP code */
+	VIGIL_PROMPT_ENROLL_TOTP = 2, /* show uri+secret, ask for the first code */
+};
+
+/* Why the daemon prompts; the module turns it into an info line. */
+enum vigil_prompt_why {
+	VIGIL_WHY_RISK = 0,	  /* score in the step-up band */
+	VIGIL_WHY_FRESH = 1,	  /* privileged service, no fresh step-up */
+	VIGIL_WHY_RETRY = 2,	  /* previous code was wrong */
+	VIGIL_WHY_ENROLL = 3,	  /* in-band enrollment (trust on first use) */
+	VIGIL_WHY_MAX_
+};
+
+/* RESULT status codes (never negative on the wire). */
+enum vigil_status {
+	VIGIL_STATUS_OK = 0,
+	VIGIL_STATUS_DENIED = 1,
+	VIGIL_STATUS_BAD_CODE = 2,
+	VIGIL_STATUS_NOT_ENROLLED = 3,
+	VIGIL_STATUS_ALREADY_ENROLLED = 4,
+	VIGIL_STATUS_NO_PENDING = 5,
+	VIGIL_STATUS_LOCKED = 6,
+	VIGIL_STATUS_PERMISSION = 7,
+	VIGIL_STATUS_SESSION_LIMIT = 8,
+	VIGIL_STATUS_UNKNOWN_LOGIN = 9,
+	VIGIL_STATUS_PROTOCOL = 10,
+	VIGIL_STATUS_INTERNAL = 11,
+	VIGIL_STATUS_MAX_
+};
+
+enum vigil_factor_type {
+	VIGIL_FACTOR_TOTP = 1,
+	VIGIL_FACTOR_FIDO2 = 2, /* reserved for the FIDO2 work */
+};
+
+/* ---- Requests ---- */
+
+/* AUTH_BEGIN and ACCOUNT_CHECK share one body. */
+struct vigil_login_request {
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char rhost[VIGIL_RHOST_MAX + 1];
+	char tty[VIGIL_TTY_MAX + 1];
+	char ruser[VIGIL_USER_MAX + 1];
+	uint32_t pid; /* informational: the daemon uses SO_PEERCRED */
+	char ssh_auth_info[VIGIL_AUTH_INFO_MAX + 1];
+	char ssh_connection[VIGIL_CONNECTION_MAX + 1];
+	char login_id[VIGIL_LOGIN_ID_MAX + 1]; /* empty in AUTH_BEGIN if none */
+};
+
+/* AUTH_STEP and TOTP_ENROLL_CONFIRM: a secret, wiped by whoever holds it. */
+struct vigil_answer {
+	char answer[VIGIL_ANSWER_MAX + 1];
+};
+
+struct vigil_session_request {
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char rhost[VIGIL_RHOST_MAX + 1];
+	char tty[VIGIL_TTY_MAX + 1];
+	uint32_t pid;
+	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+};
+
+/* STATUS_QUERY, ADMIN_UNLOCK, TOTP_ENROLL_BEGIN: a user name; empty = self. */
+struct vigil_user_request {
+	char user[VIGIL_USER_MAX + 1];
+};
+
+/* ---- Replies ---- */
+
+struct vigil_decision {
+	uint8_t outcome;  /* enum vigil_outcome */
+	uint16_t reason;  /* enum vigil_reason */
+	uint32_t score;
+	uint32_t signals; /* enum vigil_signal bits */
+	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+};
+
+struct vigil_prompt {
+	uint8_t kind;	       /* enum vigil_prompt_kind */
+	uint8_t why;	       /* enum vigil_prompt_why */
+	uint8_t digits;	       /* code length the daemon expects */
+	uint8_t attempts_left; /* before the lockout */
+	uint32_t signals;      /* what made this login risky */
+	/* ENROLL_TOTP only (empty otherwise): a secret, wiped after use. */
+	char uri[VIGIL_URI_MAX + 1];
+	char secret_b32[VIGIL_SECRET_B32_MAX + 1];
+	char qr[VIGIL_QR_MAX + 1]; /* the uri as a QR code */
+};
+
+struct vigil_result {
+	uint16_t status; /* enum vigil_status */
+	char id[VIGIL_LOGIN_ID_MAX + 1]; /* session id, or empty */
+};
+
+/* A secret: wiped after use. */
+struct vigil_enroll_pending {
+	uint8_t digits;
+	uint16_t period;
+	char uri[VIGIL_URI_MAX + 1];
+	char secret_b32[VIGIL_SECRET_B32_MAX + 1];
+	char qr[VIGIL_QR_MAX + 1]; /* the uri as a QR code */
+};
+
+struct vigil_factor_info {
+	uint8_t type; /* enum vigil_factor_type */
+	uint64_t created;
+	uint64_t last_used; /* 0 = never */
+};
+
+struct vigil_device_info {
+	char fingerprint[VIGIL_FINGERPRINT_MAX + 1];
+	uint64_t first_seen;
+	uint64_t last_seen;
+};
+
+struct vigil_source_info {
+	char addr[VIGIL_ADDR_MAX + 1];
+	uint64_t first_seen;
+	uint64_t last_seen;
+};
+
+struct vigil_login_info {
+	uint64_t time;
+	char service[VIGIL_SERVICE_MAX + 1];
+	char rhost[VIGIL_RHOST_MAX + 1];
+	uint8_t outcome; /* enum vigil_outcome */
+	uint32_t score;
+	uint32_t signals;
+};
+
+struct vigil_status_report {
+	char user[VIGIL_USER_MAX + 1];
+	uint64_t locked_until; /* 0 = not locked */
+	uint16_t n_factors;
+	struct vigil_factor_info factors[VIGIL_LIST_MAX];
+	uint16_t n_devices;
+	struct vigil_device_info devices[VIGIL_LIST_MAX];
+	uint16_t n_sources;
+	struct vigil_source_info sources[VIGIL_LIST_MAX];
+	uint16_t n_logins;
+	struct vigil_login_info logins[VIGIL_LIST_MAX];
+};
+
+/* Every message, tagged by its type.  Large (tens of KiB): heap-allocate. */
+struct vigil_msg {
+	uint8_t type; /* enum vigil_msg_type */
+	union {
+		struct vigil_login_request login;      /* AUTH_BEGIN, ACCOUNT_CHECK */
+		struct vigil_answer answer;	       /* AUTH_STEP, TOTP_ENROLL_CONFIRM */
+		struct vigil_session_request session;  /* SESSION_OPEN, SESSION_CLOSE */
+		struct vigil_user_request user;	       /* STATUS_QUERY, ADMIN_UNLOCK,
+							  TOTP_ENROLL_BEGIN */
+		struct vigil_decision decision;
+		struct vigil_prompt prompt;
+		struct vigil_result result;
+		struct vigil_enroll_pending pending;
+		struct vigil_status_report report;
+	} u;
+};

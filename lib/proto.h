@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Encode and decode every Vigil message (see include/vigil/proto.h for the
+ * layout).  Input is untrusted: every limit is enforced, each message has one
+ * encoding, and a body that is truncated, oversized, carries an unknown value
+ * or trailing bytes is refused.  Depends on libc only; never logs.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/proto.h"
+
+#define VIGIL_FRAME_MAX (VIGIL_FRAME_HEADER_SIZE + VIGIL_FRAME_BODY_MAX)
+
+struct frame_header {
+	uint8_t type;
+	uint32_t request_id;
+	uint32_t body_len;
+};
+
+/* Parses a 16-byte header.  Returns 0; -EBADMSG for a wrong magic, non-zero
+ * flags or unknown type; -EPROTO for another version; -E2BIG for a body over
+ * VIGIL_FRAME_BODY_MAX.  *ret written only on success. */
+int frame_header_decode(const uint8_t *hdr, struct frame_header *ret);
+
+/* Encodes m as a whole frame (header + body) into out (cap bytes).  Returns
+ * 0 and the frame length in *ret_len; -E2BIG if a field is over its limit or
+ * the frame does not fit; -EINVAL for an unknown type or enum value.  out may
+ * hold a secret afterwards (AUTH_STEP, ENROLL_*): the caller wipes it. */
+int msg_encode(const struct vigil_msg *m, uint32_t request_id, uint8_t *out, size_t cap, size_t *ret_len);
+
+/* Decodes a body of the given type into *ret.  Returns 0; -EBADMSG for a
+ * malformed body (short, NUL in a string, unknown enum value, trailing
+ * bytes); -E2BIG for a field or list over its limit.  On failure *ret is
+ * wiped to zero. */
+int msg_decode(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *ret);
+
+/* True if type is a request (may be sent to the daemon). */
+int msg_type_is_request(uint8_t type);
+/* Static name such as "AUTH_BEGIN", or "UNKNOWN". */
+const char *msg_type_name(uint8_t type);
+
+/* Writes a one-line, secret-free description of m into out (always
+ * NUL-terminated, truncated to cap).  Answers and enrollment secrets are
+ * shown only as their length.  This is the only way a message is logged. */
+void msg_describe(const struct vigil_msg *m, char *out, size_t cap);
+
+/* Static names: "new_device", "STEPUP_FAILED"-style lower-case tokens
+ * ("stepup_failed"), "ok"; "unknown" for values out of range. */
+const char *signal_name(uint32_t bit);
+const char *reason_name(uint16_t reason);
+const char *status_name(uint16_t status);
+/* Comma-separated names of the bits in set ("" for none), NUL-terminated,
+ * truncated to cap.  Returns the number of signals written. */
+int signals_format(uint32_t set, char *out, size_t cap);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Installs everything Vigil needs to build, test and run its demo on Debian.
+# Idempotent: packages already present are left alone.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential autoconf automake libtool pkg-config clang
+	# libraries
+	libpam0g-dev libssl-dev liboath-dev libsqlite3-dev libsystemd-dev
+	libinih-dev libqrencode-dev libfido2-dev
+	# tests
+	libcmocka-dev libpam-wrapper libpamtest0-dev pamtester oathtool
+	openssh-server openssh-client sudo systemd expect zbar-tools
+	iproute2 util-linux sqlite3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]}; run as root (or install them)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
