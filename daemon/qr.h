@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * QR codes for enrollment: the otpauth:// URI rendered with libqrencode as
- * UTF-8 half blocks (two modules a character, quiet zone included), dark on a
- * light terminal and light on a dark one alike.  The daemon renders it once
+ * UTF-8 half blocks (two modules a character, quiet zone included), light
+ * modules drawn as blocks so it scans on the usual light-on-dark terminal
+ * (dark modules are blanks; see qr.c).  The daemon renders it once
  * and sends the text to the module (in-band enrollment) or to vigilctl, so
  * neither needs libqrencode.  The text encodes a secret: the caller wipes it.
  */

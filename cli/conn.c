@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigilctl's side of the daemon socket: lib/client.c does the checks (root
+ * socket, root directory, root peer) and the framing; this file turns each
+ * failure into the one line the user sees.  Replies are trusted only as far
+ * as lib/proto.c checked them; strings in them are printed through
+ * cli_put_safe().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
+
+#include "cli.h"
+#include "client.h"
+#include "proto.h"
+#include "wipe.h"
+
+/* The daemon runs as root; nothing else may answer on its sockets. */
+#define VIGILD_UID 0
+
+int cli_conn_open(struct cli_conn *c, const char *path, int64_t timeout_ms)
+{
+	int fd = -1, r;
+
+	*c = (struct cli_conn){.fd = -1, .path = path, .timeout_ms = timeout_ms, .next_id = 1};
+	r = client_connect(path, VIGILD_UID, clock_now_ms() + timeout_ms, &fd);
+	if (r == -EPERM) {
+		fprintf(stderr, "vigilctl: refusing to talk to %s: not a root-owned socket in a root-owned directory\n",
+		        path);
+		goto out;
+	}
+	if (r == -EACCES) {
+		fprintf(stderr, "vigilctl: cannot reach vigild at %s: %s (not allowed for this user)\n", path,
+		        strerror(-r));
+		goto out;
+	}
+	if (r < 0) {
+		fprintf(stderr, "vigilctl: cannot reach vigild at %s: %s (is vigild running?)\n", path, strerror(-r));
+		goto out;
+	}
+	c->fd = fd;
+	r = 0;
+out:
+	return r;
+}
+
+int cli_conn_call(struct cli_conn *c, const struct vigil_msg *req, struct vigil_msg *ret_reply)
+{
+	int r;
+
+	r = client_call(c->fd, c->next_id++, req, ret_reply, clock_now_ms() + c->timeout_ms);
+	if (r == -ETIMEDOUT)
+		fprintf(stderr, "vigilctl: no answer from vigild at %s within %lld s\n", c->path,
+		        (long long)(c->timeout_ms / 1000));
+	else if (r == -ECONNRESET || r == -EPIPE)
+		fprintf(stderr, "vigilctl: vigild at %s closed the connection\n", c->path);
+	else if (r < 0)
+		fprintf(stderr, "vigilctl: bad answer from vigild at %s: %s\n", c->path, strerror(-r));
+	return r;
+}
+
+void cli_conn_close(struct cli_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+struct vigil_msg *cli_msg_new(void)
+{
+	struct vigil_msg *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		fputs("vigilctl: out of memory\n", stderr);
+	return m;
+}
+
+void cli_msg_free(struct vigil_msg *m)
+{
+	wipe_free(m, sizeof(*m));
+}
+
+void cli_print_status(const char *what, uint16_t status, const char *hint)
+{
+	fprintf(stderr, "vigilctl: %s: vigild refused: %s%s%s%s\n", what, status_name(status), hint ? " (" : "",
+	        hint ? hint : "", hint ? ")" : "");
+}
+
+void cli_print_unexpected(const char *what, uint8_t type)
+{
+	fprintf(stderr, "vigilctl: %s: unexpected answer %s from vigild\n", what, msg_type_name(type));
+}
+
+void cli_put_safe(FILE *f, const char *s)
+{
+	mbstate_t st;
+	size_t left = strlen(s);
+
+	memset(&st, 0, sizeof(st));
+	while (left > 0) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, left, &st);
+
+		/* Invalid or cut-off sequences, C0 and C1 controls, and anything
+		 * the locale cannot print become one '?' a byte. */
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || !iswprint((wint_t)wc)) {
+			fputc('?', f);
+			memset(&st, 0, sizeof(st));
+			n = 1;
+		} else {
+			fwrite(s, 1, n, f);
+		}
+		s += n;
+		left -= n;
+	}
+}
+
+int cli_check_user(const char *user)
+{
+	size_t n = strlen(user);
+
+	if (n == 0 || n > VIGIL_USER_MAX) {
+		fprintf(stderr, "vigilctl: invalid user name (1 to %d bytes)\n", VIGIL_USER_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}

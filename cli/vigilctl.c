@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigilctl: the command line client of vigild.  Users look at their own state
+ * and enroll their own factors; root may name another user and unlock
+ * accounts through the admin socket.  It is a client like pam_vigil.so: it
+ * never opens the database, holds no policy, and trusts the daemon only once
+ * lib/client.c has checked that root owns the socket and answers on it.  The
+ * daemon decides what a caller may do (from SO_PEERCRED), not this program.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "parse.h"
+
+#define DEFAULT_TIMEOUT_S 10
+#define MAX_TIMEOUT_S     3600
+
+static void help(void)
+{
+	printf("Usage: vigilctl [OPTIONS] COMMAND [ARGS]\n"
+	       "\n"
+	       "Talk to vigild, the Vigil login risk daemon.\n"
+	       "\n"
+	       "Commands:\n"
+	       "  status [--user NAME]       show lockout, factors, known devices and sources,\n"
+	       "                             and recent logins\n"
+	       "  totp enroll [--user NAME]  enroll an authenticator app (shows a QR code,\n"
+	       "                             then asks for a code from the app)\n"
+	       "  unlock NAME                clear NAME's lockout (admin socket, root only)\n"
+	       "\n"
+	       "  Without --user a command acts on the calling user.  vigild honours\n"
+	       "  --user NAME for another user only when the caller is root.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --socket PATH        public socket (default %s)\n"
+	       "  --admin-socket PATH  admin socket (default %s)\n"
+	       "  --timeout SECONDS    wait at most this long for each answer (default %d)\n"
+	       "  -h, --help           show this help and exit\n"
+	       "  --version            show the version and exit\n"
+	       "\n"
+	       "Exit status:\n"
+	       "  0  success\n"
+	       "  1  failure: vigild unreachable, refused or failed, or the codes were wrong\n"
+	       "  2  usage error\n",
+	       VIGIL_DEFAULT_SOCKET, VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_ADMIN_SOCKET_NAME, DEFAULT_TIMEOUT_S);
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "vigilctl: %s\nTry 'vigilctl --help'.\n", msg);
+	return CLI_EXIT_USAGE;
+}
+
+int verb_unlock(const struct cli_opts *o, int argc, char **argv)
+{
+	struct cli_conn c = {.fd = -1};
+	struct vigil_msg *req = NULL, *reply = NULL;
+	int r = CLI_EXIT_FAIL;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return usage_error("usage: vigilctl unlock NAME");
+	if (cli_check_user(argv[1]) < 0)
+		return CLI_EXIT_USAGE;
+	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
+		goto out;
+	req->type = VIGIL_MSG_ADMIN_UNLOCK;
+	strcpy(req->u.user.user, argv[1]); /* length checked above */
+	if (cli_conn_open(&c, o->admin_socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0)
+		goto out;
+	if (reply->type != VIGIL_MSG_RESULT) {
+		cli_print_unexpected("unlock", reply->type);
+		goto out;
+	}
+	if (reply->u.result.status != VIGIL_STATUS_OK) {
+		cli_print_status("unlock", reply->u.result.status,
+		                 reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"
+		                                                                   : NULL);
+		goto out;
+	}
+	fputs("Unlocked ", stdout);
+	cli_put_safe(stdout, argv[1]);
+	fputs(".\n", stdout);
+	r = CLI_EXIT_OK;
+out:
+	cli_conn_close(&c);
+	cli_msg_free(req);
+	cli_msg_free(reply);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SOCKET = 256, OPT_ADMIN_SOCKET, OPT_TIMEOUT, OPT_VERSION };
+	static const struct option options[] = {
+	    {"socket", required_argument, NULL, OPT_SOCKET},
+	    {"admin-socket", required_argument, NULL, OPT_ADMIN_SOCKET},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	struct cli_opts o = {
+	    .socket_path = VIGIL_DEFAULT_SOCKET,
+	    .admin_socket_path = VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_ADMIN_SOCKET_NAME,
+	    .timeout_ms = DEFAULT_TIMEOUT_S * 1000,
+	};
+	const char *verb;
+	uint64_t secs;
+	int c;
+
+	/* Only to know which characters the terminal can print. */
+	(void)setlocale(LC_CTYPE, "");
+
+	/* '+': options after the command belong to the command. */
+	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_SOCKET:
+			o.socket_path = optarg;
+			break;
+		case OPT_ADMIN_SOCKET:
+			o.admin_socket_path = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_u64(optarg, MAX_TIMEOUT_S, &secs) < 0 || secs == 0)
+				return usage_error("--timeout wants a number of seconds from 1 to 3600");
+			o.timeout_ms = (int64_t)secs * 1000;
+			break;
+		case 'h':
+			help();
+			return CLI_EXIT_OK;
+		case OPT_VERSION:
+			printf("vigilctl %s\n", PACKAGE_VERSION);
+			return CLI_EXIT_OK;
+		default:
+			fputs("Try 'vigilctl --help'.\n", stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command given");
+	verb = argv[optind];
+	argc -= optind;
+	argv += optind;
+	/* Each verb parses its own options from a fresh start. */
+	optind = 0;
+	if (strcmp(verb, "status") == 0)
+		return verb_status(&o, argc, argv);
+	if (strcmp(verb, "totp") == 0)
+		return verb_totp(&o, argc, argv);
+	if (strcmp(verb, "unlock") == 0)
+		return verb_unlock(&o, argc, argv);
+	if (strcmp(verb, "help") == 0) {
+		help();
+		return CLI_EXIT_OK;
+	}
+	fprintf(stderr, "vigilctl: unknown command '%s'\nTry 'vigilctl --help'.\n", verb);
+	return CLI_EXIT_USAGE;
+}
