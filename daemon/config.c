@@ -1,0 +1,1023 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Loading vigil.conf (see config.h).  The files are the admin's, but they are
+ * still input: each is opened without following symlinks, must be a regular
+ * file owned by root (or by us) and not writable by group or others, and is
+ * bounded in size.  We read a file whole, reject NUL bytes and lines longer
+ * than CONFIG_LINE_MAX ourselves, and only then hand it to inih one line at a
+ * time through our own reader, so inih can never split a line and parse its
+ * tail as a new one.  Every error names "file:line: why".
+ *
+ * Network lists: an IPv4 address a.b.c.d and its IPv4-mapped IPv6 form
+ * ::ffff:a.b.c.d are the same source, so either form matches entries written
+ * in either form.  A CIDR with host bits set (10.0.0.1/8) is rejected rather
+ * than masked: it is more likely a typo than a wish.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "parse.h"
+
+#define CONFIG_FILE_MAX    (1024 * 1024) /* bytes per file */
+#define CONFIG_DROPINS_MAX 256           /* *.conf files in <path>.d/ */
+#define CIDR_TEXT_MAX      63            /* longest list entry we try to parse */
+#define INIH_SECTION_MAX   49            /* inih truncates longer section names */
+
+#define DAY           86400U
+#define POINTS_MAX    1000U    /* per signal */
+#define THRESHOLD_MAX 1000000U /* stepup_at, deny_at */
+
+/* Debian's inih makes its line buffer size a run-time variable; upstream has
+ * a compile-time INI_MAX_LINE only.  Weak, so we link against either.  Where
+ * it is missing, our reader still refuses (never splits) lines that do not
+ * fit inih's buffer. */
+extern int ini_max_line __attribute__((weak));
+
+enum key_kind {
+	KEY_U32,
+	KEY_BOOL,
+	KEY_NO_FACTOR,
+	KEY_ISSUER,
+	KEY_NETS,
+};
+
+struct key_def {
+	const char *section;
+	const char *name;
+	enum key_kind kind;
+	size_t offset;
+	uint32_t min, max;
+};
+
+#define U32(sec, key, field, lo, hi)                                                                                   \
+	{                                                                                                              \
+		sec, key, KEY_U32, offsetof(struct vigil_config, field), lo, hi                                        \
+	}
+
+static const struct key_def keys[] = {
+    U32("risk", "new_device", new_device, 0, POINTS_MAX),
+    U32("risk", "new_source", new_source, 0, POINTS_MAX),
+    U32("risk", "new_prefix", new_prefix, 0, POINTS_MAX),
+    U32("risk", "stale_account", stale_account, 0, POINTS_MAX),
+    U32("risk", "stale_account_days", stale_account_days, 1, 3650),
+    U32("risk", "stale_device", stale_device, 0, POINTS_MAX),
+    U32("risk", "stale_device_days", stale_device_days, 1, 3650),
+    U32("risk", "user_failures", user_failures, 0, POINTS_MAX),
+    U32("risk", "user_failures_min", user_failures_min, 1, 10000),
+    U32("risk", "source_failures", source_failures, 0, POINTS_MAX),
+    U32("risk", "source_failures_min", source_failures_min, 1, 10000),
+    U32("risk", "failure_window", failure_window, 1, 30 * DAY),
+    U32("risk", "privileged", privileged, 0, POINTS_MAX),
+    U32("policy", "stepup_at", stepup_at, 0, THRESHOLD_MAX),
+    U32("policy", "deny_at", deny_at, 0, THRESHOLD_MAX),
+    U32("policy", "fresh_window", fresh_window, 0, DAY),
+    U32("policy", "grant_lifetime", grant_lifetime, 0, 30 * DAY),
+    {"policy", "shadow", KEY_BOOL, offsetof(struct vigil_config, shadow), 0, 0},
+    {"policy", "no_factor", KEY_NO_FACTOR, offsetof(struct vigil_config, no_factor), 0, 0},
+    U32("policy", "enroll_grace", enroll_grace, 0, 365 * DAY),
+    U32("totp", "digits", totp_digits, 6, 8),
+    U32("totp", "period", totp_period, 15, 120),
+    U32("totp", "window", totp_window, 0, 10),
+    {"totp", "issuer", KEY_ISSUER, offsetof(struct vigil_config, totp_issuer), 1, 63},
+    U32("lockout", "deny", lockout_deny, 1, 100),
+    U32("lockout", "interval", lockout_interval, 1, 7 * DAY),
+    U32("lockout", "unlock", lockout_unlock, 1, 7 * DAY),
+    U32("lockout", "source_max", source_rate_max, 1, 100000),
+    U32("lockout", "source_window", source_rate_window, 1, DAY),
+    {"network", "allow", KEY_NETS, offsetof(struct vigil_config, allow), 0, 0},
+    {"network", "deny", KEY_NETS, offsetof(struct vigil_config, deny), 0, 0},
+    U32("session", "max_sessions", max_sessions, 0, 10000),
+    U32("store", "history_days", history_days, 1, 3650),
+};
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* The keys of a [service.NAME] section. */
+enum svc_key {
+	SVC_STEPUP_AT,
+	SVC_DENY_AT,
+	SVC_FRESH_WINDOW,
+	SVC_PRIVILEGED,
+	SVC_KEYS_,
+};
+static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at", "fresh_window", "privileged"};
+
+/* Where a value was last set, for the cross-checks after loading. */
+struct where {
+	const char *file; /* lives until config_load returns */
+	unsigned line;
+};
+
+struct load_ctx {
+	struct vigil_config *c;
+	/* The file being parsed, and our reader's position in it. */
+	const char *file;
+	const char *buf;
+	size_t len, pos;
+	unsigned lineno; /* the line last handed to inih */
+	bool stop;       /* hand inih no more lines */
+	/* The first error in this file. */
+	unsigned err_line;
+	char *err;
+	size_t errlen;
+	/* Duplicate detection, reset for each file. */
+	bool seen[N_KEYS];
+	bool svc_seen[CONFIG_SERVICES_MAX][SVC_KEYS_];
+	/* For the cross-checks. */
+	struct where policy_where;
+	struct where svc_where[CONFIG_SERVICES_MAX];
+};
+
+static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void config_defaults(struct vigil_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->new_device = 40;
+	c->new_source = 20;
+	c->new_prefix = 20;
+	c->stale_account = 20;
+	c->stale_account_days = 30;
+	c->stale_device = 10;
+	c->stale_device_days = 30;
+	c->user_failures = 20;
+	c->user_failures_min = 3;
+	c->source_failures = 20;
+	c->source_failures_min = 5;
+	c->failure_window = 3600;
+	c->privileged = 30;
+
+	c->stepup_at = 30;
+	c->deny_at = 100;
+	c->fresh_window = 300;
+	c->grant_lifetime = 43200;
+	c->shadow = false;
+	c->no_factor = NO_FACTOR_DENY;
+	c->enroll_grace = 86400;
+
+	c->totp_digits = 6;
+	c->totp_period = 30;
+	c->totp_window = 1;
+	(void)snprintf(c->totp_issuer, sizeof(c->totp_issuer), "%s", "Vigil");
+
+	c->lockout_deny = 3;
+	c->lockout_interval = 900;
+	c->lockout_unlock = 600;
+	c->source_rate_max = 10;
+	c->source_rate_window = 60;
+
+	c->max_sessions = 0;
+	c->history_days = 90;
+}
+
+/* ---- CIDR lists ---- */
+
+int cidr_parse(const char *s, struct cidr *ret)
+{
+	char text[CIDR_TEXT_MAX + 1];
+	struct cidr c = {0};
+	const char *slash;
+	uint64_t prefix;
+	size_t len, alen;
+	unsigned bits, i;
+
+	if (!s)
+		return -EINVAL;
+	len = strnlen(s, sizeof(text));
+	if (len == 0 || len >= sizeof(text))
+		return -EINVAL;
+	slash = strchr(s, '/');
+	alen = slash ? (size_t)(slash - s) : len;
+	memcpy(text, s, alen);
+	text[alen] = '\0';
+
+	if (inet_pton(AF_INET, text, c.addr) == 1) {
+		c.family = AF_INET;
+		bits = 32;
+	} else if (inet_pton(AF_INET6, text, c.addr) == 1) {
+		c.family = AF_INET6;
+		bits = 128;
+	} else
+		return -EINVAL;
+
+	prefix = bits;
+	if (slash && parse_u64(slash + 1, bits, &prefix) < 0)
+		return -EINVAL;
+	c.prefix = (uint8_t)prefix;
+
+	/* Host bits must be zero. */
+	for (i = 0; i < bits / 8; i++) {
+		unsigned first = i * 8;
+		uint8_t mask;
+
+		if (first >= prefix)
+			mask = 0;
+		else if (first + 8 <= prefix)
+			mask = 0xff;
+		else
+			mask = (uint8_t)(0xff << (8 - (prefix - first)));
+		if (c.addr[i] & (uint8_t)~mask)
+			return -EINVAL;
+	}
+
+	*ret = c;
+	return 0;
+}
+
+static bool prefix_match(const uint8_t *net, const uint8_t *addr, unsigned prefix)
+{
+	unsigned full = prefix / 8, rest = prefix % 8;
+	uint8_t mask;
+
+	if (memcmp(net, addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (net[full] & mask) == (addr[full] & mask);
+}
+
+bool cidr_list_match(const struct cidr *list, unsigned n, const char *addr)
+{
+	static const uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	char text[INET6_ADDRSTRLEN + 1];
+	uint8_t v4[4], v6[16];
+	bool has_v4 = false, has_v6 = false;
+	const char *zone;
+	size_t len;
+	unsigned i;
+
+	if (!list || !addr)
+		return false;
+	/* A link-local address may carry "%zone"; the zone is not part of it. */
+	zone = strchr(addr, '%');
+	len = zone ? (size_t)(zone - addr) : strnlen(addr, sizeof(text));
+	if (len == 0 || len >= sizeof(text))
+		return false;
+	memcpy(text, addr, len);
+	text[len] = '\0';
+
+	if (!zone && inet_pton(AF_INET, text, v4) == 1) {
+		has_v4 = has_v6 = true;
+		memcpy(v6, mapped_prefix, sizeof(mapped_prefix));
+		memcpy(v6 + 12, v4, 4);
+	} else if (inet_pton(AF_INET6, text, v6) == 1) {
+		has_v6 = true;
+		if (memcmp(v6, mapped_prefix, sizeof(mapped_prefix)) == 0) {
+			has_v4 = true;
+			memcpy(v4, v6 + 12, 4);
+		}
+	} else
+		return false;
+
+	for (i = 0; i < n; i++) {
+		if (list[i].family == AF_INET && has_v4 && prefix_match(list[i].addr, v4, list[i].prefix))
+			return true;
+		if (list[i].family == AF_INET6 && has_v6 && prefix_match(list[i].addr, v6, list[i].prefix))
+			return true;
+	}
+	return false;
+}
+
+/* ---- Values ---- */
+
+static bool is_list_sep(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == ',';
+}
+
+/* Appends every entry of a space- or comma-separated list. */
+static int nets_append(struct load_ctx *x, const char *key, struct cidr *list, unsigned *n, const char *value)
+{
+	char token[CIDR_TEXT_MAX + 1];
+	unsigned index = 0;
+	const char *p = value;
+
+	for (;;) {
+		size_t len;
+
+		while (is_list_sep(*p))
+			p++;
+		if (!*p)
+			break;
+		for (len = 0; p[len] && !is_list_sep(p[len]); len++)
+			;
+		index++;
+		if (len >= sizeof(token)) {
+			errf(x->err, x->errlen, "%s:%u: [network] %s: entry %u is not an address or CIDR", x->file,
+			     x->lineno, key, index);
+			return -EINVAL;
+		}
+		memcpy(token, p, len);
+		token[len] = '\0';
+		p += len;
+		if (*n >= CONFIG_NETS_MAX) {
+			errf(x->err, x->errlen, "%s:%u: [network] %s: more than %u entries", x->file, x->lineno, key,
+			     CONFIG_NETS_MAX);
+			return -E2BIG;
+		}
+		if (cidr_parse(token, &list[*n]) < 0) {
+			errf(x->err, x->errlen,
+			     "%s:%u: [network] %s: entry %u is not an address or CIDR with zero host bits", x->file,
+			     x->lineno, key, index);
+			return -EINVAL;
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
+static int u32_parse(struct load_ctx *x, const char *section, const char *key, const char *value, uint32_t min,
+                     uint32_t max, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (parse_u64(value, max, &v) < 0 || v < min) {
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: expected a number from %u to %u", x->file, x->lineno, section,
+		     key, min, max);
+		return -EINVAL;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int bool_parse(struct load_ctx *x, const char *section, const char *key, const char *value, bool *ret)
+{
+	if (parse_bool(value, ret) < 0) {
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: expected yes or no", x->file, x->lineno, section, key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int issuer_parse(struct load_ctx *x, const char *value, char *out, size_t cap)
+{
+	size_t len = strlen(value), i;
+
+	if (len < 1 || len >= cap)
+		goto bad;
+	for (i = 0; i < len; i++)
+		if (value[i] < 0x20 || value[i] > 0x7e || value[i] == ':')
+			goto bad;
+	memcpy(out, value, len + 1);
+	return 0;
+bad:
+	errf(x->err, x->errlen, "%s:%u: [totp] issuer: expected 1 to %zu printable characters without ':'", x->file,
+	     x->lineno, cap - 1);
+	return -EINVAL;
+}
+
+static int key_set(struct load_ctx *x, size_t k, const char *value)
+{
+	const struct key_def *d = &keys[k];
+	char *field = (char *)x->c + d->offset;
+	int r;
+
+	if (d->kind != KEY_NETS) {
+		if (x->seen[k]) {
+			errf(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno,
+			     d->section, d->name);
+			return -EINVAL;
+		}
+		x->seen[k] = true;
+	}
+
+	switch (d->kind) {
+	case KEY_U32: {
+		uint32_t v;
+
+		r = u32_parse(x, d->section, d->name, value, d->min, d->max, &v);
+		if (r < 0)
+			return r;
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
+	case KEY_BOOL: {
+		bool v;
+
+		r = bool_parse(x, d->section, d->name, value, &v);
+		if (r < 0)
+			return r;
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
+	case KEY_NO_FACTOR: {
+		enum no_factor_action v;
+
+		if (strcmp(value, "deny") == 0)
+			v = NO_FACTOR_DENY;
+		else if (strcmp(value, "enroll") == 0)
+			v = NO_FACTOR_ENROLL;
+		else if (strcmp(value, "allow") == 0)
+			v = NO_FACTOR_ALLOW;
+		else {
+			errf(x->err, x->errlen, "%s:%u: [policy] no_factor: expected deny, enroll or allow", x->file,
+			     x->lineno);
+			return -EINVAL;
+		}
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
+	case KEY_ISSUER:
+		r = issuer_parse(x, value, field, sizeof(x->c->totp_issuer));
+		if (r < 0)
+			return r;
+		break;
+	case KEY_NETS:
+		if (strcmp(d->name, "allow") == 0)
+			r = nets_append(x, d->name, x->c->allow, &x->c->n_allow, value);
+		else
+			r = nets_append(x, d->name, x->c->deny, &x->c->n_deny, value);
+		if (r < 0)
+			return r;
+		break;
+	}
+
+	if (strcmp(d->section, "policy") == 0 && (strcmp(d->name, "stepup_at") == 0 || strcmp(d->name, "deny_at") == 0))
+		x->policy_where = (struct where){x->file, x->lineno};
+	return 0;
+}
+
+/* PAM service names as they appear in /etc/pam.d. */
+static bool service_name_valid(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (len < 1 || len > VIGIL_SERVICE_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+		      ch == '_' || ch == '.' || ch == '+'))
+			return false;
+	}
+	return true;
+}
+
+static int service_set(struct load_ctx *x, const char *section, const char *name, const char *key, const char *value)
+{
+	struct vigil_config *c = x->c;
+	struct service_policy *s = NULL;
+	unsigned i, k;
+	uint32_t v;
+	bool b;
+	int r;
+
+	if (!service_name_valid(name)) {
+		errf(x->err, x->errlen, "%s:%u: [%s]: not a PAM service name", x->file, x->lineno, section);
+		return -EINVAL;
+	}
+	for (k = 0; k < SVC_KEYS_; k++)
+		if (strcmp(key, svc_key_names[k]) == 0)
+			break;
+	if (k == SVC_KEYS_) {
+		errf(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
+		return -EINVAL;
+	}
+
+	for (i = 0; i < c->n_services; i++)
+		if (strcmp(c->services[i].name, name) == 0) {
+			s = &c->services[i];
+			break;
+		}
+	if (!s) {
+		if (c->n_services >= CONFIG_SERVICES_MAX) {
+			errf(x->err, x->errlen, "%s:%u: more than %u [service.*] sections", x->file, x->lineno,
+			     CONFIG_SERVICES_MAX);
+			return -E2BIG;
+		}
+		i = c->n_services;
+		s = &c->services[i];
+		memset(s, 0, sizeof(*s));
+		memcpy(s->name, name, strlen(name) + 1);
+		s->stepup_at = s->deny_at = s->fresh_window = -1;
+		s->privileged = -1;
+		c->n_services++;
+	}
+
+	if (x->svc_seen[i][k]) {
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno, section, key);
+		return -EINVAL;
+	}
+	x->svc_seen[i][k] = true;
+
+	switch (k) {
+	case SVC_STEPUP_AT:
+	case SVC_DENY_AT:
+		r = u32_parse(x, section, key, value, 0, THRESHOLD_MAX, &v);
+		if (r < 0)
+			return r;
+		if (k == SVC_STEPUP_AT)
+			s->stepup_at = (int32_t)v;
+		else
+			s->deny_at = (int32_t)v;
+		x->svc_where[i] = (struct where){x->file, x->lineno};
+		break;
+	case SVC_FRESH_WINDOW:
+		r = u32_parse(x, section, key, value, 0, DAY, &v);
+		if (r < 0)
+			return r;
+		s->fresh_window = (int32_t)v;
+		break;
+	default:
+		r = bool_parse(x, section, key, value, &b);
+		if (r < 0)
+			return r;
+		s->privileged = b ? 1 : 0;
+		break;
+	}
+	return 0;
+}
+
+/* inih's handler: nonzero on success. */
+static int config_handler(void *user, const char *section, const char *key, const char *value)
+{
+	static const char service_prefix[] = "service.";
+	struct load_ctx *x = user;
+	bool known_section = false;
+	size_t k;
+	int r;
+
+	if (x->stop)
+		return 0;
+
+	if (strncmp(section, service_prefix, sizeof(service_prefix) - 1) == 0) {
+		r = service_set(x, section, section + sizeof(service_prefix) - 1, key, value);
+		goto out;
+	}
+	for (k = 0; k < N_KEYS; k++) {
+		if (strcmp(section, keys[k].section) != 0)
+			continue;
+		known_section = true;
+		if (strcmp(key, keys[k].name) == 0)
+			break;
+	}
+	if (k < N_KEYS)
+		r = key_set(x, k, value);
+	else if (!*section) {
+		errf(x->err, x->errlen, "%s:%u: '%s' outside a section", x->file, x->lineno, key);
+		r = -EINVAL;
+	} else if (!known_section) {
+		errf(x->err, x->errlen, "%s:%u: unknown section [%s]", x->file, x->lineno, section);
+		r = -EINVAL;
+	} else {
+		errf(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
+		r = -EINVAL;
+	}
+out:
+	if (r < 0) {
+		x->err_line = x->lineno;
+		x->stop = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* inih's reader: one whole line per call, or nothing.  Leading blanks are
+ * dropped, so an indented line is never taken for the continuation of the
+ * previous value; a section name inih would truncate is refused. */
+static char *config_reader(char *str, int num, void *stream)
+{
+	struct load_ctx *x = stream;
+	const char *start, *nl, *close;
+	size_t n;
+
+	if (x->stop || x->pos >= x->len)
+		return NULL;
+	start = x->buf + x->pos;
+	nl = memchr(start, '\n', x->len - x->pos);
+	n = nl ? (size_t)(nl - start) + 1 : x->len - x->pos;
+	x->pos += n;
+	x->lineno++;
+	while (n > 0 && (*start == ' ' || *start == '\t')) {
+		start++;
+		n--;
+	}
+	if (num < 2 || n >= (size_t)num) {
+		/* inih's buffer is smaller than our limit: refuse, never split. */
+		errf(x->err, x->errlen, "%s:%u: line too long (this build's parser takes %d bytes)", x->file, x->lineno,
+		     num > 2 ? num - 2 : 0);
+		goto fail;
+	}
+	if (n > 0 && *start == '[' && (close = memchr(start, ']', n)) &&
+	    (size_t)(close - start - 1) > INIH_SECTION_MAX) {
+		errf(x->err, x->errlen, "%s:%u: section name longer than %u bytes", x->file, x->lineno,
+		     INIH_SECTION_MAX);
+		goto fail;
+	}
+	memcpy(str, start, n);
+	str[n] = '\0';
+	return str;
+fail:
+	x->err_line = x->lineno;
+	x->stop = true;
+	return NULL;
+}
+
+/* Rejects NUL bytes and over-long lines before the parser sees anything. */
+static int text_check(const char *file, const char *buf, size_t len, char *err, size_t errlen)
+{
+	unsigned line = 1;
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *start = buf + pos, *nl = memchr(start, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - start) : len - pos;
+
+		if (memchr(start, '\0', n)) {
+			errf(err, errlen, "%s:%u: NUL byte", file, line);
+			return -EINVAL;
+		}
+		if (n > CONFIG_LINE_MAX) {
+			errf(err, errlen, "%s:%u: line too long (more than %u bytes)", file, line, CONFIG_LINE_MAX);
+			return -EINVAL;
+		}
+		pos += n + (nl ? 1 : 0);
+		line++;
+	}
+	return 0;
+}
+
+static int file_read(int fd, const char *file, char **ret, size_t *ret_len, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		errf(err, errlen, "%s: %s", file, strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errf(err, errlen, "%s: not a regular file", file);
+		r = -EINVAL;
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		errf(err, errlen, "%s: owned by uid %u, not by root", file, (unsigned)st.st_uid);
+		r = -EINVAL;
+		goto out;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		errf(err, errlen, "%s: writable by group or others", file);
+		r = -EINVAL;
+		goto out;
+	}
+	if (st.st_size > CONFIG_FILE_MAX) {
+		errf(err, errlen, "%s: larger than %u bytes", file, CONFIG_FILE_MAX);
+		r = -EINVAL;
+		goto out;
+	}
+
+	/* Read at most one byte past the limit: the file may have grown. */
+	buf = malloc(CONFIG_FILE_MAX + 2);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + len, CONFIG_FILE_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			errf(err, errlen, "%s: %s", file, strerror(-r));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > CONFIG_FILE_MAX) {
+			errf(err, errlen, "%s: larger than %u bytes", file, CONFIG_FILE_MAX);
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	buf = NULL;
+	*ret_len = len;
+	r = 0;
+out:
+	free(buf);
+	return r;
+}
+
+/* Parses one file, opened relative to dfd.  -ENOENT (with a message) if it
+ * does not exist. */
+static int file_load(struct load_ctx *x, int dfd, const char *name, const char *file)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = -1, r;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ELOOP)
+			errf(x->err, x->errlen, "%s: is a symbolic link", file);
+		else
+			errf(x->err, x->errlen, "%s: %s", file, strerror(-r));
+		if (r != -ENOENT && r != -ENOMEM)
+			r = -EINVAL;
+		goto out;
+	}
+	r = file_read(fd, file, &buf, &len, x->err, x->errlen);
+	if (r < 0) {
+		if (r != -ENOMEM)
+			r = -EINVAL;
+		goto out;
+	}
+	r = text_check(file, buf, len, x->err, x->errlen);
+	if (r < 0)
+		goto out;
+
+	x->file = file;
+	x->buf = buf;
+	x->len = len;
+	x->pos = 0;
+	x->lineno = 0;
+	x->stop = false;
+	x->err_line = 0;
+	memset(x->seen, 0, sizeof(x->seen));
+	memset(x->svc_seen, 0, sizeof(x->svc_seen));
+
+	r = ini_parse_stream(config_reader, x, config_handler, x);
+	if (r < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (r > 0 && (x->err_line == 0 || (unsigned)r < x->err_line)) {
+		/* inih's own complaint came first: a line it could not parse. */
+		errf(x->err, x->errlen, "%s:%d: syntax error (expected [section] or key = value)", file, r);
+		r = -EINVAL;
+		goto out;
+	}
+	if (x->err_line) {
+		r = -EINVAL;
+		goto out;
+	}
+	r = 0;
+out:
+	x->buf = NULL;
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool dropin_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 && strcmp(name + len - 5, ".conf") == 0;
+}
+
+/* The drop-ins of <path>.d/ in lexical (byte) order.  A missing directory
+ * means none. */
+static int dropins_load(struct load_ctx *x, const char *path, char **files, size_t *n_files)
+{
+	char dir[PATH_MAX], **names = NULL;
+	size_t n = 0, i;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
+	int fd = -1, r;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s.d", path) >= sizeof(dir)) {
+		errf(x->err, x->errlen, "%s.d: path too long", path);
+		r = -EINVAL;
+		goto out;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT) {
+			r = 0;
+			goto out;
+		}
+		errf(x->err, x->errlen, "%s: %s", dir, strerror(-r));
+		r = -EINVAL;
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		errf(x->err, x->errlen, "%s: not owned by root or writable by group or others", dir);
+		r = -EINVAL;
+		goto out;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		goto out;
+	}
+	fd = -1;
+
+	names = calloc(CONFIG_DROPINS_MAX, sizeof(*names));
+	if (!names) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno) {
+				r = -errno;
+				errf(x->err, x->errlen, "%s: %s", dir, strerror(-r));
+				goto out;
+			}
+			break;
+		}
+		if (!dropin_name_valid(de->d_name))
+			continue;
+		if (n >= CONFIG_DROPINS_MAX) {
+			errf(x->err, x->errlen, "%s: more than %u drop-in files", dir, CONFIG_DROPINS_MAX);
+			r = -EINVAL;
+			goto out;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), name_cmp);
+
+	for (i = 0; i < n; i++) {
+		size_t size = strlen(dir) + 1 + strlen(names[i]) + 1;
+		char *file = malloc(size);
+
+		if (!file) {
+			r = -ENOMEM;
+			goto out;
+		}
+		(void)snprintf(file, size, "%s/%s", dir, names[i]);
+		/* Kept until config_load returns: the cross-checks name it. */
+		files[*n_files] = file;
+		(*n_files)++;
+		r = file_load(x, dirfd(d), names[i], file);
+		if (r < 0) {
+			if (r == -ENOENT) /* removed while we were reading */
+				r = -EINVAL;
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	if (names)
+		for (i = 0; i < n; i++)
+			free(names[i]);
+	free(names);
+	if (d)
+		closedir(d);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int config_check(struct load_ctx *x)
+{
+	const struct vigil_config *c = x->c;
+	unsigned i;
+
+	if (c->stepup_at > c->deny_at) {
+		errf(x->err, x->errlen, "%s:%u: stepup_at must not exceed deny_at", x->policy_where.file,
+		     x->policy_where.line);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->n_services; i++) {
+		const struct service_policy *s = &c->services[i];
+		uint32_t stepup = s->stepup_at >= 0 ? (uint32_t)s->stepup_at : c->stepup_at;
+		uint32_t deny = s->deny_at >= 0 ? (uint32_t)s->deny_at : c->deny_at;
+
+		if (stepup > deny) {
+			const struct where *w = x->svc_where[i].file ? &x->svc_where[i] : &x->policy_where;
+
+			errf(x->err, x->errlen, "%s:%u: [service.%s] stepup_at must not exceed deny_at", w->file,
+			     w->line, s->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int config_load(const char *path, struct vigil_config **ret, char *err, size_t errlen)
+{
+	struct vigil_config *c = NULL;
+	struct load_ctx *x = NULL;
+	char **files = NULL;
+	size_t n_files = 0, i;
+	int r;
+
+	errf(err, errlen, "%s", "");
+	if (!path || !*path) {
+		errf(err, errlen, "no configuration file given");
+		r = -EINVAL;
+		goto out;
+	}
+	c = calloc(1, sizeof(*c));
+	x = calloc(1, sizeof(*x));
+	files = calloc(CONFIG_DROPINS_MAX, sizeof(*files));
+	if (!c || !x || !files) {
+		r = -ENOMEM;
+		goto out;
+	}
+	config_defaults(c);
+	x->c = c;
+	x->err = err;
+	x->errlen = errlen;
+	x->policy_where = (struct where){path, 0};
+
+	/* Lines up to CONFIG_LINE_MAX plus "\r\n" and the NUL. */
+	if (&ini_max_line)
+		ini_max_line = CONFIG_LINE_MAX + 3;
+
+	r = file_load(x, AT_FDCWD, path, path);
+	if (r < 0)
+		goto out;
+	r = dropins_load(x, path, files, &n_files);
+	if (r < 0)
+		goto out;
+	r = config_check(x);
+	if (r < 0)
+		goto out;
+
+	*ret = c;
+	c = NULL;
+	r = 0;
+out:
+	if (files)
+		for (i = 0; i < n_files; i++)
+			free(files[i]);
+	free(files);
+	free(x);
+	free(c);
+	return r;
+}
+
+void config_service(const struct vigil_config *c, const char *service, struct service_view *ret)
+{
+	static const char *const privileged[] = {"sudo", "sudo-i", "su", "su-l"};
+	struct service_view v = {
+	    .stepup_at = c->stepup_at,
+	    .deny_at = c->deny_at,
+	    .fresh_window = c->fresh_window,
+	    .privileged = false,
+	};
+	unsigned i;
+
+	if (service) {
+		for (i = 0; i < sizeof(privileged) / sizeof(privileged[0]); i++)
+			if (strcmp(service, privileged[i]) == 0)
+				v.privileged = true;
+		for (i = 0; i < c->n_services && i < CONFIG_SERVICES_MAX; i++) {
+			const struct service_policy *s = &c->services[i];
+
+			if (strcmp(s->name, service) != 0)
+				continue;
+			if (s->stepup_at >= 0)
+				v.stepup_at = (uint32_t)s->stepup_at;
+			if (s->deny_at >= 0)
+				v.deny_at = (uint32_t)s->deny_at;
+			if (s->fresh_window >= 0)
+				v.fresh_window = (uint32_t)s->fresh_window;
+			if (s->privileged >= 0)
+				v.privileged = s->privileged != 0;
+			break;
+		}
+	}
+	*ret = v;
+}

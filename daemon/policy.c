@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Policy (see policy.h): the order of the checks is the policy.  Network
+ * lists first (they are absolute), then lockout, then the score's deny band,
+ * then whether a step-up is owed (score band, or a privileged service
+ * without a fresh enough grant), and last what to do for a user with no
+ * factor.  Times that run backwards (a grant or first appearance in the
+ * future) never make a login look fresher than it is.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vigil/proto.h"
+#include "policy.h"
+
+/* True if then is at most window seconds before now (and not after it). */
+static bool within(uint64_t now, uint64_t then, uint64_t window)
+{
+	return now >= then && now - then <= window;
+}
+
+void policy_decide(const struct vigil_config *c, const struct policy_input *in, struct policy_verdict *ret)
+{
+	struct policy_verdict v = {POLICY_DENY, VIGIL_REASON_NONE, VIGIL_WHY_RISK};
+	struct service_view sv;
+	bool fresh_needed, risk_needed;
+
+	/* 1. Network lists; a local login (no rhost) is not subject to them. */
+	if (in->rhost && in->rhost[0]) {
+		if (cidr_list_match(c->deny, c->n_deny, in->rhost) ||
+		    (c->n_allow > 0 && !cidr_list_match(c->allow, c->n_allow, in->rhost))) {
+			v.reason = VIGIL_REASON_NETWORK;
+			goto out;
+		}
+	}
+
+	/* 2. Lockout. */
+	if (in->locked) {
+		v.reason = VIGIL_REASON_LOCKED;
+		goto out;
+	}
+
+	/* 3. The deny band. */
+	config_service(c, in->service, &sv);
+	if (in->score >= sv.deny_at) {
+		v.reason = VIGIL_REASON_RISK;
+		goto out;
+	}
+
+	/* 4. Is a step-up owed?  Any unexpired grant for this user, device and
+	 * source satisfies the score band; a privileged service also wants it
+	 * fresh. */
+	fresh_needed = sv.privileged && sv.fresh_window > 0 &&
+	               !(in->grant_time && within(in->now, in->grant_time, sv.fresh_window));
+	risk_needed = in->score >= sv.stepup_at && in->grant_time == 0;
+	if (!fresh_needed && !risk_needed) {
+		v.action = POLICY_ALLOW;
+		goto out;
+	}
+
+	/* 5. How. */
+	v.why = risk_needed ? VIGIL_WHY_RISK : VIGIL_WHY_FRESH;
+	if (in->has_factor) {
+		v.action = POLICY_STEPUP;
+		goto out;
+	}
+	switch (c->no_factor) {
+	case NO_FACTOR_ENROLL:
+		if (within(in->now, in->user_first_seen, c->enroll_grace)) {
+			v.action = POLICY_ENROLL;
+			v.why = VIGIL_WHY_ENROLL;
+		} else
+			v.reason = VIGIL_REASON_NOT_ENROLLED;
+		break;
+	case NO_FACTOR_ALLOW:
+		v.action = POLICY_ALLOW_NO_FACTOR;
+		break;
+	case NO_FACTOR_DENY:
+	default:
+		v.reason = VIGIL_REASON_NOT_ENROLLED;
+		break;
+	}
+out:
+	*ret = v;
+}

@@ -1,0 +1,872 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for config.c: the defaults; every key parsed; every kind of bad
+ * value, unknown key or section, duplicate and syntax error reported as
+ * "file:line: why" with the right line; over-long lines rejected and never
+ * split; drop-ins read in byte order, overriding values and appending
+ * network lists; the stepup_at/deny_at cross-checks; file safety checks
+ * (missing, world-writable, symlink, not ours, too big); the shipped
+ * conf/vigil.conf equal to the defaults; config_service() and the CIDR
+ * helpers with IPv4, IPv6 and IPv4-mapped addresses.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+struct fixture {
+	char dir[PATH_MAX];
+	char path[PATH_MAX];   /* dir/vigil.conf */
+	char dropin[PATH_MAX]; /* dir/vigil.conf.d */
+	char err[1024];
+};
+
+static void join(char *out, size_t cap, const char *dir, const char *name)
+{
+	int n = snprintf(out, cap, "%s/%s", dir, name);
+
+	assert_true(n > 0 && (size_t)n < cap);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+
+	if (!f)
+		return -1;
+	join(f->dir, sizeof(f->dir), tmp && *tmp ? tmp : "/tmp", "test_config.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	join(f->path, sizeof(f->path), f->dir, "vigil.conf");
+	join(f->dropin, sizeof(f->dropin), f->dir, "vigil.conf.d");
+	*state = f;
+	return 0;
+}
+
+static void rm_rf(const char *dir)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		join(sub, sizeof(sub), dir, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_rf(sub);
+		else
+			(void)unlink(sub);
+	}
+	closedir(d);
+	(void)rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+static void put_n(const char *path, const char *text, size_t n, mode_t mode)
+{
+	int fd;
+
+	(void)unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void put(const char *path, const char *text)
+{
+	put_n(path, text, strlen(text), 0644);
+}
+
+static void put_dropin(struct fixture *f, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+
+	(void)mkdir(f->dropin, 0755);
+	join(path, sizeof(path), f->dropin, name);
+	put(path, text);
+}
+
+/* Loads f->path; on success returns the config (caller frees). */
+static struct vigil_config *load_ok(struct fixture *f)
+{
+	struct vigil_config *c = NULL;
+	int r = config_load(f->path, &c, f->err, sizeof(f->err));
+
+	if (r != 0)
+		fail_msg("config_load: %d: %s", r, f->err);
+	assert_non_null(c);
+	return c;
+}
+
+/* Expects -EINVAL with an error "<file>:<line>: ...<why>...". */
+static void load_fails_at(struct fixture *f, const char *file, unsigned line, const char *why)
+{
+	struct vigil_config *sentinel = (struct vigil_config *)&sentinel, *c = sentinel;
+	char prefix[PATH_MAX + 32];
+	int r;
+
+	r = config_load(f->path, &c, f->err, sizeof(f->err));
+	assert_int_equal(r, -EINVAL);
+	assert_ptr_equal(c, sentinel);
+	if (line)
+		snprintf(prefix, sizeof(prefix), "%s:%u: ", file, line);
+	else
+		snprintf(prefix, sizeof(prefix), "%s: ", file);
+	if (strncmp(f->err, prefix, strlen(prefix)) != 0 || !strstr(f->err, why))
+		fail_msg("error \"%s\", expected \"%s...%s\"", f->err, prefix, why);
+}
+
+static void text_fails_at(struct fixture *f, const char *text, unsigned line, const char *why)
+{
+	put(f->path, text);
+	load_fails_at(f, f->path, line, why);
+}
+
+static void test_defaults(void **state)
+{
+	struct vigil_config c;
+
+	memset(&c, 0xff, sizeof(c));
+	config_defaults(&c);
+	assert_int_equal(c.new_device, 40);
+	assert_int_equal(c.new_source, 20);
+	assert_int_equal(c.new_prefix, 20);
+	assert_int_equal(c.stale_account, 20);
+	assert_int_equal(c.stale_account_days, 30);
+	assert_int_equal(c.stale_device, 10);
+	assert_int_equal(c.stale_device_days, 30);
+	assert_int_equal(c.user_failures, 20);
+	assert_int_equal(c.user_failures_min, 3);
+	assert_int_equal(c.source_failures, 20);
+	assert_int_equal(c.source_failures_min, 5);
+	assert_int_equal(c.failure_window, 3600);
+	assert_int_equal(c.privileged, 30);
+	assert_int_equal(c.stepup_at, 30);
+	assert_int_equal(c.deny_at, 100);
+	assert_int_equal(c.fresh_window, 300);
+	assert_int_equal(c.grant_lifetime, 43200);
+	assert_false(c.shadow);
+	assert_int_equal(c.no_factor, NO_FACTOR_DENY);
+	assert_int_equal(c.enroll_grace, 86400);
+	assert_int_equal(c.totp_digits, 6);
+	assert_int_equal(c.totp_period, 30);
+	assert_int_equal(c.totp_window, 1);
+	assert_string_equal(c.totp_issuer, "Vigil");
+	assert_int_equal(c.lockout_deny, 3);
+	assert_int_equal(c.lockout_interval, 900);
+	assert_int_equal(c.lockout_unlock, 600);
+	assert_int_equal(c.source_rate_max, 10);
+	assert_int_equal(c.source_rate_window, 60);
+	assert_int_equal(c.n_allow, 0);
+	assert_int_equal(c.n_deny, 0);
+	assert_int_equal(c.max_sessions, 0);
+	assert_int_equal(c.history_days, 90);
+	assert_int_equal(c.n_services, 0);
+}
+
+static void test_empty_file_is_defaults(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config d, *c;
+
+	put(f->path, "# nothing\n\n; at all\n");
+	c = load_ok(f);
+	config_defaults(&d);
+	assert_memory_equal(c, &d, sizeof(d));
+	free(c);
+}
+
+static void test_every_key(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c;
+	struct service_view v;
+
+	put(f->path, "[risk]\n"
+	             "new_device = 41\nnew_source = 21\nnew_prefix = 22\nstale_account = 23\n"
+	             "stale_account_days = 31\nstale_device = 11\nstale_device_days = 32\n"
+	             "user_failures = 24\nuser_failures_min = 4\nsource_failures = 25\n"
+	             "source_failures_min = 6\nfailure_window = 1800\nprivileged = 33\n"
+	             "[policy]\n"
+	             "stepup_at = 35\ndeny_at = 90\nfresh_window = 120\ngrant_lifetime = 3600\n"
+	             "shadow = yes\nno_factor = enroll\nenroll_grace = 3600\n"
+	             "[totp]\n"
+	             "digits = 8\nperiod = 60\nwindow = 2\nissuer = ACME Corp (prod)\n"
+	             "[lockout]\n"
+	             "deny = 5\ninterval = 600\nunlock = 300\nsource_max = 20\nsource_window = 120\n"
+	             "[network]\n"
+	             "allow = 10.0.0.0/8, 192.0.2.1\n"
+	             "allow = 2001:db8::/32\n"
+	             "deny = 10.66.0.0/16 ::ffff:198.51.100.0/120\n"
+	             "[session]\n"
+	             "max_sessions = 4\n"
+	             "[store]\n"
+	             "history_days = 30\n"
+	             "[service.sshd]\n"
+	             "stepup_at = 20\ndeny_at = 80\nfresh_window = 0\nprivileged = no\n"
+	             "[service.pkexec]\n"
+	             "privileged = true\n");
+	c = load_ok(f);
+	assert_int_equal(c->new_device, 41);
+	assert_int_equal(c->new_source, 21);
+	assert_int_equal(c->new_prefix, 22);
+	assert_int_equal(c->stale_account, 23);
+	assert_int_equal(c->stale_account_days, 31);
+	assert_int_equal(c->stale_device, 11);
+	assert_int_equal(c->stale_device_days, 32);
+	assert_int_equal(c->user_failures, 24);
+	assert_int_equal(c->user_failures_min, 4);
+	assert_int_equal(c->source_failures, 25);
+	assert_int_equal(c->source_failures_min, 6);
+	assert_int_equal(c->failure_window, 1800);
+	assert_int_equal(c->privileged, 33);
+	assert_int_equal(c->stepup_at, 35);
+	assert_int_equal(c->deny_at, 90);
+	assert_int_equal(c->fresh_window, 120);
+	assert_int_equal(c->grant_lifetime, 3600);
+	assert_true(c->shadow);
+	assert_int_equal(c->no_factor, NO_FACTOR_ENROLL);
+	assert_int_equal(c->enroll_grace, 3600);
+	assert_int_equal(c->totp_digits, 8);
+	assert_int_equal(c->totp_period, 60);
+	assert_int_equal(c->totp_window, 2);
+	assert_string_equal(c->totp_issuer, "ACME Corp (prod)");
+	assert_int_equal(c->lockout_deny, 5);
+	assert_int_equal(c->lockout_interval, 600);
+	assert_int_equal(c->lockout_unlock, 300);
+	assert_int_equal(c->source_rate_max, 20);
+	assert_int_equal(c->source_rate_window, 120);
+	assert_int_equal(c->n_allow, 3);
+	assert_int_equal(c->allow[0].family, AF_INET);
+	assert_int_equal(c->allow[0].prefix, 8);
+	assert_int_equal(c->allow[0].addr[0], 10);
+	assert_int_equal(c->allow[1].prefix, 32);
+	assert_int_equal(c->allow[2].family, AF_INET6);
+	assert_int_equal(c->allow[2].prefix, 32);
+	assert_int_equal(c->n_deny, 2);
+	assert_int_equal(c->deny[1].family, AF_INET6);
+	assert_int_equal(c->deny[1].prefix, 120);
+	assert_int_equal(c->max_sessions, 4);
+	assert_int_equal(c->history_days, 30);
+	assert_int_equal(c->n_services, 2);
+	assert_string_equal(c->services[0].name, "sshd");
+	assert_int_equal(c->services[0].stepup_at, 20);
+	assert_int_equal(c->services[0].deny_at, 80);
+	assert_int_equal(c->services[0].fresh_window, 0);
+	assert_int_equal(c->services[0].privileged, 0);
+	assert_string_equal(c->services[1].name, "pkexec");
+	assert_int_equal(c->services[1].stepup_at, -1);
+	assert_int_equal(c->services[1].deny_at, -1);
+	assert_int_equal(c->services[1].fresh_window, -1);
+	assert_int_equal(c->services[1].privileged, 1);
+
+	config_service(c, "pkexec", &v);
+	assert_int_equal(v.stepup_at, 35);
+	assert_int_equal(v.deny_at, 90);
+	assert_int_equal(v.fresh_window, 120);
+	assert_true(v.privileged);
+	free(c);
+}
+
+static void test_bool_and_enum_spellings(void **state)
+{
+	static const struct {
+		const char *text;
+		bool shadow;
+		enum no_factor_action nf;
+	} v[] = {
+	    {"shadow = on\nno_factor = allow\n", true, NO_FACTOR_ALLOW},
+	    {"shadow = 1\nno_factor = deny\n", true, NO_FACTOR_DENY},
+	    {"shadow = false\n", false, NO_FACTOR_DENY},
+	    {"shadow = off\n", false, NO_FACTOR_DENY},
+	    {"shadow = 0\n", false, NO_FACTOR_DENY},
+	};
+	struct fixture *f = *state;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct vigil_config *c;
+
+		snprintf(text, sizeof(text), "[policy]\n%s", v[i].text);
+		put(f->path, text);
+		c = load_ok(f);
+		assert_int_equal(c->shadow, v[i].shadow);
+		assert_int_equal(c->no_factor, v[i].nf);
+		free(c);
+	}
+}
+
+static void test_bad_values(void **state)
+{
+	static const struct {
+		const char *section, *key, *value, *why;
+	} v[] = {
+	    {"risk", "new_device", "abc", "expected a number from 0 to 1000"},
+	    {"risk", "new_device", "-1", "expected a number"},
+	    {"risk", "new_device", "+1", "expected a number"},
+	    {"risk", "new_device", "1001", "expected a number from 0 to 1000"},
+	    {"risk", "new_device", "", "expected a number"},
+	    {"risk", "new_device", "1.5", "expected a number"},
+	    {"risk", "new_device", "0x10", "expected a number"},
+	    {"risk", "new_device", "10 20", "expected a number"},
+	    {"risk", "new_device", "99999999999999999999999", "expected a number"},
+	    {"risk", "stale_account_days", "0", "from 1 to 3650"},
+	    {"risk", "stale_device_days", "3651", "from 1 to 3650"},
+	    {"risk", "user_failures_min", "0", "expected a number"},
+	    {"risk", "source_failures_min", "0", "expected a number"},
+	    {"risk", "failure_window", "0", "expected a number"},
+	    {"policy", "stepup_at", "1000001", "expected a number"},
+	    {"policy", "fresh_window", "86401", "expected a number"},
+	    {"policy", "shadow", "maybe", "[policy] shadow: expected yes or no"},
+	    {"policy", "shadow", "", "expected yes or no"},
+	    {"policy", "no_factor", "sometimes", "expected deny, enroll or allow"},
+	    {"policy", "no_factor", "Deny", "expected deny, enroll or allow"},
+	    {"policy", "enroll_grace", "31536001", "expected a number"},
+	    {"totp", "digits", "5", "[totp] digits: expected a number from 6 to 8"},
+	    {"totp", "digits", "9", "from 6 to 8"},
+	    {"totp", "period", "14", "from 15 to 120"},
+	    {"totp", "period", "121", "from 15 to 120"},
+	    {"totp", "window", "11", "from 0 to 10"},
+	    {"totp", "issuer", "", "[totp] issuer"},
+	    {"totp", "issuer", "a:b", "[totp] issuer"},
+	    {"totp", "issuer", "a\tb", "[totp] issuer"},
+	    {"totp", "issuer", "\xc3\xa9t\xc3\xa9", "[totp] issuer"},
+	    {"totp", "issuer", "0123456789012345678901234567890123456789012345678901234567890123", "[totp] issuer"},
+	    {"lockout", "deny", "0", "from 1 to 100"},
+	    {"lockout", "deny", "101", "from 1 to 100"},
+	    {"lockout", "interval", "0", "expected a number"},
+	    {"lockout", "unlock", "0", "expected a number"},
+	    {"lockout", "source_max", "0", "expected a number"},
+	    {"lockout", "source_window", "0", "expected a number"},
+	    {"network", "allow", "10.0.0.1/8", "[network] allow: entry 1"},
+	    {"network", "allow", "10.0.0.0/8 300.1.1.1", "entry 2"},
+	    {"network", "allow", "10.0.0.0/33", "entry 1"},
+	    {"network", "allow", "::1/129", "entry 1"},
+	    {"network", "allow", "2001:db8::1/32", "entry 1"},
+	    {"network", "allow", "fe80::1%eth0", "entry 1"},
+	    {"network", "allow", "example.org", "entry 1"},
+	    {"network", "allow", "10.0.0.0/", "entry 1"},
+	    {"network", "allow", "/8", "entry 1"},
+	    {"network", "allow", "10.0.0.0/8/8", "entry 1"},
+	    {"network", "allow", "10.0.0.0/-8", "entry 1"},
+	    {"network", "deny", "1.2.3.4,,junk", "[network] deny: entry 2"},
+	    {"network", "deny", "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd/128", "entry 1"},
+	    {"session", "max_sessions", "10001", "from 0 to 10000"},
+	    {"store", "history_days", "0", "from 1 to 3650"},
+	    {"store", "history_days", "3651", "from 1 to 3650"},
+	    {"service.sshd", "stepup_at", "x", "[service.sshd] stepup_at: expected a number"},
+	    {"service.sshd", "deny_at", "-1", "expected a number"},
+	    {"service.sshd", "fresh_window", "86401", "expected a number"},
+	    {"service.sshd", "privileged", "2", "expected yes or no"},
+	};
+	struct fixture *f = *state;
+	char text[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(text, sizeof(text), "[%s]\n# the next line is bad\n%s = %s\n", v[i].section, v[i].key,
+		         v[i].value);
+		text_fails_at(f, text, 3, v[i].why);
+	}
+}
+
+static void test_structure_errors(void **state)
+{
+	struct fixture *f = *state;
+
+	text_fails_at(f, "[risk]\nnew_device = 1\nbogus = 2\n", 3, "[risk]: unknown key 'bogus'");
+	text_fails_at(f, "[risk]\n[bogus]\nx = 1\n", 3, "unknown section [bogus]");
+	text_fails_at(f, "[Risk]\nnew_device = 1\n", 2, "unknown section [Risk]");
+	text_fails_at(f, "[risk]\nNew_Device = 1\n", 2, "unknown key");
+	text_fails_at(f, "# top\nnew_device = 1\n", 2, "outside a section");
+	text_fails_at(f, "[risk]\nnew_device\n", 2, "syntax error");
+	text_fails_at(f, "\n[risk\nnew_device = 1\n", 2, "syntax error");
+	/* The first error wins: a syntax error before a bad key. */
+	text_fails_at(f, "[risk]\nnobody\nbogus = 1\n", 2, "syntax error");
+	text_fails_at(f, "[risk]\nbogus = 1\nnobody\n", 2, "unknown key");
+	/* Set twice in one file, even in two sections of the same name. */
+	text_fails_at(f, "[risk]\nnew_device = 1\nnew_device = 2\n", 3, "new_device: set twice");
+	text_fails_at(f, "[risk]\nnew_device = 1\n[policy]\nstepup_at = 1\n[risk]\nnew_device = 1\n", 6, "set twice");
+	text_fails_at(f, "[service.sshd]\nstepup_at = 1\n\nstepup_at = 2\n", 4, "set twice");
+	/* Service sections. */
+	text_fails_at(f, "[service.]\nstepup_at = 1\n", 2, "not a PAM service name");
+	text_fails_at(f, "[service.a b]\nstepup_at = 1\n", 2, "not a PAM service name");
+	text_fails_at(f, "[service.a/b]\nstepup_at = 1\n", 2, "not a PAM service name");
+	text_fails_at(f, "[service.sshd]\nnew_device = 1\n", 2, "[service.sshd]: unknown key 'new_device'");
+	text_fails_at(f, "[network]\nallow = 1.2.3.4\nallow = 1.2.3.5\nallow 1.2.3.6\n", 4, "syntax error");
+	/* inih would cut a section name this long: refused, not truncated. */
+	text_fails_at(f, "[risk]\n[service.a123456789b123456789c123456789d123456789e1]\nprivileged = yes\n", 2,
+	              "section name longer than 49 bytes");
+	/* A NUL byte is refused before parsing. */
+	put_n(f->path, "[risk]\nnew_device = 1\0\n", 22, 0644);
+	load_fails_at(f, f->path, 2, "NUL byte");
+}
+
+static void test_indentation_ignored(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c;
+
+	/* Not continuation lines: each indented line is a key of its own. */
+	put(f->path, "  [risk]\n  new_device = 1\n\tnew_source = 2\n [service.a123456789b123456789c123456789d1234]\n"
+	             "   privileged = yes\n");
+	c = load_ok(f);
+	assert_int_equal(c->new_device, 1);
+	assert_int_equal(c->new_source, 2);
+	assert_int_equal(c->n_services, 1);
+	assert_string_equal(c->services[0].name, "a123456789b123456789c123456789d1234");
+	free(c);
+}
+
+static void test_err_buffer_optional(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c = NULL;
+	char small[8];
+
+	put(f->path, "[risk]\nbogus = 1\n");
+	assert_int_equal(config_load(f->path, &c, NULL, 0), -EINVAL);
+	assert_int_equal(config_load(f->path, &c, small, sizeof(small)), -EINVAL);
+	assert_int_equal(strlen(small), sizeof(small) - 1); /* truncated, terminated */
+	assert_null(c);
+}
+
+static void test_too_many(void **state)
+{
+	struct fixture *f = *state;
+	char text[8192];
+	size_t pos = 0;
+	unsigned i;
+
+	/* 64 list entries across lines are fine, the 65th is not. */
+	pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "[network]\n");
+	for (i = 0; i < CONFIG_NETS_MAX; i++)
+		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "deny = 10.%u.0.0/16\n", i);
+	put(f->path, text);
+	free(load_ok(f));
+	snprintf(text + pos, sizeof(text) - pos, "deny = 11.0.0.0/8\n");
+	text_fails_at(f, text, CONFIG_NETS_MAX + 2, "more than 64 entries");
+
+	pos = 0;
+	for (i = 0; i < CONFIG_SERVICES_MAX; i++)
+		pos += (size_t)snprintf(text + pos, sizeof(text) - pos, "[service.s%u]\nprivileged = yes\n", i);
+	put(f->path, text);
+	free(load_ok(f));
+	snprintf(text + pos, sizeof(text) - pos, "[service.one-more]\nprivileged = yes\n");
+	text_fails_at(f, text, 2 * CONFIG_SERVICES_MAX + 2, "more than 16 [service.*] sections");
+}
+
+static void test_long_lines(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c;
+	char text[4096], *p;
+	unsigned i;
+
+	/* A comment whose tail, cut where inih's default 200-byte buffer
+	 * would cut it, reads as "deny_at = 5": it must stay one comment. */
+	p = text + sprintf(text, "[policy]\n#");
+	memset(p, 'x', 198);
+	p += 198;
+	p += sprintf(p, "deny_at = 5\nstepup_at = 4\n");
+	put(f->path, text);
+	c = load_ok(f);
+	assert_int_equal(c->deny_at, 100);
+	assert_int_equal(c->stepup_at, 4);
+	free(c);
+
+	/* The same trick at our own limit: refused, not split. */
+	p = text + sprintf(text, "[policy]\n#");
+	memset(p, 'x', CONFIG_LINE_MAX - 1);
+	p += CONFIG_LINE_MAX - 1;
+	p += sprintf(p, "deny_at = 5\n");
+	text_fails_at(f, text, 2, "line too long");
+
+	/* Exactly CONFIG_LINE_MAX bytes, with or without "\r", is fine. */
+	p = text + sprintf(text, "[policy]\n#");
+	memset(p, 'x', CONFIG_LINE_MAX - 1);
+	p += CONFIG_LINE_MAX - 1;
+	p += sprintf(p, "\nstepup_at = 5\r\n#");
+	memset(p, 'y', CONFIG_LINE_MAX - 2);
+	p += CONFIG_LINE_MAX - 2;
+	sprintf(p, "\r\n");
+	put(f->path, text);
+	c = load_ok(f);
+	assert_int_equal(c->stepup_at, 5);
+	free(c);
+
+	/* One byte more, on the last line without a newline. */
+	p = text + sprintf(text, "[policy]\n\n#");
+	memset(p, 'x', CONFIG_LINE_MAX);
+	p[CONFIG_LINE_MAX] = '\0';
+	text_fails_at(f, text, 3, "line too long");
+
+	/* A long list line (well past 200 bytes) is parsed whole. */
+	p = text + sprintf(text, "[network]\nallow =");
+	for (i = 0; i < 60; i++)
+		p += sprintf(p, " 10.%u.128.0/17,", i);
+	sprintf(p, "\n");
+	assert_true(strlen(text) > 900 && strlen(text) < CONFIG_LINE_MAX);
+	put(f->path, text);
+	c = load_ok(f);
+	assert_int_equal(c->n_allow, 60);
+	assert_int_equal(c->allow[59].addr[1], 59);
+	assert_int_equal(c->allow[59].prefix, 17);
+	free(c);
+}
+
+static void test_dropins(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c;
+
+	put(f->path, "[policy]\nstepup_at = 10\n[network]\nallow = 10.0.0.0/8\n[service.sshd]\nstepup_at = 12\n");
+	put_dropin(f, "10-a.conf", "[policy]\nstepup_at = 20\ndeny_at = 90\n[network]\nallow = 192.0.2.0/24\n");
+	put_dropin(f, "20-b.conf",
+	           "[policy]\nstepup_at = 25\n[network]\nallow = 2001:db8::/32\n[service.sshd]\ndeny_at = 70\n");
+	/* Byte order, not numeric: "9-c" comes after "20-b". */
+	put_dropin(f, "9-c.conf", "[policy]\nstepup_at = 15\n");
+	/* Not drop-ins: ignored even though they would not parse. */
+	put_dropin(f, "README", "garbage\n");
+	put_dropin(f, ".hidden.conf", "garbage\n");
+	put_dropin(f, "x.conf.bak", "garbage\n");
+	put_dropin(f, ".conf", "garbage\n");
+	c = load_ok(f);
+	assert_int_equal(c->stepup_at, 15);
+	assert_int_equal(c->deny_at, 90);
+	assert_int_equal(c->n_allow, 3);
+	assert_int_equal(c->allow[0].family, AF_INET);
+	assert_int_equal(c->allow[0].addr[0], 10);
+	assert_int_equal(c->allow[1].addr[0], 192);
+	assert_int_equal(c->allow[2].family, AF_INET6);
+	/* A service section spread over two files. */
+	assert_int_equal(c->n_services, 1);
+	assert_int_equal(c->services[0].stepup_at, 12);
+	assert_int_equal(c->services[0].deny_at, 70);
+	free(c);
+
+	/* An error in a drop-in names the drop-in. */
+	{
+		char bad[PATH_MAX];
+
+		join(bad, sizeof(bad), f->dropin, "15-bad.conf");
+		put_dropin(f, "15-bad.conf", "[totp]\n\ndigits = 12\n");
+		load_fails_at(f, bad, 3, "digits");
+		assert_int_equal(unlink(bad), 0);
+	}
+}
+
+static void test_dropin_unsafe(void **state)
+{
+	struct fixture *f = *state;
+	char path[PATH_MAX], target[PATH_MAX];
+
+	put(f->path, "[policy]\n");
+	put_dropin(f, "10-a.conf", "[policy]\nstepup_at = 20\n");
+	free(load_ok(f));
+
+	join(path, sizeof(path), f->dropin, "10-a.conf");
+	assert_int_equal(chmod(path, 0666), 0);
+	load_fails_at(f, path, 0, "writable by group or others");
+	assert_int_equal(chmod(path, 0644), 0);
+
+	join(target, sizeof(target), f->dir, "elsewhere.conf");
+	put(target, "[policy]\n");
+	join(path, sizeof(path), f->dropin, "20-link.conf");
+	assert_int_equal(symlink(target, path), 0);
+	load_fails_at(f, path, 0, "symbolic link");
+	assert_int_equal(unlink(path), 0);
+
+	assert_int_equal(chmod(f->dropin, 0777), 0);
+	load_fails_at(f, f->dropin, 0, "writable by group or others");
+	assert_int_equal(chmod(f->dropin, 0755), 0);
+	free(load_ok(f));
+}
+
+static void test_cross_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c;
+	char path[PATH_MAX];
+
+	text_fails_at(f, "[policy]\n\nstepup_at = 101\n", 3, "stepup_at must not exceed deny_at");
+	text_fails_at(f, "[policy]\nstepup_at = 50\ndeny_at = 40\n", 3, "stepup_at must not exceed deny_at");
+	put(f->path, "[policy]\nstepup_at = 50\ndeny_at = 50\n");
+	free(load_ok(f));
+
+	/* Split over two files: the later one is named. */
+	put(f->path, "[policy]\ndeny_at = 50\n");
+	put_dropin(f, "10-a.conf", "# raise it\n[policy]\nstepup_at = 60\n");
+	join(path, sizeof(path), f->dropin, "10-a.conf");
+	load_fails_at(f, path, 3, "stepup_at must not exceed deny_at");
+	assert_int_equal(unlink(path), 0);
+
+	/* Per service, with inherited values. */
+	text_fails_at(f, "[service.sshd]\nstepup_at = 150\n", 2, "[service.sshd] stepup_at must not exceed deny_at");
+	text_fails_at(f, "[service.sshd]\nprivileged = no\ndeny_at = 10\n", 3, "[service.sshd] stepup_at");
+	put(f->path, "[service.sshd]\nstepup_at = 150\ndeny_at = 200\n");
+	c = load_ok(f);
+	assert_int_equal(c->services[0].stepup_at, 150);
+	free(c);
+	/* Only an inherited value moved. */
+	put(f->path, "[service.sshd]\ndeny_at = 40\n[policy]\nstepup_at = 45\ndeny_at = 60\n");
+	load_fails_at(f, f->path, 2, "[service.sshd] stepup_at must not exceed deny_at");
+}
+
+static void test_file_checks(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c = NULL;
+	char target[PATH_MAX];
+
+	/* Missing: -ENOENT, never silent defaults. */
+	assert_int_equal(config_load(f->path, &c, f->err, sizeof(f->err)), -ENOENT);
+	assert_null(c);
+	assert_non_null(strstr(f->err, f->path));
+
+	put_n(f->path, "[risk]\n", 7, 0666);
+	load_fails_at(f, f->path, 0, "writable by group or others");
+	assert_int_equal(chmod(f->path, 0620), 0);
+	load_fails_at(f, f->path, 0, "writable by group or others");
+	assert_int_equal(chmod(f->path, 0602), 0);
+	load_fails_at(f, f->path, 0, "writable by group or others");
+	assert_int_equal(chmod(f->path, 0400), 0);
+	free(load_ok(f));
+	assert_int_equal(unlink(f->path), 0);
+
+	/* A symlink, even to a good file. */
+	join(target, sizeof(target), f->dir, "real.conf");
+	put(target, "[risk]\n");
+	assert_int_equal(symlink(target, f->path), 0);
+	load_fails_at(f, f->path, 0, "symbolic link");
+	assert_int_equal(unlink(f->path), 0);
+
+	/* A directory. */
+	assert_int_equal(mkdir(f->path, 0755), 0);
+	load_fails_at(f, f->path, 0, "not a regular file");
+	assert_int_equal(rmdir(f->path), 0);
+
+	/* Bigger than the limit. */
+	{
+		size_t n = 1024 * 1024 + 1, i;
+		char *big = malloc(n);
+
+		assert_non_null(big);
+		for (i = 0; i < n; i++)
+			big[i] = (i % 100 == 99) ? '\n' : '#';
+		put_n(f->path, big, n, 0644);
+		free(big);
+		load_fails_at(f, f->path, 0, "larger than");
+	}
+}
+
+static void test_file_owner(void **state)
+{
+	struct fixture *f = *state;
+
+	if (geteuid() != 0)
+		skip(); /* needs chown */
+	put(f->path, "[risk]\n");
+	assert_int_equal(chown(f->path, 1, 1), 0);
+	load_fails_at(f, f->path, 0, "owned by uid 1");
+}
+
+static void test_shipped_config_is_defaults(void **state)
+{
+	struct fixture *f = *state;
+	const char *top = getenv("top_srcdir");
+	struct vigil_config d, *c;
+	char shipped[PATH_MAX], *text;
+	long n;
+	FILE *in;
+
+	if (!top || !*top)
+		fail_msg("top_srcdir is not set (make check sets it)");
+	join(shipped, sizeof(shipped), top, "conf/vigil.conf");
+	/* Copied, so the checkout's umask does not decide the mode. */
+	in = fopen(shipped, "re");
+	if (!in)
+		fail_msg("cannot open %s", shipped);
+	assert_int_equal(fseek(in, 0, SEEK_END), 0);
+	n = ftell(in);
+	assert_true(n > 0);
+	rewind(in);
+	text = malloc((size_t)n);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)n, in), (size_t)n);
+	fclose(in);
+	put_n(f->path, text, (size_t)n, 0644);
+	free(text);
+
+	c = load_ok(f);
+	config_defaults(&d);
+	assert_memory_equal(c, &d, sizeof(d));
+	free(c);
+}
+
+static void test_config_service(void **state)
+{
+	struct vigil_config c;
+	struct service_view v;
+	struct service_policy *s;
+
+	config_defaults(&c);
+	config_service(&c, "sshd", &v);
+	assert_int_equal(v.stepup_at, 30);
+	assert_int_equal(v.deny_at, 100);
+	assert_int_equal(v.fresh_window, 300);
+	assert_false(v.privileged);
+	config_service(&c, "sudo", &v);
+	assert_true(v.privileged);
+	config_service(&c, "sudo-i", &v);
+	assert_true(v.privileged);
+	config_service(&c, "su", &v);
+	assert_true(v.privileged);
+	config_service(&c, "su-l", &v);
+	assert_true(v.privileged);
+	config_service(&c, "sudoedit", &v);
+	assert_false(v.privileged);
+	config_service(&c, NULL, &v);
+	assert_false(v.privileged);
+	assert_int_equal(v.stepup_at, 30);
+
+	s = &c.services[c.n_services++];
+	strcpy(s->name, "sudo");
+	s->stepup_at = 5;
+	s->deny_at = -1;
+	s->fresh_window = 0;
+	s->privileged = -1;
+	config_service(&c, "sudo", &v);
+	assert_int_equal(v.stepup_at, 5);
+	assert_int_equal(v.deny_at, 100);
+	assert_int_equal(v.fresh_window, 0);
+	assert_true(v.privileged);
+	s->privileged = 0;
+	config_service(&c, "sudo", &v);
+	assert_false(v.privileged);
+	config_service(&c, "su", &v);
+	assert_int_equal(v.stepup_at, 30);
+	assert_true(v.privileged);
+}
+
+static void test_cidr(void **state)
+{
+	static const char *const bad[] = {
+	    "",       "10.0.0.1/8",        "10.0.0.0/33", "10.0.0.0/",      "/0",         "10.0.0.0/8/8",
+	    "10.0.0", "10.0.0.0/08x",      "::1/129",     "2001:db8::1/32", "fe80::1%lo", "1.2.3.4 ",
+	    "host",   "::ffff:1.2.3.4/95",
+	};
+	struct cidr c, list[8];
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (cidr_parse(bad[i], &c) != -EINVAL)
+			fail_msg("cidr_parse accepted \"%s\"", bad[i]);
+	assert_int_equal(cidr_parse(NULL, &c), -EINVAL);
+
+	assert_int_equal(cidr_parse("0.0.0.0/0", &c), 0);
+	assert_int_equal(c.family, AF_INET);
+	assert_int_equal(c.prefix, 0);
+	assert_int_equal(cidr_parse("::/0", &c), 0);
+	assert_int_equal(c.family, AF_INET6);
+	assert_int_equal(cidr_parse("2001:db8::", &c), 0);
+	assert_int_equal(c.prefix, 128);
+	assert_int_equal(cidr_parse("10.128.0.0/9", &c), 0);
+	assert_int_equal(c.addr[1], 128);
+
+	assert_int_equal(cidr_parse("10.128.0.0/9", &list[n++]), 0);
+	assert_int_equal(cidr_parse("192.0.2.7", &list[n++]), 0);
+	assert_int_equal(cidr_parse("2001:db8:1::/63", &list[n++]), 0);
+	assert_int_equal(cidr_parse("::ffff:198.51.100.0/120", &list[n++]), 0);
+
+	assert_true(cidr_list_match(list, n, "10.128.0.1"));
+	assert_true(cidr_list_match(list, n, "10.255.255.255"));
+	assert_false(cidr_list_match(list, n, "10.127.255.255"));
+	assert_true(cidr_list_match(list, n, "192.0.2.7"));
+	assert_false(cidr_list_match(list, n, "192.0.2.8"));
+	assert_true(cidr_list_match(list, n, "2001:db8:1:1::1"));
+	assert_false(cidr_list_match(list, n, "2001:db8:1:2::1"));
+	assert_true(cidr_list_match(list, n, "2001:DB8:1::abcd"));
+	/* IPv4-mapped and plain IPv4 are the same source, both ways. */
+	assert_true(cidr_list_match(list, n, "::ffff:10.200.1.1"));
+	assert_true(cidr_list_match(list, n, "::FFFF:192.0.2.7"));
+	assert_false(cidr_list_match(list, n, "::ffff:192.0.2.8"));
+	assert_true(cidr_list_match(list, n, "198.51.100.9"));
+	assert_true(cidr_list_match(list, n, "::ffff:198.51.100.9"));
+	assert_false(cidr_list_match(list, n, "198.51.101.9"));
+	/* Not the IPv4-compatible or NAT64 forms. */
+	assert_false(cidr_list_match(list, n, "::10.200.1.1"));
+	assert_false(cidr_list_match(list, n, "64:ff9b::10.200.1.1"));
+	/* A zone is not part of the address. */
+	assert_true(cidr_list_match(list, n, "2001:db8:1::1%eth0"));
+	/* Nothing that does not parse matches, nor does an empty list. */
+	assert_false(cidr_list_match(list, n, ""));
+	assert_false(cidr_list_match(list, n, "10.128.0.1 "));
+	assert_false(cidr_list_match(list, n, "host.example"));
+	assert_false(cidr_list_match(list, n, NULL));
+	assert_false(cidr_list_match(list, 0, "10.128.0.1"));
+
+	n = 0;
+	assert_int_equal(cidr_parse("0.0.0.0/0", &list[n++]), 0);
+	assert_true(cidr_list_match(list, n, "203.0.113.1"));
+	assert_true(cidr_list_match(list, n, "::ffff:203.0.113.1"));
+	assert_false(cidr_list_match(list, n, "2001:db8::1"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test_setup_teardown(test_empty_file_is_defaults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bool_and_enum_spellings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_structure_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_indentation_ignored, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_err_buffer_optional, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_long_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dropins, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dropin_unsafe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cross_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_owner, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shipped_config_is_defaults, setup, teardown),
+	    cmocka_unit_test(test_config_service),
+	    cmocka_unit_test(test_cidr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
