@@ -1,0 +1,884 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for the SQLite store, each on a fresh database in a temporary
+ * directory: how the file is opened (mode, symlink, foreign owner or mode,
+ * schema versions), every operation against its contract (users, login
+ * facts, failures, TOTP watermarks, sessions, status, prune), rows that do
+ * not fit their buffers, and the query plan of every cached statement.
+ * The test reads and writes the database directly with SQLite only to set
+ * up what the store itself must refuse and to inspect what it wrote.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define T0 1700000000ULL
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *s;
+};
+
+static int fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_store.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/vigil.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct dirent *de;
+	DIR *d;
+
+	store_close(f->s);
+	d = opendir(f->dir);
+	while (d && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Setup with the store already open. */
+static int open_setup(void **state)
+{
+	struct fixture *f;
+
+	if (fixture_setup(state) < 0)
+		return -1;
+	f = *state;
+	return store_open(f->path, &f->s) == 0 ? 0 : -1;
+}
+
+/* Runs SQL on the database file through a connection of the test's own. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int64_t raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int64_t user_id(struct store *s, const char *name)
+{
+	struct store_user u;
+
+	assert_int_equal(store_user_get(s, name, T0, &u), 0);
+	return u.id;
+}
+
+/* ---- opening the file ---- */
+
+static void test_open_creates_0600(void **state)
+{
+	struct fixture *f = *state;
+	char wal[160];
+	struct stat st;
+	mode_t old = umask(0);
+
+	/* Even with an umask that lets everything through. */
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	umask(old);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* WAL mode: the write-ahead log exists and is no more readable. */
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+}
+
+static void test_open_refuses_symlink(void **state)
+{
+	struct fixture *f = *state;
+	char target[160];
+	struct stat st;
+	int fd;
+
+	snprintf(target, sizeof(target), "%s/target", f->dir);
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlink(target, f->path), 0);
+	assert_int_equal(store_open(f->path, &f->s), -ELOOP);
+	assert_null(f->s);
+	/* The target was not touched. */
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 0);
+}
+
+static void test_open_refuses_readable_file(void **state)
+{
+	struct fixture *f = *state;
+	static const mode_t bad[] = {0644, 0640, 0604, 0660, 0602};
+	size_t i;
+	int fd;
+
+	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(fchmod(fd, bad[i]), 0);
+		assert_int_equal(store_open(f->path, &f->s), -EPERM);
+		assert_null(f->s);
+	}
+	assert_int_equal(fchmod(fd, 0600), 0);
+	close(fd);
+	assert_int_equal(store_open(f->path, &f->s), 0);
+}
+
+static void test_open_refuses_non_regular(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	assert_int_equal(store_open(f->path, &f->s), -EPERM);
+	assert_null(f->s);
+}
+
+static void test_open_refuses_foreign_owner(void **state)
+{
+	struct fixture *f = *state;
+	int fd;
+
+	if (geteuid() != 0)
+		skip();
+	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, 65534, 65534), 0);
+	close(fd);
+	assert_int_equal(store_open(f->path, &f->s), -EPERM);
+	assert_null(f->s);
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+	int64_t version, id;
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	id = user_id(f->s, "alice");
+	store_close(f->s);
+	f->s = NULL;
+	version = raw_int(f->path, "PRAGMA user_version");
+	assert_true(version >= 1);
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.id, id);
+	assert_int_equal(u.first_seen, T0);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), version);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	store_close(f->s);
+	f->s = NULL;
+	raw_exec(f->path, "PRAGMA user_version = 999");
+	assert_int_equal(store_open(f->path, &f->s), -EPROTO);
+	assert_null(f->s);
+	/* Refused, not rewritten. */
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 999);
+}
+
+static void test_open_settings(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	/* journal_mode is a property of the file: any connection sees it. */
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* ---- users ---- */
+
+static void test_users(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u, again;
+	char long_name[VIGIL_USER_MAX + 2];
+	uint32_t n = 99;
+
+	assert_int_equal(store_user_find(f->s, "alice", &u), -ENOENT);
+	assert_int_equal(store_user_get(f->s, "alice", T0, &u), 0);
+	assert_true(u.id > 0);
+	assert_int_equal(u.first_seen, T0);
+	assert_int_equal(u.last_success, 0);
+	assert_int_equal(u.locked_until, 0);
+	/* get is find for a known user: first_seen does not move. */
+	assert_int_equal(store_user_get(f->s, "alice", T0 + 50, &again), 0);
+	assert_int_equal(again.id, u.id);
+	assert_int_equal(again.first_seen, T0);
+	assert_int_not_equal(user_id(f->s, "bob"), u.id);
+
+	assert_int_equal(store_user_lock(f->s, u.id, T0 + 600), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &again), 0);
+	assert_int_equal(again.locked_until, T0 + 600);
+	assert_int_equal(store_user_lock(f->s, 424242, T0), -ENOENT);
+
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0), 0);
+	assert_int_equal(store_user_unlock(f->s, "alice"), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &again), 0);
+	assert_int_equal(again.locked_until, 0);
+	assert_int_equal(store_failures_user(f->s, "alice", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_user_unlock(f->s, "mallory"), -ENOENT);
+
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	assert_int_equal(store_user_get(f->s, long_name, T0, &u), -E2BIG);
+	assert_int_equal(store_user_get(f->s, "", T0, &u), -EINVAL);
+}
+
+/* ---- login facts and success ---- */
+
+static void test_facts_and_success(void **state)
+{
+	struct fixture *f = *state;
+	struct store_facts x;
+	struct store_user u;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+
+	memset(&x, 0xff, sizeof(x));
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0, &x), 0);
+	assert_false(x.device_known);
+	assert_int_equal(x.device_last_seen, 0);
+	assert_false(x.source_known);
+	assert_false(x.prefix_known);
+	assert_int_equal(x.user_failures, 0);
+	assert_int_equal(x.source_failures, 0);
+	assert_int_equal(x.grant_time, 0);
+
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0 + 10, false, 0), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.last_success, T0 + 10);
+
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 20, &x),
+	                 0);
+	assert_true(x.device_known);
+	assert_int_equal(x.device_last_seen, T0 + 10);
+	assert_true(x.source_known);
+	assert_true(x.prefix_known);
+	assert_int_equal(x.grant_time, 0); /* no step-up, no grant */
+
+	/* Another address of the same /24; another key. */
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key2", "192.0.2.77", "192.0.2.0/24", 0, T0 + 20, &x),
+	                 0);
+	assert_false(x.device_known);
+	assert_false(x.source_known);
+	assert_true(x.prefix_known);
+
+	/* What alice taught the store says nothing about bob. */
+	assert_int_equal(store_login_facts(f->s, bob, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 20, &x), 0);
+	assert_false(x.device_known);
+	assert_false(x.source_known);
+	assert_false(x.prefix_known);
+
+	/* A second success refreshes last_seen. */
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0 + 30, false, 0), 0);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "", "", 0, T0 + 40, &x), 0);
+	assert_true(x.device_known);
+	assert_int_equal(x.device_last_seen, T0 + 30);
+	/* A local login: no source, never known. */
+	assert_false(x.source_known);
+	assert_false(x.prefix_known);
+
+	/* An unknown user id cannot succeed. */
+	assert_int_equal(store_login_success(f->s, 424242, "d", "s", "p", T0, false, 0), -ENOENT);
+}
+
+static void test_grants(void **state)
+{
+	struct fixture *f = *state;
+	struct store_facts x;
+	int64_t alice = user_id(f->s, "alice");
+
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0, true, T0 + 300), 0);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 299, &x),
+	                 0);
+	assert_int_equal(x.grant_time, T0);
+	/* Expired at T0 + 300 exactly. */
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 300, &x),
+	                 0);
+	assert_int_equal(x.grant_time, 0);
+	/* Bound to device and source. */
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.11", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_int_equal(x.grant_time, 0);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key2", "192.0.2.10", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_int_equal(x.grant_time, 0);
+	/* A later step-up replaces the grant. */
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0 + 400, true, T0 + 700), 0);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 500, &x),
+	                 0);
+	assert_int_equal(x.grant_time, T0 + 400);
+	/* A local login (no source) can hold a grant too. */
+	assert_int_equal(store_login_success(f->s, alice, "sudo:/dev/pts/1", "", "", T0, true, T0 + 60), 0);
+	assert_int_equal(store_login_facts(f->s, alice, "sudo:/dev/pts/1", "", "", 0, T0 + 30, &x), 0);
+	assert_int_equal(x.grant_time, T0);
+}
+
+/* ---- failures ---- */
+
+static void test_failures(void **state)
+{
+	struct fixture *f = *state;
+	struct store_facts x;
+	uint32_t n;
+	int64_t alice = user_id(f->s, "alice");
+
+	user_id(f->s, "bob");
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0 + 100), 0);
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0 + 200), 0);
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0 + 300), 0);
+	assert_int_equal(store_failure_add(f->s, "bob", "192.0.2.1", T0 + 250), 0);
+	assert_int_equal(store_failure_add(f->s, "alice", "", T0 + 260), 0);
+
+	/* since is inclusive. */
+	assert_int_equal(store_failures_user(f->s, "alice", T0 + 200, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_failures_user(f->s, "alice", T0 + 301, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_source(f->s, "192.0.2.1", T0 + 200, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_failures_source(f->s, "192.0.2.1", 0, &n), 0);
+	assert_int_equal(n, 4);
+	/* Local failures belong to no source. */
+	n = 99;
+	assert_int_equal(store_failures_source(f->s, "", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_source(f->s, "198.51.100.1", 0, &n), 0);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(store_login_facts(f->s, alice, "d", "192.0.2.1", "192.0.2.0/24", T0 + 200, T0 + 400, &x), 0);
+	assert_int_equal(x.user_failures, 3);
+	assert_int_equal(x.source_failures, 3);
+
+	/* Success clears the user's failures, not bob's. */
+	assert_int_equal(store_login_success(f->s, alice, "d", "192.0.2.1", "192.0.2.0/24", T0 + 400, false, 0), 0);
+	assert_int_equal(store_failures_user(f->s, "alice", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_user(f->s, "bob", 0, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+/* ---- TOTP ---- */
+
+static void test_totp(void **state)
+{
+	struct fixture *f = *state;
+	struct store_totp t = {0}, t2 = {0};
+	uint8_t blob[61];
+	int64_t alice = user_id(f->s, "alice"), pending_id;
+	size_t i;
+
+	for (i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i * 7 + 1);
+	blob[5] = 0; /* a NUL inside: a blob, not a string */
+
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), -ENOENT);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), -ENOENT);
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), -ENOENT);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
+	assert_false(t.active);
+	assert_int_equal(t.sealed_len, sizeof(blob));
+	assert_memory_equal(t.sealed, blob, sizeof(blob));
+	assert_int_equal(t.digits, 6);
+	assert_int_equal(t.period, 30);
+	assert_int_equal(t.last_step, -1);
+	assert_int_equal(t.created, T0);
+	assert_int_equal(t.last_used, 0);
+	pending_id = t.id;
+	store_totp_clear(&t);
+	assert_null(t.sealed);
+
+	/* A pending factor accepts nothing. */
+	assert_int_equal(store_totp_accept(f->s, pending_id, 5, T0), -ENOENT);
+	/* Not alice's factor to activate for another user. */
+	assert_int_equal(store_totp_activate(f->s, user_id(f->s, "bob"), pending_id, 100, T0), -ENOENT);
+
+	assert_int_equal(store_totp_activate(f->s, alice, pending_id, 100, T0 + 5), 0);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), -ENOENT);
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), 0);
+	assert_true(t.active);
+	assert_int_equal(t.id, pending_id);
+	assert_int_equal(t.last_step, 100);
+	assert_int_equal(t.last_used, T0 + 5);
+	store_totp_clear(&t);
+
+	/* The watermark only rises. */
+	assert_int_equal(store_totp_accept(f->s, pending_id, 100, T0 + 6), -EALREADY);
+	assert_int_equal(store_totp_accept(f->s, pending_id, 101, T0 + 30), 0);
+	assert_int_equal(store_totp_accept(f->s, pending_id, 101, T0 + 31), -EALREADY);
+	assert_int_equal(store_totp_accept(f->s, pending_id, 50, T0 + 32), -EALREADY);
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), 0);
+	assert_int_equal(t.last_step, 101);
+	assert_int_equal(t.last_used, T0 + 30);
+	store_totp_clear(&t);
+	assert_int_equal(store_totp_accept(f->s, 424242, 1000, T0), -ENOENT);
+
+	/* A new pending factor replaces the old pending one... */
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, 20, 8, 60, T0 + 40), 0);
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob + 1, 21, 8, 60, T0 + 41), 0);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t2), 0);
+	assert_int_equal(t2.sealed_len, 21);
+	assert_memory_equal(t2.sealed, blob + 1, 21);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM totp_factors WHERE active = 0"), 1);
+	/* ...but cannot become a second active one. */
+	assert_int_equal(store_totp_activate(f->s, alice, t2.id, 200, T0 + 42), -EEXIST);
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), 0);
+	assert_int_equal(t.id, pending_id);
+	store_totp_clear(&t);
+	store_totp_clear(&t2);
+
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, 0, 6, 30, T0), -EINVAL);
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, 100000, 6, 30, T0), -E2BIG);
+}
+
+/* ---- logins ---- */
+
+static struct store_login login_make(int64_t uid, const char *id, uint64_t time)
+{
+	struct store_login l = {0};
+
+	snprintf(l.login_id, sizeof(l.login_id), "%s", id);
+	l.user_id = uid;
+	snprintf(l.user, sizeof(l.user), "alice");
+	snprintf(l.service, sizeof(l.service), "sshd");
+	snprintf(l.device, sizeof(l.device), "SHA256:key1");
+	snprintf(l.source, sizeof(l.source), "192.0.2.10");
+	l.score = 42;
+	l.signals = 0x81;
+	l.outcome = VIGIL_OUTCOME_ALLOW;
+	l.stepped_up = true;
+	l.time = time;
+	return l;
+}
+
+static void test_logins(void **state)
+{
+	struct fixture *f = *state;
+	struct store_login l = login_make(user_id(f->s, "alice"), "0123456789abcdef0123456789abcdef", T0), got;
+
+	assert_int_equal(store_login_get(f->s, l.login_id, &got), -ENOENT);
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(store_login_get(f->s, l.login_id, &got), 0);
+	assert_memory_equal(&got, &l, sizeof(l));
+	assert_int_equal(store_login_put(f->s, &l), -EEXIST);
+	/* A login of an unknown user is refused by the foreign key. */
+	l = login_make(424242, "other", T0);
+	assert_int_equal(store_login_put(f->s, &l), -ENOENT);
+}
+
+/* A row written behind the store's back, too long for its buffer. */
+static void test_oversized_row_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store_login got;
+	struct store_session sess;
+	uint32_t pid = 777;
+
+	user_id(f->s, "alice");
+	raw_exec(f->path, "INSERT INTO logins (login_id, user_id, user, service, device, source, score, signals, "
+	                  "outcome, stepped_up, time) VALUES ('big', 1, 'alice', hex(zeroblob(100)), 'd', 's', 1, "
+	                  "1, 1, 0, 1)");
+	assert_int_equal(store_login_get(f->s, "big", &got), -EBADMSG);
+	raw_exec(f->path, "INSERT INTO logins (login_id, user_id, user, service, device, source, score, signals, "
+	                  "outcome, stepped_up, time) VALUES ('neg', 1, 'alice', 'sshd', 'd', 's', -5, "
+	                  "1, 1, 0, 1)");
+	assert_int_equal(store_login_get(f->s, "neg", &got), -EBADMSG);
+	raw_exec(f->path, "INSERT INTO sessions (id, login_id, user_id, user, service, tty, rhost, device, source, "
+	                  "pid, opened) VALUES ('s1', 'l1', 1, 'alice', 'sshd', hex(zeroblob(50)), '', '', '', "
+	                  "777, 1)");
+	assert_int_equal(store_session_find(f->s, &pid, 1, &sess), -EBADMSG);
+}
+
+/* ---- sessions ---- */
+
+static struct store_session session_make(int64_t uid, const char *id, const char *login_id, uint32_t pid,
+                                         uint64_t opened)
+{
+	struct store_session x = {0};
+
+	snprintf(x.id, sizeof(x.id), "%s", id);
+	snprintf(x.login_id, sizeof(x.login_id), "%s", login_id);
+	x.user_id = uid;
+	snprintf(x.user, sizeof(x.user), "alice");
+	snprintf(x.service, sizeof(x.service), "sshd");
+	snprintf(x.tty, sizeof(x.tty), "ssh");
+	snprintf(x.rhost, sizeof(x.rhost), "192.0.2.10");
+	snprintf(x.device, sizeof(x.device), "SHA256:key-%u", pid);
+	snprintf(x.source, sizeof(x.source), "192.0.2.10");
+	x.pid = pid;
+	x.opened = opened;
+	return x;
+}
+
+static void test_session_limit(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	struct store_session a = session_make(alice, "s1", "l1", 101, T0), b = session_make(alice, "s2", "l2", 102, T0),
+	                     c = session_make(alice, "s3", "l3", 103, T0), d = session_make(bob, "s4", "l4", 104, T0);
+
+	assert_int_equal(store_session_open(f->s, &a, 2), 0);
+	assert_int_equal(store_session_open(f->s, &b, 2), 0);
+	assert_int_equal(store_session_open(f->s, &c, 2), -EUSERS);
+	/* Nothing was written by the refused open. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE id = 's3'"), 0);
+	/* Another user's limit is its own. */
+	assert_int_equal(store_session_open(f->s, &d, 1), 0);
+	/* Closing one makes room. */
+	assert_int_equal(store_session_close(f->s, "l1", 101, T0 + 5, NULL), 0);
+	assert_int_equal(store_session_open(f->s, &c, 2), 0);
+	/* 0 = unlimited. */
+	a = session_make(alice, "s5", "l5", 105, T0);
+	assert_int_equal(store_session_open(f->s, &a, 0), 0);
+	/* Ids are unique. */
+	assert_int_equal(store_session_open(f->s, &a, 0), -EEXIST);
+}
+
+static void test_session_find_and_close(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_session a = session_make(alice, "s1", "l1", 100, T0), b = session_make(alice, "s2", "l2", 200, T0),
+	                     got;
+	uint32_t chain[] = {300, 200, 100, 1};
+	uint32_t none[] = {5, 6};
+
+	assert_int_equal(store_session_open(f->s, &a, 0), 0);
+	assert_int_equal(store_session_open(f->s, &b, 0), 0);
+
+	/* The nearest ancestor with a session wins. */
+	assert_int_equal(store_session_find(f->s, chain, 4, &got), 0);
+	assert_memory_equal(&got, &b, sizeof(b));
+	assert_int_equal(store_session_find(f->s, chain + 2, 2, &got), 0);
+	assert_string_equal(got.id, "s1");
+	assert_int_equal(store_session_find(f->s, none, 2, &got), -ENOENT);
+	assert_int_equal(store_session_find(f->s, chain, 0, &got), -ENOENT);
+
+	/* Close needs both the login id and the pid. */
+	assert_int_equal(store_session_close(f->s, "l1", 200, T0 + 1, &got), -ENOENT);
+	assert_int_equal(store_session_close(f->s, "l2", 100, T0 + 1, &got), -ENOENT);
+	memset(&got, 0, sizeof(got));
+	assert_int_equal(store_session_close(f->s, "l2", 200, T0 + 9, &got), 0);
+	assert_memory_equal(&got, &b, sizeof(b));
+	assert_int_equal(raw_int(f->path, "SELECT closed FROM sessions WHERE id = 's2'"), (int64_t)(T0 + 9));
+	assert_int_equal(store_session_close(f->s, "l2", 200, T0 + 10, &got), -ENOENT);
+
+	/* A closed session lends nothing: the chain falls through to s1. */
+	assert_int_equal(store_session_find(f->s, chain, 4, &got), 0);
+	assert_string_equal(got.id, "s1");
+}
+
+static uint32_t alive_pids[4];
+
+static bool fake_alive(uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(alive_pids) / sizeof(alive_pids[0]); i++)
+		if (alive_pids[i] == pid)
+			return true;
+	return false;
+}
+
+static void test_session_reconcile(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_session a = session_make(alice, "s1", "l1", 10, T0), b = session_make(alice, "s2", "l2", 11, T0),
+	                     c = session_make(alice, "s3", "l3", 12, T0), got;
+	unsigned closed = 99;
+	uint32_t pid;
+
+	assert_int_equal(store_session_open(f->s, &a, 0), 0);
+	assert_int_equal(store_session_open(f->s, &b, 0), 0);
+	assert_int_equal(store_session_open(f->s, &c, 0), 0);
+	memset(alive_pids, 0, sizeof(alive_pids));
+	alive_pids[0] = 11;
+	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 100, &closed), 0);
+	assert_int_equal(closed, 2);
+	pid = 10;
+	assert_int_equal(store_session_find(f->s, &pid, 1, &got), -ENOENT);
+	pid = 12;
+	assert_int_equal(store_session_find(f->s, &pid, 1, &got), -ENOENT);
+	pid = 11;
+	assert_int_equal(store_session_find(f->s, &pid, 1, &got), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE closed = 1700000100"), 2);
+	/* Nothing left to close. */
+	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 200, &closed), 0);
+	assert_int_equal(closed, 0);
+}
+
+/* ---- status and prune ---- */
+
+static void test_status(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_status_report *rep = calloc(1, sizeof(*rep));
+	int64_t alice = user_id(f->s, "alice");
+	struct store_login l;
+	char dev[32], src[32], id[32];
+	uint8_t blob[40] = {1};
+	struct store_totp t;
+	int i;
+
+	assert_non_null(rep);
+	assert_int_equal(store_status(f->s, "nobody", rep), -ENOENT);
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
+	/* A pending factor is not a factor yet. */
+	assert_int_equal(store_status(f->s, "alice", rep), 0);
+	assert_int_equal(rep->n_factors, 0);
+	assert_int_equal(store_totp_activate(f->s, alice, t.id, 1, T0 + 1), 0);
+	store_totp_clear(&t);
+
+	/* More of everything than a report holds. */
+	for (i = 0; i < VIGIL_LIST_MAX + 8; i++) {
+		snprintf(dev, sizeof(dev), "dev-%d", i);
+		snprintf(src, sizeof(src), "192.0.2.%d", i);
+		assert_int_equal(
+		    store_login_success(f->s, alice, dev, src, "192.0.2.0/24", T0 + 10 + (uint64_t)i, false, 0), 0);
+		snprintf(id, sizeof(id), "login-%d", i);
+		l = login_make(alice, id, T0 + 10 + (uint64_t)i);
+		assert_int_equal(store_login_put(f->s, &l), 0);
+	}
+	assert_int_equal(store_user_lock(f->s, alice, T0 + 999), 0);
+
+	assert_int_equal(store_status(f->s, "alice", rep), 0);
+	assert_string_equal(rep->user, "alice");
+	assert_int_equal(rep->locked_until, T0 + 999);
+	assert_int_equal(rep->n_factors, 1);
+	assert_int_equal(rep->factors[0].type, VIGIL_FACTOR_TOTP);
+	assert_int_equal(rep->factors[0].created, T0);
+	assert_int_equal(rep->factors[0].last_used, T0 + 1);
+	assert_int_equal(rep->n_devices, VIGIL_LIST_MAX);
+	assert_int_equal(rep->n_sources, VIGIL_LIST_MAX);
+	assert_int_equal(rep->n_logins, VIGIL_LIST_MAX);
+	/* Newest first. */
+	snprintf(dev, sizeof(dev), "dev-%d", VIGIL_LIST_MAX + 7);
+	assert_string_equal(rep->devices[0].fingerprint, dev);
+	assert_int_equal(rep->devices[0].last_seen, T0 + 10 + VIGIL_LIST_MAX + 7);
+	snprintf(src, sizeof(src), "192.0.2.%d", VIGIL_LIST_MAX + 7);
+	assert_string_equal(rep->sources[0].addr, src);
+	for (i = 1; i < VIGIL_LIST_MAX; i++) {
+		assert_true(rep->devices[i].last_seen < rep->devices[i - 1].last_seen);
+		assert_true(rep->sources[i].last_seen < rep->sources[i - 1].last_seen);
+		assert_true(rep->logins[i].time < rep->logins[i - 1].time);
+	}
+	assert_int_equal(rep->logins[0].time, T0 + 10 + VIGIL_LIST_MAX + 7);
+	assert_string_equal(rep->logins[0].service, "sshd");
+	assert_string_equal(rep->logins[0].rhost, "192.0.2.10");
+	assert_int_equal(rep->logins[0].outcome, VIGIL_OUTCOME_ALLOW);
+	assert_int_equal(rep->logins[0].score, 42);
+	assert_int_equal(rep->logins[0].signals, 0x81);
+	free(rep);
+}
+
+static void test_prune(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_login old = login_make(alice, "old", T0 + 100), young = login_make(alice, "young", T0 + 300), got;
+	struct store_session a = session_make(alice, "s1", "l1", 10, T0), b = session_make(alice, "s2", "l2", 11, T0),
+	                     c = session_make(alice, "s3", "l3", 12, T0);
+	struct store_facts x;
+	uint32_t n;
+
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0 + 100), 0);
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0 + 300), 0);
+	assert_int_equal(store_login_put(f->s, &old), 0);
+	assert_int_equal(store_login_put(f->s, &young), 0);
+	assert_int_equal(store_login_success(f->s, alice, "dev-a", "192.0.2.1", "192.0.2.0/24", T0, true, T0 + 200), 0);
+	assert_int_equal(store_login_success(f->s, alice, "dev-b", "192.0.2.1", "192.0.2.0/24", T0, true, T0 + 201), 0);
+	assert_int_equal(store_session_open(f->s, &a, 0), 0);
+	assert_int_equal(store_session_open(f->s, &b, 0), 0);
+	assert_int_equal(store_session_open(f->s, &c, 0), 0);
+	assert_int_equal(store_session_close(f->s, "l1", 10, T0 + 100, NULL), 0);
+	assert_int_equal(store_session_close(f->s, "l2", 11, T0 + 300, NULL), 0);
+	/* login_success cleared the failures: write them again. */
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0 + 100), 0);
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.1", T0 + 300), 0);
+
+	assert_int_equal(store_prune(f->s, T0 + 200), 0);
+
+	assert_int_equal(store_failures_user(f->s, "alice", 0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_login_get(f->s, "old", &got), -ENOENT);
+	assert_int_equal(store_login_get(f->s, "young", &got), 0);
+	/* Expired at or before T0 + 200: gone; the other is kept. */
+	assert_int_equal(store_login_facts(f->s, alice, "dev-a", "192.0.2.1", "192.0.2.0/24", 0, T0 + 50, &x), 0);
+	assert_int_equal(x.grant_time, 0);
+	assert_int_equal(store_login_facts(f->s, alice, "dev-b", "192.0.2.1", "192.0.2.0/24", 0, T0 + 50, &x), 0);
+	assert_int_equal(x.grant_time, T0);
+	/* Closed before T0 + 200: gone; closed later or open: kept. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE id = 's1'"), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE id IN ('s2', 's3')"), 2);
+	/* What the store learned is not history: it stays. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM devices"), 2);
+}
+
+/* ---- query plans ---- */
+
+/* The connection store_open() makes, caught as SQLite opens it. */
+static sqlite3 *caught_db;
+static int catching;
+
+static int catch_db(sqlite3 *db, char **err, const struct sqlite3_api_routines *api)
+{
+	(void)err;
+	(void)api;
+	if (catching)
+		caught_db = db;
+	return SQLITE_OK;
+}
+
+/* Counts the steps of sql's plan that read a whole table without an
+ * index ("SCAN t", not "SCAN t USING ... INDEX"). */
+static int full_scans(sqlite3 *db, const char *sql, char *why, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+	const char *detail;
+	int n = 0;
+
+	assert_non_null(q);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		detail = (const char *)sqlite3_column_text(st, 3);
+		if (detail && strncmp(detail, "SCAN ", 5) == 0 && !strstr(detail, " USING ") &&
+		    strcmp(detail, "SCAN CONSTANT ROW") != 0) {
+			snprintf(why, cap, "%s: %s", detail, sql);
+			n++;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(q);
+	return n;
+}
+
+static void test_query_plans(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *st = NULL;
+	char why[512] = "";
+	int n = 0, scans = 0;
+
+	catching = 1;
+	assert_int_equal(sqlite3_auto_extension((void (*)(void))catch_db), SQLITE_OK);
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	catching = 0;
+	sqlite3_cancel_auto_extension((void (*)(void))catch_db);
+	assert_non_null(caught_db);
+
+	/* The checker sees a full scan when there is one. */
+	assert_int_equal(full_scans(caught_db, "SELECT count(*) FROM logins WHERE service = 'sshd'", why, sizeof(why)),
+	                 1);
+	why[0] = '\0';
+
+	/* Every statement the store cached, the login path among them. */
+	while ((st = sqlite3_next_stmt(caught_db, st))) {
+		const char *sql = sqlite3_sql(st);
+
+		if (!sql || strncmp(sql, "EXPLAIN", 7) == 0)
+			continue;
+		n++;
+		scans += full_scans(caught_db, sql, why, sizeof(why));
+	}
+	if (scans)
+		print_error("full table scan: %s\n", why);
+	assert_int_equal(scans, 0);
+	assert_true(n >= 40);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_open_creates_0600, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_open_refuses_symlink, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_open_refuses_readable_file, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_open_refuses_non_regular, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_open_refuses_foreign_owner, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_keeps_data, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_open_settings, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_users, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_facts_and_success, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_grants, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_failures, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_totp, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_logins, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_oversized_row_refused, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_limit, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_find_and_close, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_reconcile, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_status, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_prune, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_query_plans, fixture_setup, fixture_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
