@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Who may ask what (see dispatch.h).  The public socket serves PAM callers
+ * (root) and users asking about themselves; the admin socket serves root
+ * only and carries the admin verbs.  Identity is the peer's uid from
+ * SO_PEERCRED, never a field of the message.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "enroll.h"
+#include "login.h"
+#include "session.h"
+
+static void refuse(struct vigil_msg *reply, uint16_t status)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+}
+
+int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_msg *req,
+	     struct vigil_msg *reply)
+{
+	/* An exchange is one conversation: a new request abandons the
+	 * unanswered prompt of another. */
+	if (req->type != VIGIL_MSG_AUTH_STEP && x->login) {
+		login_pending_free(x->login);
+		x->login = NULL;
+	}
+	if (req->type != VIGIL_MSG_TOTP_ENROLL_CONFIRM && x->enroll) {
+		enroll_pending_free(x->enroll);
+		x->enroll = NULL;
+	}
+
+	switch (req->type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+		return login_begin(d, p, x, &req->u.login, reply);
+	case VIGIL_MSG_AUTH_STEP:
+		return login_step(d, p, x, req->u.answer.answer, reply);
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		return login_account(d, p, &req->u.login, reply);
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		if (p->uid != 0) {
+			refuse(reply, VIGIL_STATUS_PERMISSION);
+			return 0;
+		}
+		return req->type == VIGIL_MSG_SESSION_OPEN ? session_open(d, p, &req->u.session, reply)
+							   : session_close(d, p, &req->u.session, reply);
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+		return enroll_begin(d, p, x, &req->u.user, reply);
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		return enroll_confirm(d, p, x, req->u.answer.answer, reply);
+	case VIGIL_MSG_STATUS_QUERY:
+		return enroll_status(d, p, &req->u.user, reply);
+	case VIGIL_MSG_ADMIN_UNLOCK:
+		return enroll_admin_unlock(d, p, &req->u.user, reply);
+	default:
+		/* A reply type sent as a request. */
+		return -EPROTO;
+	}
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TOTP enrollment, status and unlock (see enroll.h).  The secret is made
+ * here, sealed before it reaches the store, shown once to its owner and
+ * activated only by a valid code on the same connection.  Who the caller is
+ * comes from the peer credentials: a non-root caller acts on itself only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enroll.h"
+#include "log.h"
+#include "qr.h"
+#include "totp.h"
+#include "wipe.h"
+
+/* Wrong confirmation codes one connection may send before it is refused. */
+#define ENROLL_CONFIRM_TRIES 5
+
+struct enroll_pending {
+	char user[VIGIL_USER_MAX + 1];
+	int64_t user_id;
+	int64_t factor_id;
+	unsigned tries;
+};
+
+void enroll_pending_free(struct enroll_pending *e)
+{
+	wipe_free(e, sizeof(*e));
+}
+
+/* The associated data binding a sealed seed to its owner and its kind. */
+static void totp_aad(const char *user, char *out, size_t cap)
+{
+	snprintf(out, cap, "vigil-totp:%s", user);
+}
+
+int enroll_totp_secret(struct vigild *d, const char *user, const struct store_totp *t, uint8_t **ret_secret,
+		       size_t *ret_len)
+{
+	char aad[VIGIL_USER_MAX + 16];
+
+	totp_aad(user, aad, sizeof(aad));
+	return unseal(d->seal_key, t->sealed, t->sealed_len, aad, ret_secret, ret_len);
+}
+
+int enroll_totp_start(struct vigild *d, int64_t user_id, const char *user, int64_t *ret_factor_id,
+		      struct vigil_enroll_pending *ret)
+{
+	const struct vigil_config *c = d->config;
+	uint8_t secret[TOTP_SECRET_SIZE];
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0;
+	char aad[VIGIL_USER_MAX + 16];
+	struct store_totp t = {0};
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((r = totp_secret_new(secret)) < 0)
+		goto out;
+	totp_aad(user, aad, sizeof(aad));
+	if ((r = seal(d->seal_key, secret, sizeof(secret), aad, &sealed, &sealed_len)) < 0)
+		goto out;
+	if ((r = store_totp_put_pending(d->store, user_id, sealed, sealed_len, c->totp_digits, c->totp_period,
+					vigild_now())) < 0)
+		goto out;
+	if ((r = store_totp_get(d->store, user_id, false, &t)) < 0)
+		goto out;
+	ret->digits = (uint8_t)c->totp_digits;
+	ret->period = (uint16_t)c->totp_period;
+	if ((r = totp_base32(secret, sizeof(secret), ret->secret_b32, sizeof(ret->secret_b32))) < 0 ||
+	    (r = totp_uri(c->totp_issuer, user, ret->secret_b32, c->totp_digits, c->totp_period, ret->uri,
+			  sizeof(ret->uri))) < 0 ||
+	    (r = qr_render(ret->uri, ret->qr, sizeof(ret->qr))) < 0)
+		goto out;
+	*ret_factor_id = t.id;
+	r = 0;
+out:
+	if (r < 0)
+		wipe(ret, sizeof(*ret));
+	WIPE_ARRAY(secret);
+	free(sealed); /* ciphertext: nothing to wipe */
+	store_totp_clear(&t);
+	return r;
+}
+
+/* The user a request names: "" means the caller; another name only for
+ * root.  -EPERM otherwise. */
+static int target_user(const struct peer *p, const char *asked, char out[VIGIL_USER_MAX + 1])
+{
+	const char *name = asked[0] ? asked : p->name;
+
+	if (!name[0] || (p->uid != 0 && strcmp(name, p->name) != 0))
+		return -EPERM;
+	strcpy(out, name);
+	return 0;
+}
+
+static void reply_result(struct vigil_msg *reply, uint16_t status)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+}
+
+static void audit_enroll(struct vigild *d, const char *user, const char *result, int priority, const char *message)
+{
+	struct audit_record r = {
+		.event = AUDIT_ENROLL,
+		.priority = priority,
+		.message = message,
+		.user = user,
+		.method = "totp",
+		.result = result,
+	};
+
+	audit_emit(d->audit, &r);
+}
+
+int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_user_request *req,
+		 struct vigil_msg *reply)
+{
+	struct enroll_pending *e = NULL;
+	struct store_totp t = {0};
+	struct store_user u;
+	int r;
+
+	enroll_pending_free(x->enroll);
+	x->enroll = NULL;
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		return 0;
+	}
+	if (target_user(p, req->user, e->user) < 0) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		goto out;
+	}
+	if ((r = store_user_get(d->store, e->user, vigild_now(), &u)) < 0)
+		goto internal;
+	e->user_id = u.id;
+
+	/* Adding a factor beside an active one must wait for the proof of
+	 * that one: until then, one TOTP factor per user. */
+	r = store_totp_get(d->store, u.id, true, &t);
+	store_totp_clear(&t);
+	if (r == 0) {
+		reply_result(reply, VIGIL_STATUS_ALREADY_ENROLLED);
+		goto out;
+	}
+	if (r != -ENOENT)
+		goto internal;
+
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_ENROLL_PENDING;
+	if ((r = enroll_totp_start(d, u.id, e->user, &e->factor_id, &reply->u.pending)) < 0)
+		goto internal;
+	audit_enroll(d, e->user, "pending", LOG_INFO, "TOTP enrollment started");
+	x->enroll = e;
+	return 0;
+internal:
+	log_msg(LOG_ERR, "TOTP enrollment for %s failed: %s", e->user, strerror(-r));
+	reply_result(reply, VIGIL_STATUS_INTERNAL);
+out:
+	enroll_pending_free(e);
+	return 0;
+}
+
+int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
+		   struct vigil_msg *reply)
+{
+	struct enroll_pending *e = x->enroll;
+	struct store_totp t = {0};
+	uint8_t *secret = NULL;
+	size_t secret_len = 0;
+	uint64_t now = vigild_now();
+	int64_t step;
+	int r;
+
+	(void)p;
+	if (!e) {
+		reply_result(reply, VIGIL_STATUS_NO_PENDING);
+		return 0;
+	}
+	r = store_totp_get(d->store, e->user_id, false, &t);
+	if (r == -ENOENT || (r == 0 && t.id != e->factor_id)) {
+		/* Replaced by a newer enrollment elsewhere. */
+		reply_result(reply, VIGIL_STATUS_NO_PENDING);
+		goto drop;
+	}
+	if (r < 0 || (r = enroll_totp_secret(d, e->user, &t, &secret, &secret_len)) < 0)
+		goto internal;
+
+	r = totp_verify(secret, secret_len, now, t.period, t.digits, d->config->totp_window, answer, -1, &step);
+	if (r == -EACCES || r == -EINVAL || r == -EALREADY) {
+		audit_enroll(d, e->user, "bad_code", LOG_WARNING, "TOTP enrollment: wrong confirmation code");
+		if (++e->tries >= ENROLL_CONFIRM_TRIES) {
+			reply_result(reply, VIGIL_STATUS_DENIED);
+			goto drop;
+		}
+		reply_result(reply, VIGIL_STATUS_BAD_CODE);
+		goto out;
+	}
+	if (r < 0)
+		goto internal;
+	r = store_totp_activate(d->store, e->user_id, t.id, step, now);
+	if (r == -EEXIST) {
+		reply_result(reply, VIGIL_STATUS_ALREADY_ENROLLED);
+		goto drop;
+	}
+	if (r < 0)
+		goto internal;
+	audit_enroll(d, e->user, "activated", LOG_NOTICE, "TOTP factor enrolled and activated");
+	reply_result(reply, VIGIL_STATUS_OK);
+	goto drop;
+internal:
+	log_msg(LOG_ERR, "TOTP activation for %s failed: %s", e->user, strerror(-r));
+	reply_result(reply, VIGIL_STATUS_INTERNAL);
+drop:
+	enroll_pending_free(e);
+	x->enroll = NULL;
+out:
+	wipe_free(secret, secret_len);
+	store_totp_clear(&t);
+	return 0;
+}
+
+int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
+		  struct vigil_msg *reply)
+{
+	char user[VIGIL_USER_MAX + 1];
+	int r;
+
+	if (target_user(p, req->user, user) < 0) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		return 0;
+	}
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_STATUS_REPORT;
+	r = store_status(d->store, user, &reply->u.report);
+	if (r == -ENOENT) {
+		/* Never seen: an empty report, not an error. */
+		memset(&reply->u.report, 0, sizeof(reply->u.report));
+		r = 0;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, "status of %s failed: %s", user, strerror(-r));
+		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		return 0;
+	}
+	snprintf(reply->u.report.user, sizeof(reply->u.report.user), "%s", user);
+	return 0;
+}
+
+int enroll_admin_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
+			struct vigil_msg *reply)
+{
+	struct audit_record a = {
+		.event = AUDIT_ADMIN,
+		.priority = LOG_NOTICE,
+		.message = "user unlocked by an administrator",
+		.user = req->user,
+		.result = "unlocked",
+	};
+	int r;
+
+	if (!p->admin_socket || p->uid != 0 || !req->user[0]) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		return 0;
+	}
+	r = store_user_unlock(d->store, req->user);
+	if (r == -ENOENT) {
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		return 0;
+	}
+	if (r < 0) {
+		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		return 0;
+	}
+	audit_emit(d->audit, &a);
+	reply_result(reply, VIGIL_STATUS_OK);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The login flow: AUTH_BEGIN scores a login and answers with a DECISION or a
+ * PROMPT (state kept in the connection's exchange), AUTH_STEP checks the
+ * answer to that prompt, ACCOUNT_CHECK enforces what auth decided or, when
+ * auth never ran (sshd publickey-only), scores the login and denies if it
+ * needed a step-up.  Each handler fills *reply and returns 0, or returns a
+ * negative errno for a protocol violation (the connection is then closed).
+ * Daemon-side failures are answered with DENY(internal): never allow.
+ */
+#pragma once
+
+#include "vigild.h"
+
+int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_login_request *req,
+		struct vigil_msg *reply);
+/* answer is a secret: the caller wipes it. */
+int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
+	       struct vigil_msg *reply);
+int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+		  struct vigil_msg *reply);
+
+/* Frees a pending login (NULL safe). */
+void login_pending_free(struct login_pending *l);

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vigild: parses its command line, refuses to dump core, loads the
+ * configuration, the host key, the store and the audit writer, reconciles
+ * sessions whose processes died while it was down, and runs the server.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "config_print.h"
+#include "log.h"
+#include "server.h"
+#include "totp.h"
+#include "vigild.h"
+#include "wipe.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/vigil/vigil.conf"
+#define DEFAULT_STATE_DIR "/var/lib/vigil"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vigild [OPTIONS]\n"
+		"Vigil's session and risk daemon; runs in the foreground.\n\n"
+		"  --config FILE       configuration file [" DEFAULT_CONFIG "]\n"
+		"  --state-dir DIR     database, host key, audit spill [" DEFAULT_STATE_DIR "]\n"
+		"  --runtime-dir DIR   sockets [" VIGIL_DEFAULT_RUNTIME_DIR "]\n"
+		"  --check-config      validate the configuration, print it, and exit\n"
+		"  --debug             log every request (never a secret)\n"
+		"  --version, --help\n");
+}
+
+static bool pid_alive(uint32_t pid)
+{
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Creates dir with mode if missing; refuses one that others may write. */
+static int ensure_dir(const char *dir, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(dir, mode) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
+		return -EPERM;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"config", required_argument, NULL, 'c'},   {"state-dir", required_argument, NULL, 's'},
+		{"runtime-dir", required_argument, NULL, 'r'}, {"check-config", no_argument, NULL, 'C'},
+		{"debug", no_argument, NULL, 'd'},	    {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},	    {0},
+	};
+	const char *config_path = DEFAULT_CONFIG, *state_dir = DEFAULT_STATE_DIR,
+		   *runtime_dir = VIGIL_DEFAULT_RUNTIME_DIR;
+	struct vigild d = {0};
+	struct server *srv = NULL;
+	struct rlimit no_core = {0, 0};
+	struct audit_record a = {.event = AUDIT_SERVICE, .priority = LOG_NOTICE};
+	char err[512], *path = NULL;
+	bool check_only = false;
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 's':
+			state_dir = optarg;
+			break;
+		case 'r':
+			runtime_dir = optarg;
+			break;
+		case 'C':
+			check_only = true;
+			break;
+		case 'd':
+			log_set_debug(1);
+			break;
+		case 'V':
+			printf("vigild %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	r = config_load(config_path, &d.config, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "vigild: %s\n", r == -EINVAL ? err : strerror(-r));
+		if (r == -ENOENT)
+			fprintf(stderr, "vigild: no configuration at %s\n", config_path);
+		return 1;
+	}
+	if (check_only) {
+		config_print(d.config, stdout);
+		free(d.config);
+		return 0;
+	}
+
+	/* Seeds pass through this process: no core dumps, no ptrace by
+	 * unprivileged users, nothing created readable by others. */
+	setrlimit(RLIMIT_CORE, &no_core);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	umask(0077);
+
+	if ((r = ensure_dir(state_dir, 0700)) < 0) {
+		log_msg(LOG_ERR, "state directory %s: %s", state_dir, strerror(-r));
+		goto out;
+	}
+	if ((r = ensure_dir(runtime_dir, 0755)) < 0) {
+		log_msg(LOG_ERR, "runtime directory %s: %s", runtime_dir, strerror(-r));
+		goto out;
+	}
+	if ((r = totp_init()) < 0) {
+		log_msg(LOG_ERR, "liboath initialisation failed");
+		goto out;
+	}
+	if ((r = seal_key_load(state_dir, getenv("CREDENTIALS_DIRECTORY"), d.seal_key)) < 0) {
+		log_msg(LOG_ERR, "host key in %s: %s", state_dir, strerror(-r));
+		goto out;
+	}
+	if (asprintf(&path, "%s/vigil.db", state_dir) < 0 || (r = store_open(path, &d.store)) < 0) {
+		log_msg(LOG_ERR, "database %s/vigil.db: %s", state_dir, strerror(path ? -r : ENOMEM));
+		r = r < 0 ? r : -ENOMEM;
+		goto out;
+	}
+	free(path);
+	if (asprintf(&path, "%s/audit.spill", state_dir) < 0 || (r = audit_new(path, &d.audit)) < 0) {
+		log_msg(LOG_ERR, "audit writer: %s", strerror(path ? -r : ENOMEM));
+		r = r < 0 ? r : -ENOMEM;
+		goto out;
+	}
+
+	unsigned closed = 0;
+	if ((r = store_session_reconcile(d.store, pid_alive, vigild_now(), &closed)) < 0)
+		log_msg(LOG_ERR, "reconciling sessions failed: %s", strerror(-r));
+	else if (closed > 0)
+		log_msg(LOG_NOTICE, "closed %u session(s) whose processes ended while vigild was down", closed);
+
+	if ((r = server_new(&d, config_path, runtime_dir, &srv)) < 0)
+		goto out;
+	a.message = "vigild started";
+	a.result = "started";
+	audit_emit(d.audit, &a);
+	log_msg(LOG_NOTICE, "serving on %s", runtime_dir);
+	r = server_run(srv);
+	a.message = "vigild stopping";
+	a.result = "stopped";
+	audit_emit(d.audit, &a);
+out:
+	server_free(srv);
+	audit_free(d.audit);
+	store_close(d.store);
+	free(d.config);
+	free(path);
+	WIPE_ARRAY(d.seal_key);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Where a login comes from (see origin.h).  The SSH_AUTH_INFO_0 and
+ * SSH_CONNECTION values are whatever the PAM caller sent: bounded by the
+ * codec, parsed strictly here.  /proc/PID/stat is parsed from the last ')'
+ * because a process name may contain anything.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "origin.h"
+#include "parse.h"
+
+
+#define SSH_KEY_BLOB_MAX 4096
+
+static int base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	EVP_ENCODE_CTX *ctx = NULL;
+	int n1 = 0, n2 = 0, r;
+
+	/* The decoder writes up to 3/4 of the input. */
+	if (len == 0 || len % 4 != 0 || len / 4 * 3 > cap)
+		return -EBADMSG;
+	ctx = EVP_ENCODE_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
+	EVP_DecodeInit(ctx);
+	if (EVP_DecodeUpdate(ctx, out, &n1, (const unsigned char *)in, (int)len) < 0 ||
+	    EVP_DecodeFinal(ctx, out + n1, &n2) != 1) {
+		r = -EBADMSG;
+		goto out;
+	}
+	*ret_len = (size_t)n1 + (size_t)n2;
+	r = 0;
+out:
+	EVP_ENCODE_CTX_free(ctx);
+	return r;
+}
+
+static bool is_key_type_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '@' ||
+	       c == '.' || c == '_';
+}
+
+int origin_ssh_fingerprint(const char *auth_info, char out[VIGIL_FINGERPRINT_MAX + 1], char *key_type,
+			   size_t key_type_cap)
+{
+	static const char prefix[] = "publickey ";
+	uint8_t blob[SSH_KEY_BLOB_MAX], digest[SHA256_DIGEST_LENGTH];
+	unsigned char b64[((SHA256_DIGEST_LENGTH + 2) / 3) * 4 + 1];
+	const char *line = auth_info, *type, *type_end, *data, *data_end;
+	size_t blob_len, n;
+
+	/* One line per completed method; take the first publickey line. */
+	while (line && *line) {
+		if (strncmp(line, prefix, sizeof(prefix) - 1) == 0)
+			break;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	if (!line || !*line)
+		return -ENOENT;
+
+	type = line + sizeof(prefix) - 1;
+	for (type_end = type; is_key_type_char(*type_end); type_end++)
+		;
+	if (type_end == type || *type_end != ' ')
+		return -EBADMSG;
+	data = type_end + 1;
+	data_end = data + strcspn(data, " \n");
+	if (base64_decode(data, (size_t)(data_end - data), blob, sizeof(blob), &blob_len) < 0)
+		return -EBADMSG;
+
+	SHA256(blob, blob_len, digest);
+	n = (size_t)EVP_EncodeBlock(b64, digest, sizeof(digest));
+	while (n > 0 && b64[n - 1] == '=')
+		n--;
+	b64[n] = '\0';
+	snprintf(out, VIGIL_FINGERPRINT_MAX + 1, "SHA256:%s", (const char *)b64);
+
+	if (key_type && key_type_cap > 0) {
+		n = (size_t)(type_end - type);
+		if (n >= key_type_cap)
+			n = key_type_cap - 1;
+		memcpy(key_type, type, n);
+		key_type[n] = '\0';
+	}
+	return 0;
+}
+
+static bool is_numeric_address(const char *s)
+{
+	uint8_t buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+int origin_source(const char *ssh_connection, const char *rhost, char out[VIGIL_ADDR_MAX + 1])
+{
+	char first[VIGIL_ADDR_MAX + 1];
+	size_t n;
+
+	/* SSH_CONNECTION is "client_ip client_port server_ip server_port" and
+	 * always numeric, whatever UseDNS says about PAM_RHOST. */
+	n = strcspn(ssh_connection, " ");
+	if (n > 0 && n <= VIGIL_ADDR_MAX) {
+		memcpy(first, ssh_connection, n);
+		first[n] = '\0';
+		if (is_numeric_address(first)) {
+			memcpy(out, first, n + 1);
+			return 0;
+		}
+	}
+	if (strlen(rhost) > VIGIL_ADDR_MAX)
+		return -E2BIG;
+	strcpy(out, rhost);
+	return 0;
+}
+
+int origin_prefix(const char *source, char out[VIGIL_ADDR_MAX + 1])
+{
+	uint8_t a[16];
+	char text[INET6_ADDRSTRLEN];
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	out[0] = '\0';
+	if (inet_pton(AF_INET, source, a) == 1) {
+		snprintf(out, VIGIL_ADDR_MAX + 1, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, source, a) != 1)
+		return 0;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		snprintf(out, VIGIL_ADDR_MAX + 1, "%u.%u.%u.0/24", a[12], a[13], a[14]);
+		return 0;
+	}
+	memset(a + 8, 0, 8);
+	if (!inet_ntop(AF_INET6, a, text, sizeof(text)))
+		return 0;
+	snprintf(out, VIGIL_ADDR_MAX + 1, "%s/64", text);
+	return 0;
+}
+
+/* The parent of pid from /proc/PID/stat: "pid (comm) state ppid ...". */
+static int parent_of(pid_t pid, pid_t *ret)
+{
+	char path[64], buf[1024], *close_paren, *end;
+	uint64_t ppid;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	/* ") S 1234 ..." */
+	if (!close_paren || strlen(close_paren) < 5 || close_paren[1] != ' ' || close_paren[3] != ' ')
+		return -EBADMSG;
+	end = strchr(close_paren + 4, ' ');
+	if (!end)
+		return -EBADMSG;
+	*end = '\0';
+	if (parse_u64(close_paren + 4, INT32_MAX, &ppid) < 0)
+		return -EBADMSG;
+	*ret = (pid_t)ppid;
+	return 0;
+}
+
+int origin_pid_chain(pid_t pid, uint32_t *out, size_t max)
+{
+	size_t n = 0;
+	pid_t parent;
+
+	if (pid <= 0 || max == 0)
+		return -ESRCH;
+	while (n < max && pid > 1) {
+		if (parent_of(pid, &parent) < 0)
+			break;
+		out[n++] = (uint32_t)pid;
+		pid = parent;
+	}
+	return n > 0 ? (int)n : -ESRCH;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Where a login comes from: the device (for sshd the SHA-256 fingerprint of
+ * the public key that authenticated, from SSH_AUTH_INFO_0), the source
+ * address and its /24 or /64 prefix, and the chain of parent processes of
+ * the caller, through which sudo and su inherit the device and source of the
+ * login session they run in.  Everything parsed here is untrusted text from
+ * a PAM caller or from /proc.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vigil/proto.h"
+
+#define ORIGIN_PID_CHAIN_MAX 16
+
+/* The fingerprint ("SHA256:" + unpadded base64, as ssh-keygen -l prints) of
+ * the first "publickey TYPE BASE64" line of an SSH_AUTH_INFO_0 value, and the
+ * key type into key_type (cap bytes; may be NULL).  Returns 0; -ENOENT if no
+ * publickey line; -EBADMSG if the line is malformed. */
+int origin_ssh_fingerprint(const char *auth_info, char out[VIGIL_FINGERPRINT_MAX + 1], char *key_type,
+			   size_t key_type_cap);
+
+/* The client address: the first word of SSH_CONNECTION if it is a numeric
+ * address, else rhost if it is one, else rhost as given (a host name), else
+ * "".  Returns 0 or -E2BIG. */
+int origin_source(const char *ssh_connection, const char *rhost, char out[VIGIL_ADDR_MAX + 1]);
+
+/* "a.b.c.0/24" for IPv4, "x:x:x:x::/64" for IPv6 (IPv4-mapped IPv6 counts as
+ * IPv4); "" when source is not a numeric address.  Returns 0. */
+int origin_prefix(const char *source, char out[VIGIL_ADDR_MAX + 1]);
+
+/* pid and then its parents (from /proc/PID/stat), at most max entries, stops
+ * at pid 1.  Returns the number of entries written (>= 1 for a live pid);
+ * -ESRCH if pid is gone. */
+int origin_pid_chain(pid_t pid, uint32_t *out, size_t max);

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The daemon's event loop (sd-event): two listening sockets, many clients at
+ * once, every socket non-blocking.  A connection reads one frame at a time
+ * into a bounded buffer (the header is checked before the body is read),
+ * answers it, and only then reads the next; a client that stalls mid-frame
+ * or idles too long is closed by its own timer, so nobody can hold up the
+ * others.  A bad frame closes only that connection.  Peer identity comes
+ * from SO_PEERCRED at accept time.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "dispatch.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "wipe.h"
+
+#define CONN_MAX 1024		   /* connections at once */
+#define CONN_PER_USER_MAX 16	   /* for each non-root uid */
+#define FRAME_TIMEOUT_USEC 10000000ULL /* to finish a frame once begun */
+/* Between requests: a user may be reading a QR code or finding a phone. */
+#define IDLE_TIMEOUT_USEC 300000000ULL
+#define PRUNE_INTERVAL_USEC 3600000000ULL
+
+struct conn {
+	struct server *srv;
+	struct conn *prev, *next;
+	int fd;
+	struct peer peer;
+	struct exchange x;
+	sd_event_source *io, *timer;
+	uint8_t in[VIGIL_FRAME_MAX];
+	size_t in_len;
+	struct frame_header hdr;
+	uint8_t out[VIGIL_FRAME_MAX];
+	size_t out_len, out_off;
+};
+
+struct server {
+	struct vigild *d;
+	char *config_path;
+	sd_event *event;
+	int listen_fd[2]; /* [0] public, [1] admin */
+	char *socket_path[2]; /* made by us, unlinked at exit; NULL if activated */
+	sd_event_source *listen_src[2];
+	sd_event_source *prune_timer;
+	struct conn *conns;
+	unsigned n_conns;
+	struct vigil_msg *req, *reply; /* scratch: one request at a time */
+};
+
+static void conn_free(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	s->n_conns--;
+	sd_event_source_disable_unref(c->io);
+	sd_event_source_disable_unref(c->timer);
+	close(c->fd);
+	exchange_clear(&c->x);
+	/* The buffers may hold a code or an enrollment secret. */
+	wipe_free(c, sizeof(*c));
+}
+
+static int conn_arm_timer(struct conn *c, uint64_t usec)
+{
+	uint64_t now;
+
+	sd_event_now(c->srv->event, CLOCK_MONOTONIC, &now);
+	sd_event_source_set_time(c->timer, now + usec);
+	return sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+}
+
+static int on_conn_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct conn *c = userdata;
+
+	log_msg(LOG_DEBUG, "closing idle connection of uid %u", (unsigned)c->peer.uid);
+	conn_free(c);
+	return 0;
+}
+
+/* Decodes and answers the complete frame in c->in; queues the reply. */
+static int conn_handle_frame(struct conn *c)
+{
+	struct server *s = c->srv;
+	char desc[256];
+	int r;
+
+	r = msg_decode(c->hdr.type, c->in + VIGIL_FRAME_HEADER_SIZE, c->hdr.body_len, s->req);
+	wipe(c->in, c->in_len);
+	c->in_len = 0;
+	if (r < 0) {
+		log_msg(LOG_NOTICE, "bad %s frame from uid %u: %s", msg_type_name(c->hdr.type), (unsigned)c->peer.uid,
+			strerror(-r));
+		return r;
+	}
+	msg_describe(s->req, desc, sizeof(desc));
+	log_msg(LOG_DEBUG, "uid %u pid %d: %s", (unsigned)c->peer.uid, (int)c->peer.pid, desc);
+
+	r = dispatch(s->d, &c->peer, &c->x, s->req, s->reply);
+	wipe(s->req, sizeof(*s->req));
+	if (r < 0) {
+		log_msg(LOG_NOTICE, "protocol violation by uid %u: %s", (unsigned)c->peer.uid, strerror(-r));
+		wipe(s->reply, sizeof(*s->reply));
+		return r;
+	}
+	r = msg_encode(s->reply, c->hdr.request_id, c->out, sizeof(c->out), &c->out_len);
+	wipe(s->reply, sizeof(*s->reply));
+	if (r < 0) {
+		log_msg(LOG_ERR, "encoding a reply failed: %s", strerror(-r));
+		return r;
+	}
+	c->out_off = 0;
+	return 0;
+}
+
+static int conn_read(struct conn *c)
+{
+	size_t want;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		want = c->in_len < VIGIL_FRAME_HEADER_SIZE ? VIGIL_FRAME_HEADER_SIZE
+							   : VIGIL_FRAME_HEADER_SIZE + c->hdr.body_len;
+		if (c->in_len == want && c->in_len >= VIGIL_FRAME_HEADER_SIZE) {
+			/* Header complete with its body (possibly empty). */
+			return conn_handle_frame(c);
+		}
+		n = read(c->fd, c->in + c->in_len, want - c->in_len);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		if (c->in_len == 0)
+			conn_arm_timer(c, FRAME_TIMEOUT_USEC);
+		c->in_len += (size_t)n;
+		if (c->in_len == VIGIL_FRAME_HEADER_SIZE) {
+			/* Checked before a single body byte is read. */
+			if ((r = frame_header_decode(c->in, &c->hdr)) < 0)
+				return r;
+			if (!msg_type_is_request(c->hdr.type))
+				return -EBADMSG;
+		}
+	}
+}
+
+static int conn_write(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		c->out_off += (size_t)n;
+	}
+	wipe(c->out, c->out_len);
+	c->out_len = c->out_off = 0;
+	return 0;
+}
+
+static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct conn *c = userdata;
+	int r = 0;
+
+	if (revents & (EPOLLERR | EPOLLHUP) && !(revents & EPOLLIN)) {
+		conn_free(c);
+		return 0;
+	}
+	if (c->out_len == 0 && (revents & EPOLLIN)) {
+		r = conn_read(c);
+		if (r < 0)
+			goto close;
+	}
+	if (c->out_len > 0) {
+		r = conn_write(c);
+		if (r < 0)
+			goto close;
+	}
+	/* Reading waits while a reply is still on its way. */
+	sd_event_source_set_io_events(c->io, c->out_len > 0 ? EPOLLOUT : EPOLLIN);
+	if (c->out_len == 0 && c->in_len == 0)
+		conn_arm_timer(c, IDLE_TIMEOUT_USEC);
+	return 0;
+close:
+	if (r != -ECONNRESET)
+		log_msg(LOG_DEBUG, "closing connection of uid %u: %s", (unsigned)c->peer.uid, strerror(-r));
+	conn_free(c);
+	return 0;
+}
+
+static unsigned conns_of_uid(const struct server *s, uid_t uid)
+{
+	const struct conn *c;
+	unsigned n = 0;
+
+	for (c = s->conns; c; c = c->next)
+		n += c->peer.uid == uid;
+	return n;
+}
+
+static void peer_name(uid_t uid, char *out, size_t cap)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	out[0] = '\0';
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res && strlen(res->pw_name) < cap)
+		strcpy(out, res->pw_name);
+}
+
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct server *s = userdata;
+	bool admin = fd == s->listen_fd[1];
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct conn *c = NULL;
+	int cfd, r;
+
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0)
+		return 0;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
+		goto refuse;
+	if (admin && cred.uid != 0) {
+		log_msg(LOG_WARNING, "admin socket: refused uid %u", (unsigned)cred.uid);
+		goto refuse;
+	}
+	if (s->n_conns >= CONN_MAX || (cred.uid != 0 && conns_of_uid(s, cred.uid) >= CONN_PER_USER_MAX)) {
+		log_msg(LOG_WARNING, "too many connections: refused uid %u", (unsigned)cred.uid);
+		goto refuse;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto refuse;
+	c->srv = s;
+	c->fd = cfd;
+	c->peer.uid = cred.uid;
+	c->peer.gid = cred.gid;
+	c->peer.pid = cred.pid;
+	c->peer.admin_socket = admin;
+	peer_name(cred.uid, c->peer.name, sizeof(c->peer.name));
+	if ((r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_conn_io, c)) < 0 ||
+	    (r = sd_event_add_time(s->event, &c->timer, CLOCK_MONOTONIC, 0, 0, on_conn_timer, c)) < 0) {
+		sd_event_source_disable_unref(c->io);
+		free(c);
+		goto refuse;
+	}
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	s->n_conns++;
+	conn_arm_timer(c, IDLE_TIMEOUT_USEC);
+	return 0;
+refuse:
+	close(cfd);
+	return 0;
+}
+
+/* Binds a fresh socket at dir/name with the given mode. */
+static int listen_unix(const char *dir, const char *name, mode_t mode, int *ret_fd, char **ret_path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	char *path = NULL;
+	int fd = -1, r;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		r = -ENAMETOOLONG;
+		goto out;
+	}
+	strcpy(sa.sun_path, path);
+	/* A stale socket of ours may go; anything else is not ours to remove. */
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			r = -EEXIST;
+			goto out;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 || listen(fd, 128) < 0) {
+		r = -errno;
+		goto out;
+	}
+	*ret_fd = fd;
+	*ret_path = path;
+	return 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return r;
+}
+
+/* Sockets passed by systemd, named "public" and "admin" (or, unnamed, in
+ * that order).  Returns the number found. */
+static int listen_activated(struct server *s)
+{
+	char **names = NULL;
+	int n, i, found = 0;
+
+	n = sd_listen_fds_with_names(1, &names);
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i, slot;
+
+		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
+			slot = -1;
+		else if (names && strcmp(names[i], "admin") == 0)
+			slot = 1;
+		else if (names && strcmp(names[i], "public") == 0)
+			slot = 0;
+		else
+			slot = i < 2 ? i : -1;
+		if (slot < 0 || s->listen_fd[slot] >= 0) {
+			log_msg(LOG_WARNING, "ignoring passed file descriptor %d", fd);
+			close(fd);
+			continue;
+		}
+		s->listen_fd[slot] = fd;
+		found++;
+	}
+	for (i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+	return found;
+}
+
+static void prune(struct server *s)
+{
+	uint64_t now = vigild_now(), keep = (uint64_t)s->d->config->history_days * 86400;
+	int r;
+
+	if ((r = store_prune(s->d->store, now > keep ? now - keep : 0)) < 0)
+		log_msg(LOG_ERR, "pruning old history failed: %s", strerror(-r));
+}
+
+static int on_prune(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct server *s = userdata;
+
+	prune(s);
+	sd_event_source_set_time(src, usec + PRUNE_INTERVAL_USEC);
+	return sd_event_source_set_enabled(src, SD_EVENT_ON);
+}
+
+static int on_reload(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct server *s = userdata;
+	struct vigil_config *c = NULL;
+	struct audit_record a = {.event = AUDIT_SERVICE, .priority = LOG_NOTICE};
+	char err[512];
+	int r;
+
+	sd_notify(0, "RELOADING=1");
+	r = config_load(s->config_path, &c, err, sizeof(err));
+	if (r < 0) {
+		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s",
+			r == -EINVAL ? err : strerror(-r));
+		a.message = "configuration reload failed; the previous configuration stays in force";
+		a.result = "failed";
+	} else {
+		free(s->d->config);
+		s->d->config = c;
+		log_msg(LOG_NOTICE, "configuration reloaded from %s", s->config_path);
+		a.message = "configuration reloaded";
+		a.result = "reloaded";
+	}
+	audit_emit(s->d->audit, &a);
+	sd_notify(0, "READY=1");
+	return 0;
+}
+
+static int on_terminate(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct server *s = userdata;
+
+	sd_notify(0, "STOPPING=1");
+	return sd_event_exit(s->event, 0);
+}
+
+int server_new(struct vigild *d, const char *config_path, const char *runtime_dir, struct server **ret)
+{
+	static const char *const names[2] = {VIGIL_PUBLIC_SOCKET_NAME, VIGIL_ADMIN_SOCKET_NAME};
+	static const mode_t modes[2] = {0666, 0600};
+	struct server *s;
+	sigset_t mask;
+	int r, i;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->d = d;
+	s->listen_fd[0] = s->listen_fd[1] = -1;
+	s->req = calloc(1, sizeof(*s->req));
+	s->reply = calloc(1, sizeof(*s->reply));
+	s->config_path = strdup(config_path);
+	if (!s->req || !s->reply || !s->config_path) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if ((r = sd_event_new(&s->event)) < 0)
+		goto fail;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if ((r = sd_event_add_signal(s->event, NULL, SIGHUP, on_reload, s)) < 0 ||
+	    (r = sd_event_add_signal(s->event, NULL, SIGTERM, on_terminate, s)) < 0 ||
+	    (r = sd_event_add_signal(s->event, NULL, SIGINT, on_terminate, s)) < 0)
+		goto fail;
+
+	listen_activated(s);
+	for (i = 0; i < 2; i++) {
+		if (s->listen_fd[i] < 0 &&
+		    (r = listen_unix(runtime_dir, names[i], modes[i], &s->listen_fd[i], &s->socket_path[i])) < 0) {
+			log_msg(LOG_ERR, "cannot listen on %s/%s: %s", runtime_dir, names[i], strerror(-r));
+			goto fail;
+		}
+		if ((r = sd_event_add_io(s->event, &s->listen_src[i], s->listen_fd[i], EPOLLIN, on_accept, s)) < 0)
+			goto fail;
+	}
+	prune(s);
+	if ((r = sd_event_add_time_relative(s->event, &s->prune_timer, CLOCK_MONOTONIC, PRUNE_INTERVAL_USEC, 0,
+					    on_prune, s)) < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	server_free(s);
+	return r;
+}
+
+int server_run(struct server *s)
+{
+	sd_notify(0, "READY=1\nSTATUS=Serving logins");
+	return sd_event_loop(s->event);
+}
+
+void server_free(struct server *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	while (s->conns)
+		conn_free(s->conns);
+	for (i = 0; i < 2; i++) {
+		sd_event_source_disable_unref(s->listen_src[i]);
+		if (s->listen_fd[i] >= 0)
+			close(s->listen_fd[i]);
+		if (s->socket_path[i])
+			unlink(s->socket_path[i]);
+		free(s->socket_path[i]);
+	}
+	sd_event_source_disable_unref(s->prune_timer);
+	sd_event_unref(s->event);
+	wipe_free(s->req, sizeof(*s->req));
+	wipe_free(s->reply, sizeof(*s->reply));
+	free(s->config_path);
+	free(s);
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Session registration (see session.h).  The device and source of a session
+ * come from the login decision it follows (by login id), so that a sudo run
+ * inside it later inherits them; without a login id they come from the
+ * request, as for a login that Vigil did not see authenticate.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "origin.h"
+#include "session.h"
+
+static void reply_result(struct vigil_msg *reply, uint16_t status, const char *id)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+	if (id)
+		snprintf(reply->u.result.id, sizeof(reply->u.result.id), "%s", id);
+}
+
+static void audit_session(struct vigild *d, enum audit_event event, int priority, const struct store_session *s,
+			  const char *result, const char *message)
+{
+	struct audit_record r = {
+		.event = event,
+		.priority = priority,
+		.message = message,
+		.user = s->user,
+		.service = s->service,
+		.rhost = s->rhost[0] ? s->rhost : NULL,
+		.tty = s->tty[0] ? s->tty : NULL,
+		.device = s->device[0] ? s->device : NULL,
+		.login_id = s->login_id[0] ? s->login_id : NULL,
+		.session_id = s->id[0] ? s->id : NULL,
+		.result = result,
+	};
+
+	audit_emit(d->audit, &r);
+}
+
+int session_open(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
+		 struct vigil_msg *reply)
+{
+	struct store_session s = {0};
+	struct store_login l;
+	struct store_user u;
+	int r;
+
+	if (!req->user[0] || !req->service[0]) {
+		reply_result(reply, VIGIL_STATUS_PROTOCOL, NULL);
+		return 0;
+	}
+	strcpy(s.user, req->user);
+	strcpy(s.service, req->service);
+	strcpy(s.tty, req->tty);
+	strcpy(s.rhost, req->rhost);
+	strcpy(s.login_id, req->login_id);
+	s.pid = (uint32_t)p->pid;
+	s.opened = vigild_now();
+
+	if ((r = store_user_get(d->store, s.user, s.opened, &u)) < 0)
+		goto internal;
+	s.user_id = u.id;
+	r = req->login_id[0] ? store_login_get(d->store, req->login_id, &l) : -ENOENT;
+	if (r == 0 && strcmp(l.user, s.user) == 0) {
+		strcpy(s.device, l.device);
+		strcpy(s.source, l.source);
+	} else if (r < 0 && r != -ENOENT) {
+		goto internal;
+	} else {
+		s.login_id[0] = '\0';
+		if (origin_source("", s.rhost, s.source) < 0)
+			s.source[0] = '\0';
+		snprintf(s.device, sizeof(s.device), "%s:%s", s.service, s.tty);
+	}
+	if ((r = vigild_new_id(s.id, sizeof(s.id))) < 0)
+		goto internal;
+
+	r = store_session_open(d->store, &s, d->config->max_sessions);
+	if (r == -EUSERS) {
+		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "session_limit",
+			      "session refused: too many concurrent sessions");
+		reply_result(reply, VIGIL_STATUS_SESSION_LIMIT, NULL);
+		return 0;
+	}
+	if (r < 0)
+		goto internal;
+	audit_session(d, AUDIT_SESSION_OPEN, LOG_INFO, &s, "ok", "session opened");
+	reply_result(reply, VIGIL_STATUS_OK, s.id);
+	return 0;
+internal:
+	log_msg(LOG_ERR, "opening a session for %s failed: %s", s.user, strerror(-r));
+	reply_result(reply, VIGIL_STATUS_INTERNAL, NULL);
+	return 0;
+}
+
+int session_close(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
+		  struct vigil_msg *reply)
+{
+	struct store_session s = {0};
+	int r;
+
+	r = store_session_close(d->store, req->login_id, (uint32_t)p->pid, vigild_now(), &s);
+	if (r == -ENOENT) {
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN, NULL);
+		return 0;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, "closing a session of %s failed: %s", req->user, strerror(-r));
+		reply_result(reply, VIGIL_STATUS_INTERNAL, NULL);
+		return 0;
+	}
+	audit_session(d, AUDIT_SESSION_CLOSE, LOG_INFO, &s, "ok", "session closed");
+	reply_result(reply, VIGIL_STATUS_OK, s.id);
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The few helpers every handler shares (see vigild.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "enroll.h"
+#include "login.h"
+#include "vigild.h"
+
+void exchange_clear(struct exchange *x)
+{
+	login_pending_free(x->login);
+	enroll_pending_free(x->enroll);
+	x->login = NULL;
+	x->enroll = NULL;
+}
+
+uint64_t vigild_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec < 0 ? 0 : (uint64_t)ts.tv_sec;
+}
+
+int vigild_new_id(char *out, size_t cap)
+{
+	unsigned char id[16];
+	size_t i;
+
+	if (cap < 2 * sizeof(id) + 1 || RAND_bytes(id, sizeof(id)) != 1)
+		return -EIO;
+	for (i = 0; i < sizeof(id); i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+	return 0;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What every request handler of the daemon shares: the loaded configuration,
+ * the store, the audit writer and the host sealing key, plus who is asking
+ * (the peer, from SO_PEERCRED, never from a message) and the state one
+ * connection carries between its requests (a login waiting for a code, an
+ * enrollment waiting for its confirmation).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vigil/proto.h"
+#include "audit.h"
+#include "config.h"
+#include "seal.h"
+#include "store.h"
+
+struct vigild {
+	struct vigil_config *config; /* replaced on SIGHUP */
+	struct store *store;
+	struct audit *audit;
+	uint8_t seal_key[SEAL_KEY_SIZE]; /* wiped at exit */
+};
+
+/* The kernel's word on who is connected, and through which socket. */
+struct peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	bool admin_socket;
+	char name[VIGIL_USER_MAX + 1]; /* user name of uid, "" if it has none */
+};
+
+struct login_pending;
+struct enroll_pending;
+
+/* Per-connection state between requests; dies with the connection. */
+struct exchange {
+	struct login_pending *login;   /* after a PROMPT, until the DECISION */
+	struct enroll_pending *enroll; /* after ENROLL_PENDING, until activated */
+};
+
+/* Frees (and wipes) what x holds; x itself stays. */
+void exchange_clear(struct exchange *x);
+
+/* Current wall-clock time in seconds (the daemon's one clock for policy). */
+uint64_t vigild_now(void);
+
+/* Fills out (cap >= 33) with a fresh random 128-bit id in hex.  0 or -EIO. */
+int vigild_new_id(char *out, size_t cap);
