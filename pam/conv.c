@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Texts and the PAM conversation.  The words shown to users are made here
+ * from codes, so a daemon bug cannot put arbitrary prose in front of a user
+ * and a translation has one file to change.  The conversation function
+ * belongs to the application (sshd, sudo): a failure there is reported as
+ * -ECOMM, and every reply is wiped before it is freed because it may be a
+ * code.  Enrollment material (URI, secret) is a secret too: every copy made
+ * here is wiped.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <security/pam_appl.h>
+#include <security/pam_modules.h>
+
+#include "conv.h"
+#include "wipe.h"
+
+/* Phrases in the order the bits are defined; the two failure signals share
+ * one phrase so it is said once. */
+static const struct {
+	uint32_t bit;
+	const char *words;
+} signal_words[] = {
+    {VIGIL_SIGNAL_NEW_DEVICE, "new device"},
+    {VIGIL_SIGNAL_NEW_SOURCE, "new source address"},
+    {VIGIL_SIGNAL_NEW_PREFIX, "new network"},
+    {VIGIL_SIGNAL_STALE_ACCOUNT, "account unused for a while"},
+    {VIGIL_SIGNAL_STALE_DEVICE, "device unused for a while"},
+    {VIGIL_SIGNAL_USER_FAILURES | VIGIL_SIGNAL_SOURCE_FAILURES, "recent failed attempts"},
+    {VIGIL_SIGNAL_PRIVILEGED, "privileged command"},
+};
+
+int conv_signals_words(uint32_t set, char *out, size_t cap)
+{
+	size_t len = 0, i;
+	int n = 0, w, r;
+
+	if (cap == 0) {
+		r = -E2BIG;
+		goto out;
+	}
+	out[0] = '\0';
+	for (i = 0; i < sizeof(signal_words) / sizeof(signal_words[0]); i++) {
+		if (!(set & signal_words[i].bit))
+			continue;
+		w = snprintf(out + len, cap - len, "%s%s", n > 0 ? ", " : "", signal_words[i].words);
+		if (w < 0 || (size_t)w >= cap - len) {
+			r = -E2BIG;
+			goto out;
+		}
+		len += (size_t)w;
+		n++;
+	}
+	r = n;
+out:
+	return r;
+}
+
+int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
+{
+	char words[256];
+	int r, w;
+
+	switch (p->why) {
+	case VIGIL_WHY_RISK:
+		if ((r = conv_signals_words(p->signals, words, sizeof(words))) < 0)
+			goto out;
+		if (r > 0)
+			w = snprintf(out, cap,
+			             "Vigil: this login looks new (%s). Enter a code from your authenticator app.",
+			             words);
+		else
+			w = snprintf(out, cap,
+			             "Vigil: this login looks new. Enter a code from your authenticator app.");
+		break;
+	case VIGIL_WHY_FRESH:
+		w = snprintf(out, cap, "Vigil: this privileged action needs a recent second factor.");
+		break;
+	case VIGIL_WHY_RETRY:
+		w = snprintf(out, cap, "Vigil: wrong code. %u attempts left.", (unsigned)p->attempts_left);
+		break;
+	case VIGIL_WHY_ENROLL:
+		w = snprintf(out, cap,
+		             "Vigil: set up your authenticator app now: scan this QR code or enter the secret, "
+		             "then type the first code.");
+		break;
+	default:
+		r = -EBADMSG;
+		goto out;
+	}
+	if (w < 0 || (size_t)w >= cap) {
+		r = -E2BIG;
+		goto out;
+	}
+	r = 0;
+out:
+	return r;
+}
+
+const char *conv_deny_text(uint16_t reason)
+{
+	switch (reason) {
+	case VIGIL_REASON_NOT_ENROLLED:
+		return "Vigil: this login needs a second factor and you have none. Enroll one with "
+		       "'vigilctl totp enroll' from a session that does not need it, or ask your administrator.";
+	case VIGIL_REASON_LOCKED:
+		return "Vigil: too many failed codes; try again later.";
+	case VIGIL_REASON_NETWORK:
+	case VIGIL_REASON_RISK:
+		return "Vigil: login refused by policy.";
+	case VIGIL_REASON_STEPUP_NOT_DONE:
+		return "Vigil: " CONV_STEPUP_NOT_DONE_TEXT;
+	case VIGIL_REASON_SESSION_LIMIT:
+		return "Vigil: too many open sessions.";
+	default:
+		return "Vigil: login refused.";
+	}
+}
+
+/* One message through the application's conversation.  For a prompt, the
+ * answer is handed over in *ret_answer (a secret: wipe_free_str() it). */
+static int conv_one(pam_handle_t *pamh, int style, const char *text, char **ret_answer)
+{
+	const void *item = NULL;
+	const struct pam_conv *conv;
+	struct pam_message msg = {.msg_style = style, .msg = text};
+	const struct pam_message *msgp = &msg;
+	struct pam_response *resp = NULL;
+	int r;
+
+	if (pam_get_item(pamh, PAM_CONV, &item) != PAM_SUCCESS || !item) {
+		r = -ECOMM;
+		goto out;
+	}
+	conv = item;
+	if (!conv->conv) {
+		r = -ECOMM;
+		goto out;
+	}
+	if (conv->conv(1, &msgp, &resp, conv->appdata_ptr) != PAM_SUCCESS) {
+		r = -ECOMM;
+		goto out;
+	}
+	if (ret_answer) {
+		if (!resp || !resp->resp) {
+			r = -ECOMM;
+			goto out;
+		}
+		*ret_answer = resp->resp;
+		resp->resp = NULL;
+	}
+	r = 0;
+out:
+	/* A conversation that failed may still have allocated a reply. */
+	if (resp) {
+		wipe_free_str(resp->resp);
+		free(resp);
+	}
+	return r;
+}
+
+/* How many bytes of p (len left) go into one message of at most max bytes,
+ * and whether a newline right after them is consumed as the separator. */
+static size_t chunk_len(const char *p, size_t left, size_t max, bool *ret_skip_nl)
+{
+	size_t n;
+
+	if (left <= max) {
+		*ret_skip_nl = false;
+		return left;
+	}
+	/* The last newline within reach, so each message is whole lines. */
+	for (n = max; n > 0; n--)
+		if (p[n] == '\n') {
+			*ret_skip_nl = true;
+			return n;
+		}
+	/* One line too long: cut before a UTF-8 continuation byte. */
+	for (n = max; n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80; n--)
+		;
+	*ret_skip_nl = false;
+	return n > 0 ? n : max;
+}
+
+int conv_show(pam_handle_t *pamh, int style, const char *text)
+{
+	char chunk[PAM_MAX_MSG_SIZE];
+	size_t left, n;
+	bool skip_nl;
+	int r;
+
+	if (style != PAM_TEXT_INFO && style != PAM_ERROR_MSG) {
+		r = -EINVAL;
+		goto out;
+	}
+	left = strlen(text);
+	do {
+		n = chunk_len(text, left, sizeof(chunk) - 1, &skip_nl);
+		memcpy(chunk, text, n);
+		chunk[n] = '\0';
+		if ((r = conv_one(pamh, style, chunk, NULL)) < 0)
+			goto out;
+		text += n + (skip_nl ? 1 : 0);
+		left -= n + (skip_nl ? 1 : 0);
+	} while (left > 0);
+	r = 0;
+out:
+	WIPE_ARRAY(chunk);
+	return r;
+}
+
+int conv_show_enrollment(pam_handle_t *pamh, const struct vigil_prompt *p)
+{
+	/* "Secret: " + the longest URI or secret + NUL. */
+	char line[VIGIL_URI_MAX + 16];
+	int r;
+
+	if (p->uri[0] == '\0' || p->secret_b32[0] == '\0') {
+		r = -EBADMSG;
+		goto out;
+	}
+	if (p->qr[0] != '\0' && (r = conv_show(pamh, PAM_TEXT_INFO, p->qr)) < 0)
+		goto out;
+	snprintf(line, sizeof(line), "URI: %s", p->uri);
+	if ((r = conv_show(pamh, PAM_TEXT_INFO, line)) < 0)
+		goto out;
+	snprintf(line, sizeof(line), "Secret: %s", p->secret_b32);
+	if ((r = conv_show(pamh, PAM_TEXT_INFO, line)) < 0)
+		goto out;
+	r = 0;
+out:
+	WIPE_ARRAY(line);
+	return r;
+}
+
+int conv_ask_secret(pam_handle_t *pamh, const char *prompt, struct vigil_answer *ret)
+{
+	char *answer = NULL;
+	size_t len;
+	int r;
+
+	if ((r = conv_one(pamh, PAM_PROMPT_ECHO_OFF, prompt, &answer)) < 0)
+		goto out;
+	len = strlen(answer);
+	if (len > VIGIL_ANSWER_MAX) {
+		r = -E2BIG;
+		goto out;
+	}
+	memcpy(ret->answer, answer, len + 1);
+	r = 0;
+out:
+	wipe_free_str(answer);
+	return r;
+}

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pam_vigil.so: the PAM entry points.  Loaded into sshd, sudo, login and su,
+ * so it stays a thin client: it gathers the PAM items, asks vigild over the
+ * local socket (one connection per phase, a deadline per round trip), relays
+ * prompts through the application's conversation and returns what
+ * outcome_pam_code() says.  The daemon decides; the module asks and relays.
+ *
+ * Trust: PAM items and the PAM environment are input (bounded, never
+ * truncated); the daemon is trusted only after lib/client.c has checked that
+ * its socket and peer belong to root; the conversation belongs to the
+ * application.  No threads, signal handlers, mutable globals or config file;
+ * logs only through pam_syslog(), never a secret (messages are logged through
+ * msg_describe()).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <security/pam_appl.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "args.h"
+#include "client.h"
+#include "conv.h"
+#include "outcome.h"
+#include "proto.h"
+#include "wipe.h"
+
+/* A daemon that keeps prompting is broken or hostile: stop after this many. */
+#define MAX_PROMPTS 16
+
+/* What one phase knows while it runs; everything is freed or closed by
+ * ctx_finish(). */
+struct ctx {
+	pam_handle_t *pamh;
+	int flags;
+	int phase;        /* enum vigil_phase */
+	const char *what; /* the entry point, for logs */
+	bool quiet_deny;  /* no user message on DENY (session close) */
+	struct module_args args;
+	const char *user;    /* for logs and requests; "" until known */
+	const char *service; /* likewise */
+	int fd;
+	uint32_t next_id;
+	unsigned n_calls;
+	bool replied;     /* a reply was received in this phase */
+	bool unreachable; /* the failure means vigild could not be reached */
+	int kind;         /* enum vigil_outcome_kind, 0 = not decided (a failure) */
+	int value;
+};
+
+static void ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int phase, const char *what)
+{
+	*c = (struct ctx){
+	    .pamh = pamh,
+	    .flags = flags,
+	    .phase = phase,
+	    .what = what,
+	    .user = "",
+	    .service = "",
+	    .fd = -1,
+	    .next_id = 1,
+	};
+}
+
+static const char *err_str(int error, char *buf, size_t cap)
+{
+	/* GNU strerror_r: thread-safe, returns a string that may not be buf. */
+	return strerror_r(error < 0 ? -error : error, buf, cap);
+}
+
+static int pam_to_errno(int pam_code)
+{
+	switch (pam_code) {
+	case PAM_SUCCESS:
+		return 0;
+	case PAM_BUF_ERR:
+		return -ENOMEM;
+	case PAM_CONV_ERR:
+	case PAM_CONV_AGAIN:
+		return -ECOMM;
+	default:
+		return -EIO;
+	}
+}
+
+/* Copies src into a request field of max bytes; refuses, never truncates. */
+static int field_set(char *dst, size_t max, const char *src)
+{
+	size_t n = strnlen(src, max + 1);
+
+	if (n > max)
+		return -E2BIG;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int item_get(pam_handle_t *pamh, int type, const char **ret)
+{
+	const void *v = NULL;
+	int r;
+
+	if ((r = pam_to_errno(pam_get_item(pamh, type, &v))) < 0)
+		return r;
+	*ret = v ? v : "";
+	return 0;
+}
+
+/* A login id is opaque but travels in the PAM environment (and from there
+ * into the session's environment): printable ASCII, no blanks, bounded. */
+static bool login_id_valid(const char *id)
+{
+	size_t n = strnlen(id, VIGIL_LOGIN_ID_MAX + 1);
+
+	if (n == 0 || n > VIGIL_LOGIN_ID_MAX)
+		return false;
+	for (; *id; id++)
+		if (*id < 0x21 || *id > 0x7e)
+			return false;
+	return true;
+}
+
+/* The login id a previous phase left in the PAM environment, "" if none. */
+static int login_id_get(pam_handle_t *pamh, const char **ret)
+{
+	const char *id = pam_getenv(pamh, VIGIL_LOGIN_ID_ENV);
+
+	if (!id || id[0] == '\0') {
+		*ret = "";
+		return 0;
+	}
+	if (!login_id_valid(id))
+		return strnlen(id, VIGIL_LOGIN_ID_MAX + 1) > VIGIL_LOGIN_ID_MAX ? -E2BIG : -EBADMSG;
+	*ret = id;
+	return 0;
+}
+
+static int login_id_export(pam_handle_t *pamh, const char *id)
+{
+	char kv[sizeof(VIGIL_LOGIN_ID_ENV "=") + VIGIL_LOGIN_ID_MAX];
+
+	if (!login_id_valid(id))
+		return -EBADMSG;
+	snprintf(kv, sizeof(kv), "%s=%s", VIGIL_LOGIN_ID_ENV, id);
+	return pam_to_errno(pam_putenv(pamh, kv));
+}
+
+static void msg_log(const struct ctx *c, const char *dir, const struct vigil_msg *m)
+{
+	char d[512];
+
+	if (!c->args.debug)
+		return;
+	msg_describe(m, d, sizeof(d));
+	pam_syslog(c->pamh, LOG_DEBUG, "%s: %s %s", c->what, dir, d);
+}
+
+/* Parses the arguments and finds the user and service.  Returns 0 to go on,
+ * 1 when the outcome is already decided (c->kind set: bad arguments or an
+ * unknown user), or a negative errno. */
+static int ctx_begin(struct ctx *c, int argc, const char **argv)
+{
+	char err[256];
+	const char *user = NULL;
+	int r;
+
+	if (args_parse(argc, argv, &c->args, err, sizeof(err)) < 0) {
+		pam_syslog(c->pamh, LOG_ERR, "bad module arguments: %s", err);
+		c->kind = VIGIL_KIND_BAD_ARGS;
+		r = 1;
+		goto out;
+	}
+	r = pam_get_user(c->pamh, &user, NULL);
+	if (r == PAM_USER_UNKNOWN) {
+		c->kind = VIGIL_KIND_USER_UNKNOWN;
+		r = 1;
+		goto out;
+	}
+	if ((r = pam_to_errno(r)) < 0)
+		goto out;
+	if (!user || user[0] == '\0') {
+		r = -EINVAL;
+		goto out;
+	}
+	c->user = user;
+	if ((r = item_get(c->pamh, PAM_SERVICE, &c->service)) < 0)
+		goto out;
+	r = 0;
+out:
+	return r;
+}
+
+/* The AUTH_BEGIN / ACCOUNT_CHECK body. */
+static int login_fill(struct ctx *c, struct vigil_login_request *l, const char *login_id)
+{
+	const char *rhost, *tty, *ruser, *v;
+	int r;
+
+	if ((r = item_get(c->pamh, PAM_RHOST, &rhost)) < 0 || (r = item_get(c->pamh, PAM_TTY, &tty)) < 0 ||
+	    (r = item_get(c->pamh, PAM_RUSER, &ruser)) < 0)
+		goto out;
+	if ((r = field_set(l->user, VIGIL_USER_MAX, c->user)) < 0 ||
+	    (r = field_set(l->service, VIGIL_SERVICE_MAX, c->service)) < 0 ||
+	    (r = field_set(l->rhost, VIGIL_RHOST_MAX, rhost)) < 0 || (r = field_set(l->tty, VIGIL_TTY_MAX, tty)) < 0 ||
+	    (r = field_set(l->ruser, VIGIL_USER_MAX, ruser)) < 0 ||
+	    (r = field_set(l->login_id, VIGIL_LOGIN_ID_MAX, login_id)) < 0)
+		goto out;
+	l->pid = (uint32_t)getpid();
+	v = pam_getenv(c->pamh, "SSH_AUTH_INFO_0");
+	if ((r = field_set(l->ssh_auth_info, VIGIL_AUTH_INFO_MAX, v ? v : "")) < 0)
+		goto out;
+	v = pam_getenv(c->pamh, "SSH_CONNECTION");
+	if ((r = field_set(l->ssh_connection, VIGIL_CONNECTION_MAX, v ? v : "")) < 0)
+		goto out;
+	r = 0;
+out:
+	return r;
+}
+
+/* The SESSION_OPEN / SESSION_CLOSE body. */
+static int session_fill(struct ctx *c, struct vigil_session_request *s, const char *login_id)
+{
+	const char *rhost, *tty;
+	int r;
+
+	if ((r = item_get(c->pamh, PAM_RHOST, &rhost)) < 0 || (r = item_get(c->pamh, PAM_TTY, &tty)) < 0)
+		goto out;
+	if ((r = field_set(s->user, VIGIL_USER_MAX, c->user)) < 0 ||
+	    (r = field_set(s->service, VIGIL_SERVICE_MAX, c->service)) < 0 ||
+	    (r = field_set(s->rhost, VIGIL_RHOST_MAX, rhost)) < 0 || (r = field_set(s->tty, VIGIL_TTY_MAX, tty)) < 0 ||
+	    (r = field_set(s->login_id, VIGIL_LOGIN_ID_MAX, login_id)) < 0)
+		goto out;
+	s->pid = (uint32_t)getpid();
+	r = 0;
+out:
+	return r;
+}
+
+static int ctx_connect(struct ctx *c)
+{
+	int fd = -1, r;
+
+	/* The daemon must be root: client_connect checks socket, directory
+	 * and peer against uid 0. */
+	r = client_connect(c->args.socket, 0, clock_now_ms() + c->args.timeout_ms, &fd);
+	if (r < 0) {
+		c->unreachable = r == -ENOENT || r == -ECONNREFUSED || r == -ETIMEDOUT;
+		goto out;
+	}
+	c->fd = fd;
+	r = 0;
+out:
+	return r;
+}
+
+/* One round trip with its own deadline, counted from now: time the user
+ * spent typing before it is not counted. */
+static int ctx_call(struct ctx *c, const struct vigil_msg *req, struct vigil_msg *reply)
+{
+	bool first = c->n_calls == 0;
+	int r;
+
+	c->n_calls++;
+	msg_log(c, "sending", req);
+	r = client_call(c->fd, c->next_id++, req, reply, clock_now_ms() + c->args.timeout_ms);
+	if (r < 0) {
+		/* Unreachable only if nothing at all came back in this phase:
+		 * after a reply, a reset or a silence is the daemon's answer
+		 * being cut off, and that never fails open. */
+		c->unreachable = first && !c->replied && (r == -ETIMEDOUT || r == -ECONNRESET);
+		goto out;
+	}
+	c->replied = true;
+	msg_log(c, "received", reply);
+	r = 0;
+out:
+	return r;
+}
+
+/* Renders a PROMPT and asks for the code; the answer goes into *ret_answer
+ * (a secret, wiped by the caller) only on success. */
+static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vigil_answer *ret_answer)
+{
+	struct vigil_answer a;
+	char info[512];
+	int r;
+
+	if ((r = conv_prompt_info(p, info, sizeof(info))) < 0)
+		goto out;
+	if ((r = conv_show(c->pamh, PAM_TEXT_INFO, info)) < 0)
+		goto out;
+	switch (p->kind) {
+	case VIGIL_PROMPT_TOTP:
+		break;
+	case VIGIL_PROMPT_ENROLL_TOTP:
+		if ((r = conv_show_enrollment(c->pamh, p)) < 0)
+			goto out;
+		break;
+	default:
+		r = -EBADMSG;
+		goto out;
+	}
+	if ((r = conv_ask_secret(c->pamh, CONV_CODE_PROMPT, &a)) < 0)
+		goto out;
+	*ret_answer = a;
+	r = 0;
+out:
+	WIPE_ARRAY(a.answer);
+	return r;
+}
+
+static int auth_run(struct ctx *c)
+{
+	struct vigil_msg *req = NULL, *reply = NULL;
+	unsigned prompts = 0;
+	int r;
+
+	req = calloc(1, sizeof(*req));
+	reply = calloc(1, sizeof(*reply));
+	if (!req || !reply) {
+		r = -ENOMEM;
+		goto out;
+	}
+	req->type = VIGIL_MSG_AUTH_BEGIN;
+	if ((r = login_fill(c, &req->u.login, "")) < 0)
+		goto out;
+	if ((r = ctx_connect(c)) < 0)
+		goto out;
+
+	for (;;) {
+		r = ctx_call(c, req, reply);
+		/* The request may be an AUTH_STEP carrying a code. */
+		wipe(req, sizeof(*req));
+		if (r < 0)
+			goto out;
+
+		switch (reply->type) {
+		case VIGIL_MSG_DECISION:
+			if (reply->u.decision.outcome == VIGIL_OUTCOME_ALLOW) {
+				/* The account and session phases find this
+				 * login by its id: an ALLOW without one is
+				 * not a usable answer. */
+				if ((r = login_id_export(c->pamh, reply->u.decision.login_id)) < 0)
+					goto out;
+				c->kind = VIGIL_KIND_ALLOW;
+			} else if (reply->u.decision.outcome == VIGIL_OUTCOME_DENY) {
+				c->kind = VIGIL_KIND_DENY;
+				c->value = reply->u.decision.reason;
+			} else {
+				r = -EBADMSG;
+				goto out;
+			}
+			r = 0;
+			goto out;
+		case VIGIL_MSG_PROMPT:
+			if (++prompts > MAX_PROMPTS) {
+				r = -EPROTO;
+				goto out;
+			}
+			r = prompt_answer(c, &reply->u.prompt, &req->u.answer);
+			/* The prompt may carry an enrollment secret. */
+			wipe(reply, sizeof(*reply));
+			if (r < 0)
+				goto out;
+			req->type = VIGIL_MSG_AUTH_STEP;
+			break;
+		default:
+			r = -EPROTO;
+			goto out;
+		}
+	}
+out:
+	wipe_free(req, sizeof(*req));
+	wipe_free(reply, sizeof(*reply));
+	return r;
+}
+
+static int account_run(struct ctx *c)
+{
+	struct vigil_msg *req = NULL, *reply = NULL;
+	const char *login_id;
+	int r;
+
+	if ((r = login_id_get(c->pamh, &login_id)) < 0)
+		goto out;
+	req = calloc(1, sizeof(*req));
+	reply = calloc(1, sizeof(*reply));
+	if (!req || !reply) {
+		r = -ENOMEM;
+		goto out;
+	}
+	req->type = VIGIL_MSG_ACCOUNT_CHECK;
+	if ((r = login_fill(c, &req->u.login, login_id)) < 0)
+		goto out;
+	if ((r = ctx_connect(c)) < 0)
+		goto out;
+	if ((r = ctx_call(c, req, reply)) < 0)
+		goto out;
+	if (reply->type != VIGIL_MSG_DECISION) {
+		r = -EPROTO;
+		goto out;
+	}
+	if (reply->u.decision.outcome == VIGIL_OUTCOME_ALLOW) {
+		/* A login whose auth stack never ran (sshd publickey) gets
+		 * its id here. */
+		if (login_id[0] == '\0' && reply->u.decision.login_id[0] != '\0' &&
+		    (r = login_id_export(c->pamh, reply->u.decision.login_id)) < 0)
+			goto out;
+		c->kind = VIGIL_KIND_ALLOW;
+	} else if (reply->u.decision.outcome == VIGIL_OUTCOME_DENY) {
+		c->kind = VIGIL_KIND_DENY;
+		c->value = reply->u.decision.reason;
+	} else {
+		r = -EBADMSG;
+		goto out;
+	}
+	r = 0;
+out:
+	wipe_free(req, sizeof(*req));
+	wipe_free(reply, sizeof(*reply));
+	return r;
+}
+
+/* A RESULT status that is not OK, as the reason the session is refused. */
+static uint16_t status_reason(uint16_t status)
+{
+	switch (status) {
+	case VIGIL_STATUS_SESSION_LIMIT:
+		return VIGIL_REASON_SESSION_LIMIT;
+	case VIGIL_STATUS_PERMISSION:
+		return VIGIL_REASON_PERMISSION;
+	case VIGIL_STATUS_UNKNOWN_LOGIN:
+		return VIGIL_REASON_UNKNOWN_LOGIN;
+	case VIGIL_STATUS_LOCKED:
+		return VIGIL_REASON_LOCKED;
+	default:
+		return VIGIL_REASON_INTERNAL;
+	}
+}
+
+static int session_run(struct ctx *c, uint8_t type)
+{
+	struct vigil_msg *req = NULL, *reply = NULL;
+	const char *login_id;
+	int r;
+
+	if ((r = login_id_get(c->pamh, &login_id)) < 0)
+		goto out;
+	req = calloc(1, sizeof(*req));
+	reply = calloc(1, sizeof(*reply));
+	if (!req || !reply) {
+		r = -ENOMEM;
+		goto out;
+	}
+	req->type = type;
+	if ((r = session_fill(c, &req->u.session, login_id)) < 0)
+		goto out;
+	if ((r = ctx_connect(c)) < 0)
+		goto out;
+	if ((r = ctx_call(c, req, reply)) < 0)
+		goto out;
+	if (reply->type != VIGIL_MSG_RESULT) {
+		r = -EPROTO;
+		goto out;
+	}
+	if (reply->u.result.status == VIGIL_STATUS_OK) {
+		c->kind = VIGIL_KIND_ALLOW;
+	} else {
+		c->kind = VIGIL_KIND_DENY;
+		c->value = status_reason(reply->u.result.status);
+	}
+	r = 0;
+out:
+	wipe_free(req, sizeof(*req));
+	wipe_free(reply, sizeof(*reply));
+	return r;
+}
+
+/* Logs once, shows a denial, closes the socket and maps the outcome. */
+static int ctx_finish(struct ctx *c, int r)
+{
+	char buf[128];
+	int kind = c->kind, value = c->value;
+
+	if (r < 0) {
+		if (c->unreachable && c->args.fail_open) {
+			pam_syslog(c->pamh, LOG_ALERT,
+			           "failmode=open: vigild unreachable (%s); allowing %s for %s without a risk check",
+			           err_str(r, buf, sizeof(buf)), c->user, c->service);
+			kind = VIGIL_KIND_FAIL_OPEN;
+			value = 0;
+		} else if (r == -ECOMM) {
+			pam_syslog(c->pamh, LOG_ERR, "%s for %s: the conversation failed", c->what, c->user);
+			kind = VIGIL_KIND_CONV_ERROR;
+			value = 0;
+		} else {
+			pam_syslog(c->pamh, LOG_ERR, "%s for %s: %s%s", c->what, c->user, err_str(r, buf, sizeof(buf)),
+			           c->unreachable ? " (vigild unreachable)" : "");
+			kind = VIGIL_KIND_ERROR;
+			value = r;
+		}
+	} else if (kind == VIGIL_KIND_DENY) {
+		if (value == VIGIL_REASON_STEPUP_NOT_DONE)
+			pam_syslog(c->pamh, LOG_WARNING, "%s for %s denied: %s", c->what, c->user,
+			           CONV_STEPUP_NOT_DONE_TEXT);
+		else
+			pam_syslog(c->pamh, LOG_NOTICE, "%s for %s denied: %s", c->what, c->user,
+			           reason_name((uint16_t)value));
+		/* The user's message; a conversation failure here does not
+		 * change the outcome. */
+		if (!c->quiet_deny && !(c->flags & PAM_SILENT))
+			(void)conv_show(c->pamh, PAM_ERROR_MSG, conv_deny_text((uint16_t)value));
+	} else if (kind == VIGIL_KIND_USER_UNKNOWN) {
+		pam_syslog(c->pamh, LOG_NOTICE, "%s: unknown user", c->what);
+	}
+
+	if (c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+	}
+	return outcome_pam_code(c->phase, kind, value);
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, pamh, flags, VIGIL_PHASE_AUTH, "auth");
+	if ((r = ctx_begin(&c, argc, argv)) != 0)
+		goto out;
+	r = auth_run(&c);
+out:
+	return ctx_finish(&c, r);
+}
+
+/* No credentials: the step-up proof lives in the daemon (a grant bound to
+ * the login id), so there is nothing to establish or delete here. */
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS;
+}
+
+PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, pamh, flags, VIGIL_PHASE_ACCOUNT, "account");
+	if ((r = ctx_begin(&c, argc, argv)) != 0)
+		goto out;
+	r = account_run(&c);
+out:
+	return ctx_finish(&c, r);
+}
+
+PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, pamh, flags, VIGIL_PHASE_SESSION, "open_session");
+	if ((r = ctx_begin(&c, argc, argv)) != 0)
+		goto out;
+	r = session_run(&c, VIGIL_MSG_SESSION_OPEN);
+out:
+	return ctx_finish(&c, r);
+}
+
+PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	struct ctx c;
+	int r;
+
+	ctx_init(&c, pamh, flags, VIGIL_PHASE_SESSION, "close_session");
+	c.quiet_deny = true;
+	if ((r = ctx_begin(&c, argc, argv)) != 0)
+		goto out;
+	r = session_run(&c, VIGIL_MSG_SESSION_CLOSE);
+out:
+	return ctx_finish(&c, r);
+}
+
+/* The module has no password to change.  Listed in a password stack it is a
+ * configuration mistake: say so and fail, rather than be silently skipped. */
+PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	pam_syslog(pamh, LOG_ERR, "pam_vigil has no password management: remove it from the password stack");
+	return outcome_pam_code(VIGIL_PHASE_AUTH, VIGIL_KIND_BAD_ARGS, 0);
+}
