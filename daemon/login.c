@@ -38,7 +38,7 @@ struct login_context {
 
 struct login_pending {
 	struct login_context ctx;
-	uint8_t kind;	   /* enum vigil_prompt_kind */
+	uint8_t kind;      /* enum vigil_prompt_kind */
 	int64_t factor_id; /* the pending factor of an in-band enrollment */
 };
 
@@ -65,26 +65,26 @@ static const char *action_name(enum policy_action a)
 }
 
 static void audit_login(struct vigild *d, enum audit_event event, int priority, const struct login_context *c,
-			const char *decision, uint16_t reason, const char *method, const char *result,
-			const char *login_id, int shadow, const char *message)
+                        const char *decision, uint16_t reason, const char *method, const char *result,
+                        const char *login_id, int shadow, const char *message)
 {
 	struct audit_record r = {
-		.event = event,
-		.priority = priority,
-		.message = message,
-		.user = c->user,
-		.service = c->service,
-		.rhost = c->rhost[0] ? c->rhost : NULL,
-		.tty = c->tty[0] ? c->tty : NULL,
-		.device = c->device,
-		.login_id = login_id && login_id[0] ? login_id : NULL,
-		.decision = decision,
-		.reason = reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
-		.method = method,
-		.result = result,
-		.score = c->score,
-		.signals = c->signals,
-		.shadow = shadow,
+	    .event = event,
+	    .priority = priority,
+	    .message = message,
+	    .user = c->user,
+	    .service = c->service,
+	    .rhost = c->rhost[0] ? c->rhost : NULL,
+	    .tty = c->tty[0] ? c->tty : NULL,
+	    .device = c->device,
+	    .login_id = login_id && login_id[0] ? login_id : NULL,
+	    .decision = decision,
+	    .reason = reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
+	    .method = method,
+	    .result = result,
+	    .score = c->score,
+	    .signals = c->signals,
+	    .shadow = shadow,
 	};
 
 	audit_emit(d->audit, &r);
@@ -92,7 +92,7 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
 
 /* Fills c from the request, trusting only what this peer may tell. */
 static int context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
-			 struct login_context *c, uint16_t *ret_reason)
+                         struct login_context *c, uint16_t *ret_reason)
 {
 	const char *auth_info = req->ssh_auth_info, *connection = req->ssh_connection, *rhost = req->rhost;
 	uint32_t pids[ORIGIN_PID_CHAIN_MAX];
@@ -113,7 +113,7 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 		 * not its to say. */
 		if (strcmp(req->user, p->name) != 0) {
 			log_msg(LOG_WARNING, "uid %u (%s) asked about user %s: refused", (unsigned)p->uid,
-				p->name[0] ? p->name : "?", req->user);
+			        p->name[0] ? p->name : "?", req->user);
 			*ret_reason = VIGIL_REASON_PERMISSION;
 			return -EPERM;
 		}
@@ -166,7 +166,7 @@ static int context_assess(struct vigild *d, struct login_context *c, uint64_t no
 		return r;
 	c->user_id = u.id;
 	if ((r = store_login_facts(d->store, u.id, c->device, c->source, c->prefix, now - cfg->failure_window, now,
-				   &facts)) < 0)
+	                           &facts)) < 0)
 		return r;
 	r = store_totp_get(d->store, u.id, true, &t);
 	if (r < 0 && r != -ENOENT)
@@ -180,38 +180,38 @@ static int context_assess(struct vigild *d, struct login_context *c, uint64_t no
 
 	config_service(cfg, c->service, &view);
 	rf = (struct risk_facts){
-		.now = now,
-		.device_known = facts.device_known,
-		.device_last_seen = facts.device_last_seen,
-		.source_known = facts.source_known,
-		.prefix_known = facts.prefix_known,
-		.has_source = c->source[0] != '\0',
-		.last_success = u.last_success,
-		.user_failures = facts.user_failures,
-		.source_failures = facts.source_failures,
-		.privileged = view.privileged,
+	    .now = now,
+	    .device_known = facts.device_known,
+	    .device_last_seen = facts.device_last_seen,
+	    .source_known = facts.source_known,
+	    .prefix_known = facts.prefix_known,
+	    .has_source = c->source[0] != '\0',
+	    .last_success = u.last_success,
+	    .user_failures = facts.user_failures,
+	    .source_failures = facts.source_failures,
+	    .privileged = view.privileged,
 	};
 	risk_score(cfg, &rf, &risk);
 	c->score = risk.score;
 	c->signals = risk.signals;
 
 	in = (struct policy_input){
-		.service = c->service,
-		.rhost = c->source,
-		.score = risk.score,
-		.now = now,
-		.has_factor = has_factor,
-		.user_first_seen = u.first_seen,
-		.grant_time = facts.grant_time,
-		/* Locked: the user, or a source over its failure rate. */
-		.locked = u.locked_until > now || source_failures >= cfg->source_rate_max,
+	    .service = c->service,
+	    .rhost = c->source,
+	    .score = risk.score,
+	    .now = now,
+	    .has_factor = has_factor,
+	    .user_first_seen = u.first_seen,
+	    .grant_time = facts.grant_time,
+	    /* Locked: the user, or a source over its failure rate. */
+	    .locked = u.locked_until > now || source_failures >= cfg->source_rate_max,
 	};
 	policy_decide(cfg, &in, ret);
 	return 0;
 }
 
 static void reply_decision(struct vigil_msg *reply, uint8_t outcome, uint16_t reason, const struct login_context *c,
-			   const char *login_id)
+                           const char *login_id)
 {
 	memset(reply, 0, sizeof(*reply));
 	reply->type = VIGIL_MSG_DECISION;
@@ -224,8 +224,8 @@ static void reply_decision(struct vigil_msg *reply, uint8_t outcome, uint16_t re
 }
 
 /* Records a login that ends here and answers with its DECISION. */
-static int finish(struct vigild *d, const struct login_context *c, uint8_t outcome, uint16_t reason,
-		  bool stepped_up, const char *method, uint64_t now, struct vigil_msg *reply)
+static int finish(struct vigild *d, const struct login_context *c, uint8_t outcome, uint16_t reason, bool stepped_up,
+                  const char *method, uint64_t now, struct vigil_msg *reply)
 {
 	struct store_login l = {0};
 	int r;
@@ -246,18 +246,18 @@ static int finish(struct vigild *d, const struct login_context *c, uint8_t outco
 		goto fail;
 	if (outcome == VIGIL_OUTCOME_ALLOW &&
 	    (r = store_login_success(d->store, c->user_id, c->device, c->source, c->prefix, now, stepped_up,
-				     now + d->config->grant_lifetime)) < 0)
+	                             now + d->config->grant_lifetime)) < 0)
 		goto fail;
 
 	audit_login(d, AUDIT_DECISION, outcome == VIGIL_OUTCOME_ALLOW ? LOG_INFO : LOG_WARNING, c,
-		    outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny", reason, method, NULL, l.login_id, 0,
-		    outcome == VIGIL_OUTCOME_ALLOW ? "login allowed" : "login denied");
+	            outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny", reason, method, NULL, l.login_id, 0,
+	            outcome == VIGIL_OUTCOME_ALLOW ? "login allowed" : "login denied");
 	reply_decision(reply, outcome, reason, c, l.login_id);
 	return 0;
 fail:
 	log_msg(LOG_ERR, "recording the login of %s failed: %s", c->user, strerror(-r));
 	audit_login(d, AUDIT_DECISION, LOG_ERR, c, "deny", VIGIL_REASON_INTERNAL, method, NULL, NULL, 0,
-		    "login denied: internal error");
+	            "login denied: internal error");
 	reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 	return 0;
 }
@@ -266,7 +266,7 @@ static void deny_internal(struct vigild *d, const struct login_context *c, int e
 {
 	log_msg(LOG_ERR, "assessing the login of %s failed: %s", c->user[0] ? c->user : "?", strerror(-error));
 	audit_login(d, AUDIT_DECISION, LOG_ERR, c, "deny", VIGIL_REASON_INTERNAL, NULL, NULL, NULL, 0,
-		    "login denied: internal error");
+	            "login denied: internal error");
 	reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 }
 
@@ -276,12 +276,12 @@ static bool shadowed(struct vigild *d, const struct login_context *c, const stru
 	if (!d->config->shadow || v->action == POLICY_ALLOW)
 		return false;
 	audit_login(d, AUDIT_DECISION, LOG_NOTICE, c, action_name(v->action), v->reason, NULL, NULL, NULL, 1,
-		    "shadow mode: this login would not have been allowed without a step-up or at all");
+	            "shadow mode: this login would not have been allowed without a step-up or at all");
 	return true;
 }
 
 static void prompt_fill(struct vigild *d, const struct login_context *c, uint8_t kind, uint8_t why,
-			uint8_t attempts_left, struct vigil_msg *reply)
+                        uint8_t attempts_left, struct vigil_msg *reply)
 {
 	memset(reply, 0, sizeof(*reply));
 	reply->type = VIGIL_MSG_PROMPT;
@@ -305,7 +305,7 @@ static uint8_t attempts_left(struct vigild *d, const char *user, uint64_t now)
 }
 
 int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_login_request *req,
-		struct vigil_msg *reply)
+                struct vigil_msg *reply)
 {
 	struct login_pending *pending = NULL;
 	struct policy_verdict v;
@@ -320,7 +320,7 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 
 	if ((r = context_build(d, p, req, &c, &reason)) < 0) {
 		audit_login(d, AUDIT_DECISION, LOG_WARNING, &c, "deny", reason, NULL, NULL, NULL, 0,
-			    "login request refused");
+		            "login request refused");
 		reply_decision(reply, VIGIL_OUTCOME_DENY, reason, &c, NULL);
 		return 0;
 	}
@@ -352,7 +352,9 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 	left = attempts_left(d, c.user, now);
 	if (v.action == POLICY_STEPUP) {
 		pending->kind = VIGIL_PROMPT_TOTP;
-		prompt_fill(d, &c, VIGIL_PROMPT_TOTP, v.why, left, reply);
+		/* Recent failures: the user is told how close the lockout is. */
+		prompt_fill(d, &c, VIGIL_PROMPT_TOTP, left < d->config->lockout_deny ? VIGIL_WHY_RETRY : v.why, left,
+		            reply);
 	} else {
 		struct vigil_enroll_pending *shown = calloc(1, sizeof(*shown));
 
@@ -370,8 +372,8 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		wipe_free(shown, sizeof(*shown));
 	}
 	audit_login(d, AUDIT_DECISION, LOG_INFO, &c, action_name(v.action), VIGIL_REASON_NONE,
-		    v.action == POLICY_ENROLL ? "tofu" : "totp", NULL, NULL, 0,
-		    v.action == POLICY_ENROLL ? "step-up by in-band enrollment required" : "step-up required");
+	            v.action == POLICY_ENROLL ? "tofu" : "totp", NULL, NULL, 0,
+	            v.action == POLICY_ENROLL ? "step-up by in-band enrollment required" : "step-up required");
 	x->login = pending;
 	return 0;
 }
@@ -398,7 +400,7 @@ static const char *check_answer(struct vigild *d, const struct login_pending *l,
 		goto out;
 	}
 	r = totp_verify(secret, secret_len, now, t.period, t.digits, cfg->totp_window, answer,
-			l->kind == VIGIL_PROMPT_TOTP ? t.last_step : -1, &step);
+	                l->kind == VIGIL_PROMPT_TOTP ? t.last_step : -1, &step);
 	if (r == 0) {
 		if (l->kind == VIGIL_PROMPT_TOTP)
 			r = store_totp_accept(d->store, t.id, step, now);
@@ -428,8 +430,7 @@ out:
 	return result;
 }
 
-int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
-	       struct vigil_msg *reply)
+int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply)
 {
 	const struct vigil_config *cfg = d->config;
 	struct login_pending *l = x->login;
@@ -446,15 +447,14 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 
 	/* A lockout that began while this user was typing still holds. */
 	if ((r = store_user_find(d->store, l->ctx.user, &u)) < 0 ||
-	    (l->ctx.source[0] &&
-	     (r = store_failures_source(d->store, l->ctx.source, now - cfg->source_rate_window, &source_failures)) <
-		     0)) {
+	    (l->ctx.source[0] && (r = store_failures_source(d->store, l->ctx.source, now - cfg->source_rate_window,
+	                                                    &source_failures)) < 0)) {
 		deny_internal(d, &l->ctx, r, reply);
 		goto out;
 	}
 	if (u.locked_until > now || source_failures >= cfg->source_rate_max) {
-		audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL,
-			    0, "step-up refused: locked out");
+		audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL, 0,
+		            "step-up refused: locked out");
 		r = finish(d, &l->ctx, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, false, method, now, reply);
 		goto out;
 	}
@@ -462,10 +462,10 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 	result = check_answer(d, l, answer, now);
 	if (strcmp(result, "ok") == 0) {
 		audit_login(d, AUDIT_STEPUP, LOG_INFO, &l->ctx, NULL, VIGIL_REASON_NONE, method, result, NULL, 0,
-			    "step-up succeeded");
+		            "step-up succeeded");
 		if (l->kind == VIGIL_PROMPT_ENROLL_TOTP)
 			audit_login(d, AUDIT_ENROLL, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_NONE, "tofu", "activated",
-				    NULL, 0, "TOTP enrolled in-band at login (trust on first use)");
+			            NULL, 0, "TOTP enrolled in-band at login (trust on first use)");
 		r = finish(d, &l->ctx, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, true, method, now, reply);
 		goto out;
 	}
@@ -478,7 +478,7 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 	/* A wrong, replayed or malformed code is a failure of the user and
 	 * of the source; enough of them lock the user out. */
 	audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_STEPUP_FAILED, method, result, NULL, 0,
-		    "step-up failed");
+	            "step-up failed");
 	if ((r = store_failure_add(d->store, l->ctx.user, l->ctx.source, now)) < 0 ||
 	    (r = store_failures_user(d->store, l->ctx.user, now - cfg->lockout_interval, &failures)) < 0) {
 		deny_internal(d, &l->ctx, r, reply);
@@ -492,7 +492,7 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 			goto out;
 		}
 		audit_login(d, AUDIT_LOCKOUT, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL,
-			    0, "user locked out after repeated failed codes");
+		            0, "user locked out after repeated failed codes");
 		r = finish(d, &l->ctx, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, false, method, now, reply);
 		goto out;
 	}
@@ -504,7 +504,7 @@ out:
 }
 
 int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
-		  struct vigil_msg *reply)
+                  struct vigil_msg *reply)
 {
 	struct store_login l;
 	struct policy_verdict v;
@@ -515,7 +515,7 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 
 	if ((r = context_build(d, p, req, &c, &reason)) < 0) {
 		audit_login(d, AUDIT_DECISION, LOG_WARNING, &c, "deny", reason, NULL, NULL, NULL, 0,
-			    "account check refused");
+		            "account check refused");
 		reply_decision(reply, VIGIL_OUTCOME_DENY, reason, &c, NULL);
 		return 0;
 	}

@@ -81,7 +81,11 @@ int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
 		w = snprintf(out, cap, "Vigil: this privileged action needs a recent second factor.");
 		break;
 	case VIGIL_WHY_RETRY:
-		w = snprintf(out, cap, "Vigil: wrong code. %u attempts left.", (unsigned)p->attempts_left);
+		/* Shown at the first prompt after any recent failure, of this
+		 * login or an earlier one: say what is true in both cases. */
+		w = snprintf(out, cap,
+		             "Vigil: a recent code for this account was wrong; %u attempts left before it is locked.",
+		             (unsigned)p->attempts_left);
 		break;
 	case VIGIL_WHY_ENROLL:
 		w = snprintf(out, cap,
@@ -107,6 +111,8 @@ const char *conv_deny_text(uint16_t reason)
 	case VIGIL_REASON_NOT_ENROLLED:
 		return "Vigil: this login needs a second factor and you have none. Enroll one with "
 		       "'vigilctl totp enroll' from a session that does not need it, or ask your administrator.";
+	case VIGIL_REASON_STEPUP_FAILED:
+		return "Vigil: that code is not valid (wrong, already used, or expired).";
 	case VIGIL_REASON_LOCKED:
 		return "Vigil: too many failed codes; try again later.";
 	case VIGIL_REASON_NETWORK:

@@ -803,7 +803,9 @@ static void test_prompt_forever(void **state)
 	/* Bounded: 16 prompts answered, the 17th refused. */
 	assert_int_equal(f.steps_good, 16);
 	assert_int_equal(rec.prompts, 16);
-	assert_true(rec_find(PAM_TEXT_INFO, "Vigil: wrong code. 3 attempts left.") >= 0);
+	assert_true(rec_find(PAM_TEXT_INFO,
+	                     "Vigil: a recent code for this account was wrong; 3 attempts left before it is locked.") >=
+	            0);
 }
 
 static void test_reply_then_hangup_never_fails_open(void **state)

@@ -311,7 +311,8 @@ static void test_prompt_info(void **state)
 	p.why = VIGIL_WHY_RETRY;
 	p.attempts_left = 4;
 	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
-	assert_string_equal(out, "Vigil: wrong code. 4 attempts left.");
+	assert_string_equal(out,
+	                    "Vigil: a recent code for this account was wrong; 4 attempts left before it is locked.");
 
 	p.why = VIGIL_WHY_ENROLL;
 	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
@@ -340,7 +341,8 @@ static void test_deny_texts(void **state)
 	                       "a second factor is required but this login did not offer one; the administrator must "
 	                       "set 'AuthenticationMethods publickey,keyboard-interactive' in sshd_config"));
 	assert_non_null(strstr(conv_deny_text(VIGIL_REASON_SESSION_LIMIT), "too many open sessions"));
-	assert_string_equal(conv_deny_text(VIGIL_REASON_STEPUP_FAILED), "Vigil: login refused.");
+	assert_string_equal(conv_deny_text(VIGIL_REASON_STEPUP_FAILED),
+	                    "Vigil: that code is not valid (wrong, already used, or expired).");
 	assert_string_equal(conv_deny_text(VIGIL_REASON_PERMISSION), "Vigil: login refused.");
 	assert_string_equal(conv_deny_text(VIGIL_REASON_INTERNAL), "Vigil: login refused.");
 	assert_string_equal(conv_deny_text(9999), "Vigil: login refused.");
