@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Installs the dependencies and builds Vigil out of tree.
+#   scripts/build.sh [BUILD_DIR [configure options...]]     (default: build/)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${1:-$top/build}
+shift || true
+
+bash "$top/scripts/deps.sh"
+cd "$top"
+[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || autoreconf -fi >/dev/null
+mkdir -p "$builddir"
+cd "$builddir"
+[ -f Makefile ] || "$top/configure" -q "$@"
+make -j"$(nproc)" >/dev/null
+echo "built in $builddir"

@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shell helpers shared by the real-server tests and the demo: a private
+# temporary tree, a vigild on it, TOTP enrollment through vigilctl, codes
+# from oathtool, a journald in a mount namespace.  Sourced, not run.
+#
+# Expects top_builddir (the build tree) and top_srcdir to be set.
+# Secrets (TOTP seeds, codes) live only in files of the temporary tree,
+# mode 0600, and are never printed.
+
+vt_die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+vt_skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+vt_require_root() {
+	[ "$(id -u)" -eq 0 ] || vt_skip "needs root (namespaces, sshd, sudo)"
+}
+
+vt_require() {
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || vt_die "missing tool: $tool (run scripts/deps.sh)"
+	done
+}
+
+# A temporary tree every user can traverse (the module refuses a socket in a
+# directory others can write, and a non-root peer must reach the socket).
+vt_mktree() {
+	VT_TMP=$(mktemp -d /tmp/vigil-test.XXXXXX) || vt_die "mktemp"
+	chmod 755 "$VT_TMP"
+	mkdir -m 700 "$VT_TMP/state" "$VT_TMP/secrets"
+	mkdir -m 755 "$VT_TMP/run" "$VT_TMP/etc" "$VT_TMP/log"
+	VT_SOCKET="$VT_TMP/run/vigild.sock"
+	export VT_TMP VT_SOCKET
+}
+
+# vt_config FILE [INI text]: the test configuration; extra text appended.
+vt_config() {
+	local file=$1
+	shift
+	{
+		printf '# Vigil test configuration\n'
+		printf '%s\n' "$@"
+	} >"$file"
+	chmod 644 "$file"
+}
+
+vt_vigild_bin() { echo "$top_builddir/daemon/vigild"; }
+vt_vigilctl_bin() { echo "$top_builddir/cli/vigilctl"; }
+vt_module() { echo "$top_builddir/.libs/pam_vigil.so"; }
+
+# vt_start_vigild CONFIG: runs vigild on the tree, stderr to log/vigild.log.
+vt_start_vigild() {
+	local config=$1 i
+	"$(vt_vigild_bin)" --config "$config" --state-dir "$VT_TMP/state" --runtime-dir "$VT_TMP/run" \
+		--debug 2>>"$VT_TMP/log/vigild.log" &
+	VT_VIGILD_PID=$!
+	for i in $(seq 1 200); do
+		[ -S "$VT_SOCKET" ] && return 0
+		kill -0 "$VT_VIGILD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	cat "$VT_TMP/log/vigild.log" >&2
+	vt_die "vigild did not start"
+}
+
+vt_stop_vigild() {
+	[ -n "${VT_VIGILD_PID:-}" ] || return 0
+	kill "$VT_VIGILD_PID" 2>/dev/null || true
+	wait "$VT_VIGILD_PID" 2>/dev/null || true
+	VT_VIGILD_PID=
+}
+
+# The TOTP code for step offset K of the user's secret: codes are drawn from
+# successive 30 s steps (within the test config's window) so that none is
+# ever at or below the last accepted step.
+vt_code_at() {
+	local user=$1 k=$2 now
+	now=$(date +%s)
+	oathtool --totp -b "$(cat "$VT_TMP/secrets/$user.b32")" -N "@$(((now / 30 + k) * 30))"
+}
+
+# vt_next_code USER: the next unused step's code (a counter per user).
+vt_next_code() {
+	local user=$1 k
+	k=$(cat "$VT_TMP/secrets/$user.step" 2>/dev/null || echo -1)
+	k=$((k + 1))
+	echo "$k" >"$VT_TMP/secrets/$user.step"
+	vt_code_at "$user" "$k"
+}
+
+# vt_enroll USER: enrolls USER through vigilctl as root (expect answers the
+# code prompt); the seed is kept in secrets/USER.b32.
+vt_enroll() {
+	local user=$1
+	VT_USER=$user VT_CTL="$(vt_vigilctl_bin)" VT_SOCKET="$VT_SOCKET" VT_SECRETS="$VT_TMP/secrets" \
+		expect -f - >"$VT_TMP/log/enroll-$user.log" 2>&1 <<'EOF' || vt_die "enrolling $user failed (see $VT_TMP/log/enroll-$user.log)"
+log_user 0
+set timeout 10
+spawn $env(VT_CTL) --socket $env(VT_SOCKET) totp enroll --user $env(VT_USER)
+expect {
+	-re {otpauth://totp/[^ \r\n]*secret=([A-Z2-7]+)} { set secret $expect_out(1,string) }
+	timeout { puts "no otpauth URI shown"; exit 1 }
+	eof { puts "vigilctl ended before showing the URI"; exit 1 }
+}
+set f [open "$env(VT_SECRETS)/$env(VT_USER).b32" w 0600]
+puts $f $secret
+close $f
+expect {
+	-re {code[^\r\n]*: ?$} {}
+	timeout { puts "no code prompt"; exit 1 }
+}
+set code [exec oathtool --totp -b $secret]
+send "$code\r"
+expect {
+	-re {enrolled} { }
+	timeout { puts "no confirmation"; exit 1 }
+	eof { puts "vigilctl ended without confirming"; exit 1 }
+}
+expect eof
+catch wait result
+exit [lindex $result 3]
+EOF
+	# The enrollment consumed the current step.
+	echo 0 >"$VT_TMP/secrets/$user.step"
+}
+
+# vt_journald: a private journald for this mount namespace.  Call only
+# inside `unshare -m --propagation private`.
+vt_journald() {
+	local i
+	mount -t tmpfs tmpfs /run/systemd 2>/dev/null || {
+		mkdir -p /run/systemd && mount -t tmpfs tmpfs /run/systemd
+	}
+	mkdir -p /run/systemd/journal /run/log /var/log/journal
+	mount -t tmpfs tmpfs /run/log
+	mount -t tmpfs tmpfs /var/log/journal
+	/lib/systemd/systemd-journald >"$VT_TMP/log/journald.log" 2>&1 &
+	VT_JOURNALD_PID=$!
+	for i in $(seq 1 200); do
+		[ -S /run/systemd/journal/socket ] && return 0
+		sleep 0.02
+	done
+	vt_die "journald did not start"
+}
+
+vt_stop_journald() {
+	[ -n "${VT_JOURNALD_PID:-}" ] || return 0
+	kill "$VT_JOURNALD_PID" 2>/dev/null || true
+	wait "$VT_JOURNALD_PID" 2>/dev/null || true
+	VT_JOURNALD_PID=
+}
+
+# vt_assert_no_secrets FILE...: no seed and no code the run used appears.
+vt_assert_no_secrets() {
+	local f s
+	for s in "$VT_TMP"/secrets/*.b32; do
+		[ -e "$s" ] || continue
+		for f in "$@"; do
+			[ -e "$f" ] || continue
+			if grep -q -F -f "$s" "$f"; then
+				vt_die "a TOTP seed appears in $f"
+			fi
+		done
+	done
+}
