@@ -14,37 +14,37 @@
 #include <stdint.h>
 
 enum audit_event {
-	AUDIT_DECISION = 0,  /* allow / deny / stepup decided for a login */
-	AUDIT_STEPUP,	     /* result of a step-up attempt */
-	AUDIT_ENROLL,	     /* factor enrolled, activated, or in-band TOFU */
+	AUDIT_DECISION = 0, /* allow / deny / stepup decided for a login */
+	AUDIT_STEPUP,       /* result of a step-up attempt */
+	AUDIT_ENROLL,       /* factor enrolled, activated, or in-band TOFU */
 	AUDIT_SESSION_OPEN,
 	AUDIT_SESSION_CLOSE,
-	AUDIT_LOCKOUT,	     /* a user or source was locked out */
-	AUDIT_FAIL_OPEN,     /* reserved: fail-open use reported to the daemon */
-	AUDIT_ADMIN,	     /* an admin changed state (unlock) */
-	AUDIT_SERVICE,	     /* daemon start, stop, reload */
+	AUDIT_LOCKOUT,   /* a user or source was locked out */
+	AUDIT_FAIL_OPEN, /* reserved: fail-open use reported to the daemon */
+	AUDIT_ADMIN,     /* an admin changed state (unlock) */
+	AUDIT_SERVICE,   /* daemon start, stop, reload */
 	AUDIT_EVENT_MAX_
 };
 
 /* NULL strings are left out of the record. */
 struct audit_record {
 	enum audit_event event;
-	int priority;		/* syslog LOG_* */
-	const char *message;	/* human summary, no secrets */
+	int priority;        /* syslog LOG_* */
+	const char *message; /* human summary, no secrets */
 	const char *user;
 	const char *service;
 	const char *rhost;
 	const char *tty;
-	const char *device;	/* fingerprint */
+	const char *device; /* fingerprint */
 	const char *login_id;
 	const char *session_id;
-	const char *decision;	/* "allow", "deny", "stepup", ... */
-	const char *reason;	/* reason_name() */
-	const char *method;	/* "totp", "none", "tofu" ... */
-	const char *result;	/* step-up: "ok", "bad_code", "replay", "locked" */
+	const char *decision; /* "allow", "deny", "stepup", ... */
+	const char *reason;   /* reason_name() */
+	const char *method;   /* "totp", "none", "tofu" ... */
+	const char *result;   /* step-up: "ok", "bad_code", "replay", "locked" */
 	uint32_t score;
-	uint32_t signals;	/* formatted with signals_format() */
-	int shadow;		/* 1: decision recorded in shadow mode */
+	uint32_t signals; /* formatted with signals_format() */
+	int shadow;       /* 1: decision recorded in shadow mode */
 };
 
 struct audit;

@@ -14,9 +14,9 @@
 
 #include "vigil/proto.h"
 
-#define CONFIG_LINE_MAX 1024	/* longer lines are rejected, not split */
-#define CONFIG_SERVICES_MAX 16	/* per-service override sections */
-#define CONFIG_NETS_MAX 64	/* CIDR entries per list */
+#define CONFIG_LINE_MAX     1024 /* longer lines are rejected, not split */
+#define CONFIG_SERVICES_MAX 16   /* per-service override sections */
+#define CONFIG_NETS_MAX     64   /* CIDR entries per list */
 
 enum no_factor_action {
 	NO_FACTOR_DENY = 0, /* deny with a message telling how to enroll */
@@ -25,9 +25,9 @@ enum no_factor_action {
 };
 
 struct cidr {
-	int family;	 /* AF_INET or AF_INET6 */
+	int family;       /* AF_INET or AF_INET6 */
 	uint8_t addr[16]; /* network address, host bits zero */
-	uint8_t prefix;	 /* 0..32 or 0..128 */
+	uint8_t prefix;   /* 0..32 or 0..128 */
 };
 
 struct service_policy {
@@ -40,28 +40,28 @@ struct service_policy {
 
 struct vigil_config {
 	/* [risk]: points per signal and their thresholds */
-	uint32_t new_device;	     /* 40 */
-	uint32_t new_source;	     /* 20 */
-	uint32_t new_prefix;	     /* 20, on top of new_source */
-	uint32_t stale_account;	     /* 20 */
-	uint32_t stale_account_days; /* 30 */
-	uint32_t stale_device;	     /* 10 */
-	uint32_t stale_device_days;  /* 30 */
-	uint32_t user_failures;	     /* 20 */
-	uint32_t user_failures_min;  /* 3: failures in failure_window to fire */
-	uint32_t source_failures;    /* 20 */
+	uint32_t new_device;          /* 40 */
+	uint32_t new_source;          /* 20 */
+	uint32_t new_prefix;          /* 20, on top of new_source */
+	uint32_t stale_account;       /* 20 */
+	uint32_t stale_account_days;  /* 30 */
+	uint32_t stale_device;        /* 10 */
+	uint32_t stale_device_days;   /* 30 */
+	uint32_t user_failures;       /* 20 */
+	uint32_t user_failures_min;   /* 3: failures in failure_window to fire */
+	uint32_t source_failures;     /* 20 */
 	uint32_t source_failures_min; /* 5 */
-	uint32_t failure_window;     /* 3600 seconds */
-	uint32_t privileged;	     /* 30 */
+	uint32_t failure_window;      /* 3600 seconds */
+	uint32_t privileged;          /* 30 */
 
 	/* [policy] */
-	uint32_t stepup_at;	 /* 30: score >= this steps up */
-	uint32_t deny_at;	 /* 100: score >= this denies */
-	uint32_t fresh_window;	 /* 300 s: privileged services need a step-up this fresh */
-	uint32_t grant_lifetime; /* 43200 s: a step-up grant for user+device+source */
-	bool shadow;		 /* false: record what would happen, enforce allow */
+	uint32_t stepup_at;              /* 30: score >= this steps up */
+	uint32_t deny_at;                /* 100: score >= this denies */
+	uint32_t fresh_window;           /* 300 s: privileged services need a step-up this fresh */
+	uint32_t grant_lifetime;         /* 43200 s: a step-up grant for user+device+source */
+	bool shadow;                     /* false: record what would happen, enforce allow */
 	enum no_factor_action no_factor; /* deny */
-	uint32_t enroll_grace;	 /* 86400 s from the account's first appearance */
+	uint32_t enroll_grace;           /* 86400 s from the account's first appearance */
 
 	/* [totp] */
 	uint32_t totp_digits; /* 6 (6..8) */
@@ -70,10 +70,10 @@ struct vigil_config {
 	char totp_issuer[64]; /* "Vigil" */
 
 	/* [lockout]: pam_faillock-like */
-	uint32_t lockout_deny;	    /* 3 failed codes ... */
-	uint32_t lockout_interval;  /* ... within 900 s ... */
-	uint32_t lockout_unlock;    /* ... lock for 600 s */
-	uint32_t source_rate_max;   /* 10 failed codes from one source ... */
+	uint32_t lockout_deny;       /* 3 failed codes ... */
+	uint32_t lockout_interval;   /* ... within 900 s ... */
+	uint32_t lockout_unlock;     /* ... lock for 600 s */
+	uint32_t source_rate_max;    /* 10 failed codes from one source ... */
 	uint32_t source_rate_window; /* ... per 60 s, then refused */
 
 	/* [network] */

@@ -36,8 +36,7 @@ void config_print(const struct vigil_config *c, FILE *f)
 	unsigned i;
 
 	fprintf(f, "[risk]\n");
-	fprintf(f, "new_device = %u\nnew_source = %u\nnew_prefix = %u\n", c->new_device, c->new_source,
-		c->new_prefix);
+	fprintf(f, "new_device = %u\nnew_source = %u\nnew_prefix = %u\n", c->new_device, c->new_source, c->new_prefix);
 	fprintf(f, "stale_account = %u\nstale_account_days = %u\n", c->stale_account, c->stale_account_days);
 	fprintf(f, "stale_device = %u\nstale_device_days = %u\n", c->stale_device, c->stale_device_days);
 	fprintf(f, "user_failures = %u\nuser_failures_min = %u\n", c->user_failures, c->user_failures_min);
@@ -45,18 +44,18 @@ void config_print(const struct vigil_config *c, FILE *f)
 	fprintf(f, "failure_window = %u\nprivileged = %u\n", c->failure_window, c->privileged);
 
 	fprintf(f, "\n[policy]\n");
-	fprintf(f, "stepup_at = %u\ndeny_at = %u\nfresh_window = %u\ngrant_lifetime = %u\n", c->stepup_at,
-		c->deny_at, c->fresh_window, c->grant_lifetime);
+	fprintf(f, "stepup_at = %u\ndeny_at = %u\nfresh_window = %u\ngrant_lifetime = %u\n", c->stepup_at, c->deny_at,
+	        c->fresh_window, c->grant_lifetime);
 	fprintf(f, "shadow = %s\nno_factor = %s\nenroll_grace = %u\n", c->shadow ? "yes" : "no",
-		no_factor_name(c->no_factor), c->enroll_grace);
+	        no_factor_name(c->no_factor), c->enroll_grace);
 
 	fprintf(f, "\n[totp]\n");
 	fprintf(f, "digits = %u\nperiod = %u\nwindow = %u\nissuer = %s\n", c->totp_digits, c->totp_period,
-		c->totp_window, c->totp_issuer);
+	        c->totp_window, c->totp_issuer);
 
 	fprintf(f, "\n[lockout]\n");
 	fprintf(f, "deny = %u\ninterval = %u\nunlock = %u\nsource_max = %u\nsource_window = %u\n", c->lockout_deny,
-		c->lockout_interval, c->lockout_unlock, c->source_rate_max, c->source_rate_window);
+	        c->lockout_interval, c->lockout_unlock, c->source_rate_max, c->source_rate_window);
 
 	fprintf(f, "\n[network]\n");
 	print_cidrs(f, "allow", c->allow, c->n_allow);

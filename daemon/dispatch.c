@@ -21,7 +21,7 @@ static void refuse(struct vigil_msg *reply, uint16_t status)
 }
 
 int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_msg *req,
-	     struct vigil_msg *reply)
+             struct vigil_msg *reply)
 {
 	/* An exchange is one conversation: a new request abandons the
 	 * unanswered prompt of another. */
@@ -48,7 +48,7 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 			return 0;
 		}
 		return req->type == VIGIL_MSG_SESSION_OPEN ? session_open(d, p, &req->u.session, reply)
-							   : session_close(d, p, &req->u.session, reply);
+		                                           : session_close(d, p, &req->u.session, reply);
 	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
 		return enroll_begin(d, p, x, &req->u.user, reply);
 	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:

@@ -10,4 +10,4 @@
 #include "vigild.h"
 
 int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_msg *req,
-	     struct vigil_msg *reply);
+             struct vigil_msg *reply);

@@ -38,7 +38,7 @@ static void totp_aad(const char *user, char *out, size_t cap)
 }
 
 int enroll_totp_secret(struct vigild *d, const char *user, const struct store_totp *t, uint8_t **ret_secret,
-		       size_t *ret_len)
+                       size_t *ret_len)
 {
 	char aad[VIGIL_USER_MAX + 16];
 
@@ -47,7 +47,7 @@ int enroll_totp_secret(struct vigild *d, const char *user, const struct store_to
 }
 
 int enroll_totp_start(struct vigild *d, int64_t user_id, const char *user, int64_t *ret_factor_id,
-		      struct vigil_enroll_pending *ret)
+                      struct vigil_enroll_pending *ret)
 {
 	const struct vigil_config *c = d->config;
 	uint8_t secret[TOTP_SECRET_SIZE];
@@ -64,7 +64,7 @@ int enroll_totp_start(struct vigild *d, int64_t user_id, const char *user, int64
 	if ((r = seal(d->seal_key, secret, sizeof(secret), aad, &sealed, &sealed_len)) < 0)
 		goto out;
 	if ((r = store_totp_put_pending(d->store, user_id, sealed, sealed_len, c->totp_digits, c->totp_period,
-					vigild_now())) < 0)
+	                                vigild_now())) < 0)
 		goto out;
 	if ((r = store_totp_get(d->store, user_id, false, &t)) < 0)
 		goto out;
@@ -72,7 +72,7 @@ int enroll_totp_start(struct vigild *d, int64_t user_id, const char *user, int64
 	ret->period = (uint16_t)c->totp_period;
 	if ((r = totp_base32(secret, sizeof(secret), ret->secret_b32, sizeof(ret->secret_b32))) < 0 ||
 	    (r = totp_uri(c->totp_issuer, user, ret->secret_b32, c->totp_digits, c->totp_period, ret->uri,
-			  sizeof(ret->uri))) < 0 ||
+	                  sizeof(ret->uri))) < 0 ||
 	    (r = qr_render(ret->uri, ret->qr, sizeof(ret->qr))) < 0)
 		goto out;
 	*ret_factor_id = t.id;
@@ -108,19 +108,19 @@ static void reply_result(struct vigil_msg *reply, uint16_t status)
 static void audit_enroll(struct vigild *d, const char *user, const char *result, int priority, const char *message)
 {
 	struct audit_record r = {
-		.event = AUDIT_ENROLL,
-		.priority = priority,
-		.message = message,
-		.user = user,
-		.method = "totp",
-		.result = result,
+	    .event = AUDIT_ENROLL,
+	    .priority = priority,
+	    .message = message,
+	    .user = user,
+	    .method = "totp",
+	    .result = result,
 	};
 
 	audit_emit(d->audit, &r);
 }
 
 int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_user_request *req,
-		 struct vigil_msg *reply)
+                 struct vigil_msg *reply)
 {
 	struct enroll_pending *e = NULL;
 	struct store_totp t = {0};
@@ -169,7 +169,7 @@ out:
 }
 
 int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
-		   struct vigil_msg *reply)
+                   struct vigil_msg *reply)
 {
 	struct enroll_pending *e = x->enroll;
 	struct store_totp t = {0};
@@ -227,8 +227,7 @@ out:
 	return 0;
 }
 
-int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
-		  struct vigil_msg *reply)
+int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_user_request *req, struct vigil_msg *reply)
 {
 	char user[VIGIL_USER_MAX + 1];
 	int r;
@@ -255,14 +254,14 @@ int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_use
 }
 
 int enroll_admin_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
-			struct vigil_msg *reply)
+                        struct vigil_msg *reply)
 {
 	struct audit_record a = {
-		.event = AUDIT_ADMIN,
-		.priority = LOG_NOTICE,
-		.message = "user unlocked by an administrator",
-		.user = req->user,
-		.result = "unlocked",
+	    .event = AUDIT_ADMIN,
+	    .priority = LOG_NOTICE,
+	    .message = "user unlocked by an administrator",
+	    .user = req->user,
+	    .result = "unlocked",
 	};
 	int r;
 

@@ -17,21 +17,21 @@
  * *ret filled with what to show (a secret: the caller wipes it) and the
  * factor id in *ret_factor_id.  0 or a negative errno. */
 int enroll_totp_start(struct vigild *d, int64_t user_id, const char *user, int64_t *ret_factor_id,
-		      struct vigil_enroll_pending *ret);
+                      struct vigil_enroll_pending *ret);
 
 /* Unseals the secret of factor t of user.  *ret_secret is heap memory the
  * caller wipes and frees (wipe_free).  0 or -EBADMSG / -ENOMEM. */
 int enroll_totp_secret(struct vigild *d, const char *user, const struct store_totp *t, uint8_t **ret_secret,
-		       size_t *ret_len);
+                       size_t *ret_len);
 
 int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_user_request *req,
-		 struct vigil_msg *reply);
+                 struct vigil_msg *reply);
 /* answer is a secret: the caller wipes it. */
 int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
-		   struct vigil_msg *reply);
+                   struct vigil_msg *reply);
 int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
-		  struct vigil_msg *reply);
+                  struct vigil_msg *reply);
 int enroll_admin_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
-			struct vigil_msg *reply);
+                        struct vigil_msg *reply);
 
 void enroll_pending_free(struct enroll_pending *e);

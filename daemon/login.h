@@ -13,12 +13,11 @@
 #include "vigild.h"
 
 int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_login_request *req,
-		struct vigil_msg *reply);
+                struct vigil_msg *reply);
 /* answer is a secret: the caller wipes it. */
-int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
-	       struct vigil_msg *reply);
+int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply);
 int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
-		  struct vigil_msg *reply);
+                  struct vigil_msg *reply);
 
 /* Frees a pending login (NULL safe). */
 void login_pending_free(struct login_pending *l);

@@ -25,20 +25,19 @@
 #include "vigild.h"
 #include "wipe.h"
 
-#define DEFAULT_CONFIG SYSCONFDIR "/vigil/vigil.conf"
+#define DEFAULT_CONFIG    SYSCONFDIR "/vigil/vigil.conf"
 #define DEFAULT_STATE_DIR "/var/lib/vigil"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: vigild [OPTIONS]\n"
-		"Vigil's session and risk daemon; runs in the foreground.\n\n"
-		"  --config FILE       configuration file [" DEFAULT_CONFIG "]\n"
-		"  --state-dir DIR     database, host key, audit spill [" DEFAULT_STATE_DIR "]\n"
-		"  --runtime-dir DIR   sockets [" VIGIL_DEFAULT_RUNTIME_DIR "]\n"
-		"  --check-config      validate the configuration, print it, and exit\n"
-		"  --debug             log every request (never a secret)\n"
-		"  --version, --help\n");
+	fprintf(f, "Usage: vigild [OPTIONS]\n"
+	           "Vigil's session and risk daemon; runs in the foreground.\n\n"
+	           "  --config FILE       configuration file [" DEFAULT_CONFIG "]\n"
+	           "  --state-dir DIR     database, host key, audit spill [" DEFAULT_STATE_DIR "]\n"
+	           "  --runtime-dir DIR   sockets [" VIGIL_DEFAULT_RUNTIME_DIR "]\n"
+	           "  --check-config      validate the configuration, print it, and exit\n"
+	           "  --debug             log every request (never a secret)\n"
+	           "  --version, --help\n");
 }
 
 static bool pid_alive(uint32_t pid)
@@ -63,13 +62,17 @@ static int ensure_dir(const char *dir, mode_t mode)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"config", required_argument, NULL, 'c'},   {"state-dir", required_argument, NULL, 's'},
-		{"runtime-dir", required_argument, NULL, 'r'}, {"check-config", no_argument, NULL, 'C'},
-		{"debug", no_argument, NULL, 'd'},	    {"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},	    {0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"state-dir", required_argument, NULL, 's'},
+	    {"runtime-dir", required_argument, NULL, 'r'},
+	    {"check-config", no_argument, NULL, 'C'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *config_path = DEFAULT_CONFIG, *state_dir = DEFAULT_STATE_DIR,
-		   *runtime_dir = VIGIL_DEFAULT_RUNTIME_DIR;
+	           *runtime_dir = VIGIL_DEFAULT_RUNTIME_DIR;
 	struct vigild d = {0};
 	struct server *srv = NULL;
 	struct rlimit no_core = {0, 0};

@@ -19,7 +19,6 @@
 #include "origin.h"
 #include "parse.h"
 
-
 #define SSH_KEY_BLOB_MAX 4096
 
 static int base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *ret_len)
@@ -53,7 +52,7 @@ static bool is_key_type_char(char c)
 }
 
 int origin_ssh_fingerprint(const char *auth_info, char out[VIGIL_FINGERPRINT_MAX + 1], char *key_type,
-			   size_t key_type_cap)
+                           size_t key_type_cap)
 {
 	static const char prefix[] = "publickey ";
 	uint8_t blob[SSH_KEY_BLOB_MAX], digest[SHA256_DIGEST_LENGTH];

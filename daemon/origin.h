@@ -22,7 +22,7 @@
  * key type into key_type (cap bytes; may be NULL).  Returns 0; -ENOENT if no
  * publickey line; -EBADMSG if the line is malformed. */
 int origin_ssh_fingerprint(const char *auth_info, char out[VIGIL_FINGERPRINT_MAX + 1], char *key_type,
-			   size_t key_type_cap);
+                           size_t key_type_cap);
 
 /* The client address: the first word of SSH_CONNECTION if it is a numeric
  * address, else rhost if it is one, else rhost as given (a host name), else

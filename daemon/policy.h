@@ -15,26 +15,26 @@ enum policy_action {
 	POLICY_ALLOW = 0,
 	POLICY_STEPUP,
 	POLICY_DENY,
-	POLICY_ENROLL,	       /* step up by in-band enrollment (TOFU) */
+	POLICY_ENROLL,          /* step up by in-band enrollment (TOFU) */
 	POLICY_ALLOW_NO_FACTOR, /* must step up, has no factor, admin allows: audited */
 };
 
 struct policy_input {
 	const char *service;
-	const char *rhost;	  /* may be "" */
+	const char *rhost; /* may be "" */
 	uint32_t score;
 	uint64_t now;
-	bool has_factor;	  /* an active TOTP factor */
+	bool has_factor;          /* an active TOTP factor */
 	uint64_t user_first_seen; /* for the enrollment grace period */
-	uint64_t grant_time;	  /* newest step-up for user+device+source still
-				     within grant_lifetime; 0 = none */
-	bool locked;		  /* user locked out now */
+	uint64_t grant_time;      /* newest step-up for user+device+source still
+	                             within grant_lifetime; 0 = none */
+	bool locked;              /* user locked out now */
 };
 
 struct policy_verdict {
 	enum policy_action action;
 	uint16_t reason; /* enum vigil_reason, for DENY */
-	uint8_t why;	 /* enum vigil_prompt_why, for STEPUP / ENROLL */
+	uint8_t why;     /* enum vigil_prompt_why, for STEPUP / ENROLL */
 };
 
 void policy_decide(const struct vigil_config *c, const struct policy_input *in, struct policy_verdict *ret);

@@ -21,8 +21,8 @@ int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t ke
 
 /* Returns 0 and a heap blob in *ret (plain) / -ENOMEM / -EIO. */
 int seal(const uint8_t key[SEAL_KEY_SIZE], const uint8_t *plain, size_t n, const char *aad, uint8_t **ret,
-	 size_t *ret_len);
+         size_t *ret_len);
 /* Returns 0 and the plaintext in *ret (heap; the caller wipes and frees it);
  * -EBADMSG if the blob is malformed or fails authentication. */
 int unseal(const uint8_t key[SEAL_KEY_SIZE], const uint8_t *blob, size_t len, const char *aad, uint8_t **ret,
-	   size_t *ret_len);
+           size_t *ret_len);

@@ -29,11 +29,11 @@
 #include "server.h"
 #include "wipe.h"
 
-#define CONN_MAX 1024		   /* connections at once */
-#define CONN_PER_USER_MAX 16	   /* for each non-root uid */
+#define CONN_MAX           1024        /* connections at once */
+#define CONN_PER_USER_MAX  16          /* for each non-root uid */
 #define FRAME_TIMEOUT_USEC 10000000ULL /* to finish a frame once begun */
 /* Between requests: a user may be reading a QR code or finding a phone. */
-#define IDLE_TIMEOUT_USEC 300000000ULL
+#define IDLE_TIMEOUT_USEC   300000000ULL
 #define PRUNE_INTERVAL_USEC 3600000000ULL
 
 struct conn {
@@ -54,7 +54,7 @@ struct server {
 	struct vigild *d;
 	char *config_path;
 	sd_event *event;
-	int listen_fd[2]; /* [0] public, [1] admin */
+	int listen_fd[2];     /* [0] public, [1] admin */
 	char *socket_path[2]; /* made by us, unlinked at exit; NULL if activated */
 	sd_event_source *listen_src[2];
 	sd_event_source *prune_timer;
@@ -112,7 +112,7 @@ static int conn_handle_frame(struct conn *c)
 	c->in_len = 0;
 	if (r < 0) {
 		log_msg(LOG_NOTICE, "bad %s frame from uid %u: %s", msg_type_name(c->hdr.type), (unsigned)c->peer.uid,
-			strerror(-r));
+		        strerror(-r));
 		return r;
 	}
 	msg_describe(s->req, desc, sizeof(desc));
@@ -143,7 +143,7 @@ static int conn_read(struct conn *c)
 
 	for (;;) {
 		want = c->in_len < VIGIL_FRAME_HEADER_SIZE ? VIGIL_FRAME_HEADER_SIZE
-							   : VIGIL_FRAME_HEADER_SIZE + c->hdr.body_len;
+		                                           : VIGIL_FRAME_HEADER_SIZE + c->hdr.body_len;
 		if (c->in_len == want && c->in_len >= VIGIL_FRAME_HEADER_SIZE) {
 			/* Header complete with its body (possibly empty). */
 			return conn_handle_frame(c);
@@ -389,7 +389,7 @@ static int on_reload(sd_event_source *src, const struct signalfd_siginfo *si, vo
 	r = config_load(s->config_path, &c, err, sizeof(err));
 	if (r < 0) {
 		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s",
-			r == -EINVAL ? err : strerror(-r));
+		        r == -EINVAL ? err : strerror(-r));
 		a.message = "configuration reload failed; the previous configuration stays in force";
 		a.result = "failed";
 	} else {
@@ -457,7 +457,7 @@ int server_new(struct vigild *d, const char *config_path, const char *runtime_di
 	}
 	prune(s);
 	if ((r = sd_event_add_time_relative(s->event, &s->prune_timer, CLOCK_MONOTONIC, PRUNE_INTERVAL_USEC, 0,
-					    on_prune, s)) < 0)
+	                                    on_prune, s)) < 0)
 		goto fail;
 	*ret = s;
 	return 0;

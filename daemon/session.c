@@ -23,27 +23,27 @@ static void reply_result(struct vigil_msg *reply, uint16_t status, const char *i
 }
 
 static void audit_session(struct vigild *d, enum audit_event event, int priority, const struct store_session *s,
-			  const char *result, const char *message)
+                          const char *result, const char *message)
 {
 	struct audit_record r = {
-		.event = event,
-		.priority = priority,
-		.message = message,
-		.user = s->user,
-		.service = s->service,
-		.rhost = s->rhost[0] ? s->rhost : NULL,
-		.tty = s->tty[0] ? s->tty : NULL,
-		.device = s->device[0] ? s->device : NULL,
-		.login_id = s->login_id[0] ? s->login_id : NULL,
-		.session_id = s->id[0] ? s->id : NULL,
-		.result = result,
+	    .event = event,
+	    .priority = priority,
+	    .message = message,
+	    .user = s->user,
+	    .service = s->service,
+	    .rhost = s->rhost[0] ? s->rhost : NULL,
+	    .tty = s->tty[0] ? s->tty : NULL,
+	    .device = s->device[0] ? s->device : NULL,
+	    .login_id = s->login_id[0] ? s->login_id : NULL,
+	    .session_id = s->id[0] ? s->id : NULL,
+	    .result = result,
 	};
 
 	audit_emit(d->audit, &r);
 }
 
 int session_open(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
-		 struct vigil_msg *reply)
+                 struct vigil_msg *reply)
 {
 	struct store_session s = {0};
 	struct store_login l;
@@ -83,7 +83,7 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	r = store_session_open(d->store, &s, d->config->max_sessions);
 	if (r == -EUSERS) {
 		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "session_limit",
-			      "session refused: too many concurrent sessions");
+		              "session refused: too many concurrent sessions");
 		reply_result(reply, VIGIL_STATUS_SESSION_LIMIT, NULL);
 		return 0;
 	}
@@ -99,7 +99,7 @@ internal:
 }
 
 int session_close(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
-		  struct vigil_msg *reply)
+                  struct vigil_msg *reply)
 {
 	struct store_session s = {0};
 	int r;

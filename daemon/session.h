@@ -10,6 +10,6 @@
 #include "vigild.h"
 
 int session_open(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
-		 struct vigil_msg *reply);
+                 struct vigil_msg *reply);
 int session_close(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
-		  struct vigil_msg *reply);
+                  struct vigil_msg *reply);

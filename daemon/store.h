@@ -44,13 +44,13 @@ struct store_facts {
 	uint64_t device_last_seen;
 	bool source_known;
 	bool prefix_known;
-	uint32_t user_failures;	  /* failures of this user since `since` */
+	uint32_t user_failures;   /* failures of this user since `since` */
 	uint32_t source_failures; /* failures from this source since `since` */
-	uint64_t grant_time;	  /* newest unexpired grant for user+device+source, 0 none */
+	uint64_t grant_time;      /* newest unexpired grant for user+device+source, 0 none */
 };
 /* source and prefix may be "" (local login: never known, never counted). */
 int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
-		      uint64_t since, uint64_t now, struct store_facts *ret);
+                      uint64_t since, uint64_t now, struct store_facts *ret);
 
 /* Records a failed step-up for user name and source (may be ""). */
 int store_failure_add(struct store *s, const char *user, const char *source, uint64_t now);
@@ -61,8 +61,8 @@ int store_failures_source(struct store *s, const char *source, uint64_t since, u
  * the source and its prefix, sets last_success, clears the user's failures,
  * and, if stepped_up, writes a grant for user+device+source that expires at
  * grant_expires. */
-int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source,
-			const char *prefix, uint64_t now, bool stepped_up, uint64_t grant_expires);
+int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
+                        uint64_t now, bool stepped_up, uint64_t grant_expires);
 
 /* One login decision, kept as history and as the state the account and
  * session phases look up by login id. */
@@ -98,8 +98,8 @@ struct store_totp {
 int store_totp_get(struct store *s, int64_t user_id, bool active, struct store_totp *ret);
 void store_totp_clear(struct store_totp *t); /* wipes and frees sealed */
 /* Replaces any pending TOTP factor of the user. */
-int store_totp_put_pending(struct store *s, int64_t user_id, const uint8_t *sealed, size_t sealed_len,
-			   uint32_t digits, uint32_t period, uint64_t now);
+int store_totp_put_pending(struct store *s, int64_t user_id, const uint8_t *sealed, size_t sealed_len, uint32_t digits,
+                           uint32_t period, uint64_t now);
 /* Turns the pending factor factor_id into the active one, with step as its
  * first accepted step.  -EEXIST if the user already has an active TOTP. */
 int store_totp_activate(struct store *s, int64_t user_id, int64_t factor_id, int64_t step, uint64_t now);
@@ -125,7 +125,7 @@ struct store_session {
 int store_session_open(struct store *s, const struct store_session *sess, uint32_t max_sessions);
 /* Closes the open session registered with login_id and pid.  -ENOENT if none. */
 int store_session_close(struct store *s, const char *login_id, uint32_t pid, uint64_t now,
-			struct store_session *ret_closed);
+                        struct store_session *ret_closed);
 /* The open session whose pid is the first of pids[0..n) that has one
  * (pids[0] is the caller, then its parents).  -ENOENT if none. */
 int store_session_find(struct store *s, const uint32_t *pids, size_t n, struct store_session *ret);

@@ -20,16 +20,15 @@ int totp_secret_new(uint8_t secret[TOTP_SECRET_SIZE]);
 int totp_base32(const uint8_t *secret, size_t n, char *out, size_t cap);
 /* otpauth://totp/ISSUER:USER?secret=...&issuer=...&digits=..&period=..
  * with issuer and user percent-encoded.  -E2BIG if cap is small. */
-int totp_uri(const char *issuer, const char *user, const char *secret_b32, unsigned digits, unsigned period,
-	     char *out, size_t cap);
+int totp_uri(const char *issuer, const char *user, const char *secret_b32, unsigned digits, unsigned period, char *out,
+             size_t cap);
 
 /* Checks code against the steps now/period - window .. + window.  Returns 0
  * and the matching step in *ret_step if it matches a step above last_step;
  * -EALREADY if it matches only steps at or below last_step (a replay);
  * -EACCES if it matches nothing; -EINVAL if code is not digits digits. */
 int totp_verify(const uint8_t *secret, size_t n, uint64_t now, unsigned period, unsigned digits, unsigned window,
-		const char *code, int64_t last_step, int64_t *ret_step);
+                const char *code, int64_t last_step, int64_t *ret_step);
 
 /* The code for a given time (tests and the CLI's self-check). */
-int totp_generate(const uint8_t *secret, size_t n, uint64_t t, unsigned period, unsigned digits, char *out,
-		  size_t cap);
+int totp_generate(const uint8_t *secret, size_t n, uint64_t t, unsigned period, unsigned digits, char *out, size_t cap);

@@ -25,46 +25,46 @@
 
 #include <stdint.h>
 
-#define VIGIL_PROTO_MAGIC 0x5647494cU /* "VGIL" */
-#define VIGIL_PROTO_VERSION 1
+#define VIGIL_PROTO_MAGIC       0x5647494cU /* "VGIL" */
+#define VIGIL_PROTO_VERSION     1
 #define VIGIL_FRAME_HEADER_SIZE 16
-#define VIGIL_FRAME_BODY_MAX 32768
+#define VIGIL_FRAME_BODY_MAX    32768
 
 /* String limits, in bytes, excluding the NUL the decoder appends. */
-#define VIGIL_USER_MAX 255
-#define VIGIL_SERVICE_MAX 63
-#define VIGIL_RHOST_MAX 255
-#define VIGIL_TTY_MAX 63
-#define VIGIL_AUTH_INFO_MAX 8191
-#define VIGIL_CONNECTION_MAX 127
-#define VIGIL_ANSWER_MAX 127
-#define VIGIL_LOGIN_ID_MAX 63
-#define VIGIL_URI_MAX 511
-#define VIGIL_SECRET_B32_MAX 127
+#define VIGIL_USER_MAX        255
+#define VIGIL_SERVICE_MAX     63
+#define VIGIL_RHOST_MAX       255
+#define VIGIL_TTY_MAX         63
+#define VIGIL_AUTH_INFO_MAX   8191
+#define VIGIL_CONNECTION_MAX  127
+#define VIGIL_ANSWER_MAX      127
+#define VIGIL_LOGIN_ID_MAX    63
+#define VIGIL_URI_MAX         511
+#define VIGIL_SECRET_B32_MAX  127
 #define VIGIL_FINGERPRINT_MAX 127
-#define VIGIL_ADDR_MAX 63
-#define VIGIL_LIST_MAX 32
+#define VIGIL_ADDR_MAX        63
+#define VIGIL_LIST_MAX        32
 /* A QR code rendered by the daemon as UTF-8 half blocks, lines split by \n. */
 #define VIGIL_QR_MAX 16383
 
 /* Where the daemon listens unless told otherwise. */
 #define VIGIL_DEFAULT_RUNTIME_DIR "/run/vigil"
-#define VIGIL_PUBLIC_SOCKET_NAME "vigild.sock" /* PAM callers, user self-service */
-#define VIGIL_ADMIN_SOCKET_NAME "admin.sock"   /* root only */
-#define VIGIL_DEFAULT_SOCKET VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_PUBLIC_SOCKET_NAME
+#define VIGIL_PUBLIC_SOCKET_NAME  "vigild.sock" /* PAM callers, user self-service */
+#define VIGIL_ADMIN_SOCKET_NAME   "admin.sock"  /* root only */
+#define VIGIL_DEFAULT_SOCKET      VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_PUBLIC_SOCKET_NAME
 /* The PAM environment variable carrying the opaque login id between phases. */
 #define VIGIL_LOGIN_ID_ENV "VIGIL_LOGIN_ID"
 
 enum vigil_msg_type {
 	/* Requests, public socket. */
-	VIGIL_MSG_AUTH_BEGIN = 1,	   /* root only: PAM auth */
-	VIGIL_MSG_AUTH_STEP = 2,	   /* answer to the last PROMPT */
-	VIGIL_MSG_ACCOUNT_CHECK = 3,	   /* root only: PAM account */
-	VIGIL_MSG_SESSION_OPEN = 4,	   /* root only */
-	VIGIL_MSG_SESSION_CLOSE = 5,	   /* root only */
+	VIGIL_MSG_AUTH_BEGIN = 1,          /* root only: PAM auth */
+	VIGIL_MSG_AUTH_STEP = 2,           /* answer to the last PROMPT */
+	VIGIL_MSG_ACCOUNT_CHECK = 3,       /* root only: PAM account */
+	VIGIL_MSG_SESSION_OPEN = 4,        /* root only */
+	VIGIL_MSG_SESSION_CLOSE = 5,       /* root only */
 	VIGIL_MSG_TOTP_ENROLL_BEGIN = 6,   /* a user, for itself */
 	VIGIL_MSG_TOTP_ENROLL_CONFIRM = 7, /* a user, for itself */
-	VIGIL_MSG_STATUS_QUERY = 8,	   /* a user for itself; root any */
+	VIGIL_MSG_STATUS_QUERY = 8,        /* a user for itself; root any */
 	/* Requests, admin socket only. */
 	VIGIL_MSG_ADMIN_UNLOCK = 9,
 	/* Replies. */
@@ -83,15 +83,15 @@ enum vigil_outcome {
 /* Why a DECISION denied (or, with ALLOW, NONE).  The module renders text. */
 enum vigil_reason {
 	VIGIL_REASON_NONE = 0,
-	VIGIL_REASON_RISK = 1,		  /* score at or above the deny threshold */
-	VIGIL_REASON_STEPUP_FAILED = 2,	  /* wrong, replayed or missing code */
-	VIGIL_REASON_LOCKED = 3,	  /* too many failures: locked for a while */
-	VIGIL_REASON_NOT_ENROLLED = 4,	  /* must step up, has no factor */
-	VIGIL_REASON_NETWORK = 5,	  /* source on the deny list / not allowed */
+	VIGIL_REASON_RISK = 1,            /* score at or above the deny threshold */
+	VIGIL_REASON_STEPUP_FAILED = 2,   /* wrong, replayed or missing code */
+	VIGIL_REASON_LOCKED = 3,          /* too many failures: locked for a while */
+	VIGIL_REASON_NOT_ENROLLED = 4,    /* must step up, has no factor */
+	VIGIL_REASON_NETWORK = 5,         /* source on the deny list / not allowed */
 	VIGIL_REASON_STEPUP_NOT_DONE = 6, /* account phase: auth never stepped up */
-	VIGIL_REASON_PERMISSION = 7,	  /* caller may not ask this */
-	VIGIL_REASON_INTERNAL = 8,	  /* daemon-side failure */
-	VIGIL_REASON_UNKNOWN_LOGIN = 9,	  /* login id not known or expired */
+	VIGIL_REASON_PERMISSION = 7,      /* caller may not ask this */
+	VIGIL_REASON_INTERNAL = 8,        /* daemon-side failure */
+	VIGIL_REASON_UNKNOWN_LOGIN = 9,   /* login id not known or expired */
 	VIGIL_REASON_SESSION_LIMIT = 10,  /* too many concurrent sessions */
 	VIGIL_REASON_MAX_
 };
@@ -110,16 +110,16 @@ enum vigil_signal {
 #define VIGIL_SIGNAL_COUNT 8
 
 enum vigil_prompt_kind {
-	VIGIL_PROMPT_TOTP = 1,	      /* ask for a TOTP code */
+	VIGIL_PROMPT_TOTP = 1,        /* ask for a TOTP code */
 	VIGIL_PROMPT_ENROLL_TOTP = 2, /* show uri+secret, ask for the first code */
 };
 
 /* Why the daemon prompts; the module turns it into an info line. */
 enum vigil_prompt_why {
-	VIGIL_WHY_RISK = 0,	  /* score in the step-up band */
-	VIGIL_WHY_FRESH = 1,	  /* privileged service, no fresh step-up */
-	VIGIL_WHY_RETRY = 2,	  /* previous code was wrong */
-	VIGIL_WHY_ENROLL = 3,	  /* in-band enrollment (trust on first use) */
+	VIGIL_WHY_RISK = 0,   /* score in the step-up band */
+	VIGIL_WHY_FRESH = 1,  /* privileged service, no fresh step-up */
+	VIGIL_WHY_RETRY = 2,  /* previous code was wrong */
+	VIGIL_WHY_ENROLL = 3, /* in-band enrollment (trust on first use) */
 	VIGIL_WHY_MAX_
 };
 
@@ -182,17 +182,17 @@ struct vigil_user_request {
 /* ---- Replies ---- */
 
 struct vigil_decision {
-	uint8_t outcome;  /* enum vigil_outcome */
-	uint16_t reason;  /* enum vigil_reason */
+	uint8_t outcome; /* enum vigil_outcome */
+	uint16_t reason; /* enum vigil_reason */
 	uint32_t score;
 	uint32_t signals; /* enum vigil_signal bits */
 	char login_id[VIGIL_LOGIN_ID_MAX + 1];
 };
 
 struct vigil_prompt {
-	uint8_t kind;	       /* enum vigil_prompt_kind */
-	uint8_t why;	       /* enum vigil_prompt_why */
-	uint8_t digits;	       /* code length the daemon expects */
+	uint8_t kind;          /* enum vigil_prompt_kind */
+	uint8_t why;           /* enum vigil_prompt_why */
+	uint8_t digits;        /* code length the daemon expects */
 	uint8_t attempts_left; /* before the lockout */
 	uint32_t signals;      /* what made this login risky */
 	/* ENROLL_TOTP only (empty otherwise): a secret, wiped after use. */
@@ -202,7 +202,7 @@ struct vigil_prompt {
 };
 
 struct vigil_result {
-	uint16_t status; /* enum vigil_status */
+	uint16_t status;                 /* enum vigil_status */
 	char id[VIGIL_LOGIN_ID_MAX + 1]; /* session id, or empty */
 };
 
@@ -259,11 +259,11 @@ struct vigil_status_report {
 struct vigil_msg {
 	uint8_t type; /* enum vigil_msg_type */
 	union {
-		struct vigil_login_request login;      /* AUTH_BEGIN, ACCOUNT_CHECK */
-		struct vigil_answer answer;	       /* AUTH_STEP, TOTP_ENROLL_CONFIRM */
-		struct vigil_session_request session;  /* SESSION_OPEN, SESSION_CLOSE */
-		struct vigil_user_request user;	       /* STATUS_QUERY, ADMIN_UNLOCK,
-							  TOTP_ENROLL_BEGIN */
+		struct vigil_login_request login;     /* AUTH_BEGIN, ACCOUNT_CHECK */
+		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM */
+		struct vigil_session_request session; /* SESSION_OPEN, SESSION_CLOSE */
+		struct vigil_user_request user;       /* STATUS_QUERY, ADMIN_UNLOCK,
+		                                         TOTP_ENROLL_BEGIN */
 		struct vigil_decision decision;
 		struct vigil_prompt prompt;
 		struct vigil_result result;
