@@ -30,4 +30,4 @@ int client_connect(const char *path, uid_t daemon_uid, int64_t deadline_ms, int 
  * wiped before return (they may carry an answer or a secret).  *ret_reply is
  * wiped to zero on failure. */
 int client_call(int fd, uint32_t request_id, const struct vigil_msg *req, struct vigil_msg *ret_reply,
-		int64_t deadline_ms);
+                int64_t deadline_ms);

@@ -11,10 +11,10 @@
 void wipe(void *p, size_t n);
 
 #define WIPE_IS_ARRAY_(a) (!__builtin_types_compatible_p(__typeof__(a), __typeof__(&(a)[0])))
-#define WIPE_ARRAY(a)                                                                      \
-	do {                                                                               \
-		_Static_assert(WIPE_IS_ARRAY_(a), "WIPE_ARRAY needs an array, not a pointer"); \
-		wipe((a), sizeof(a));                                                      \
+#define WIPE_ARRAY(a)                                                                                                  \
+	do {                                                                                                           \
+		_Static_assert(WIPE_IS_ARRAY_(a), "WIPE_ARRAY needs an array, not a pointer");                         \
+		wipe((a), sizeof(a));                                                                                  \
 	} while (0)
 
 /* Wipes then frees a heap object of n bytes (NULL safe). */

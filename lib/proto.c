@@ -1,0 +1,827 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Vigil wire codec (see proto.h and include/vigil/proto.h).  Bodies come
+ * from the other end of a socket and are trusted for nothing: each field is
+ * read through the bounded cursor of buf.c, every string and list is checked
+ * against its named limit, every enum against its known values, and the body
+ * must be consumed exactly.  Because every field is always present, strings
+ * carry no NUL and unused list entries are not sent, a decoded message
+ * re-encodes to exactly the bytes it came from.  The encoder applies the same
+ * checks, so Vigil never sends what it would refuse to read.
+ *
+ * Fields are labelled in wire order; that order is the order of the structs.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "proto.h"
+#include "wipe.h"
+
+#define SIGNAL_MASK ((uint32_t)((1U << VIGIL_SIGNAL_COUNT) - 1))
+
+/* ---- Enum checks, shared by both directions ---- */
+
+static bool outcome_valid(uint8_t v)
+{
+	return v == VIGIL_OUTCOME_ALLOW || v == VIGIL_OUTCOME_DENY;
+}
+
+static bool reason_valid(uint16_t v)
+{
+	return v < VIGIL_REASON_MAX_;
+}
+
+static bool signals_valid(uint32_t v)
+{
+	return (v & ~SIGNAL_MASK) == 0;
+}
+
+static bool prompt_kind_valid(uint8_t v)
+{
+	return v == VIGIL_PROMPT_TOTP || v == VIGIL_PROMPT_ENROLL_TOTP;
+}
+
+static bool prompt_why_valid(uint8_t v)
+{
+	return v < VIGIL_WHY_MAX_;
+}
+
+static bool status_valid(uint16_t v)
+{
+	return v < VIGIL_STATUS_MAX_;
+}
+
+static bool factor_type_valid(uint8_t v)
+{
+	return v == VIGIL_FACTOR_TOTP || v == VIGIL_FACTOR_FIDO2;
+}
+
+static bool type_valid(uint8_t type)
+{
+	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK) ||
+	       (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_STATUS_REPORT);
+}
+
+int msg_type_is_request(uint8_t type)
+{
+	return type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK;
+}
+
+const char *msg_type_name(uint8_t type)
+{
+	switch (type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+		return "AUTH_BEGIN";
+	case VIGIL_MSG_AUTH_STEP:
+		return "AUTH_STEP";
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		return "ACCOUNT_CHECK";
+	case VIGIL_MSG_SESSION_OPEN:
+		return "SESSION_OPEN";
+	case VIGIL_MSG_SESSION_CLOSE:
+		return "SESSION_CLOSE";
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+		return "TOTP_ENROLL_BEGIN";
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		return "TOTP_ENROLL_CONFIRM";
+	case VIGIL_MSG_STATUS_QUERY:
+		return "STATUS_QUERY";
+	case VIGIL_MSG_ADMIN_UNLOCK:
+		return "ADMIN_UNLOCK";
+	case VIGIL_MSG_DECISION:
+		return "DECISION";
+	case VIGIL_MSG_PROMPT:
+		return "PROMPT";
+	case VIGIL_MSG_RESULT:
+		return "RESULT";
+	case VIGIL_MSG_ENROLL_PENDING:
+		return "ENROLL_PENDING";
+	case VIGIL_MSG_STATUS_REPORT:
+		return "STATUS_REPORT";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+/* ---- Frame header ---- */
+
+int frame_header_decode(const uint8_t *hdr, struct frame_header *ret)
+{
+	struct rbuf r;
+	uint32_t magic, request_id, body_len;
+	uint16_t flags;
+	uint8_t version, type;
+
+	rbuf_init(&r, hdr, VIGIL_FRAME_HEADER_SIZE);
+	/* Sixteen bytes are there: none of these reads can fail. */
+	(void)rbuf_get_u32(&r, &magic);
+	(void)rbuf_get_u8(&r, &version);
+	(void)rbuf_get_u8(&r, &type);
+	(void)rbuf_get_u16(&r, &flags);
+	(void)rbuf_get_u32(&r, &request_id);
+	(void)rbuf_get_u32(&r, &body_len);
+
+	if (magic != VIGIL_PROTO_MAGIC)
+		return -EBADMSG;
+	if (version != VIGIL_PROTO_VERSION)
+		return -EPROTO;
+	if (flags != 0 || !type_valid(type))
+		return -EBADMSG;
+	if (body_len > VIGIL_FRAME_BODY_MAX)
+		return -E2BIG;
+
+	*ret = (struct frame_header){.type = type, .request_id = request_id, .body_len = body_len};
+	return 0;
+}
+
+/* ---- Encoding ---- */
+
+static int put_login(struct wbuf *w, const struct vigil_login_request *l)
+{
+	int r;
+
+	if ((r = wbuf_put_str(w, l->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, l->service, VIGIL_SERVICE_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, l->rhost, VIGIL_RHOST_MAX)) < 0 || (r = wbuf_put_str(w, l->tty, VIGIL_TTY_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, l->ruser, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u32(w, l->pid)) < 0 ||
+	    (r = wbuf_put_str(w, l->ssh_auth_info, VIGIL_AUTH_INFO_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, l->ssh_connection, VIGIL_CONNECTION_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, l->login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_session(struct wbuf *w, const struct vigil_session_request *s)
+{
+	int r;
+
+	if ((r = wbuf_put_str(w, s->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, s->service, VIGIL_SERVICE_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, s->rhost, VIGIL_RHOST_MAX)) < 0 || (r = wbuf_put_str(w, s->tty, VIGIL_TTY_MAX)) < 0 ||
+	    (r = wbuf_put_u32(w, s->pid)) < 0 || (r = wbuf_put_str(w, s->login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_decision(struct wbuf *w, const struct vigil_decision *d)
+{
+	int r;
+
+	if (!outcome_valid(d->outcome) || !reason_valid(d->reason) || !signals_valid(d->signals))
+		return -EINVAL;
+	if ((r = wbuf_put_u8(w, d->outcome)) < 0 || (r = wbuf_put_u16(w, d->reason)) < 0 ||
+	    (r = wbuf_put_u32(w, d->score)) < 0 || (r = wbuf_put_u32(w, d->signals)) < 0 ||
+	    (r = wbuf_put_str(w, d->login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_prompt(struct wbuf *w, const struct vigil_prompt *p)
+{
+	int r;
+
+	if (!prompt_kind_valid(p->kind) || !prompt_why_valid(p->why) || !signals_valid(p->signals))
+		return -EINVAL;
+	if ((r = wbuf_put_u8(w, p->kind)) < 0 || (r = wbuf_put_u8(w, p->why)) < 0 ||
+	    (r = wbuf_put_u8(w, p->digits)) < 0 || (r = wbuf_put_u8(w, p->attempts_left)) < 0 ||
+	    (r = wbuf_put_u32(w, p->signals)) < 0 || (r = wbuf_put_str(w, p->uri, VIGIL_URI_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, p->secret_b32, VIGIL_SECRET_B32_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, p->qr, VIGIL_QR_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_result(struct wbuf *w, const struct vigil_result *res)
+{
+	int r;
+
+	if (!status_valid(res->status))
+		return -EINVAL;
+	if ((r = wbuf_put_u16(w, res->status)) < 0 || (r = wbuf_put_str(w, res->id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_pending(struct wbuf *w, const struct vigil_enroll_pending *p)
+{
+	int r;
+
+	if ((r = wbuf_put_u8(w, p->digits)) < 0 || (r = wbuf_put_u16(w, p->period)) < 0 ||
+	    (r = wbuf_put_str(w, p->uri, VIGIL_URI_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, p->secret_b32, VIGIL_SECRET_B32_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, p->qr, VIGIL_QR_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_report(struct wbuf *w, const struct vigil_status_report *s)
+{
+	int r;
+
+	if (s->n_factors > VIGIL_LIST_MAX || s->n_devices > VIGIL_LIST_MAX || s->n_sources > VIGIL_LIST_MAX ||
+	    s->n_logins > VIGIL_LIST_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < s->n_factors; i++)
+		if (!factor_type_valid(s->factors[i].type))
+			return -EINVAL;
+	for (size_t i = 0; i < s->n_logins; i++)
+		if (!outcome_valid(s->logins[i].outcome) || !signals_valid(s->logins[i].signals))
+			return -EINVAL;
+
+	if ((r = wbuf_put_str(w, s->user, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u64(w, s->locked_until)) < 0)
+		return r;
+
+	/* factors: u16 count, then type, created, last_used */
+	if ((r = wbuf_put_u16(w, s->n_factors)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_factors; i++) {
+		const struct vigil_factor_info *f = &s->factors[i];
+
+		if ((r = wbuf_put_u8(w, f->type)) < 0 || (r = wbuf_put_u64(w, f->created)) < 0 ||
+		    (r = wbuf_put_u64(w, f->last_used)) < 0)
+			return r;
+	}
+
+	/* devices: u16 count, then fingerprint, first_seen, last_seen */
+	if ((r = wbuf_put_u16(w, s->n_devices)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_devices; i++) {
+		const struct vigil_device_info *d = &s->devices[i];
+
+		if ((r = wbuf_put_str(w, d->fingerprint, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = wbuf_put_u64(w, d->first_seen)) < 0 || (r = wbuf_put_u64(w, d->last_seen)) < 0)
+			return r;
+	}
+
+	/* sources: u16 count, then addr, first_seen, last_seen */
+	if ((r = wbuf_put_u16(w, s->n_sources)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_sources; i++) {
+		const struct vigil_source_info *src = &s->sources[i];
+
+		if ((r = wbuf_put_str(w, src->addr, VIGIL_ADDR_MAX)) < 0 ||
+		    (r = wbuf_put_u64(w, src->first_seen)) < 0 || (r = wbuf_put_u64(w, src->last_seen)) < 0)
+			return r;
+	}
+
+	/* logins: u16 count, then time, service, rhost, outcome, score, signals */
+	if ((r = wbuf_put_u16(w, s->n_logins)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_logins; i++) {
+		const struct vigil_login_info *l = &s->logins[i];
+
+		if ((r = wbuf_put_u64(w, l->time)) < 0 || (r = wbuf_put_str(w, l->service, VIGIL_SERVICE_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, l->rhost, VIGIL_RHOST_MAX)) < 0 || (r = wbuf_put_u8(w, l->outcome)) < 0 ||
+		    (r = wbuf_put_u32(w, l->score)) < 0 || (r = wbuf_put_u32(w, l->signals)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int put_body(struct wbuf *w, const struct vigil_msg *m)
+{
+	switch (m->type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		return put_login(w, &m->u.login);
+	case VIGIL_MSG_AUTH_STEP:
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		return wbuf_put_str(w, m->u.answer.answer, VIGIL_ANSWER_MAX);
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		return put_session(w, &m->u.session);
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+	case VIGIL_MSG_STATUS_QUERY:
+	case VIGIL_MSG_ADMIN_UNLOCK:
+		return wbuf_put_str(w, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_DECISION:
+		return put_decision(w, &m->u.decision);
+	case VIGIL_MSG_PROMPT:
+		return put_prompt(w, &m->u.prompt);
+	case VIGIL_MSG_RESULT:
+		return put_result(w, &m->u.result);
+	case VIGIL_MSG_ENROLL_PENDING:
+		return put_pending(w, &m->u.pending);
+	case VIGIL_MSG_STATUS_REPORT:
+		return put_report(w, &m->u.report);
+	default:
+		return -EINVAL;
+	}
+}
+
+int msg_encode(const struct vigil_msg *m, uint32_t request_id, uint8_t *out, size_t cap, size_t *ret_len)
+{
+	struct wbuf w;
+	size_t body_len;
+	int r;
+
+	if (!m || !out)
+		return -EINVAL;
+	if (!type_valid(m->type))
+		return -EINVAL;
+	/* Never write a frame the other end would refuse as too big. */
+	if (cap > VIGIL_FRAME_MAX)
+		cap = VIGIL_FRAME_MAX;
+
+	/* magic, version, type, flags, request_id, body_len (patched below) */
+	wbuf_init(&w, out, cap);
+	if ((r = wbuf_put_u32(&w, VIGIL_PROTO_MAGIC)) < 0 || (r = wbuf_put_u8(&w, VIGIL_PROTO_VERSION)) < 0 ||
+	    (r = wbuf_put_u8(&w, m->type)) < 0 || (r = wbuf_put_u16(&w, 0)) < 0 ||
+	    (r = wbuf_put_u32(&w, request_id)) < 0 || (r = wbuf_put_u32(&w, 0)) < 0)
+		goto out;
+	if ((r = put_body(&w, m)) < 0)
+		goto out;
+
+	body_len = w.len - VIGIL_FRAME_HEADER_SIZE;
+	out[12] = (uint8_t)(body_len >> 24);
+	out[13] = (uint8_t)(body_len >> 16);
+	out[14] = (uint8_t)(body_len >> 8);
+	out[15] = (uint8_t)body_len;
+	*ret_len = w.len;
+	r = 0;
+out:
+	/* A half-written frame may already hold part of a secret. */
+	if (r < 0)
+		wipe(out, w.len);
+	return r;
+}
+
+/* ---- Decoding ---- */
+
+static int get_login(struct rbuf *b, struct vigil_login_request *l)
+{
+	int r;
+
+	if ((r = rbuf_get_str(b, l->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, l->service, VIGIL_SERVICE_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, l->rhost, VIGIL_RHOST_MAX)) < 0 || (r = rbuf_get_str(b, l->tty, VIGIL_TTY_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, l->ruser, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u32(b, &l->pid)) < 0 ||
+	    (r = rbuf_get_str(b, l->ssh_auth_info, VIGIL_AUTH_INFO_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, l->ssh_connection, VIGIL_CONNECTION_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, l->login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_session(struct rbuf *b, struct vigil_session_request *s)
+{
+	int r;
+
+	if ((r = rbuf_get_str(b, s->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, s->service, VIGIL_SERVICE_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, s->rhost, VIGIL_RHOST_MAX)) < 0 || (r = rbuf_get_str(b, s->tty, VIGIL_TTY_MAX)) < 0 ||
+	    (r = rbuf_get_u32(b, &s->pid)) < 0 || (r = rbuf_get_str(b, s->login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_decision(struct rbuf *b, struct vigil_decision *d)
+{
+	int r;
+
+	if ((r = rbuf_get_u8(b, &d->outcome)) < 0)
+		return r;
+	if (!outcome_valid(d->outcome))
+		return -EBADMSG;
+	if ((r = rbuf_get_u16(b, &d->reason)) < 0)
+		return r;
+	if (!reason_valid(d->reason))
+		return -EBADMSG;
+	if ((r = rbuf_get_u32(b, &d->score)) < 0 || (r = rbuf_get_u32(b, &d->signals)) < 0)
+		return r;
+	if (!signals_valid(d->signals))
+		return -EBADMSG;
+	return rbuf_get_str(b, d->login_id, VIGIL_LOGIN_ID_MAX);
+}
+
+static int get_prompt(struct rbuf *b, struct vigil_prompt *p)
+{
+	int r;
+
+	if ((r = rbuf_get_u8(b, &p->kind)) < 0 || (r = rbuf_get_u8(b, &p->why)) < 0)
+		return r;
+	if (!prompt_kind_valid(p->kind) || !prompt_why_valid(p->why))
+		return -EBADMSG;
+	if ((r = rbuf_get_u8(b, &p->digits)) < 0 || (r = rbuf_get_u8(b, &p->attempts_left)) < 0 ||
+	    (r = rbuf_get_u32(b, &p->signals)) < 0)
+		return r;
+	if (!signals_valid(p->signals))
+		return -EBADMSG;
+	if ((r = rbuf_get_str(b, p->uri, VIGIL_URI_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, p->secret_b32, VIGIL_SECRET_B32_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, p->qr, VIGIL_QR_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_result(struct rbuf *b, struct vigil_result *res)
+{
+	int r;
+
+	if ((r = rbuf_get_u16(b, &res->status)) < 0)
+		return r;
+	if (!status_valid(res->status))
+		return -EBADMSG;
+	return rbuf_get_str(b, res->id, VIGIL_LOGIN_ID_MAX);
+}
+
+static int get_pending(struct rbuf *b, struct vigil_enroll_pending *p)
+{
+	int r;
+
+	if ((r = rbuf_get_u8(b, &p->digits)) < 0 || (r = rbuf_get_u16(b, &p->period)) < 0 ||
+	    (r = rbuf_get_str(b, p->uri, VIGIL_URI_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, p->secret_b32, VIGIL_SECRET_B32_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, p->qr, VIGIL_QR_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+/* A list count, bounded before any entry is read. */
+static int get_count(struct rbuf *b, uint16_t *ret)
+{
+	uint16_t n;
+	int r;
+
+	if ((r = rbuf_get_u16(b, &n)) < 0)
+		return r;
+	if (n > VIGIL_LIST_MAX)
+		return -E2BIG;
+	*ret = n;
+	return 0;
+}
+
+static int get_report(struct rbuf *b, struct vigil_status_report *s)
+{
+	int r;
+
+	if ((r = rbuf_get_str(b, s->user, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u64(b, &s->locked_until)) < 0)
+		return r;
+
+	/* factors: u16 count, then type, created, last_used */
+	if ((r = get_count(b, &s->n_factors)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_factors; i++) {
+		struct vigil_factor_info *f = &s->factors[i];
+
+		if ((r = rbuf_get_u8(b, &f->type)) < 0)
+			return r;
+		if (!factor_type_valid(f->type))
+			return -EBADMSG;
+		if ((r = rbuf_get_u64(b, &f->created)) < 0 || (r = rbuf_get_u64(b, &f->last_used)) < 0)
+			return r;
+	}
+
+	/* devices: u16 count, then fingerprint, first_seen, last_seen */
+	if ((r = get_count(b, &s->n_devices)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_devices; i++) {
+		struct vigil_device_info *d = &s->devices[i];
+
+		if ((r = rbuf_get_str(b, d->fingerprint, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = rbuf_get_u64(b, &d->first_seen)) < 0 || (r = rbuf_get_u64(b, &d->last_seen)) < 0)
+			return r;
+	}
+
+	/* sources: u16 count, then addr, first_seen, last_seen */
+	if ((r = get_count(b, &s->n_sources)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_sources; i++) {
+		struct vigil_source_info *src = &s->sources[i];
+
+		if ((r = rbuf_get_str(b, src->addr, VIGIL_ADDR_MAX)) < 0 ||
+		    (r = rbuf_get_u64(b, &src->first_seen)) < 0 || (r = rbuf_get_u64(b, &src->last_seen)) < 0)
+			return r;
+	}
+
+	/* logins: u16 count, then time, service, rhost, outcome, score, signals */
+	if ((r = get_count(b, &s->n_logins)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_logins; i++) {
+		struct vigil_login_info *l = &s->logins[i];
+
+		if ((r = rbuf_get_u64(b, &l->time)) < 0 || (r = rbuf_get_str(b, l->service, VIGIL_SERVICE_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, l->rhost, VIGIL_RHOST_MAX)) < 0 || (r = rbuf_get_u8(b, &l->outcome)) < 0)
+			return r;
+		if (!outcome_valid(l->outcome))
+			return -EBADMSG;
+		if ((r = rbuf_get_u32(b, &l->score)) < 0 || (r = rbuf_get_u32(b, &l->signals)) < 0)
+			return r;
+		if (!signals_valid(l->signals))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static int get_body(struct rbuf *b, struct vigil_msg *m)
+{
+	switch (m->type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		return get_login(b, &m->u.login);
+	case VIGIL_MSG_AUTH_STEP:
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		return rbuf_get_str(b, m->u.answer.answer, VIGIL_ANSWER_MAX);
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		return get_session(b, &m->u.session);
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+	case VIGIL_MSG_STATUS_QUERY:
+	case VIGIL_MSG_ADMIN_UNLOCK:
+		return rbuf_get_str(b, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_DECISION:
+		return get_decision(b, &m->u.decision);
+	case VIGIL_MSG_PROMPT:
+		return get_prompt(b, &m->u.prompt);
+	case VIGIL_MSG_RESULT:
+		return get_result(b, &m->u.result);
+	case VIGIL_MSG_ENROLL_PENDING:
+		return get_pending(b, &m->u.pending);
+	case VIGIL_MSG_STATUS_REPORT:
+		return get_report(b, &m->u.report);
+	default:
+		return -EBADMSG;
+	}
+}
+
+int msg_decode(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *ret)
+{
+	struct rbuf b;
+	int r;
+
+	if (!ret)
+		return -EINVAL;
+	/* Every byte of *ret is defined: unused list entries and the tails of
+	 * strings are zero, whatever an earlier message left there. */
+	memset(ret, 0, sizeof(*ret));
+	if (!type_valid(type)) {
+		r = -EBADMSG;
+		goto out;
+	}
+	ret->type = type;
+	rbuf_init(&b, body, len);
+	if ((r = get_body(&b, ret)) < 0)
+		goto out;
+	if ((r = rbuf_end(&b)) < 0)
+		goto out;
+	r = 0;
+out:
+	/* Half a message may hold half a secret. */
+	if (r < 0)
+		wipe(ret, sizeof(*ret));
+	return r;
+}
+
+/* ---- Names ---- */
+
+const char *signal_name(uint32_t bit)
+{
+	switch (bit) {
+	case VIGIL_SIGNAL_NEW_DEVICE:
+		return "new_device";
+	case VIGIL_SIGNAL_NEW_SOURCE:
+		return "new_source";
+	case VIGIL_SIGNAL_NEW_PREFIX:
+		return "new_prefix";
+	case VIGIL_SIGNAL_STALE_ACCOUNT:
+		return "stale_account";
+	case VIGIL_SIGNAL_STALE_DEVICE:
+		return "stale_device";
+	case VIGIL_SIGNAL_USER_FAILURES:
+		return "user_failures";
+	case VIGIL_SIGNAL_SOURCE_FAILURES:
+		return "source_failures";
+	case VIGIL_SIGNAL_PRIVILEGED:
+		return "privileged";
+	default:
+		return "unknown";
+	}
+}
+
+const char *reason_name(uint16_t reason)
+{
+	static const char *const names[VIGIL_REASON_MAX_] = {
+	    [VIGIL_REASON_NONE] = "none",
+	    [VIGIL_REASON_RISK] = "risk",
+	    [VIGIL_REASON_STEPUP_FAILED] = "stepup_failed",
+	    [VIGIL_REASON_LOCKED] = "locked",
+	    [VIGIL_REASON_NOT_ENROLLED] = "not_enrolled",
+	    [VIGIL_REASON_NETWORK] = "network",
+	    [VIGIL_REASON_STEPUP_NOT_DONE] = "stepup_not_done",
+	    [VIGIL_REASON_PERMISSION] = "permission",
+	    [VIGIL_REASON_INTERNAL] = "internal",
+	    [VIGIL_REASON_UNKNOWN_LOGIN] = "unknown_login",
+	    [VIGIL_REASON_SESSION_LIMIT] = "session_limit",
+	};
+
+	if (reason >= VIGIL_REASON_MAX_ || !names[reason])
+		return "unknown";
+	return names[reason];
+}
+
+const char *status_name(uint16_t status)
+{
+	static const char *const names[VIGIL_STATUS_MAX_] = {
+	    [VIGIL_STATUS_OK] = "ok",
+	    [VIGIL_STATUS_DENIED] = "denied",
+	    [VIGIL_STATUS_BAD_CODE] = "bad_code",
+	    [VIGIL_STATUS_NOT_ENROLLED] = "not_enrolled",
+	    [VIGIL_STATUS_ALREADY_ENROLLED] = "already_enrolled",
+	    [VIGIL_STATUS_NO_PENDING] = "no_pending",
+	    [VIGIL_STATUS_LOCKED] = "locked",
+	    [VIGIL_STATUS_PERMISSION] = "permission",
+	    [VIGIL_STATUS_SESSION_LIMIT] = "session_limit",
+	    [VIGIL_STATUS_UNKNOWN_LOGIN] = "unknown_login",
+	    [VIGIL_STATUS_PROTOCOL] = "protocol",
+	    [VIGIL_STATUS_INTERNAL] = "internal",
+	};
+
+	if (status >= VIGIL_STATUS_MAX_ || !names[status])
+		return "unknown";
+	return names[status];
+}
+
+int signals_format(uint32_t set, char *out, size_t cap)
+{
+	size_t len = 0;
+	int n = 0;
+
+	if (!out || cap == 0)
+		return 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < VIGIL_SIGNAL_COUNT; i++) {
+		uint32_t bit = 1U << i;
+		const char *name;
+		size_t need;
+
+		if (!(set & bit))
+			continue;
+		name = signal_name(bit);
+		/* Whole names only: a cut-off name would read as another. */
+		need = strlen(name) + (n > 0 ? 1 : 0);
+		if (cap - 1 - len < need)
+			break;
+		if (n > 0)
+			out[len++] = ',';
+		memcpy(out + len, name, strlen(name));
+		len += strlen(name);
+		out[len] = '\0';
+		n++;
+	}
+	return n;
+}
+
+/* ---- Describe ---- */
+
+/* An append-only line that truncates silently and stays NUL-terminated. */
+struct line {
+	char *out;
+	size_t cap;
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3))) static void line_printf(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->len + 1 >= l->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->out + l->len, l->cap - l->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	l->len = (size_t)n < l->cap - l->len ? l->len + (size_t)n : l->cap - 1;
+}
+
+/* key="value" with every byte outside printable ASCII, '"' and '\' escaped,
+ * so a peer-chosen string cannot start a new log line or fake a field. */
+static void line_str_n(struct line *l, const char *key, const char *s, size_t size)
+{
+	line_printf(l, " %s=\"", key);
+	/* Bounded by the field's size: a caller-built field may lack its NUL. */
+	for (size_t i = 0; i < size && s[i] && l->len + 1 < l->cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			line_printf(l, "\\x%02x", c);
+		else
+			line_printf(l, "%c", c);
+	}
+	line_printf(l, "\"");
+}
+#define line_str(l, key, field) line_str_n((l), (key), (field), sizeof(field))
+
+static void line_signals(struct line *l, uint32_t signals)
+{
+	char buf[160];
+
+	(void)signals_format(signals, buf, sizeof(buf));
+	line_printf(l, " signals=%s", buf[0] ? buf : "-");
+	if (signals & ~SIGNAL_MASK)
+		line_printf(l, ",0x%x", (unsigned)(signals & ~SIGNAL_MASK));
+}
+
+static const char *outcome_name(uint8_t outcome)
+{
+	switch (outcome) {
+	case VIGIL_OUTCOME_ALLOW:
+		return "allow";
+	case VIGIL_OUTCOME_DENY:
+		return "deny";
+	default:
+		return "unknown";
+	}
+}
+
+static void describe_report(struct line *l, const struct vigil_status_report *s)
+{
+	line_str(l, "user", s->user);
+	line_printf(l, " locked_until=%llu factors=%u devices=%u sources=%u logins=%u",
+	            (unsigned long long)s->locked_until, (unsigned)s->n_factors, (unsigned)s->n_devices,
+	            (unsigned)s->n_sources, (unsigned)s->n_logins);
+}
+
+void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
+{
+	struct line l = {.out = out, .cap = cap, .len = 0};
+
+	if (!out || cap == 0)
+		return;
+	out[0] = '\0';
+	if (!m)
+		return;
+
+	line_printf(&l, "%s", msg_type_name(m->type));
+	switch (m->type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		line_str(&l, "user", m->u.login.user);
+		line_str(&l, "service", m->u.login.service);
+		line_str(&l, "rhost", m->u.login.rhost);
+		line_str(&l, "tty", m->u.login.tty);
+		line_str(&l, "ruser", m->u.login.ruser);
+		line_printf(&l, " pid=%u", (unsigned)m->u.login.pid);
+		/* Public keys, but long: their length is enough for a log line. */
+		line_printf(&l, " auth_info_len=%zu", strnlen(m->u.login.ssh_auth_info, VIGIL_AUTH_INFO_MAX + 1));
+		line_str(&l, "connection", m->u.login.ssh_connection);
+		line_str(&l, "login_id", m->u.login.login_id);
+		break;
+	case VIGIL_MSG_AUTH_STEP:
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		/* A secret: its length only. */
+		line_printf(&l, " answer_len=%zu", strnlen(m->u.answer.answer, VIGIL_ANSWER_MAX + 1));
+		break;
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		line_str(&l, "user", m->u.session.user);
+		line_str(&l, "service", m->u.session.service);
+		line_str(&l, "rhost", m->u.session.rhost);
+		line_str(&l, "tty", m->u.session.tty);
+		line_printf(&l, " pid=%u", (unsigned)m->u.session.pid);
+		line_str(&l, "login_id", m->u.session.login_id);
+		break;
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+	case VIGIL_MSG_STATUS_QUERY:
+	case VIGIL_MSG_ADMIN_UNLOCK:
+		line_str(&l, "user", m->u.user.user);
+		break;
+	case VIGIL_MSG_DECISION:
+		line_printf(&l, " outcome=%s reason=%s score=%u", outcome_name(m->u.decision.outcome),
+		            reason_name(m->u.decision.reason), (unsigned)m->u.decision.score);
+		line_signals(&l, m->u.decision.signals);
+		line_str(&l, "login_id", m->u.decision.login_id);
+		break;
+	case VIGIL_MSG_PROMPT:
+		line_printf(&l, " kind=%u why=%u digits=%u attempts_left=%u", (unsigned)m->u.prompt.kind,
+		            (unsigned)m->u.prompt.why, (unsigned)m->u.prompt.digits,
+		            (unsigned)m->u.prompt.attempts_left);
+		line_signals(&l, m->u.prompt.signals);
+		/* Enrollment secrets: lengths only. */
+		line_printf(&l, " uri_len=%zu secret_len=%zu qr_len=%zu", strnlen(m->u.prompt.uri, VIGIL_URI_MAX + 1),
+		            strnlen(m->u.prompt.secret_b32, VIGIL_SECRET_B32_MAX + 1),
+		            strnlen(m->u.prompt.qr, VIGIL_QR_MAX + 1));
+		break;
+	case VIGIL_MSG_RESULT:
+		line_printf(&l, " status=%s", status_name(m->u.result.status));
+		line_str(&l, "id", m->u.result.id);
+		break;
+	case VIGIL_MSG_ENROLL_PENDING:
+		line_printf(&l, " digits=%u period=%u", (unsigned)m->u.pending.digits, (unsigned)m->u.pending.period);
+		line_printf(&l, " uri_len=%zu secret_len=%zu qr_len=%zu", strnlen(m->u.pending.uri, VIGIL_URI_MAX + 1),
+		            strnlen(m->u.pending.secret_b32, VIGIL_SECRET_B32_MAX + 1),
+		            strnlen(m->u.pending.qr, VIGIL_QR_MAX + 1));
+		break;
+	case VIGIL_MSG_STATUS_REPORT:
+		describe_report(&l, &m->u.report);
+		break;
+	default:
+		line_printf(&l, "(%u)", (unsigned)m->type);
+		break;
+	}
+}

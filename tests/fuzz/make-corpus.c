@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Writes the fuzz seed corpus: one valid frame per message type, encoded by
+ * the codec itself, and a few malformed frames derived from them (cut short,
+ * a trailing byte, a NUL in a string, a string or a list over its limit, an
+ * unknown enum value, a broken header).  The seeds are checked in; run this
+ * only to regenerate them:
+ *
+ *     tests/fuzz/make-corpus "$top_srcdir/tests/fuzz/corpus"
+ *
+ * The answers and seeds in here are well-known examples, not secrets.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+static const char *outdir;
+static uint8_t frame[VIGIL_FRAME_MAX + 1];
+
+static int write_seed(const char *name, const uint8_t *p, size_t len)
+{
+	char path[4096];
+	int fd, r = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.bin", outdir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			break;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+/* Encodes m into frame; exits on failure (a seed generator bug). */
+static size_t encode(const struct vigil_msg *m, uint32_t id)
+{
+	size_t len = 0;
+
+	if (msg_encode(m, id, frame, VIGIL_FRAME_MAX, &len) < 0) {
+		fprintf(stderr, "make-corpus: cannot encode %s\n", msg_type_name(m->type));
+		exit(1);
+	}
+	return len;
+}
+
+static void set_body_len(size_t body_len)
+{
+	frame[12] = (uint8_t)(body_len >> 24);
+	frame[13] = (uint8_t)(body_len >> 16);
+	frame[14] = (uint8_t)(body_len >> 8);
+	frame[15] = (uint8_t)body_len;
+}
+
+static void login(struct vigil_msg *m, uint8_t type)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	strcpy(m->u.login.user, "alice");
+	strcpy(m->u.login.service, "sshd");
+	strcpy(m->u.login.rhost, "192.0.2.10");
+	strcpy(m->u.login.tty, "ssh");
+	m->u.login.pid = 4242;
+	strcpy(m->u.login.ssh_auth_info, "publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleExample\n");
+	strcpy(m->u.login.ssh_connection, "192.0.2.10 50022 192.0.2.1 22");
+	if (type == VIGIL_MSG_ACCOUNT_CHECK)
+		strcpy(m->u.login.login_id, "6f1c2a9e0b7d4e35");
+}
+
+static void session(struct vigil_msg *m, uint8_t type)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	strcpy(m->u.session.user, "alice");
+	strcpy(m->u.session.service, "sshd");
+	strcpy(m->u.session.rhost, "2001:db8::7");
+	strcpy(m->u.session.tty, "ssh");
+	m->u.session.pid = 31337;
+	strcpy(m->u.session.login_id, "6f1c2a9e0b7d4e35");
+}
+
+static void report(struct vigil_msg *m)
+{
+	struct vigil_status_report *s = &m->u.report;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_STATUS_REPORT;
+	strcpy(s->user, "alice");
+	s->locked_until = 1700000900;
+	s->n_factors = s->n_devices = s->n_sources = s->n_logins = 2;
+	for (int i = 0; i < 2; i++) {
+		s->factors[i] =
+		    (struct vigil_factor_info){(uint8_t)(i + 1), 1700000000u + (uint64_t)i, i ? 0 : 1700000500u};
+		strcpy(s->devices[i].fingerprint,
+		       i ? "tty:/dev/pts/1" : "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
+		s->devices[i].first_seen = 1690000000u + (uint64_t)i;
+		s->devices[i].last_seen = 1700000000u + (uint64_t)i;
+		strcpy(s->sources[i].addr, i ? "2001:db8::7" : "192.0.2.10");
+		s->sources[i].first_seen = 1690000000u;
+		s->sources[i].last_seen = 1700000000u;
+		s->logins[i].time = 1700000000u + (uint64_t)i * 60;
+		strcpy(s->logins[i].service, i ? "sudo" : "sshd");
+		strcpy(s->logins[i].rhost, i ? "" : "192.0.2.10");
+		s->logins[i].outcome = (uint8_t)(i ? VIGIL_OUTCOME_DENY : VIGIL_OUTCOME_ALLOW);
+		s->logins[i].score = i ? 80 : 10;
+		s->logins[i].signals = i ? VIGIL_SIGNAL_PRIVILEGED | VIGIL_SIGNAL_USER_FAILURES : 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vigil_msg *m = calloc(1, sizeof(*m));
+	size_t len;
+	int r = 0;
+
+	if (argc != 2 || !m) {
+		fprintf(stderr, "usage: make-corpus DIR\n");
+		return 2;
+	}
+	outdir = argv[1];
+
+#define SEED(name, p, n)                                                                                               \
+	do {                                                                                                           \
+		if ((r = write_seed((name), (p), (n))) < 0)                                                            \
+			goto out;                                                                                      \
+	} while (0)
+
+	/* One valid frame per message type. */
+	login(m, VIGIL_MSG_AUTH_BEGIN);
+	SEED("auth_begin", frame, encode(m, 1));
+	login(m, VIGIL_MSG_ACCOUNT_CHECK);
+	SEED("account_check", frame, encode(m, 2));
+	session(m, VIGIL_MSG_SESSION_OPEN);
+	SEED("session_open", frame, encode(m, 3));
+	session(m, VIGIL_MSG_SESSION_CLOSE);
+	SEED("session_close", frame, encode(m, 4));
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_AUTH_STEP;
+	strcpy(m->u.answer.answer, "123456");
+	SEED("auth_step", frame, encode(m, 5));
+	m->type = VIGIL_MSG_TOTP_ENROLL_CONFIRM;
+	SEED("totp_enroll_confirm", frame, encode(m, 6));
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_TOTP_ENROLL_BEGIN;
+	SEED("totp_enroll_begin", frame, encode(m, 7));
+	m->type = VIGIL_MSG_STATUS_QUERY;
+	strcpy(m->u.user.user, "alice");
+	SEED("status_query", frame, encode(m, 8));
+	m->type = VIGIL_MSG_ADMIN_UNLOCK;
+	strcpy(m->u.user.user, "bob");
+	SEED("admin_unlock", frame, encode(m, 9));
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_DECISION;
+	m->u.decision.outcome = VIGIL_OUTCOME_DENY;
+	m->u.decision.reason = VIGIL_REASON_RISK;
+	m->u.decision.score = 85;
+	m->u.decision.signals = VIGIL_SIGNAL_NEW_DEVICE | VIGIL_SIGNAL_NEW_SOURCE;
+	strcpy(m->u.decision.login_id, "6f1c2a9e0b7d4e35");
+	SEED("decision", frame, encode(m, 10));
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_PROMPT;
+	m->u.prompt.kind = VIGIL_PROMPT_ENROLL_TOTP;
+	m->u.prompt.why = VIGIL_WHY_ENROLL;
+	m->u.prompt.digits = 6;
+	m->u.prompt.attempts_left = 3;
+	m->u.prompt.signals = VIGIL_SIGNAL_NEW_DEVICE;
+	strcpy(m->u.prompt.uri, "otpauth://totp/vigil:alice?secret=JBSWY3DPEHPK3PXP&issuer=vigil&digits=6");
+	strcpy(m->u.prompt.secret_b32, "JBSWY3DPEHPK3PXP");
+	strcpy(m->u.prompt.qr, "\xe2\x96\x88\xe2\x96\x80\xe2\x96\x84 \xe2\x96\x88\n\xe2\x96\x84\xe2\x96\x88 "
+	                       "\xe2\x96\x80\xe2\x96\x88\n");
+	SEED("prompt", frame, encode(m, 11));
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_RESULT;
+	m->u.result.status = VIGIL_STATUS_OK;
+	strcpy(m->u.result.id, "s-0042");
+	SEED("result", frame, encode(m, 12));
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ENROLL_PENDING;
+	m->u.pending.digits = 6;
+	m->u.pending.period = 30;
+	strcpy(m->u.pending.uri, "otpauth://totp/vigil:alice?secret=JBSWY3DPEHPK3PXP&issuer=vigil");
+	strcpy(m->u.pending.secret_b32, "JBSWY3DPEHPK3PXP");
+	strcpy(m->u.pending.qr, "\xe2\x96\x88\xe2\x96\x80\n");
+	SEED("enroll_pending", frame, encode(m, 13));
+
+	report(m);
+	SEED("status_report", frame, encode(m, 14));
+
+	/* Malformed frames, each one defect away from a valid one. */
+	len = encode(m, 15);
+	SEED("bad_truncated_report", frame, len - 7);
+	frame[VIGIL_FRAME_HEADER_SIZE + 7 + 8 + 1] = VIGIL_LIST_MAX + 1; /* n_factors: "alice", locked_until */
+	SEED("bad_list_over_limit", frame, len);
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_STATUS_QUERY;
+	strcpy(m->u.user.user, "alice");
+	len = encode(m, 16);
+	frame[len] = 0;
+	set_body_len(len + 1 - VIGIL_FRAME_HEADER_SIZE);
+	SEED("bad_trailing_byte", frame, len + 1);
+	len = encode(m, 16);
+	frame[VIGIL_FRAME_HEADER_SIZE + 2 + 2] = '\0'; /* "al\0ce" */
+	SEED("bad_nul_in_user", frame, len);
+	len = encode(m, 16);
+	frame[0] ^= 0x20;
+	SEED("bad_magic", frame, len);
+	len = encode(m, 16);
+	frame[4] = VIGIL_PROTO_VERSION + 1;
+	SEED("bad_version", frame, len);
+	len = encode(m, 16);
+	SEED("bad_short_header", frame, 10);
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_AUTH_STEP;
+	memset(m->u.answer.answer, '7', VIGIL_ANSWER_MAX);
+	len = encode(m, 17);
+	frame[VIGIL_FRAME_HEADER_SIZE + 1] = VIGIL_ANSWER_MAX + 1; /* claims one more */
+	frame[len] = '7';
+	set_body_len(len + 1 - VIGIL_FRAME_HEADER_SIZE);
+	SEED("bad_answer_over_limit", frame, len + 1);
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_DECISION;
+	m->u.decision.outcome = VIGIL_OUTCOME_ALLOW;
+	len = encode(m, 18);
+	frame[VIGIL_FRAME_HEADER_SIZE] = 3; /* outcome */
+	SEED("bad_outcome", frame, len);
+	len = encode(m, 18);
+	frame[VIGIL_FRAME_HEADER_SIZE + 9] = 0x01; /* signals bit 8 */
+	SEED("bad_signals", frame, len);
+
+	r = 0;
+out:
+	if (r < 0)
+		fprintf(stderr, "make-corpus: %s: %s\n", outdir, strerror(-r));
+	free(m);
+	return r < 0 ? 1 : 0;
+}

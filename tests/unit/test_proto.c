@@ -1,0 +1,1452 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests for the wire codec (lib/proto.c).  Every message type is built
+ * fully populated (strings at their limits and lists with 0, 1 and
+ * VIGIL_LIST_MAX entries in some cases), encoded, decoded and compared field
+ * by field; known byte layouts pin the encoding itself.  Then each encoded
+ * body is attacked: every truncation, every single-bit flip, a trailing
+ * byte, a NUL inside each string, each string and list one over its limit,
+ * every enum out of range, and a broken header.  Decoders are always given
+ * buffers of exactly the claimed length, so a read past the end shows up
+ * under the sanitizer build.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+#include "vigil/proto.h"
+
+/* ---- Helpers ---- */
+
+static struct vigil_msg *msg_new(void)
+{
+	struct vigil_msg *m = calloc(1, sizeof(*m));
+
+	assert_non_null(m);
+	return m;
+}
+
+static uint8_t *frame_new(void)
+{
+	uint8_t *f = calloc(1, VIGIL_FRAME_MAX);
+
+	assert_non_null(f);
+	return f;
+}
+
+/* len printable bytes, never '#' (the tests' marker) and never NUL. */
+static void fill(char *dst, size_t len, unsigned seed)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@ ";
+
+	for (size_t i = 0; i < len; i++)
+		dst[i] = alphabet[(i * 7 + seed) % (sizeof(alphabet) - 1)];
+	dst[len] = '\0';
+}
+
+#define FILL_MAX(field, seed) fill((field), sizeof(field) - 1, (seed))
+#define SET(field, s)                                                                                                  \
+	do {                                                                                                           \
+		assert_true(strlen(s) < sizeof(field));                                                                \
+		strcpy((field), (s));                                                                                  \
+	} while (0)
+
+static int is_zero(const void *p, size_t n)
+{
+	static const struct vigil_msg zero;
+
+	assert_true(n <= sizeof(zero));
+	return memcmp(p, &zero, n) == 0;
+}
+
+/* Encodes m and returns the frame length; the frame is in f. */
+static size_t encode_ok(const struct vigil_msg *m, uint32_t id, uint8_t *f)
+{
+	size_t len = 0;
+
+	assert_int_equal(msg_encode(m, id, f, VIGIL_FRAME_MAX, &len), 0);
+	assert_true(len >= VIGIL_FRAME_HEADER_SIZE);
+	return len;
+}
+
+/* msg_decode on an exact-size heap copy of body: any overread is caught. */
+static int decode_exact(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *out)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	int r;
+
+	assert_non_null(copy);
+	if (len)
+		memcpy(copy, body, len);
+	r = msg_decode(type, copy, len, out);
+	free(copy);
+	return r;
+}
+
+/* A refused body leaves the output zeroed, whatever the failure. */
+static void assert_refused(int r, const struct vigil_msg *out)
+{
+	assert_true(r == -EBADMSG || r == -E2BIG);
+	assert_true(is_zero(out, sizeof(*out)));
+}
+
+/* ---- Representative messages ---- */
+
+static void build_login_max(struct vigil_msg *m, uint8_t type)
+{
+	struct vigil_login_request *l = &m->u.login;
+
+	m->type = type;
+	FILL_MAX(l->user, 1);
+	FILL_MAX(l->service, 2);
+	FILL_MAX(l->rhost, 3);
+	FILL_MAX(l->tty, 4);
+	FILL_MAX(l->ruser, 5);
+	l->pid = 0xfedcba98;
+	FILL_MAX(l->ssh_auth_info, 6);
+	FILL_MAX(l->ssh_connection, 7);
+	FILL_MAX(l->login_id, 8);
+}
+
+static void build_auth_begin_max(struct vigil_msg *m)
+{
+	build_login_max(m, VIGIL_MSG_AUTH_BEGIN);
+}
+
+static void build_auth_begin(struct vigil_msg *m)
+{
+	struct vigil_login_request *l = &m->u.login;
+
+	m->type = VIGIL_MSG_AUTH_BEGIN;
+	SET(l->user, "alice");
+	SET(l->service, "sshd");
+	SET(l->rhost, "192.0.2.10");
+	SET(l->tty, "ssh");
+	SET(l->ruser, "");
+	l->pid = 4242;
+	SET(l->ssh_auth_info, "publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyFakeKeyFakeKeyFakeKey\n");
+	SET(l->ssh_connection, "192.0.2.10 50022 192.0.2.1 22");
+	SET(l->login_id, "");
+}
+
+static void build_account_check(struct vigil_msg *m)
+{
+	struct vigil_login_request *l = &m->u.login;
+
+	m->type = VIGIL_MSG_ACCOUNT_CHECK;
+	SET(l->user, "bob");
+	SET(l->service, "sudo");
+	SET(l->rhost, "");
+	SET(l->tty, "/dev/pts/3");
+	SET(l->ruser, "bob");
+	l->pid = 1;
+	SET(l->login_id, "0123456789abcdef0123456789abcdef");
+}
+
+static void build_account_check_max(struct vigil_msg *m)
+{
+	build_login_max(m, VIGIL_MSG_ACCOUNT_CHECK);
+}
+
+static void build_auth_step(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_AUTH_STEP;
+	SET(m->u.answer.answer, "123456");
+}
+
+static void build_auth_step_max(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_AUTH_STEP;
+	FILL_MAX(m->u.answer.answer, 9);
+}
+
+static void build_enroll_confirm(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_TOTP_ENROLL_CONFIRM;
+	SET(m->u.answer.answer, "987654");
+}
+
+static void build_session_open(struct vigil_msg *m)
+{
+	struct vigil_session_request *s = &m->u.session;
+
+	m->type = VIGIL_MSG_SESSION_OPEN;
+	SET(s->user, "alice");
+	SET(s->service, "sshd");
+	SET(s->rhost, "2001:db8::7");
+	SET(s->tty, "ssh");
+	s->pid = 31337;
+	SET(s->login_id, "feedfacecafebeef");
+}
+
+static void build_session_close_max(struct vigil_msg *m)
+{
+	struct vigil_session_request *s = &m->u.session;
+
+	m->type = VIGIL_MSG_SESSION_CLOSE;
+	FILL_MAX(s->user, 11);
+	FILL_MAX(s->service, 12);
+	FILL_MAX(s->rhost, 13);
+	FILL_MAX(s->tty, 14);
+	s->pid = UINT32_MAX;
+	FILL_MAX(s->login_id, 15);
+}
+
+static void build_enroll_begin(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_TOTP_ENROLL_BEGIN;
+	SET(m->u.user.user, "");
+}
+
+static void build_status_query(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_STATUS_QUERY;
+	SET(m->u.user.user, "carol");
+}
+
+static void build_admin_unlock_max(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_UNLOCK;
+	FILL_MAX(m->u.user.user, 16);
+}
+
+static void build_decision_allow(struct vigil_msg *m)
+{
+	struct vigil_decision *d = &m->u.decision;
+
+	m->type = VIGIL_MSG_DECISION;
+	d->outcome = VIGIL_OUTCOME_ALLOW;
+	d->reason = VIGIL_REASON_NONE;
+	d->score = 0;
+	d->signals = 0;
+	SET(d->login_id, "abc");
+}
+
+static void build_decision_deny_max(struct vigil_msg *m)
+{
+	struct vigil_decision *d = &m->u.decision;
+
+	m->type = VIGIL_MSG_DECISION;
+	d->outcome = VIGIL_OUTCOME_DENY;
+	d->reason = VIGIL_REASON_MAX_ - 1;
+	d->score = UINT32_MAX;
+	d->signals = (1U << VIGIL_SIGNAL_COUNT) - 1;
+	FILL_MAX(d->login_id, 17);
+}
+
+static void build_prompt_totp(struct vigil_msg *m)
+{
+	struct vigil_prompt *p = &m->u.prompt;
+
+	m->type = VIGIL_MSG_PROMPT;
+	p->kind = VIGIL_PROMPT_TOTP;
+	p->why = VIGIL_WHY_RISK;
+	p->digits = 6;
+	p->attempts_left = 3;
+	p->signals = VIGIL_SIGNAL_NEW_DEVICE | VIGIL_SIGNAL_NEW_SOURCE;
+}
+
+static void build_prompt_enroll_max(struct vigil_msg *m)
+{
+	struct vigil_prompt *p = &m->u.prompt;
+
+	m->type = VIGIL_MSG_PROMPT;
+	p->kind = VIGIL_PROMPT_ENROLL_TOTP;
+	p->why = VIGIL_WHY_MAX_ - 1;
+	p->digits = 8;
+	p->attempts_left = 255;
+	p->signals = VIGIL_SIGNAL_PRIVILEGED;
+	FILL_MAX(p->uri, 18);
+	FILL_MAX(p->secret_b32, 19);
+	FILL_MAX(p->qr, 20);
+	/* A QR code is lines of half blocks. */
+	for (size_t i = 40; i < VIGIL_QR_MAX; i += 41)
+		p->qr[i] = '\n';
+}
+
+static void build_result_ok(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_RESULT;
+	m->u.result.status = VIGIL_STATUS_OK;
+	SET(m->u.result.id, "session-0001");
+}
+
+static void build_result_max(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_RESULT;
+	m->u.result.status = VIGIL_STATUS_MAX_ - 1;
+	FILL_MAX(m->u.result.id, 21);
+}
+
+static void build_pending(struct vigil_msg *m)
+{
+	struct vigil_enroll_pending *p = &m->u.pending;
+
+	m->type = VIGIL_MSG_ENROLL_PENDING;
+	p->digits = 6;
+	p->period = 30;
+	SET(p->uri, "otpauth://totp/vigil:alice?secret=JBSWY3DPEHPK3PXP&issuer=vigil");
+	SET(p->secret_b32, "JBSWY3DPEHPK3PXP");
+	SET(p->qr, "\xe2\x96\x88\xe2\x96\x80\n\xe2\x96\x84 ");
+}
+
+static void build_pending_max(struct vigil_msg *m)
+{
+	struct vigil_enroll_pending *p = &m->u.pending;
+
+	m->type = VIGIL_MSG_ENROLL_PENDING;
+	p->digits = 255;
+	p->period = UINT16_MAX;
+	FILL_MAX(p->uri, 22);
+	FILL_MAX(p->secret_b32, 23);
+	FILL_MAX(p->qr, 24);
+}
+
+/* A report with n entries in every list; max: strings at their limits. */
+static void build_report_n(struct vigil_msg *m, uint16_t n, int max)
+{
+	struct vigil_status_report *s = &m->u.report;
+
+	m->type = VIGIL_MSG_STATUS_REPORT;
+	if (max)
+		FILL_MAX(s->user, 25);
+	else
+		SET(s->user, "dave");
+	s->locked_until = n ? 1700000000ULL + n : 0;
+	s->n_factors = s->n_devices = s->n_sources = s->n_logins = n;
+	for (uint16_t i = 0; i < n; i++) {
+		s->factors[i].type = i % 2 ? VIGIL_FACTOR_FIDO2 : VIGIL_FACTOR_TOTP;
+		s->factors[i].created = 0x0102030405060708ULL + i;
+		s->factors[i].last_used = i % 3 ? UINT64_MAX - i : 0;
+
+		if (max)
+			FILL_MAX(s->devices[i].fingerprint, 26 + i);
+		else
+			SET(s->devices[i].fingerprint, "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
+		s->devices[i].first_seen = 1000 + i;
+		s->devices[i].last_seen = 2000 + i;
+
+		if (max)
+			FILL_MAX(s->sources[i].addr, 27 + i);
+		else
+			SET(s->sources[i].addr, "198.51.100.7");
+		s->sources[i].first_seen = 3000 + i;
+		s->sources[i].last_seen = 4000 + i;
+
+		s->logins[i].time = 5000 + i;
+		if (max) {
+			FILL_MAX(s->logins[i].service, 28 + i);
+			FILL_MAX(s->logins[i].rhost, 29 + i);
+		} else {
+			SET(s->logins[i].service, "sshd");
+			SET(s->logins[i].rhost, "198.51.100.7");
+		}
+		s->logins[i].outcome = i % 2 ? VIGIL_OUTCOME_DENY : VIGIL_OUTCOME_ALLOW;
+		s->logins[i].score = 10u * i;
+		s->logins[i].signals = i % (1U << VIGIL_SIGNAL_COUNT);
+	}
+}
+
+static void build_report_0(struct vigil_msg *m)
+{
+	build_report_n(m, 0, 0);
+}
+
+static void build_report_1(struct vigil_msg *m)
+{
+	build_report_n(m, 1, 0);
+}
+
+static void build_report_max(struct vigil_msg *m)
+{
+	build_report_n(m, VIGIL_LIST_MAX, 1);
+}
+
+struct tcase {
+	const char *name;
+	void (*build)(struct vigil_msg *m);
+};
+
+static const struct tcase cases[] = {
+    {"auth_begin", build_auth_begin},
+    {"auth_begin_max", build_auth_begin_max},
+    {"account_check", build_account_check},
+    {"account_check_max", build_account_check_max},
+    {"auth_step", build_auth_step},
+    {"auth_step_max", build_auth_step_max},
+    {"totp_enroll_confirm", build_enroll_confirm},
+    {"session_open", build_session_open},
+    {"session_close_max", build_session_close_max},
+    {"totp_enroll_begin", build_enroll_begin},
+    {"status_query", build_status_query},
+    {"admin_unlock_max", build_admin_unlock_max},
+    {"decision_allow", build_decision_allow},
+    {"decision_deny_max", build_decision_deny_max},
+    {"prompt_totp", build_prompt_totp},
+    {"prompt_enroll_max", build_prompt_enroll_max},
+    {"result_ok", build_result_ok},
+    {"result_max", build_result_max},
+    {"enroll_pending", build_pending},
+    {"enroll_pending_max", build_pending_max},
+    {"status_report_0", build_report_0},
+    {"status_report_1", build_report_1},
+    {"status_report_max", build_report_max},
+};
+#define N_CASES (sizeof(cases) / sizeof(cases[0]))
+
+/* The small (non-max) case of each type, for the per-field attacks. */
+static const struct tcase *small_cases[] = {
+    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],
+    &cases[10], &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21],
+};
+#define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
+
+/* ---- Field-by-field comparison ---- */
+
+static void assert_login_equal(const struct vigil_login_request *a, const struct vigil_login_request *b)
+{
+	assert_string_equal(a->user, b->user);
+	assert_string_equal(a->service, b->service);
+	assert_string_equal(a->rhost, b->rhost);
+	assert_string_equal(a->tty, b->tty);
+	assert_string_equal(a->ruser, b->ruser);
+	assert_int_equal(a->pid, b->pid);
+	assert_string_equal(a->ssh_auth_info, b->ssh_auth_info);
+	assert_string_equal(a->ssh_connection, b->ssh_connection);
+	assert_string_equal(a->login_id, b->login_id);
+}
+
+static void assert_report_equal(const struct vigil_status_report *a, const struct vigil_status_report *b)
+{
+	assert_string_equal(a->user, b->user);
+	assert_int_equal(a->locked_until, b->locked_until);
+	assert_int_equal(a->n_factors, b->n_factors);
+	assert_int_equal(a->n_devices, b->n_devices);
+	assert_int_equal(a->n_sources, b->n_sources);
+	assert_int_equal(a->n_logins, b->n_logins);
+	for (size_t i = 0; i < a->n_factors; i++) {
+		assert_int_equal(a->factors[i].type, b->factors[i].type);
+		assert_int_equal(a->factors[i].created, b->factors[i].created);
+		assert_int_equal(a->factors[i].last_used, b->factors[i].last_used);
+	}
+	for (size_t i = 0; i < a->n_devices; i++) {
+		assert_string_equal(a->devices[i].fingerprint, b->devices[i].fingerprint);
+		assert_int_equal(a->devices[i].first_seen, b->devices[i].first_seen);
+		assert_int_equal(a->devices[i].last_seen, b->devices[i].last_seen);
+	}
+	for (size_t i = 0; i < a->n_sources; i++) {
+		assert_string_equal(a->sources[i].addr, b->sources[i].addr);
+		assert_int_equal(a->sources[i].first_seen, b->sources[i].first_seen);
+		assert_int_equal(a->sources[i].last_seen, b->sources[i].last_seen);
+	}
+	for (size_t i = 0; i < a->n_logins; i++) {
+		assert_int_equal(a->logins[i].time, b->logins[i].time);
+		assert_string_equal(a->logins[i].service, b->logins[i].service);
+		assert_string_equal(a->logins[i].rhost, b->logins[i].rhost);
+		assert_int_equal(a->logins[i].outcome, b->logins[i].outcome);
+		assert_int_equal(a->logins[i].score, b->logins[i].score);
+		assert_int_equal(a->logins[i].signals, b->logins[i].signals);
+	}
+}
+
+static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *b)
+{
+	assert_int_equal(a->type, b->type);
+	switch (a->type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		assert_login_equal(&a->u.login, &b->u.login);
+		break;
+	case VIGIL_MSG_AUTH_STEP:
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		assert_string_equal(a->u.answer.answer, b->u.answer.answer);
+		break;
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		assert_string_equal(a->u.session.user, b->u.session.user);
+		assert_string_equal(a->u.session.service, b->u.session.service);
+		assert_string_equal(a->u.session.rhost, b->u.session.rhost);
+		assert_string_equal(a->u.session.tty, b->u.session.tty);
+		assert_int_equal(a->u.session.pid, b->u.session.pid);
+		assert_string_equal(a->u.session.login_id, b->u.session.login_id);
+		break;
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+	case VIGIL_MSG_STATUS_QUERY:
+	case VIGIL_MSG_ADMIN_UNLOCK:
+		assert_string_equal(a->u.user.user, b->u.user.user);
+		break;
+	case VIGIL_MSG_DECISION:
+		assert_int_equal(a->u.decision.outcome, b->u.decision.outcome);
+		assert_int_equal(a->u.decision.reason, b->u.decision.reason);
+		assert_int_equal(a->u.decision.score, b->u.decision.score);
+		assert_int_equal(a->u.decision.signals, b->u.decision.signals);
+		assert_string_equal(a->u.decision.login_id, b->u.decision.login_id);
+		break;
+	case VIGIL_MSG_PROMPT:
+		assert_int_equal(a->u.prompt.kind, b->u.prompt.kind);
+		assert_int_equal(a->u.prompt.why, b->u.prompt.why);
+		assert_int_equal(a->u.prompt.digits, b->u.prompt.digits);
+		assert_int_equal(a->u.prompt.attempts_left, b->u.prompt.attempts_left);
+		assert_int_equal(a->u.prompt.signals, b->u.prompt.signals);
+		assert_string_equal(a->u.prompt.uri, b->u.prompt.uri);
+		assert_string_equal(a->u.prompt.secret_b32, b->u.prompt.secret_b32);
+		assert_string_equal(a->u.prompt.qr, b->u.prompt.qr);
+		break;
+	case VIGIL_MSG_RESULT:
+		assert_int_equal(a->u.result.status, b->u.result.status);
+		assert_string_equal(a->u.result.id, b->u.result.id);
+		break;
+	case VIGIL_MSG_ENROLL_PENDING:
+		assert_int_equal(a->u.pending.digits, b->u.pending.digits);
+		assert_int_equal(a->u.pending.period, b->u.pending.period);
+		assert_string_equal(a->u.pending.uri, b->u.pending.uri);
+		assert_string_equal(a->u.pending.secret_b32, b->u.pending.secret_b32);
+		assert_string_equal(a->u.pending.qr, b->u.pending.qr);
+		break;
+	case VIGIL_MSG_STATUS_REPORT:
+		assert_report_equal(&a->u.report, &b->u.report);
+		break;
+	default:
+		fail_msg("unexpected type %u", (unsigned)a->type);
+	}
+}
+
+/* Every string field of m, with its limit (report: those of entry 0). */
+struct sfield {
+	char *p;
+	size_t max;
+};
+
+static size_t string_fields(struct vigil_msg *m, struct sfield *f)
+{
+	size_t n = 0;
+
+#define ADD(field) (f[n++] = (struct sfield){(field), sizeof(field) - 1})
+	switch (m->type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		ADD(m->u.login.user);
+		ADD(m->u.login.service);
+		ADD(m->u.login.rhost);
+		ADD(m->u.login.tty);
+		ADD(m->u.login.ruser);
+		ADD(m->u.login.ssh_auth_info);
+		ADD(m->u.login.ssh_connection);
+		ADD(m->u.login.login_id);
+		break;
+	case VIGIL_MSG_AUTH_STEP:
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		ADD(m->u.answer.answer);
+		break;
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		ADD(m->u.session.user);
+		ADD(m->u.session.service);
+		ADD(m->u.session.rhost);
+		ADD(m->u.session.tty);
+		ADD(m->u.session.login_id);
+		break;
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+	case VIGIL_MSG_STATUS_QUERY:
+	case VIGIL_MSG_ADMIN_UNLOCK:
+		ADD(m->u.user.user);
+		break;
+	case VIGIL_MSG_DECISION:
+		ADD(m->u.decision.login_id);
+		break;
+	case VIGIL_MSG_PROMPT:
+		ADD(m->u.prompt.uri);
+		ADD(m->u.prompt.secret_b32);
+		ADD(m->u.prompt.qr);
+		break;
+	case VIGIL_MSG_RESULT:
+		ADD(m->u.result.id);
+		break;
+	case VIGIL_MSG_ENROLL_PENDING:
+		ADD(m->u.pending.uri);
+		ADD(m->u.pending.secret_b32);
+		ADD(m->u.pending.qr);
+		break;
+	case VIGIL_MSG_STATUS_REPORT:
+		ADD(m->u.report.user);
+		ADD(m->u.report.devices[0].fingerprint);
+		ADD(m->u.report.sources[0].addr);
+		ADD(m->u.report.logins[0].service);
+		ADD(m->u.report.logins[0].rhost);
+		break;
+	default:
+		break;
+	}
+#undef ADD
+	return n;
+}
+
+/* Offset of needle in hay, or -1. */
+static long find(const uint8_t *hay, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(hay + i, needle, k) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* ---- Tests ---- */
+
+static void test_roundtrip(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new(), *f2 = frame_new();
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		struct frame_header h;
+		size_t len, len2;
+
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		len = encode_ok(m, 0x01020304u + (uint32_t)c, f);
+
+		assert_int_equal(frame_header_decode(f, &h), 0);
+		assert_int_equal(h.type, m->type);
+		assert_int_equal(h.request_id, 0x01020304u + (uint32_t)c);
+		assert_int_equal(h.body_len, len - VIGIL_FRAME_HEADER_SIZE);
+
+		memset(d, 0xa5, sizeof(*d));
+		assert_int_equal(decode_exact(h.type, f + VIGIL_FRAME_HEADER_SIZE, h.body_len, d), 0);
+		assert_msg_equal(m, d);
+
+		/* One encoding: what was decoded encodes to the same bytes. */
+		len2 = encode_ok(d, h.request_id, f2);
+		assert_int_equal(len2, len);
+		assert_memory_equal(f, f2, len);
+	}
+	free(m);
+	free(d);
+	free(f);
+	free(f2);
+}
+
+/* The smallest and largest frames the protocol can carry still fit. */
+static void test_sizes(void **state)
+{
+	struct vigil_msg *m = msg_new();
+	uint8_t *f = frame_new();
+	size_t len;
+
+	build_report_max(m);
+	len = encode_ok(m, 1, f);
+	assert_true(len <= VIGIL_FRAME_MAX);
+	memset(m, 0, sizeof(*m));
+	build_prompt_enroll_max(m);
+	len = encode_ok(m, 1, f);
+	assert_true(len <= VIGIL_FRAME_MAX);
+	memset(m, 0, sizeof(*m));
+	build_enroll_begin(m);
+	len = encode_ok(m, 1, f);
+	assert_int_equal(len, VIGIL_FRAME_HEADER_SIZE + 2);
+	free(m);
+	free(f);
+}
+
+/* Known bytes pin the layout: big-endian, fields in struct order. */
+static void test_known_bytes(void **state)
+{
+	static const uint8_t query[] = {0x56, 0x47, 0x49, 0x4c, 0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
+	                                0x07, 0x00, 0x00, 0x00, 0x05, 0x00, 0x03, 'b',  'o',  'b'};
+	static const uint8_t decision[] = {0x02, 0x00, 0x03, 0x01, 0x02, 0x03, 0x04, 0x00,
+	                                   0x00, 0x00, 0x81, 0x00, 0x02, 'a',  'b'};
+	static const uint8_t report[] = {
+	    0x00, 0x01, 'u',                                      /* user */
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,       /* locked_until */
+	    0x00, 0x01,                                           /* n_factors */
+	    0x02,                                                 /* type */
+	    0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,       /* created */
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,       /* last_used */
+	    0x00, 0x00,                                           /* n_devices */
+	    0x00, 0x01,                                           /* n_sources */
+	    0x00, 0x02, 'a',  'b',                                /* addr */
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,       /* first_seen */
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02,       /* last_seen */
+	    0x00, 0x01,                                           /* n_logins */
+	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,       /* time */
+	    0x00, 0x01, 's',  0x00, 0x01, 'r',                    /* service, rhost */
+	    0x02, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x40, /* outcome, score, signals */
+	};
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new();
+	size_t len;
+
+	m->type = VIGIL_MSG_STATUS_QUERY;
+	SET(m->u.user.user, "bob");
+	len = encode_ok(m, 7, f);
+	assert_int_equal(len, sizeof(query));
+	assert_memory_equal(f, query, sizeof(query));
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_DECISION;
+	m->u.decision.outcome = VIGIL_OUTCOME_DENY;
+	m->u.decision.reason = VIGIL_REASON_LOCKED;
+	m->u.decision.score = 0x01020304;
+	m->u.decision.signals = VIGIL_SIGNAL_PRIVILEGED | VIGIL_SIGNAL_NEW_DEVICE;
+	SET(m->u.decision.login_id, "ab");
+	len = encode_ok(m, 9, f);
+	assert_int_equal(len - VIGIL_FRAME_HEADER_SIZE, sizeof(decision));
+	assert_memory_equal(f + VIGIL_FRAME_HEADER_SIZE, decision, sizeof(decision));
+	assert_int_equal(decode_exact(VIGIL_MSG_DECISION, decision, sizeof(decision), d), 0);
+	assert_msg_equal(m, d);
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_STATUS_REPORT;
+	SET(m->u.report.user, "u");
+	m->u.report.locked_until = 256;
+	m->u.report.n_factors = 1;
+	m->u.report.factors[0] = (struct vigil_factor_info){VIGIL_FACTOR_FIDO2, 0x1112131415161718ULL, 0};
+	m->u.report.n_sources = 1;
+	SET(m->u.report.sources[0].addr, "ab");
+	m->u.report.sources[0].first_seen = 1;
+	m->u.report.sources[0].last_seen = 2;
+	m->u.report.n_logins = 1;
+	m->u.report.logins[0].time = 3;
+	SET(m->u.report.logins[0].service, "s");
+	SET(m->u.report.logins[0].rhost, "r");
+	m->u.report.logins[0].outcome = VIGIL_OUTCOME_DENY;
+	m->u.report.logins[0].score = 9;
+	m->u.report.logins[0].signals = VIGIL_SIGNAL_SOURCE_FAILURES;
+	len = encode_ok(m, 9, f);
+	assert_int_equal(len - VIGIL_FRAME_HEADER_SIZE, sizeof(report));
+	assert_memory_equal(f + VIGIL_FRAME_HEADER_SIZE, report, sizeof(report));
+	assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, report, sizeof(report), d), 0);
+	assert_msg_equal(m, d);
+
+	free(m);
+	free(d);
+	free(f);
+}
+
+static void test_truncation(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new();
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		size_t len, body_len;
+
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		len = encode_ok(m, 1, f);
+		body_len = len - VIGIL_FRAME_HEADER_SIZE;
+		for (size_t k = 0; k < body_len; k++) {
+			int r;
+
+			memset(d, 0xa5, sizeof(*d));
+			r = decode_exact(m->type, f + VIGIL_FRAME_HEADER_SIZE, k, d);
+			/* A short body is malformed, never "too big". */
+			assert_int_equal(r, -EBADMSG);
+			assert_true(is_zero(d, sizeof(*d)));
+		}
+	}
+	free(m);
+	free(d);
+	free(f);
+}
+
+/* What a receiver does with a frame that arrived whole or cut short: the
+ * header is needed in full and its body_len must match what is there. */
+static int frame_receive(const uint8_t *buf, size_t len, struct vigil_msg *out)
+{
+	struct frame_header h;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (len < VIGIL_FRAME_HEADER_SIZE)
+		return -EBADMSG;
+	if ((r = frame_header_decode(buf, &h)) < 0)
+		return r;
+	if (h.body_len != len - VIGIL_FRAME_HEADER_SIZE)
+		return -EBADMSG;
+	return decode_exact(h.type, buf + VIGIL_FRAME_HEADER_SIZE, h.body_len, out);
+}
+
+static void test_frame_truncation(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new();
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		size_t len;
+
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		len = encode_ok(m, 1, f);
+		assert_int_equal(frame_receive(f, len, d), 0);
+		for (size_t k = 0; k < len; k++) {
+			int r = frame_receive(f, k, d);
+
+			assert_true(r < 0);
+			assert_true(is_zero(d, sizeof(*d)));
+		}
+		/* A header that claims the body minus its last byte. */
+		f[15]--;
+		assert_true(frame_receive(f, len - 1, d) < 0);
+	}
+	free(m);
+	free(d);
+	free(f);
+}
+
+static void test_bit_flips(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new(), *f2 = frame_new(), *body;
+	size_t accepted = 0, refused = 0;
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		size_t len, body_len;
+
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		len = encode_ok(m, 77, f);
+		body_len = len - VIGIL_FRAME_HEADER_SIZE;
+		body = malloc(body_len);
+		assert_non_null(body);
+		memcpy(body, f + VIGIL_FRAME_HEADER_SIZE, body_len);
+
+		for (size_t bit = 0; bit < body_len * 8; bit++) {
+			int r;
+
+			body[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			r = msg_decode(m->type, body, body_len, d);
+			if (r < 0) {
+				assert_refused(r, d);
+				refused++;
+			} else {
+				/* Accepted: it must be the one encoding of what it says. */
+				size_t len2 = encode_ok(d, 77, f2);
+
+				assert_int_equal(len2, len);
+				assert_memory_equal(f2 + VIGIL_FRAME_HEADER_SIZE, body, body_len);
+				accepted++;
+			}
+			body[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		}
+		free(body);
+	}
+	/* Both paths were taken (string bytes flip harmlessly, lengths not). */
+	assert_true(accepted > 0);
+	assert_true(refused > 0);
+	free(m);
+	free(d);
+	free(f);
+	free(f2);
+}
+
+static void test_trailing_byte(void **state)
+{
+	static const uint8_t extra[] = {0x00, 0x41, 0xff};
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new();
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		size_t len;
+
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		len = encode_ok(m, 1, f);
+		for (size_t e = 0; e < sizeof(extra); e++) {
+			f[len] = extra[e];
+			memset(d, 0xa5, sizeof(*d));
+			assert_int_equal(
+			    decode_exact(m->type, f + VIGIL_FRAME_HEADER_SIZE, len + 1 - VIGIL_FRAME_HEADER_SIZE, d),
+			    -EBADMSG);
+			assert_true(is_zero(d, sizeof(*d)));
+		}
+	}
+	free(m);
+	free(d);
+	free(f);
+}
+
+static void test_string_nul(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new();
+	struct sfield fields[16];
+	size_t tested = 0;
+
+	for (size_t c = 0; c < N_SMALL; c++) {
+		memset(m, 0, sizeof(*m));
+		small_cases[c]->build(m);
+		size_t nf = string_fields(m, fields);
+
+		for (size_t i = 0; i < nf; i++) {
+			char saved[VIGIL_QR_MAX + 1];
+			uint8_t *body = f + VIGIL_FRAME_HEADER_SIZE;
+			size_t len;
+			uint8_t *at;
+			long pos;
+
+			strcpy(saved, fields[i].p);
+			strcpy(fields[i].p, "#NUL#xyz");
+			len = encode_ok(m, 1, f);
+			pos = find(body, len - VIGIL_FRAME_HEADER_SIZE, "#NUL#");
+			assert_true(pos >= 2);
+			at = body + pos;
+			at[2] = '\0';
+			memset(d, 0xa5, sizeof(*d));
+			assert_int_equal(decode_exact(m->type, body, len - VIGIL_FRAME_HEADER_SIZE, d), -EBADMSG);
+			assert_true(is_zero(d, sizeof(*d)));
+			/* A NUL as the last byte is just as wrong. */
+			at[2] = 'U';
+			at[7] = '\0';
+			assert_int_equal(decode_exact(m->type, body, len - VIGIL_FRAME_HEADER_SIZE, d), -EBADMSG);
+			strcpy(fields[i].p, saved);
+			tested++;
+		}
+	}
+	assert_true(tested >= 25);
+	free(m);
+	free(d);
+	free(f);
+}
+
+static void test_string_over_limit(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new(), *g = frame_new();
+	struct sfield fields[16];
+
+	for (size_t c = 0; c < N_SMALL; c++) {
+		memset(m, 0, sizeof(*m));
+		small_cases[c]->build(m);
+		size_t nf = string_fields(m, fields);
+
+		for (size_t i = 0; i < nf; i++) {
+			static char saved[VIGIL_QR_MAX + 1];
+			uint8_t *body = f + VIGIL_FRAME_HEADER_SIZE;
+			size_t len, body_len, off, max = fields[i].max, out_len = 12345;
+			long pos;
+
+			strcpy(saved, fields[i].p);
+
+			/* Encoder: max + 1 bytes with no NUL in the field at all. */
+			memset(fields[i].p, 'x', max + 1);
+			assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
+			assert_int_equal(out_len, 12345);
+
+			/* Exactly max is fine. */
+			fill(fields[i].p, max, 3);
+			memcpy(fields[i].p, "#LIM#", 5);
+			len = encode_ok(m, 1, f);
+			body_len = len - VIGIL_FRAME_HEADER_SIZE;
+			pos = find(body, body_len, "#LIM#");
+			assert_true(pos >= 2);
+			off = (size_t)pos - 2;
+			assert_int_equal(body[off] << 8 | body[off + 1], max);
+
+			/* Decoder: max + 1 bytes really there, and the length says so. */
+			memcpy(g, body, off + 2 + max);
+			g[off] = (uint8_t)((max + 1) >> 8);
+			g[off + 1] = (uint8_t)(max + 1);
+			g[off + 2 + max] = 'x';
+			memcpy(g + off + 3 + max, body + off + 2 + max, body_len - off - 2 - max);
+			memset(d, 0xa5, sizeof(*d));
+			assert_int_equal(decode_exact(m->type, g, body_len + 1, d), -E2BIG);
+			assert_true(is_zero(d, sizeof(*d)));
+
+			/* A huge length over a short body: refused without reading. */
+			g[off] = 0xff;
+			g[off + 1] = 0xff;
+			assert_refused(decode_exact(m->type, g, off + 2 + max, d), d);
+			assert_refused(decode_exact(m->type, g, off + 2, d), d);
+
+			strcpy(fields[i].p, saved);
+		}
+	}
+	free(m);
+	free(d);
+	free(f);
+	free(g);
+}
+
+/* Only one list is filled, the others empty, the user name empty: the
+ * count of list k is at body offset 10 + 2k. */
+static void build_one_list(struct vigil_msg *m, unsigned k, uint16_t n)
+{
+	struct vigil_status_report *s = &m->u.report;
+
+	memset(m, 0, sizeof(*m));
+	build_report_n(m, n, 0);
+	s->user[0] = '\0';
+	s->n_factors = k == 0 ? n : 0;
+	s->n_devices = k == 1 ? n : 0;
+	s->n_sources = k == 2 ? n : 0;
+	s->n_logins = k == 3 ? n : 0;
+}
+
+static void test_list_over_limit(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d = msg_new();
+	uint8_t *f = frame_new();
+	size_t out_len = 999;
+
+	for (unsigned k = 0; k < 4; k++) {
+		uint16_t *counts[4] = {&m->u.report.n_factors, &m->u.report.n_devices, &m->u.report.n_sources,
+		                       &m->u.report.n_logins};
+		uint8_t *body = f + VIGIL_FRAME_HEADER_SIZE;
+		size_t len, body_len, off = 10 + 2 * k;
+
+		build_one_list(m, k, VIGIL_LIST_MAX);
+		len = encode_ok(m, 1, f);
+		body_len = len - VIGIL_FRAME_HEADER_SIZE;
+		assert_int_equal(body[off] << 8 | body[off + 1], VIGIL_LIST_MAX);
+		assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), 0);
+		assert_int_equal(d->u.report.n_factors + d->u.report.n_devices + d->u.report.n_sources +
+		                     d->u.report.n_logins,
+		                 VIGIL_LIST_MAX);
+
+		/* One over the limit, then absurdly over: -E2BIG before any entry. */
+		body[off + 1] = VIGIL_LIST_MAX + 1;
+		assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), -E2BIG);
+		assert_true(is_zero(d, sizeof(*d)));
+		body[off] = 0xff;
+		body[off + 1] = 0xff;
+		assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), -E2BIG);
+		assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, body, off + 2, d), -E2BIG);
+		/* One fewer than sent: the last entry is read as what follows. */
+		body[off] = 0;
+		body[off + 1] = VIGIL_LIST_MAX - 1;
+		assert_refused(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), d);
+
+		/* The encoder refuses a count it could not have sent. */
+		*counts[k] = VIGIL_LIST_MAX + 1;
+		assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
+		*counts[k] = UINT16_MAX;
+		assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
+		assert_int_equal(out_len, 999);
+	}
+	free(m);
+	free(d);
+	free(f);
+}
+
+/* Patches a value into a valid body at off and expects -EBADMSG. */
+static void expect_bad_at(const struct vigil_msg *m, size_t off, const uint8_t *val, size_t n)
+{
+	struct vigil_msg *d = msg_new();
+	uint8_t *f = frame_new();
+	size_t len = encode_ok(m, 1, f);
+	uint8_t *body = f + VIGIL_FRAME_HEADER_SIZE;
+
+	assert_true(off + n <= len - VIGIL_FRAME_HEADER_SIZE);
+	assert_int_equal(decode_exact(m->type, body, len - VIGIL_FRAME_HEADER_SIZE, d), 0);
+	memcpy(body + off, val, n);
+	memset(d, 0xa5, sizeof(*d));
+	assert_int_equal(decode_exact(m->type, body, len - VIGIL_FRAME_HEADER_SIZE, d), -EBADMSG);
+	assert_true(is_zero(d, sizeof(*d)));
+	free(d);
+	free(f);
+}
+
+static void expect_encode_einval(const struct vigil_msg *m)
+{
+	uint8_t *f = frame_new();
+	size_t len = 4242;
+
+	assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &len), -EINVAL);
+	assert_int_equal(len, 4242);
+	free(f);
+}
+
+static void test_enums(void **state)
+{
+	struct vigil_msg *m = msg_new(), *bad = msg_new();
+
+	/* DECISION: outcome @0, reason @1, score @3, signals @7 */
+	build_decision_allow(m);
+	expect_bad_at(m, 0, (const uint8_t[]){0}, 1);
+	expect_bad_at(m, 0, (const uint8_t[]){3}, 1);
+	expect_bad_at(m, 0, (const uint8_t[]){0xff}, 1);
+	expect_bad_at(m, 1, (const uint8_t[]){0, VIGIL_REASON_MAX_}, 2);
+	expect_bad_at(m, 1, (const uint8_t[]){0xff, 0xff}, 2);
+	expect_bad_at(m, 7, (const uint8_t[]){0, 0, 1, 0}, 4);
+	expect_bad_at(m, 7, (const uint8_t[]){0x80, 0, 0, 0}, 4);
+	*bad = *m;
+	bad->u.decision.outcome = 0;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.decision.reason = VIGIL_REASON_MAX_;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.decision.signals = 1U << VIGIL_SIGNAL_COUNT;
+	expect_encode_einval(bad);
+
+	/* PROMPT: kind @0, why @1, digits @2, attempts @3, signals @4 */
+	memset(m, 0, sizeof(*m));
+	build_prompt_totp(m);
+	expect_bad_at(m, 0, (const uint8_t[]){0}, 1);
+	expect_bad_at(m, 0, (const uint8_t[]){3}, 1);
+	expect_bad_at(m, 1, (const uint8_t[]){VIGIL_WHY_MAX_}, 1);
+	expect_bad_at(m, 4, (const uint8_t[]){0, 0, 1, 0}, 4);
+	*bad = *m;
+	bad->u.prompt.kind = 3;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.prompt.why = VIGIL_WHY_MAX_;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.prompt.signals = 0xffffffffu;
+	expect_encode_einval(bad);
+
+	/* RESULT: status @0 */
+	memset(m, 0, sizeof(*m));
+	build_result_ok(m);
+	expect_bad_at(m, 0, (const uint8_t[]){0, VIGIL_STATUS_MAX_}, 2);
+	expect_bad_at(m, 0, (const uint8_t[]){0x80, 0}, 2);
+	*bad = *m;
+	bad->u.result.status = VIGIL_STATUS_MAX_;
+	expect_encode_einval(bad);
+
+	/* STATUS_REPORT with one factor only: type @12. */
+	build_one_list(m, 0, 1);
+	expect_bad_at(m, 12, (const uint8_t[]){0}, 1);
+	expect_bad_at(m, 12, (const uint8_t[]){3}, 1);
+	*bad = *m;
+	bad->u.report.factors[0].type = 0;
+	expect_encode_einval(bad);
+
+	/* One login only, empty service and rhost: outcome @30, signals @35. */
+	build_one_list(m, 3, 1);
+	m->u.report.logins[0].service[0] = '\0';
+	m->u.report.logins[0].rhost[0] = '\0';
+	expect_bad_at(m, 30, (const uint8_t[]){0}, 1);
+	expect_bad_at(m, 30, (const uint8_t[]){3}, 1);
+	expect_bad_at(m, 35, (const uint8_t[]){0, 0, 1, 0}, 4);
+	*bad = *m;
+	bad->u.report.logins[0].outcome = 0;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.report.logins[0].signals = 1U << 31;
+	expect_encode_einval(bad);
+
+	/* Unknown message types. */
+	memset(m, 0, sizeof(*m));
+	build_status_query(m);
+	for (unsigned t = 0; t < 256; t++) {
+		if ((t >= 1 && t <= 9) || (t >= 64 && t <= 68))
+			continue;
+		m->type = (uint8_t)t;
+		expect_encode_einval(m);
+		memset(bad, 0xa5, sizeof(*bad));
+		assert_int_equal(msg_decode((uint8_t)t, (const uint8_t *)"\0\0", 2, bad), -EBADMSG);
+		assert_true(is_zero(bad, sizeof(*bad)));
+	}
+	free(m);
+	free(bad);
+}
+
+static void test_header(void **state)
+{
+	struct vigil_msg *m = msg_new();
+	uint8_t f[VIGIL_FRAME_HEADER_SIZE + 64], hdr[VIGIL_FRAME_HEADER_SIZE];
+	struct frame_header h, sentinel = {.type = 0xee, .request_id = 0xeeeeeeee, .body_len = 0xeeeeeeee};
+	size_t len;
+
+	build_status_query(m);
+	assert_int_equal(msg_encode(m, 0xdeadbeef, f, sizeof(f), &len), 0);
+	assert_int_equal(frame_header_decode(f, &h), 0);
+	assert_int_equal(h.request_id, 0xdeadbeef);
+
+#define EXPECT_HDR(r_expected)                                                                                         \
+	do {                                                                                                           \
+		h = sentinel;                                                                                          \
+		assert_int_equal(frame_header_decode(hdr, &h), (r_expected));                                          \
+		assert_memory_equal(&h, &sentinel, sizeof(h));                                                         \
+	} while (0)
+
+	/* magic @0 */
+	for (size_t i = 0; i < 4; i++) {
+		memcpy(hdr, f, sizeof(hdr));
+		hdr[i] ^= 0x20;
+		EXPECT_HDR(-EBADMSG);
+	}
+	/* version @4 */
+	memcpy(hdr, f, sizeof(hdr));
+	hdr[4] = 0;
+	EXPECT_HDR(-EPROTO);
+	hdr[4] = VIGIL_PROTO_VERSION + 1;
+	EXPECT_HDR(-EPROTO);
+	/* type @5 */
+	for (unsigned t = 0; t < 256; t++) {
+		memcpy(hdr, f, sizeof(hdr));
+		hdr[5] = (uint8_t)t;
+		if ((t >= 1 && t <= 9) || (t >= 64 && t <= 68)) {
+			assert_int_equal(frame_header_decode(hdr, &h), 0);
+			assert_int_equal(h.type, t);
+		} else {
+			EXPECT_HDR(-EBADMSG);
+		}
+	}
+	/* flags @6 */
+	for (size_t i = 6; i < 8; i++) {
+		memcpy(hdr, f, sizeof(hdr));
+		hdr[i] = 0x01;
+		EXPECT_HDR(-EBADMSG);
+		hdr[i] = 0x80;
+		EXPECT_HDR(-EBADMSG);
+	}
+	/* body_len @12: the maximum is allowed, one more is not. */
+	memcpy(hdr, f, sizeof(hdr));
+	hdr[12] = 0;
+	hdr[13] = 0;
+	hdr[14] = VIGIL_FRAME_BODY_MAX >> 8;
+	hdr[15] = VIGIL_FRAME_BODY_MAX & 0xff;
+	assert_int_equal(frame_header_decode(hdr, &h), 0);
+	assert_int_equal(h.body_len, VIGIL_FRAME_BODY_MAX);
+	hdr[15]++;
+	EXPECT_HDR(-E2BIG);
+	memset(hdr + 12, 0xff, 4);
+	EXPECT_HDR(-E2BIG);
+#undef EXPECT_HDR
+	free(m);
+}
+
+static void test_encode_limits(void **state)
+{
+	struct vigil_msg *m = msg_new();
+	uint8_t *f = frame_new();
+	size_t len, out_len;
+
+	build_auth_step(m);
+	len = encode_ok(m, 5, f);
+	/* Every capacity short of the frame is refused, and leaves no secret. */
+	for (size_t cap = 0; cap < len; cap++) {
+		memset(f, 0xaa, VIGIL_FRAME_MAX);
+		out_len = 777;
+		assert_int_equal(msg_encode(m, 5, f, cap, &out_len), -E2BIG);
+		assert_int_equal(out_len, 777);
+		assert_int_equal(find(f, VIGIL_FRAME_MAX, "123456"), -1);
+		for (size_t i = 0; i < VIGIL_FRAME_MAX; i++)
+			assert_true(f[i] == 0 || f[i] == 0xaa);
+	}
+	assert_int_equal(msg_encode(m, 5, f, len, &out_len), 0);
+	assert_int_equal(out_len, len);
+	assert_int_equal(msg_encode(NULL, 5, f, len, &out_len), -EINVAL);
+	assert_int_equal(msg_encode(m, 5, NULL, len, &out_len), -EINVAL);
+	free(m);
+	free(f);
+}
+
+static void test_request_types(void **state)
+{
+	for (unsigned t = 0; t < 256; t++) {
+		int req = t >= 1 && t <= 9;
+		int known = req || (t >= 64 && t <= 68);
+
+		assert_int_equal(!!msg_type_is_request((uint8_t)t), req);
+		if (known)
+			assert_string_not_equal(msg_type_name((uint8_t)t), "UNKNOWN");
+		else
+			assert_string_equal(msg_type_name((uint8_t)t), "UNKNOWN");
+	}
+	assert_string_equal(msg_type_name(VIGIL_MSG_AUTH_BEGIN), "AUTH_BEGIN");
+	assert_string_equal(msg_type_name(VIGIL_MSG_TOTP_ENROLL_CONFIRM), "TOTP_ENROLL_CONFIRM");
+	assert_string_equal(msg_type_name(VIGIL_MSG_STATUS_REPORT), "STATUS_REPORT");
+}
+
+static void test_names(void **state)
+{
+	static const char *const signals[] = {"new_device",   "new_source",    "new_prefix",      "stale_account",
+	                                      "stale_device", "user_failures", "source_failures", "privileged"};
+	static const char *const reasons[] = {"none",         "risk",          "stepup_failed",   "locked",
+	                                      "not_enrolled", "network",       "stepup_not_done", "permission",
+	                                      "internal",     "unknown_login", "session_limit"};
+	static const char *const statuses[] = {
+	    "ok",     "denied",     "bad_code",      "not_enrolled",  "already_enrolled", "no_pending",
+	    "locked", "permission", "session_limit", "unknown_login", "protocol",         "internal"};
+	char buf[256];
+
+	assert_int_equal(sizeof(signals) / sizeof(signals[0]), VIGIL_SIGNAL_COUNT);
+	assert_int_equal(sizeof(reasons) / sizeof(reasons[0]), VIGIL_REASON_MAX_);
+	assert_int_equal(sizeof(statuses) / sizeof(statuses[0]), VIGIL_STATUS_MAX_);
+	for (unsigned i = 0; i < VIGIL_SIGNAL_COUNT; i++)
+		assert_string_equal(signal_name(1U << i), signals[i]);
+	assert_string_equal(signal_name(0), "unknown");
+	assert_string_equal(signal_name(1U << VIGIL_SIGNAL_COUNT), "unknown");
+	assert_string_equal(signal_name(3), "unknown");
+	for (unsigned i = 0; i < VIGIL_REASON_MAX_; i++)
+		assert_string_equal(reason_name((uint16_t)i), reasons[i]);
+	assert_string_equal(reason_name(VIGIL_REASON_MAX_), "unknown");
+	assert_string_equal(reason_name(UINT16_MAX), "unknown");
+	for (unsigned i = 0; i < VIGIL_STATUS_MAX_; i++)
+		assert_string_equal(status_name((uint16_t)i), statuses[i]);
+	assert_string_equal(status_name(VIGIL_STATUS_MAX_), "unknown");
+
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(signals_format(0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(signals_format(VIGIL_SIGNAL_NEW_SOURCE | VIGIL_SIGNAL_PRIVILEGED, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "new_source,privileged");
+	assert_int_equal(signals_format(0xffffffffu, buf, sizeof(buf)), 8);
+	assert_string_equal(buf, "new_device,new_source,new_prefix,stale_account,stale_device,user_failures,"
+	                         "source_failures,privileged");
+	/* Truncated: whole names only, still terminated. */
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(signals_format(VIGIL_SIGNAL_NEW_DEVICE | VIGIL_SIGNAL_NEW_SOURCE, buf, 15), 1);
+	assert_string_equal(buf, "new_device");
+	assert_int_equal(signals_format(VIGIL_SIGNAL_NEW_DEVICE, buf, 11), 1);
+	memset(buf, 'x', sizeof(buf));
+	assert_int_equal(signals_format(VIGIL_SIGNAL_NEW_DEVICE, buf, 10), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(buf[1], 'x');
+	assert_int_equal(signals_format(VIGIL_SIGNAL_NEW_DEVICE, buf, 0), 0);
+	assert_int_equal(buf[0], '\0');
+}
+
+/* No 8-byte window of the secret (all of it if shorter) is in the line.
+ * Eight, not fewer: a URI's own words ("secret=") may be field names. */
+static void assert_no_secret(const char *line, const char *secret)
+{
+	size_t n = strlen(secret), w = n < 8 ? n : 8;
+	char window[9];
+
+	assert_true(n >= 6);
+	for (size_t i = 0; i + w <= n; i++) {
+		memcpy(window, secret + i, w);
+		window[w] = '\0';
+		/* Says where, never what: the window is the secret. */
+		if (strstr(line, window))
+			fail_msg("secret bytes %zu..%zu appear in the description", i, i + w - 1);
+	}
+}
+
+static void test_describe_secrets(void **state)
+{
+	struct vigil_msg *m = msg_new();
+	char line[1024];
+
+	m->type = VIGIL_MSG_AUTH_STEP;
+	SET(m->u.answer.answer, "271828");
+	msg_describe(m, line, sizeof(line));
+	assert_non_null(strstr(line, "AUTH_STEP"));
+	assert_non_null(strstr(line, "answer_len=6"));
+	assert_no_secret(line, "271828");
+
+	m->type = VIGIL_MSG_TOTP_ENROLL_CONFIRM;
+	SET(m->u.answer.answer, "RECOVERY-CODE-QWERTY");
+	msg_describe(m, line, sizeof(line));
+	assert_non_null(strstr(line, "TOTP_ENROLL_CONFIRM"));
+	assert_no_secret(line, "RECOVERY-CODE-QWERTY");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_PROMPT;
+	m->u.prompt.kind = VIGIL_PROMPT_ENROLL_TOTP;
+	m->u.prompt.why = VIGIL_WHY_ENROLL;
+	m->u.prompt.digits = 6;
+	SET(m->u.prompt.uri, "otpauth://totp/vigil:alice?secret=GEZDGNBVGY3TQOJQ");
+	SET(m->u.prompt.secret_b32, "GEZDGNBVGY3TQOJQ");
+	SET(m->u.prompt.qr, "QRQRQRQRQR-BLOCKS");
+	msg_describe(m, line, sizeof(line));
+	assert_non_null(strstr(line, "PROMPT"));
+	assert_non_null(strstr(line, "secret_len=16"));
+	assert_no_secret(line, m->u.prompt.uri);
+	assert_no_secret(line, m->u.prompt.secret_b32);
+	assert_no_secret(line, m->u.prompt.qr);
+
+	memset(m, 0, sizeof(*m));
+	build_pending(m);
+	SET(m->u.pending.qr, "QRQRQRQRQR-BLOCKS");
+	msg_describe(m, line, sizeof(line));
+	assert_non_null(strstr(line, "ENROLL_PENDING"));
+	assert_no_secret(line, m->u.pending.uri);
+	assert_no_secret(line, m->u.pending.secret_b32);
+	assert_no_secret(line, m->u.pending.qr);
+	free(m);
+}
+
+static void test_describe_line(void **state)
+{
+	struct vigil_msg *m = msg_new();
+	static char line[65536];
+
+	/* Every case: one line, named, terminated. */
+	for (size_t c = 0; c < N_CASES; c++) {
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		msg_describe(m, line, sizeof(line));
+		assert_non_null(strstr(line, msg_type_name(m->type)));
+		assert_null(strchr(line, '\n'));
+		assert_true(strlen(line) < sizeof(line));
+	}
+
+	/* Peer-chosen bytes are escaped, not copied into the log line. */
+	memset(m, 0, sizeof(*m));
+	build_auth_begin(m);
+	SET(m->u.login.user, "eve\nFAKE \"x\"\\\x1b");
+	msg_describe(m, line, sizeof(line));
+	assert_null(strchr(line, '\n'));
+	assert_null(strchr(line, '\x1b'));
+	assert_non_null(strstr(line, "user=\"eve\\x0aFAKE \\x22x\\x22\\x5c\\x1b\""));
+	assert_non_null(strstr(line, "service=\"sshd\""));
+	assert_non_null(strstr(line, "pid=4242"));
+
+	memset(m, 0, sizeof(*m));
+	build_decision_deny_max(m);
+	m->u.decision.reason = VIGIL_REASON_LOCKED;
+	m->u.decision.signals = VIGIL_SIGNAL_NEW_PREFIX;
+	msg_describe(m, line, sizeof(line));
+	assert_non_null(strstr(line, "outcome=deny reason=locked"));
+	assert_non_null(strstr(line, "signals=new_prefix"));
+
+	/* Truncation keeps the NUL; cap 0 writes nothing. */
+	memset(line, 'z', 32);
+	msg_describe(m, line, 8);
+	assert_int_equal(strlen(line), 7);
+	assert_int_equal(line[8], 'z');
+	msg_describe(m, line, 1);
+	assert_int_equal(line[0], '\0');
+	line[0] = 'q';
+	msg_describe(m, line, 0);
+	assert_int_equal(line[0], 'q');
+
+	/* A caller-built field without its NUL is read only up to its size. */
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_STATUS_QUERY;
+	memset(m->u.user.user, 'A', sizeof(m->u.user.user));
+	m->u.report.locked_until = 0x4242424242424242ULL; /* bytes after the field */
+	msg_describe(m, line, sizeof(line));
+	assert_null(strstr(line, "B"));
+	free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_known_bytes),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_frame_truncation),
+	    cmocka_unit_test(test_bit_flips),
+	    cmocka_unit_test(test_trailing_byte),
+	    cmocka_unit_test(test_string_nul),
+	    cmocka_unit_test(test_string_over_limit),
+	    cmocka_unit_test(test_list_over_limit),
+	    cmocka_unit_test(test_enums),
+	    cmocka_unit_test(test_header),
+	    cmocka_unit_test(test_encode_limits),
+	    cmocka_unit_test(test_request_types),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_describe_secrets),
+	    cmocka_unit_test(test_describe_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
