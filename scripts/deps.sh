@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	# build
-	build-essential autoconf automake libtool pkg-config clang
+	build-essential autoconf automake libtool pkg-config clang clang-format
 	# libraries
 	libpam0g-dev libssl-dev liboath-dev libsqlite3-dev libsystemd-dev
 	libinih-dev libqrencode-dev libfido2-dev
