@@ -223,9 +223,14 @@ static void reply_decision(struct vigil_msg *reply, uint8_t outcome, uint16_t re
 		snprintf(reply->u.decision.login_id, sizeof(reply->u.decision.login_id), "%s", login_id);
 }
 
-/* Records a login that ends here and answers with its DECISION. */
-static int finish(struct vigild *d, const struct login_context *c, uint8_t outcome, uint16_t reason, bool stepped_up,
-                  const char *method, uint64_t now, struct vigil_msg *reply)
+/* Records a login that ends here, in one transaction, and answers with its
+ * DECISION.  use: the factor this login proved (its watermark or activation
+ * is written in the same transaction), or NULL.  Returns 0 with *reply
+ * filled; or, when the factor refuses the step (-EALREADY: a replay, lost
+ * to a concurrent login with the same code), that error with nothing
+ * written, for the caller to treat as a failed step-up. */
+static int finish(struct vigild *d, const struct login_context *c, uint8_t outcome, uint16_t reason, const char *method,
+                  const struct store_factor_use *use, uint64_t now, struct vigil_msg *reply)
 {
 	struct store_login l = {0};
 	int r;
@@ -240,15 +245,21 @@ static int finish(struct vigild *d, const struct login_context *c, uint8_t outco
 	l.score = c->score;
 	l.signals = c->signals;
 	l.outcome = outcome;
-	l.stepped_up = stepped_up;
+	l.stepped_up = use != NULL && outcome == VIGIL_OUTCOME_ALLOW;
 	l.time = now;
-	if ((r = store_login_put(d->store, &l)) < 0)
-		goto fail;
-	if (outcome == VIGIL_OUTCOME_ALLOW &&
-	    (r = store_login_success(d->store, c->user_id, c->device, c->source, c->prefix, now, stepped_up,
-	                             now + d->config->grant_lifetime)) < 0)
+	r = store_login_finish(d->store, &l, c->prefix, now + d->config->grant_lifetime, use);
+	if (use && (r == -EALREADY || r == -EEXIST || r == -ENOENT))
+		return r;
+	if (r < 0)
 		goto fail;
 
+	if (use) {
+		audit_login(d, AUDIT_STEPUP, LOG_INFO, c, NULL, VIGIL_REASON_NONE, method, "ok", l.login_id, 0,
+		            "step-up succeeded");
+		if (use->activate)
+			audit_login(d, AUDIT_ENROLL, LOG_NOTICE, c, NULL, VIGIL_REASON_NONE, "tofu", "activated",
+			            l.login_id, 0, "TOTP enrolled in-band at login (trust on first use)");
+	}
 	audit_login(d, AUDIT_DECISION, outcome == VIGIL_OUTCOME_ALLOW ? LOG_INFO : LOG_WARNING, c,
 	            outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny", reason, method, NULL, l.login_id, 0,
 	            outcome == VIGIL_OUTCOME_ALLOW ? "login allowed" : "login denied");
@@ -329,15 +340,15 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		return 0;
 	}
 	if (shadowed(d, &c, &v))
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, false, "shadow", now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
 
 	switch (v.action) {
 	case POLICY_ALLOW:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, false, "none", now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
 	case POLICY_ALLOW_NO_FACTOR:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, false, "no_factor", now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "no_factor", NULL, now, reply);
 	case POLICY_DENY:
-		return finish(d, &c, VIGIL_OUTCOME_DENY, v.reason, false, NULL, now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_DENY, v.reason, NULL, NULL, now, reply);
 	case POLICY_STEPUP:
 	case POLICY_ENROLL:
 		break;
@@ -378,11 +389,13 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 	return 0;
 }
 
-/* Checks answer against the factor the prompt asked for; on success the
- * factor's watermark (or activation) is durable before this returns. */
-static const char *check_answer(struct vigild *d, const struct login_pending *l, const char *answer, uint64_t now)
+/* Checks answer against the factor the prompt asked for.  Returns "ok" with
+ * *ret_use filled (nothing is written yet: finish() makes the step durable
+ * with the login), or the name of the failure. */
+static const char *check_answer(struct vigild *d, const struct login_pending *l, const char *answer, uint64_t now,
+                                struct store_factor_use *ret_use)
 {
-	const struct vigil_config *cfg = d->config;
+	bool enrolling = l->kind == VIGIL_PROMPT_ENROLL_TOTP;
 	struct store_totp t = {0};
 	uint8_t *secret = NULL;
 	size_t secret_len = 0;
@@ -390,8 +403,8 @@ static const char *check_answer(struct vigild *d, const struct login_pending *l,
 	const char *result;
 	int r;
 
-	r = store_totp_get(d->store, l->ctx.user_id, l->kind == VIGIL_PROMPT_TOTP, &t);
-	if (r < 0 || (l->kind == VIGIL_PROMPT_ENROLL_TOTP && t.id != l->factor_id)) {
+	r = store_totp_get(d->store, l->ctx.user_id, !enrolling, &t);
+	if (r < 0 || (enrolling && t.id != l->factor_id)) {
 		result = r == -ENOENT || r == 0 ? "no_factor" : "internal";
 		goto out;
 	}
@@ -399,16 +412,11 @@ static const char *check_answer(struct vigild *d, const struct login_pending *l,
 		result = "internal";
 		goto out;
 	}
-	r = totp_verify(secret, secret_len, now, t.period, t.digits, cfg->totp_window, answer,
-	                l->kind == VIGIL_PROMPT_TOTP ? t.last_step : -1, &step);
-	if (r == 0) {
-		if (l->kind == VIGIL_PROMPT_TOTP)
-			r = store_totp_accept(d->store, t.id, step, now);
-		else
-			r = store_totp_activate(d->store, l->ctx.user_id, t.id, step, now);
-	}
+	r = totp_verify(secret, secret_len, now, t.period, t.digits, d->config->totp_window, answer,
+	                enrolling ? -1 : t.last_step, &step);
 	switch (r) {
 	case 0:
+		*ret_use = (struct store_factor_use){.factor_id = t.id, .step = step, .activate = enrolling};
 		result = "ok";
 		break;
 	case -EALREADY:
@@ -430,16 +438,45 @@ out:
 	return result;
 }
 
+/* A wrong, replayed or malformed code is a failure of the user and of the
+ * source; enough of them lock the user out. */
+static int step_failed(struct vigild *d, const struct login_context *c, const char *method, const char *result,
+                       uint64_t now, struct vigil_msg *reply)
+{
+	const struct vigil_config *cfg = d->config;
+	uint32_t failures = 0;
+	int r;
+
+	audit_login(d, AUDIT_STEPUP, LOG_WARNING, c, NULL, VIGIL_REASON_STEPUP_FAILED, method, result, NULL, 0,
+	            "step-up failed");
+	if ((r = store_failure_add(d->store, c->user, c->source, now)) < 0 ||
+	    (r = store_failures_user(d->store, c->user, now - cfg->lockout_interval, &failures)) < 0) {
+		deny_internal(d, c, r, reply);
+		return 0;
+	}
+	if (failures < cfg->lockout_deny)
+		return finish(d, c, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, method, NULL, now, reply);
+	if ((r = store_user_lock(d->store, c->user_id, now + cfg->lockout_unlock)) < 0) {
+		deny_internal(d, c, r, reply);
+		return 0;
+	}
+	audit_login(d, AUDIT_LOCKOUT, LOG_WARNING, c, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL, 0,
+	            "user locked out after repeated failed codes");
+	return finish(d, c, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, method, NULL, now, reply);
+}
+
 int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply)
 {
 	const struct vigil_config *cfg = d->config;
 	struct login_pending *l = x->login;
+	struct store_factor_use use;
 	const char *method, *result;
 	struct store_user u;
-	uint32_t failures = 0, source_failures = 0;
+	uint32_t source_failures = 0;
 	uint64_t now = vigild_now();
 	int r;
 
+	(void)p;
 	if (!l)
 		return -EPROTO;
 	x->login = NULL;
@@ -450,55 +487,31 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 	    (l->ctx.source[0] && (r = store_failures_source(d->store, l->ctx.source, now - cfg->source_rate_window,
 	                                                    &source_failures)) < 0)) {
 		deny_internal(d, &l->ctx, r, reply);
+		r = 0;
 		goto out;
 	}
 	if (u.locked_until > now || source_failures >= cfg->source_rate_max) {
 		audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL, 0,
 		            "step-up refused: locked out");
-		r = finish(d, &l->ctx, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, false, method, now, reply);
+		r = finish(d, &l->ctx, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, method, NULL, now, reply);
 		goto out;
 	}
 
-	result = check_answer(d, l, answer, now);
+	result = check_answer(d, l, answer, now, &use);
 	if (strcmp(result, "ok") == 0) {
-		audit_login(d, AUDIT_STEPUP, LOG_INFO, &l->ctx, NULL, VIGIL_REASON_NONE, method, result, NULL, 0,
-		            "step-up succeeded");
-		if (l->kind == VIGIL_PROMPT_ENROLL_TOTP)
-			audit_login(d, AUDIT_ENROLL, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_NONE, "tofu", "activated",
-			            NULL, 0, "TOTP enrolled in-band at login (trust on first use)");
-		r = finish(d, &l->ctx, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, true, method, now, reply);
-		goto out;
+		r = finish(d, &l->ctx, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, method, &use, now, reply);
+		if (r == 0)
+			goto out;
+		/* The step was taken by another login in the meantime. */
+		result = r == -EALREADY ? "replay" : "no_factor";
 	}
 	if (strcmp(result, "internal") == 0) {
 		deny_internal(d, &l->ctx, -EIO, reply);
 		r = 0;
 		goto out;
 	}
-
-	/* A wrong, replayed or malformed code is a failure of the user and
-	 * of the source; enough of them lock the user out. */
-	audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_STEPUP_FAILED, method, result, NULL, 0,
-	            "step-up failed");
-	if ((r = store_failure_add(d->store, l->ctx.user, l->ctx.source, now)) < 0 ||
-	    (r = store_failures_user(d->store, l->ctx.user, now - cfg->lockout_interval, &failures)) < 0) {
-		deny_internal(d, &l->ctx, r, reply);
-		r = 0;
-		goto out;
-	}
-	if (failures >= cfg->lockout_deny) {
-		if ((r = store_user_lock(d->store, l->ctx.user_id, now + cfg->lockout_unlock)) < 0) {
-			deny_internal(d, &l->ctx, r, reply);
-			r = 0;
-			goto out;
-		}
-		audit_login(d, AUDIT_LOCKOUT, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL,
-		            0, "user locked out after repeated failed codes");
-		r = finish(d, &l->ctx, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, false, method, now, reply);
-		goto out;
-	}
-	r = finish(d, &l->ctx, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, false, method, now, reply);
+	r = step_failed(d, &l->ctx, method, result, now, reply);
 out:
-	(void)p;
 	login_pending_free(l);
 	return r;
 }
@@ -547,17 +560,17 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 		return 0;
 	}
 	if (shadowed(d, &c, &v))
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, false, "shadow", now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
 	switch (v.action) {
 	case POLICY_ALLOW:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, false, "none", now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
 	case POLICY_ALLOW_NO_FACTOR:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, false, "no_factor", now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "no_factor", NULL, now, reply);
 	case POLICY_DENY:
-		return finish(d, &c, VIGIL_OUTCOME_DENY, v.reason, false, NULL, now, reply);
+		return finish(d, &c, VIGIL_OUTCOME_DENY, v.reason, NULL, NULL, now, reply);
 	case POLICY_STEPUP:
 	case POLICY_ENROLL:
 		break;
 	}
-	return finish(d, &c, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, false, NULL, now, reply);
+	return finish(d, &c, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
 }

@@ -910,17 +910,13 @@ static int known_touch(struct store *s, enum st touch, enum st add, int64_t user
 	return 0;
 }
 
-int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
-                        uint64_t now, bool stepped_up, uint64_t grant_expires)
+/* The writes of a successful login, inside the caller's transaction. */
+static int login_success_in_tx(struct store *s, int64_t user_id, const char *device, const char *source,
+                               const char *prefix, uint64_t now, bool stepped_up, uint64_t grant_expires)
 {
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK, r;
 
-	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0 ||
-	    (r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
-		return r;
-	if ((r = tx_begin(s, true)) < 0)
-		return r;
 	st = st_use(s, ST_USER_SUCCESS);
 	bind_i64(st, 1, user_id, &rc);
 	bind_u64(st, 2, now, &rc);
@@ -950,13 +946,25 @@ int store_login_success(struct store *s, int64_t user_id, const char *device, co
 		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 			goto out;
 	}
-	if ((r = tx_commit(s)) < 0)
-		goto out;
 	r = 0;
 out:
-	if (r < 0)
-		tx_rollback(s);
 	return r;
+}
+
+int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
+                        uint64_t now, bool stepped_up, uint64_t grant_expires)
+{
+	int r;
+
+	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0 ||
+	    (r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	if ((r = login_success_in_tx(s, user_id, device, source, prefix, now, stepped_up, grant_expires)) < 0 ||
+	    (r = tx_commit(s)) < 0)
+		tx_rollback(s);
+	return r < 0 ? r : 0;
 }
 
 int store_login_put(struct store *s, const struct store_login *l)
@@ -1154,6 +1162,32 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 	r = r == 1 && sqlite3_column_int64(st, 0) == 1 ? -EALREADY : -ENOENT;
 	sqlite3_reset(st);
 	return r;
+}
+
+int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
+                       const struct store_factor_use *use)
+{
+	int r;
+
+	if ((r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	/* The factor first: a refused step leaves no trace of this login. */
+	if (use && use->activate)
+		r = store_totp_activate(s, l->user_id, use->factor_id, use->step, l->time);
+	else if (use)
+		r = store_totp_accept(s, use->factor_id, use->step, l->time);
+	if (r < 0 || (r = store_login_put(s, l)) < 0)
+		goto out;
+	if (l->outcome == VIGIL_OUTCOME_ALLOW && (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix,
+	                                                                  l->time, l->stepped_up, grant_expires)) < 0)
+		goto out;
+	r = tx_commit(s);
+out:
+	if (r < 0)
+		tx_rollback(s);
+	return r < 0 ? r : 0;
 }
 
 static void session_bind(sqlite3_stmt *st, const struct store_session *x, int *rc)

@@ -107,6 +107,22 @@ int store_totp_activate(struct store *s, int64_t user_id, int64_t factor_id, int
  * -EALREADY if step is at or below the watermark (a replay). */
 int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t now);
 
+/* A factor proved during a login: its watermark raised to step, or (in-band
+ * enrollment) the pending factor activated with step as its first. */
+struct store_factor_use {
+	int64_t factor_id;
+	int64_t step;
+	bool activate;
+};
+/* How a login ended, in one transaction and so one sync to disk: the factor
+ * use (if any), the login record, and for an allowed login everything
+ * store_login_success() writes (l->stepped_up decides the grant).  Nothing
+ * is written when the factor refuses: -EALREADY (step at or below the
+ * watermark: a replay), -EEXIST (activation beside an active factor),
+ * -ENOENT (factor gone). */
+int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
+                       const struct store_factor_use *use);
+
 struct store_session {
 	char id[VIGIL_LOGIN_ID_MAX + 1];
 	char login_id[VIGIL_LOGIN_ID_MAX + 1];

@@ -531,6 +531,56 @@ static void test_logins(void **state)
 	assert_int_equal(store_login_put(f->s, &l), -ENOENT);
 }
 
+/* One transaction: the factor's step, the login and what it teaches; a
+ * step the watermark refuses leaves nothing behind. */
+static void test_login_finish(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_login l = login_make(alice, "finish-1", T0), got;
+	struct store_factor_use use = {0};
+	struct store_facts facts;
+	struct store_totp t = {0};
+	uint8_t blob[32] = {1};
+
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
+	use = (struct store_factor_use){.factor_id = t.id, .step = 100, .activate = true};
+	store_totp_clear(&t);
+
+	/* In-band enrollment: activation, login and learning together. */
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, &use), 0);
+	assert_int_equal(store_login_get(f->s, "finish-1", &got), 0);
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), 0);
+	assert_int_equal(t.last_step, 100);
+	store_totp_clear(&t);
+	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0, &facts), 0);
+	assert_true(facts.device_known);
+	assert_true(facts.source_known);
+	assert_true(facts.prefix_known);
+	assert_int_equal(facts.grant_time, T0);
+
+	/* The same step again: a replay, and this login leaves no row. */
+	use.activate = false;
+	l = login_make(alice, "finish-2", T0 + 1);
+	l.device[0] = 'X';
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, &use), -EALREADY);
+	assert_int_equal(store_login_get(f->s, "finish-2", &got), -ENOENT);
+	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 1, &facts), 0);
+	assert_false(facts.device_known);
+
+	/* A later step goes through; a denied login learns nothing. */
+	use.step = 101;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, &use), 0);
+	l = login_make(alice, "finish-3", T0 + 2);
+	snprintf(l.device, sizeof(l.device), "SHA256:denied");
+	l.outcome = VIGIL_OUTCOME_DENY;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, NULL), 0);
+	assert_int_equal(store_login_get(f->s, "finish-3", &got), 0);
+	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 2, &facts), 0);
+	assert_false(facts.device_known);
+}
+
 /* A row written behind the store's back, too long for its buffer. */
 static void test_oversized_row_refused(void **state)
 {
@@ -871,6 +921,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_failures, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_totp, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_logins, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_login_finish, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_row_refused, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_limit, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_find_and_close, open_setup, fixture_teardown),
