@@ -1,0 +1,460 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# vigild's lifecycle and robustness, against the real daemon on a private
+# temporary tree: socket activation (systemd-socket-activate), sd_notify
+# (READY, RELOADING, STOPPING) read from a datagram socket of our own, SIGHUP
+# with a good and with a broken configuration, hostile clients beside a
+# normal one and 100 clients at once (tests/daemon/stress_client), a non-root
+# peer (uid 65534 through setpriv), state that survives a restart (factor,
+# device, source, lockout), and state files vigild must refuse (a 0644 or
+# symlinked vigil.db, a host.key of the wrong size).
+#
+# Each check prints "ok - ..." or "not ok - ..."; the run ends with
+# "N passed, N failed" and exits 1 if any failed.  Root only (vigild, the
+# module's and vigilctl's socket checks, setpriv): exits 77 otherwise.  Every
+# process it starts is a child it stops by pid.  TOTP seeds and codes stay
+# in 0600 files of the tree and pipes; a last check greps every log and
+# output for the seeds.  The tree is removed unless VT_KEEP is set.
+set -uo pipefail
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-$(pwd)}
+# shellcheck source=../lib.sh
+. "$top_srcdir/tests/lib.sh"
+
+vt_require_root
+vt_require expect oathtool setpriv timeout stat
+PY=/usr/bin/python3
+[ -x "$PY" ] || vt_die "missing $PY"
+VIGILD=$(vt_vigild_bin)
+[ -x "$VIGILD" ] || vt_die "vigild not built: $VIGILD"
+[ -x "$(vt_vigilctl_bin)" ] || vt_die "vigilctl not built: $(vt_vigilctl_bin)"
+[ -x "$top_builddir/tests/daemon/stress_client" ] || vt_die "missing tests/daemon/stress_client (make check builds it)"
+
+vt_mktree
+# Copies uid 65534 can run whatever the build tree's permissions.
+mkdir -m 755 "$VT_TMP/bin"
+install -m 755 "$(vt_vigilctl_bin)" "$VT_TMP/bin/vigilctl"
+install -m 755 "$top_builddir/tests/daemon/stress_client" "$VT_TMP/bin/stress_client"
+CTL=$VT_TMP/bin/vigilctl
+STRESS=$VT_TMP/bin/stress_client
+CONF=$VT_TMP/etc/vigil.conf
+LOG=$VT_TMP/log/vigild.log
+OUT=$VT_TMP/log/out
+ADMIN_SOCKET=$VT_TMP/run/admin.sock
+PRIV_PID=
+NOTIFY_PID=
+
+cleanup() {
+	local rc=$? pid
+	for pid in $PRIV_PID $NOTIFY_PID; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	vt_stop_vigild
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		echo "--- vigild log (last 40 lines)" >&2
+		tail -n 40 "$LOG" >&2
+	fi
+	if [ -n "${VT_KEEP:-}" ]; then
+		echo "kept $VT_TMP" >&2
+	else
+		rm -rf "$VT_TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+skipped=0
+pass() {
+	echo "ok - $*"
+	passed=$((passed + 1))
+}
+fail() {
+	echo "not ok - $*"
+	failed=$((failed + 1))
+}
+skip() {
+	echo "skip - $*"
+	skipped=$((skipped + 1))
+}
+# check DESCRIPTION COMMAND...: one check from a command's status.
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+# tally FILE PREFIX: counts the "ok - " / "not ok - " lines a helper printed.
+tally() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) pass "$2${line#ok - }" ;;
+		"not ok - "*) fail "$2${line#not ok - }" ;;
+		esac
+	done <"$1"
+}
+# wait_for SECONDS COMMAND...: polls COMMAND until it succeeds; 1 at the
+# deadline.  A deadline for things to happen, never an assertion on time.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+has_line() { grep -qxF -- "$2" "$1"; }
+lacks_match() { ! grep -qE -- "$2" "$1"; }
+log_count() { grep -c -e "$2" "$1"; }
+log_count_above() { [ "$(log_count "$1" "$2")" -gt "$3" ]; }
+both_sockets() { [ -S "$1/vigild.sock" ] && [ -S "$1/admin.sock" ]; }
+no_sockets() { [ ! -e "$1/vigild.sock" ] && [ ! -e "$1/admin.sock" ]; }
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+# start_private DIR [VAR=VALUE...]: a vigild of its own on DIR/state and
+# DIR/run (made here), log in DIR/vigild.log; pid in PRIV_PID.
+start_private() {
+	local dir=$1
+	shift
+	[ -d "$dir" ] || mkdir -m 755 "$dir"
+	mkdir -m 755 "$dir/run"
+	mkdir -m 700 "$dir/state"
+	env "$@" "$VIGILD" --config "$CONF" --state-dir "$dir/state" --runtime-dir "$dir/run" --debug \
+		2>>"$dir/vigild.log" &
+	PRIV_PID=$!
+	wait_for 5 both_sockets "$dir/run"
+}
+# stop_private: SIGTERM, then its exit status.
+stop_private() {
+	local rc
+	kill "$PRIV_PID" 2>/dev/null
+	wait "$PRIV_PID"
+	rc=$?
+	PRIV_PID=
+	return "$rc"
+}
+
+# A code no step within +-20 of now produces: certainly wrong under the
+# test's window of 8.
+wrong_code() {
+	local now codes c=0
+	now=$(date +%s)
+	codes=$(oathtool --totp -b "$(cat "$VT_TMP/secrets/$1.b32")" -w 40 -N "@$(((now / 30 - 20) * 30))")
+	while printf '%s\n' "$codes" | grep -qx "$(printf '%06d' "$c")"; do
+		c=$((c + 1))
+	done
+	printf '%06d\n' "$c"
+}
+
+# The main configuration: a new device (40) or a new source in a new /24
+# (20 + 20) asks for a step-up; 3 wrong codes lock the user out; an 8-step
+# TOTP window lets a run use a few future codes without waiting.
+main_config() {
+	vt_config "$CONF" \
+		'[policy]' 'stepup_at = 30' "deny_at = ${1:-100}" 'no_factor = deny' \
+		'[totp]' 'window = 8' \
+		'[lockout]' 'deny = 3' 'interval = 900' 'unlock = 600'
+}
+main_config
+
+# ---------------------------------------------------------------------------
+# 1. Socket activation: two sockets made by systemd-socket-activate, named
+#    public and admin; vigild serves on them and binds nothing itself.
+test_activation() {
+	local sa="" c dir=$VT_TMP/t1 ino_pub ino_adm rc
+	for c in "$(command -v systemd-socket-activate)" /usr/bin/systemd-socket-activate \
+		/lib/systemd/systemd-socket-activate; do
+		[ -n "$c" ] && [ -x "$c" ] && { sa=$c; break; }
+	done
+	if [ -z "$sa" ]; then
+		skip "1 socket activation: systemd-socket-activate not found (Debian package systemd)"
+		return
+	fi
+	mkdir -m 755 "$dir" "$dir/run"
+	mkdir -m 700 "$dir/state"
+	# It listens first and execs vigild (same pid) at the first connection.
+	(
+		umask 022
+		exec "$sa" -l "$dir/run/vigild.sock" -l "$dir/run/admin.sock" --fdname=public:admin \
+			"$VIGILD" --config "$CONF" --state-dir "$dir/state" --runtime-dir "$dir/run" --debug
+	) >"$dir/activate.out" 2>"$dir/vigild.log" &
+	PRIV_PID=$!
+	if ! wait_for 5 both_sockets "$dir/run"; then
+		fail "1 socket activation: systemd-socket-activate made no sockets"
+		stop_private
+		return
+	fi
+	ino_pub=$(stat -c %i "$dir/run/vigild.sock")
+	ino_adm=$(stat -c %i "$dir/run/admin.sock")
+	"$STRESS" status "$dir/run/vigild.sock" root >"$dir/pub.out" 2>&1
+	check "1 socket activation: STATUS_QUERY as root over the passed public socket" has_line "$dir/pub.out" "user root"
+	"$STRESS" status "$dir/run/admin.sock" root >"$dir/adm.out" 2>&1
+	check "1 socket activation: STATUS_QUERY as root over the passed admin socket" has_line "$dir/adm.out" "user root"
+	check "1 socket activation: the process serving is vigild" grep -qF "serving on $dir/run" "$dir/vigild.log"
+	check "1 socket activation: vigild bound no socket of its own (inodes unchanged)" \
+		test "$(stat -c %i "$dir/run/vigild.sock"):$(stat -c %i "$dir/run/admin.sock")" = "$ino_pub:$ino_adm"
+	check "1 socket activation: no passed descriptor ignored, no listen error" \
+		lacks_match "$dir/vigild.log" "ignoring passed|cannot listen"
+	stop_private
+	rc=$?
+	check "1 socket activation: SIGTERM ends vigild with status 0" test "$rc" -eq 0
+	check "1 socket activation: sockets it did not make are left to their owner" both_sockets "$dir/run"
+}
+
+# ---------------------------------------------------------------------------
+# 2. sd_notify: READY=1 once listening, RELOADING=1 then READY=1 on SIGHUP,
+#    STOPPING=1 on SIGTERM; exit 0 and both sockets removed.
+test_notify() {
+	local dir=$VT_TMP/t2 rc states
+	mkdir -m 755 "$dir"
+	# Each datagram's lines appended to notify.log as they come.
+	"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        for line in s.recv(4096).decode("utf-8", "replace").split("\n"):
+            if line:
+                out.write(line + "\n")
+' "$dir/notify.sock" "$dir/notify.log" 2>"$dir/notify.err" &
+	NOTIFY_PID=$!
+	touch "$dir/notify.log"
+	if ! wait_for 5 test -S "$dir/notify.sock"; then
+		fail "2 sd_notify: the notification listener did not start"
+		return
+	fi
+	start_private "$dir" NOTIFY_SOCKET="$dir/notify.sock"
+	check "2 sd_notify: READY=1 after start" wait_for 5 has_line "$dir/notify.log" READY=1
+	check "2 sd_notify: both sockets exist once READY=1 is sent" both_sockets "$dir/run"
+	kill -HUP "$PRIV_PID"
+	wait_for 5 log_count_above "$dir/notify.log" '^READY=1$' 1
+	kill -TERM "$PRIV_PID"
+	wait "$PRIV_PID"
+	rc=$?
+	PRIV_PID=
+	wait_for 5 has_line "$dir/notify.log" STOPPING=1
+	states=$(grep -E '^(READY|RELOADING|STOPPING)=1$' "$dir/notify.log" | tr '\n' ' ')
+	check "2 sd_notify: READY=1, then RELOADING=1 and READY=1 on SIGHUP, then STOPPING=1 on SIGTERM (got: $states)" \
+		test "$states" = "READY=1 RELOADING=1 READY=1 STOPPING=1 "
+	check "2 sd_notify: exit status 0 after SIGTERM (got $rc)" test "$rc" -eq 0
+	check "2 sd_notify: both sockets removed at exit" no_sockets "$dir/run"
+	kill "$NOTIFY_PID" 2>/dev/null
+	wait "$NOTIFY_PID" 2>/dev/null
+	NOTIFY_PID=
+}
+
+# ---------------------------------------------------------------------------
+# 3. SIGHUP: a good changed configuration takes effect; a broken one is
+#    refused with file:line and the running one stays in force.
+# reload PATTERN: SIGHUP the main vigild; waits for one more log line
+# matching PATTERN.
+reload() {
+	local n
+	n=$(log_count "$LOG" "$1")
+	kill -HUP "$VT_VIGILD_PID"
+	wait_for 5 log_count_above "$LOG" "$1" "$n"
+}
+test_reload() {
+	local out=$OUT.t3 line
+	if ! (vt_enroll bob); then
+		fail "3 reload: enrolling bob failed (see log/enroll-bob.log)"
+		return
+	fi
+	# bob from a new device and source: 80 points.
+	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
+	check "3 reload: with deny_at = 100, bob from a new source is asked for a step-up" has_line "$out" "prompt totp"
+
+	main_config 50
+	check "3 reload: SIGHUP with deny_at = 50 is logged as reloaded" reload "configuration reloaded"
+	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
+	check "3 reload: after it, the same login is denied for risk" has_line "$out" "decision deny reason=risk"
+
+	main_config 50
+	line=$(($(wc -l <"$CONF") + 1))
+	printf '%s\n' '[service.sshd]' 'deny_at = banana' >>"$CONF"
+	line=$((line + 1))
+	check "3 reload: SIGHUP with a broken file is logged as failed" reload "reload failed"
+	check "3 reload: the failure names the file and line (vigil.conf:$line)" \
+		grep -qE "reload failed.*vigil\.conf:$line:" "$LOG"
+	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
+	check "3 reload: after the broken file, deny_at = 50 still holds (denied for risk)" \
+		has_line "$out" "decision deny reason=risk"
+
+	main_config
+	check "3 reload: SIGHUP with the first file again is logged as reloaded" reload "configuration reloaded"
+	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
+	check "3 reload: and bob is asked for a step-up again" has_line "$out" "prompt totp"
+}
+
+# ---------------------------------------------------------------------------
+# 4. Robustness: hostile peers beside a normal one; 100 at once.
+test_robust() {
+	local out=$OUT.t4
+	"$STRESS" hostile "$VT_SOCKET" >"$out" 2>&1
+	tally "$out" "4 robust: "
+	check "4 robust: the hostile client ran all 5 of its checks" test "$(grep -cE '^(not )?ok - ' "$out")" -eq 5
+	check "4 robust: vigild still runs after the hostile clients" kill -0 "$VT_VIGILD_PID"
+	"$STRESS" flood "$VT_SOCKET" 100 >"$out" 2>&1
+	check "4 robust: 100 concurrent connections each get their STATUS_QUERY answered" \
+		has_line "$out" "flood 100 of 100 answered"
+	check "4 robust: vigild still runs after the flood" kill -0 "$VT_VIGILD_PID"
+}
+
+# ---------------------------------------------------------------------------
+# 5. A non-root peer: itself only, no admin socket, no PAM verbs.
+test_nonroot() {
+	local out=$OUT.t5 rc ok
+	as_nobody "$CTL" --socket "$VT_SOCKET" status >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -eq 0 ] && has_line "$out" "user: nobody" && ok=true
+	check "5 non-root: vigilctl status as uid 65534 works for itself (exit $rc)" $ok
+	as_nobody "$CTL" --socket "$VT_SOCKET" status --user root >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -ne 0 ] && grep -qi permission "$out" && lacks_match "$out" "^user: root" && ok=true
+	check "5 non-root: vigilctl status --user root as uid 65534 is refused (exit $rc, permission)" $ok
+	as_nobody "$STRESS" status "$VT_SOCKET" >"$out" 2>&1
+	check "5 non-root: (control) the test client as uid 65534 is answered on the public socket" \
+		has_line "$out" "user nobody"
+	as_nobody "$STRESS" status "$ADMIN_SOCKET" >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -ne 0 ] && lacks_match "$out" "^user " && ok=true
+	check "5 non-root: the admin socket refuses uid 65534 (exit $rc)" $ok
+	# The file's mode is one guard; vigild's own check of the peer is the
+	# other: with the file open to all, the connection must still close.
+	chmod 666 "$ADMIN_SOCKET"
+	as_nobody "$STRESS" status "$ADMIN_SOCKET" >"$out" 2>&1
+	rc=$?
+	chmod 600 "$ADMIN_SOCKET"
+	ok=false
+	[ "$rc" -ne 0 ] && grep -q "call on" "$out" && lacks_match "$out" "^user " && ok=true
+	check "5 non-root: with admin.sock made 0666, vigild itself closes uid 65534's connection (exit $rc)" $ok
+	as_nobody "$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock root >"$out" 2>&1
+	check "5 non-root: vigilctl unlock as uid 65534 fails" test $? -ne 0
+	as_nobody "$STRESS" session-open "$VT_SOCKET" nobody >"$out" 2>&1
+	check "5 non-root: SESSION_OPEN from uid 65534, even for itself, is refused (PERMISSION)" \
+		has_line "$out" "result permission"
+	as_nobody "$STRESS" auth "$VT_SOCKET" root 192.0.2.99 </dev/null >"$out" 2>&1
+	check "5 non-root: AUTH_BEGIN for root from uid 65534 is denied (PERMISSION)" \
+		has_line "$out" "decision deny reason=permission"
+}
+
+# ---------------------------------------------------------------------------
+# 6. A restart keeps the factor, device, source and a lockout.
+test_restart() {
+	local out=$OUT.t6 i want ok
+	if ! (vt_enroll alice); then
+		fail "6 restart: enrolling alice failed (see log/enroll-alice.log)"
+		return
+	fi
+	vt_next_code alice | "$STRESS" auth "$VT_SOCKET" alice 192.0.2.10 >"$out" 2>&1
+	ok=false
+	has_line "$out" "prompt totp" && has_line "$out" "decision allow reason=none" && ok=true
+	check "6 restart: alice from a new device and source steps up and logs in" $ok
+	"$STRESS" status "$VT_SOCKET" alice >"$OUT.t6.before" 2>&1
+	grep -E '^(factor|device|source) ' "$OUT.t6.before" | sort >"$OUT.t6.facts"
+	ok=false
+	has_line "$OUT.t6.facts" "factor totp" && has_line "$OUT.t6.facts" "device sshd:ssh" &&
+		has_line "$OUT.t6.facts" "source 192.0.2.10" && ok=true
+	check "6 restart: before the restart her status shows the TOTP factor, device sshd:ssh and source 192.0.2.10" $ok
+
+	# Three wrong codes from a new source: the third locks her out.
+	for i in 1 2 3; do
+		want="decision deny reason=stepup_failed"
+		[ "$i" -eq 3 ] && want="decision deny reason=locked"
+		wrong_code alice | "$STRESS" auth "$VT_SOCKET" alice 198.51.100.7 >"$out" 2>&1
+		check "6 restart: wrong code $i of 3 from a new source: ${want#decision }" has_line "$out" "$want"
+	done
+	"$STRESS" status "$VT_SOCKET" alice >"$out" 2>&1
+	check "6 restart: before the restart she is locked" has_line "$out" "locked yes"
+
+	vt_stop_vigild
+	vt_start_vigild "$CONF"
+	"$STRESS" status "$VT_SOCKET" alice >"$OUT.t6.after" 2>&1
+	grep -E '^(factor|device|source) ' "$OUT.t6.after" | sort >"$OUT.t6.facts2"
+	check "6 restart: after the restart her factor, device and source are all still there" \
+		cmp -s "$OUT.t6.facts" "$OUT.t6.facts2"
+	check "6 restart: after the restart she is still locked" has_line "$OUT.t6.after" "locked yes"
+	vt_next_code alice | "$STRESS" auth "$VT_SOCKET" alice 198.51.100.7 >"$out" 2>&1
+	check "6 restart: after the restart a login with a right code is denied (LOCKED)" \
+		has_line "$out" "decision deny reason=locked"
+	# Control: the lockout, nothing else, made that denial.
+	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock alice >"$out" 2>&1
+	check "6 restart: (control) root unlocks alice through the admin socket" test $? -eq 0
+	vt_next_code alice | "$STRESS" auth "$VT_SOCKET" alice 198.51.100.7 >"$out" 2>&1
+	check "6 restart: (control) unlocked, a right code logs her in" \
+		has_line "$out" "decision allow reason=none"
+}
+
+# ---------------------------------------------------------------------------
+# 7. State files vigild must refuse: it exits non-zero, says which file,
+#    and never listens.
+# refuses DIR PATTERN: runs vigild on DIR (5 s deadline to give up).
+refuses() {
+	local dir=$1 rc
+	mkdir -m 755 "$dir/run"
+	timeout 5 "$VIGILD" --config "$CONF" --state-dir "$dir/state" --runtime-dir "$dir/run" 2>"$dir/vigild.log"
+	rc=$?
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+		echo "vigild exit status $rc" >>"$dir/vigild.log"
+		return 1
+	fi
+	grep -qE "$2" "$dir/vigild.log" && no_sockets "$dir/run"
+}
+test_state_files() {
+	local dir=$VT_TMP/t7
+	mkdir -m 755 "$dir"
+	# A good state directory first (host.key and vigil.db made by vigild).
+	if ! start_private "$dir/base" || ! stop_private; then
+		fail "7 state files: vigild did not run on a fresh state directory"
+		return
+	fi
+	check "7 state files: (control) vigild makes host.key 32 bytes and vigil.db 0600" \
+		test "$(stat -c %s "$dir/base/state/host.key"):$(stat -c %a "$dir/base/state/vigil.db")" = "32:600"
+
+	mkdir -m 755 "$dir/mode" "$dir/link" "$dir/key"
+	cp -a "$dir/base/state" "$dir/mode/state"
+	chmod 644 "$dir/mode/state/vigil.db"
+	check "7 state files: a vigil.db of mode 0644 makes vigild refuse to start, naming it" \
+		refuses "$dir/mode" 'vigil\.db'
+
+	cp -a "$dir/base/state" "$dir/link/state"
+	mv "$dir/link/state/vigil.db" "$dir/link/real.db"
+	ln -s "$dir/link/real.db" "$dir/link/state/vigil.db"
+	check "7 state files: a vigil.db that is a symlink makes vigild refuse to start, naming it" \
+		refuses "$dir/link" 'vigil\.db'
+
+	cp -a "$dir/base/state" "$dir/key/state"
+	printf 'x' >>"$dir/key/state/host.key"
+	check "7 state files: a host.key of 33 bytes makes vigild refuse to start, naming it" \
+		refuses "$dir/key" 'host key'
+	check "7 state files: the refused host.key was left as it was" test "$(stat -c %s "$dir/key/state/host.key")" = 33
+}
+
+# ---------------------------------------------------------------------------
+test_activation
+test_notify
+vt_start_vigild "$CONF"
+test_reload
+test_robust
+test_nonroot
+test_restart
+vt_stop_vigild
+test_state_files
+
+ok=true
+for seed in "$VT_TMP"/secrets/*.b32; do
+	[ -e "$seed" ] || continue
+	grep -rqF -f "$seed" "$VT_TMP/log" "$VT_TMP"/t[0-9] && ok=false
+done
+check "no TOTP seed appears in any log or output of this run" $ok
+
+[ "$skipped" -eq 0 ] || echo "$skipped skipped"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A small client of a real vigild for tests/daemon/run.sh: one request at a
+ * time (STATUS_QUERY, AUTH_BEGIN with its TOTP step, SESSION_OPEN), hostile
+ * connections (a half-written frame, a bad magic, an oversized body length,
+ * a reply type sent as a request) beside a normal client, and many clients
+ * at once.  It speaks the protocol through lib/ like the module does, and
+ * breaks the framing by hand only where a test needs it to.  It trusts the
+ * daemon no more than the module: client_connect() checks the socket and
+ * the peer (uid 0).  A TOTP code comes on stdin, never in argv, and is
+ * wiped after use; nothing secret is ever printed (an enrollment prompt,
+ * which carries a seed, is reported by its kind only).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "parse.h"
+#include "proto.h"
+#include "wipe.h"
+
+#define DEADLINE_MS 5000
+#define FLOOD_MAX   1000
+
+static struct vigil_msg *msg_new(void)
+{
+	return calloc(1, sizeof(struct vigil_msg));
+}
+
+/* Messages may hold an answer or an enrollment seed. */
+static void msg_free(struct vigil_msg *m)
+{
+	wipe_free(m, sizeof(*m));
+}
+
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		return -E2BIG;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* Connects to path (checked as root's) and makes one call. */
+static int call_once(const char *path, const struct vigil_msg *req, struct vigil_msg *ret_reply)
+{
+	int64_t deadline = clock_now_ms() + DEADLINE_MS;
+	int fd = -1, r;
+
+	if ((r = client_connect(path, 0, deadline, &fd)) < 0) {
+		fprintf(stderr, "stress_client: connect %s: %s\n", path, strerror(-r));
+		goto out;
+	}
+	if ((r = client_call(fd, 1, req, ret_reply, deadline)) < 0)
+		fprintf(stderr, "stress_client: call on %s: %s\n", path, strerror(-r));
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static const char *factor_name(uint8_t type)
+{
+	switch (type) {
+	case VIGIL_FACTOR_TOTP:
+		return "totp";
+	case VIGIL_FACTOR_FIDO2:
+		return "fido2";
+	default:
+		return "unknown";
+	}
+}
+
+/* One line per fact, for grep: user, locked, factor, device, source, login. */
+static void report_print(const struct vigil_status_report *s)
+{
+	unsigned i;
+
+	printf("user %s\n", s->user);
+	printf("locked %s\n", s->locked_until ? "yes" : "no");
+	for (i = 0; i < s->n_factors && i < VIGIL_LIST_MAX; i++)
+		printf("factor %s\n", factor_name(s->factors[i].type));
+	for (i = 0; i < s->n_devices && i < VIGIL_LIST_MAX; i++)
+		printf("device %s\n", s->devices[i].fingerprint);
+	for (i = 0; i < s->n_sources && i < VIGIL_LIST_MAX; i++)
+		printf("source %s\n", s->sources[i].addr);
+	for (i = 0; i < s->n_logins && i < VIGIL_LIST_MAX; i++)
+		printf("login %s %s %s\n", s->logins[i].outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny",
+		       s->logins[i].service, s->logins[i].rhost[0] ? s->logins[i].rhost : "-");
+}
+
+/* Prints any reply without its secrets.  Returns 0 for the expected type. */
+static int reply_print(const struct vigil_msg *m, uint8_t expected)
+{
+	switch (m->type) {
+	case VIGIL_MSG_DECISION:
+		printf("decision %s reason=%s\n", m->u.decision.outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny",
+		       reason_name(m->u.decision.reason));
+		break;
+	case VIGIL_MSG_RESULT:
+		printf("result %s\n", status_name(m->u.result.status));
+		break;
+	case VIGIL_MSG_STATUS_REPORT:
+		report_print(&m->u.report);
+		break;
+	case VIGIL_MSG_PROMPT:
+		printf("prompt %s\n", m->u.prompt.kind == VIGIL_PROMPT_TOTP ? "totp" : "enroll");
+		break;
+	default:
+		printf("reply %s\n", msg_type_name(m->type));
+		break;
+	}
+	return m->type == expected ? 0 : -EBADMSG;
+}
+
+static int cmd_status(const char *path, const char *user)
+{
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	int r = -ENOMEM;
+
+	if (!req || !reply)
+		goto out;
+	req->type = VIGIL_MSG_STATUS_QUERY;
+	if ((r = copy_str(req->u.user.user, sizeof(req->u.user.user), user ? user : "")) < 0)
+		goto out;
+	if ((r = call_once(path, req, reply)) < 0)
+		goto out;
+	r = reply_print(reply, VIGIL_MSG_STATUS_REPORT);
+out:
+	msg_free(req);
+	msg_free(reply);
+	return r;
+}
+
+/* Reads one line (the code) from stdin with read(2), so that no stdio buffer
+ * keeps a copy.  Returns its length; 0 at end of input. */
+static int code_read(char *out, size_t cap)
+{
+	size_t n = 0;
+	char ch;
+
+	for (;;) {
+		ssize_t k = read(STDIN_FILENO, &ch, 1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0 || ch == '\n')
+			break;
+		if (n + 1 >= cap)
+			return -E2BIG;
+		out[n++] = ch;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+/* AUTH_BEGIN for user from rhost through sshd; a TOTP prompt is answered
+ * with the code on stdin (none: the prompt is left unanswered). */
+static int cmd_auth(const char *path, const char *user, const char *rhost)
+{
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	int64_t deadline = clock_now_ms() + DEADLINE_MS;
+	char code[VIGIL_ANSWER_MAX + 1];
+	int fd = -1, r = -ENOMEM, n;
+
+	if (!req || !reply)
+		goto out;
+	req->type = VIGIL_MSG_AUTH_BEGIN;
+	if ((r = copy_str(req->u.login.user, sizeof(req->u.login.user), user)) < 0 ||
+	    (r = copy_str(req->u.login.rhost, sizeof(req->u.login.rhost), rhost)) < 0)
+		goto out;
+	strcpy(req->u.login.service, "sshd");
+	strcpy(req->u.login.tty, "ssh");
+	req->u.login.pid = (uint32_t)getpid();
+
+	if ((r = client_connect(path, 0, deadline, &fd)) < 0 || (r = client_call(fd, 1, req, reply, deadline)) < 0) {
+		fprintf(stderr, "stress_client: AUTH_BEGIN on %s: %s\n", path, strerror(-r));
+		goto out;
+	}
+	if (reply->type != VIGIL_MSG_PROMPT) {
+		r = reply_print(reply, VIGIL_MSG_DECISION);
+		goto out;
+	}
+	if (reply->u.prompt.kind != VIGIL_PROMPT_TOTP) {
+		/* An enrollment prompt carries a seed: its kind only. */
+		r = reply_print(reply, VIGIL_MSG_PROMPT);
+		goto out;
+	}
+	printf("prompt totp\n");
+	n = code_read(code, sizeof(code));
+	if (n <= 0) {
+		r = n;
+		goto out;
+	}
+	memset(req, 0, sizeof(*req));
+	req->type = VIGIL_MSG_AUTH_STEP;
+	memcpy(req->u.answer.answer, code, (size_t)n + 1);
+	if ((r = client_call(fd, 2, req, reply, deadline)) < 0) {
+		fprintf(stderr, "stress_client: AUTH_STEP on %s: %s\n", path, strerror(-r));
+		goto out;
+	}
+	r = reply_print(reply, VIGIL_MSG_DECISION);
+out:
+	WIPE_ARRAY(code);
+	if (fd >= 0)
+		close(fd);
+	msg_free(req);
+	msg_free(reply);
+	return r;
+}
+
+static int cmd_session_open(const char *path, const char *user)
+{
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	int r = -ENOMEM;
+
+	if (!req || !reply)
+		goto out;
+	req->type = VIGIL_MSG_SESSION_OPEN;
+	if ((r = copy_str(req->u.session.user, sizeof(req->u.session.user), user)) < 0)
+		goto out;
+	strcpy(req->u.session.service, "sshd");
+	strcpy(req->u.session.tty, "ssh");
+	req->u.session.pid = (uint32_t)getpid();
+	if ((r = call_once(path, req, reply)) < 0)
+		goto out;
+	r = reply_print(reply, VIGIL_MSG_RESULT);
+out:
+	msg_free(req);
+	msg_free(reply);
+	return r;
+}
+
+/* ---- Hostile peers ---- */
+
+static int failures;
+
+static void check(bool ok, const char *what)
+{
+	printf("%s - %s\n", ok ? "ok" : "not ok", what);
+	if (!ok)
+		failures++;
+}
+
+/* Blocking-style send on the non-blocking fd, within the deadline. */
+static int send_bytes(int fd, const uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
+			struct pollfd pf = {.fd = fd, .events = POLLOUT};
+			int64_t left = deadline - clock_now_ms();
+
+			if (left <= 0 || poll(&pf, 1, (int)left) < 0)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (k < 0)
+			return -errno;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Waits for the daemon to end the connection: 0 for end of file, -ECONNRESET
+ * for a reset, -ETIMEDOUT when it stays open, -EBADMSG if it sent data. */
+static int wait_closed(int fd, int64_t deadline)
+{
+	uint8_t b;
+
+	for (;;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - clock_now_ms();
+		ssize_t k;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pf, 1, (int)left) < 0 && errno != EINTR)
+			return -errno;
+		k = recv(fd, &b, 1, 0);
+		if (k == 0)
+			return 0;
+		if (k > 0)
+			return -EBADMSG;
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int recv_bytes(int fd, uint8_t *p, size_t n, int64_t deadline)
+{
+	while (n > 0) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - clock_now_ms();
+		ssize_t k;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pf, 1, (int)left) < 0 && errno != EINTR)
+			return -errno;
+		k = recv(fd, p, n, 0);
+		if (k == 0)
+			return -ECONNRESET;
+		if (k < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Reads one reply frame and decodes it into *ret. */
+static int recv_reply(int fd, struct vigil_msg *ret, int64_t deadline)
+{
+	static uint8_t frame[VIGIL_FRAME_MAX];
+	struct frame_header h;
+	int r;
+
+	if ((r = recv_bytes(fd, frame, VIGIL_FRAME_HEADER_SIZE, deadline)) < 0 ||
+	    (r = frame_header_decode(frame, &h)) < 0 ||
+	    (r = recv_bytes(fd, frame + VIGIL_FRAME_HEADER_SIZE, h.body_len, deadline)) < 0)
+		return r;
+	return msg_decode(h.type, frame + VIGIL_FRAME_HEADER_SIZE, h.body_len, ret);
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* While one client holds a half-written frame and others send a bad magic,
+ * an oversized body length and a reply type, a normal client is answered;
+ * the bad ones are closed; the half-written one, completed, is answered. */
+static int cmd_hostile(const char *path)
+{
+	static const uint8_t garbage[VIGIL_FRAME_HEADER_SIZE] = "NOT-A-VIGIL-HDR";
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	uint8_t status_frame[64], reply_frame[64];
+	size_t status_len = 0, reply_len = 0;
+	int64_t deadline = clock_now_ms() + DEADLINE_MS;
+	int fds[] = {-1, -1, -1, -1, -1}, *half = &fds[0], *bad = &fds[1], *big = &fds[2], *wrong = &fds[3],
+	    *normal = &fds[4];
+	uint8_t oversized[VIGIL_FRAME_HEADER_SIZE];
+	size_t i;
+	int r;
+
+	if (!req || !reply) {
+		r = -ENOMEM;
+		goto out;
+	}
+	/* A STATUS_QUERY about oneself, and a DECISION (a reply type). */
+	req->type = VIGIL_MSG_STATUS_QUERY;
+	if ((r = msg_encode(req, 7, status_frame, sizeof(status_frame), &status_len)) < 0)
+		goto out;
+	memset(req, 0, sizeof(*req));
+	req->type = VIGIL_MSG_DECISION;
+	req->u.decision.outcome = VIGIL_OUTCOME_ALLOW;
+	if ((r = msg_encode(req, 8, reply_frame, sizeof(reply_frame), &reply_len)) < 0)
+		goto out;
+	memcpy(oversized, status_frame, sizeof(oversized));
+	put_be32(oversized + 12, VIGIL_FRAME_BODY_MAX + 1);
+
+	if ((r = client_connect(path, 0, deadline, half)) < 0 || (r = client_connect(path, 0, deadline, bad)) < 0 ||
+	    (r = client_connect(path, 0, deadline, big)) < 0 || (r = client_connect(path, 0, deadline, wrong)) < 0) {
+		fprintf(stderr, "stress_client: connect %s: %s\n", path, strerror(-r));
+		goto out;
+	}
+	/* Exactly a header each: the daemon reads all of it, so its close
+	 * shows here as end of file, not as a reset for unread data. */
+	if ((r = send_bytes(*half, status_frame, VIGIL_FRAME_HEADER_SIZE, deadline)) < 0 ||
+	    (r = send_bytes(*bad, garbage, sizeof(garbage), deadline)) < 0 ||
+	    (r = send_bytes(*big, oversized, sizeof(oversized), deadline)) < 0 ||
+	    (r = send_bytes(*wrong, reply_frame, reply_len, deadline)) < 0) {
+		fprintf(stderr, "stress_client: send: %s\n", strerror(-r));
+		goto out;
+	}
+
+	memset(req, 0, sizeof(*req));
+	req->type = VIGIL_MSG_STATUS_QUERY;
+	r = client_connect(path, 0, deadline, normal);
+	if (r == 0)
+		r = client_call(*normal, 1, req, reply, deadline);
+	check(r == 0 && reply->type == VIGIL_MSG_STATUS_REPORT,
+	      "a normal client is answered while others hold a half-written frame and send bad frames");
+
+	check(wait_closed(*bad, deadline) == 0, "a frame with a bad magic: the daemon closed that connection (EOF)");
+	check(wait_closed(*big, deadline) == 0,
+	      "a body_len over VIGIL_FRAME_BODY_MAX: the daemon closed that connection (EOF)");
+	/* The body follows the header there: a reset for unread data is a
+	 * close too. */
+	r = wait_closed(*wrong, deadline);
+	check(r == 0 || r == -ECONNRESET, "a reply type sent as a request: the daemon closed that connection");
+
+	memset(reply, 0, sizeof(*reply));
+	r = send_bytes(*half, status_frame + VIGIL_FRAME_HEADER_SIZE, status_len - VIGIL_FRAME_HEADER_SIZE, deadline);
+	if (r == 0)
+		r = recv_reply(*half, reply, deadline);
+	check(r == 0 && reply->type == VIGIL_MSG_STATUS_REPORT, "the half-written frame, once completed, is answered");
+	r = 0;
+out:
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	msg_free(req);
+	msg_free(reply);
+	return r < 0 ? r : failures > 0 ? -EIO : 0;
+}
+
+/* ---- Many clients at once ---- */
+
+struct flood_client {
+	const char *path;
+	pthread_barrier_t *barrier;
+	int result;
+};
+
+static void *flood_run(void *arg)
+{
+	struct flood_client *fc = arg;
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	int64_t deadline = clock_now_ms() + 4 * DEADLINE_MS;
+	int fd = -1, r = -ENOMEM;
+
+	if (req && reply)
+		r = client_connect(fc->path, 0, deadline, &fd);
+	/* Every connection is open before any request is sent. */
+	pthread_barrier_wait(fc->barrier);
+	if (r < 0)
+		goto out;
+	req->type = VIGIL_MSG_STATUS_QUERY;
+	if ((r = client_call(fd, 1, req, reply, deadline)) < 0)
+		goto out;
+	r = reply->type == VIGIL_MSG_STATUS_REPORT ? 0 : -EBADMSG;
+out:
+	if (fd >= 0)
+		close(fd);
+	msg_free(req);
+	msg_free(reply);
+	fc->result = r;
+	return NULL;
+}
+
+static int cmd_flood(const char *path, const char *count)
+{
+	struct flood_client *fc = NULL;
+	pthread_t *tid = NULL;
+	pthread_barrier_t barrier;
+	uint64_t n = 0, i, started = 0, ok = 0;
+	int r;
+
+	if ((r = parse_u64(count, FLOOD_MAX, &n)) < 0 || n == 0)
+		return -EINVAL;
+	fc = calloc(n, sizeof(*fc));
+	tid = calloc(n, sizeof(*tid));
+	if (!fc || !tid) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = -pthread_barrier_init(&barrier, NULL, (unsigned)n)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		fc[i] = (struct flood_client){.path = path, .barrier = &barrier, .result = -EINTR};
+		if ((r = -pthread_create(&tid[i], NULL, flood_run, &fc[i])) < 0)
+			break;
+		started++;
+	}
+	if (started < n) {
+		/* The barrier would never open: not a test result. */
+		fprintf(stderr, "stress_client: only %llu threads: %s\n", (unsigned long long)started, strerror(-r));
+		_exit(2);
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(tid[i], NULL);
+		if (fc[i].result == 0)
+			ok++;
+		else
+			fprintf(stderr, "stress_client: client %llu: %s\n", (unsigned long long)i,
+			        strerror(-fc[i].result));
+	}
+	pthread_barrier_destroy(&barrier);
+	printf("flood %llu of %llu answered\n", (unsigned long long)ok, (unsigned long long)n);
+	r = ok == n ? 0 : -EIO;
+out:
+	free(fc);
+	free(tid);
+	return r;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "Usage: stress_client status SOCKET [USER]\n"
+	                "       stress_client auth SOCKET USER RHOST   (TOTP code, if asked, on stdin)\n"
+	                "       stress_client session-open SOCKET USER\n"
+	                "       stress_client hostile SOCKET\n"
+	                "       stress_client flood SOCKET N\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	if (argc < 3)
+		return usage();
+	if (strcmp(argv[1], "status") == 0 && argc <= 4)
+		r = cmd_status(argv[2], argc == 4 ? argv[3] : NULL);
+	else if (strcmp(argv[1], "auth") == 0 && argc == 5)
+		r = cmd_auth(argv[2], argv[3], argv[4]);
+	else if (strcmp(argv[1], "session-open") == 0 && argc == 4)
+		r = cmd_session_open(argv[2], argv[3]);
+	else if (strcmp(argv[1], "hostile") == 0 && argc == 3)
+		r = cmd_hostile(argv[2]);
+	else if (strcmp(argv[1], "flood") == 0 && argc == 4)
+		r = cmd_flood(argv[2], argv[3]);
+	else
+		return usage();
+	fflush(stdout);
+	return r < 0 ? 1 : 0;
+}
