@@ -32,15 +32,27 @@ struct login_context {
 	char key_type[64]; /* ssh key type, "" if none */
 	int64_t user_id;
 	uint8_t factor_digits; /* of the active TOTP factor; 0 if none */
+	/* Recorded but not learned from: a user asking about itself, or a
+	 * shadow-mode login the policy would have refused. */
+	bool observe_only;
 	uint32_t score;
 	uint32_t signals;
 };
+
+/* How long the decision of auth stands for the account phase that follows
+ * it (sshd and sudo run them back to back). */
+#define LOGIN_ID_LIFETIME 300
 
 struct login_pending {
 	struct login_context ctx;
 	uint8_t kind;      /* enum vigil_prompt_kind */
 	int64_t factor_id; /* the pending factor of an in-band enrollment */
 };
+
+const char *login_pending_user(const struct login_pending *l)
+{
+	return l->ctx.user;
+}
 
 void login_pending_free(struct login_pending *l)
 {
@@ -118,7 +130,13 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 			return -EPERM;
 		}
 		auth_info = connection = rhost = "";
+		c->observe_only = true;
 	}
+	/* sshd says PAM_TTY=ssh; anywhere else (sudo, su) SSH_* variables in the
+	 * PAM environment could come from a module that reads the user's
+	 * files, and must not pick the device or the source. */
+	if (strcmp(req->tty, "ssh") != 0)
+		auth_info = connection = "";
 	strcpy(c->rhost, rhost);
 
 	r = origin_ssh_fingerprint(auth_info, c->device, c->key_type, sizeof(c->key_type));
@@ -247,7 +265,7 @@ static int finish(struct vigild *d, const struct login_context *c, uint8_t outco
 	l.outcome = outcome;
 	l.stepped_up = use != NULL && outcome == VIGIL_OUTCOME_ALLOW;
 	l.time = now;
-	r = store_login_finish(d->store, &l, c->prefix, now + d->config->grant_lifetime, use);
+	r = store_login_finish(d->store, &l, c->prefix, !c->observe_only, now + d->config->grant_lifetime, use);
 	if (use && (r == -EALREADY || r == -EEXIST || r == -ENOENT))
 		return r;
 	if (r < 0)
@@ -281,11 +299,13 @@ static void deny_internal(struct vigild *d, const struct login_context *c, int e
 	reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 }
 
-/* Shadow mode: the verdict is audited as it would have been, and allowed. */
-static bool shadowed(struct vigild *d, const struct login_context *c, const struct policy_verdict *v)
+/* Shadow mode: the verdict is audited as it would have been, and allowed,
+ * without learning from a login the policy would have refused. */
+static bool shadowed(struct vigild *d, struct login_context *c, const struct policy_verdict *v)
 {
 	if (!d->config->shadow || v->action == POLICY_ALLOW)
 		return false;
+	c->observe_only = true;
 	audit_login(d, AUDIT_DECISION, LOG_NOTICE, c, action_name(v->action), v->reason, NULL, NULL, NULL, 1,
 	            "shadow mode: this login would not have been allowed without a step-up or at all");
 	return true;
@@ -533,16 +553,28 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 		return 0;
 	}
 
-	/* Auth ran: enforce what it decided for this very user and service. */
+	/* Auth ran: enforce what it decided for this very user and service,
+	 * moments ago, unless a lockout has begun since. */
 	if (req->login_id[0]) {
+		struct store_user u;
+
 		r = store_login_get(d->store, req->login_id, &l);
 		if (r < 0 && r != -ENOENT) {
 			deny_internal(d, &c, r, reply);
 			return 0;
 		}
-		if (r == 0 && strcmp(l.user, c.user) == 0 && strcmp(l.service, c.service) == 0) {
+		if (r == 0 && strcmp(l.user, c.user) == 0 && strcmp(l.service, c.service) == 0 && l.time <= now &&
+		    now - l.time <= LOGIN_ID_LIFETIME) {
 			c.score = l.score;
 			c.signals = l.signals;
+			if ((r = store_user_find(d->store, c.user, &u)) < 0) {
+				deny_internal(d, &c, r, reply);
+				return 0;
+			}
+			if (u.locked_until > now) {
+				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, &c, l.login_id);
+				return 0;
+			}
 			if (l.outcome == VIGIL_OUTCOME_ALLOW) {
 				reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, &c, l.login_id);
 				return 0;
@@ -550,7 +582,8 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 			reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, &c, l.login_id);
 			return 0;
 		}
-		/* An id from elsewhere proves nothing: assess afresh. */
+		/* An id from elsewhere, or from long ago, proves nothing:
+		 * assess afresh. */
 	}
 
 	/* Auth never ran through Vigil (sshd publickey-only): no prompt is

@@ -19,5 +19,8 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
                   struct vigil_msg *reply);
 
+/* The user a pending login waits on (for limits in the server). */
+const char *login_pending_user(const struct login_pending *l);
+
 /* Frees a pending login (NULL safe). */
 void login_pending_free(struct login_pending *l);

@@ -40,11 +40,6 @@ static void usage(FILE *f)
 	           "  --version, --help\n");
 }
 
-static bool pid_alive(uint32_t pid)
-{
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
 /* Creates dir with mode if missing; refuses one that others may write. */
 static int ensure_dir(const char *dir, mode_t mode)
 {
@@ -146,11 +141,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if ((r = seal_key_load(state_dir, getenv("CREDENTIALS_DIRECTORY"), d.seal_key)) < 0) {
-		log_msg(LOG_ERR, "host key in %s: %s", state_dir, strerror(-r));
+		log_msg(LOG_ERR,
+		        "host key in %s: %s (it must be a regular file of 32 bytes, owned by this user, mode 0600)",
+		        state_dir, strerror(-r));
 		goto out;
 	}
 	if (asprintf(&path, "%s/vigil.db", state_dir) < 0 || (r = store_open(path, &d.store)) < 0) {
-		log_msg(LOG_ERR, "database %s/vigil.db: %s", state_dir, strerror(path ? -r : ENOMEM));
+		log_msg(LOG_ERR, "database %s/vigil.db: %s (it must be a regular file owned by this user, mode 0600)",
+		        state_dir, strerror(path ? -r : ENOMEM));
 		r = r < 0 ? r : -ENOMEM;
 		goto out;
 	}
@@ -161,11 +159,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	unsigned closed = 0;
-	if ((r = store_session_reconcile(d.store, pid_alive, vigild_now(), &closed)) < 0)
-		log_msg(LOG_ERR, "reconciling sessions failed: %s", strerror(-r));
-	else if (closed > 0)
-		log_msg(LOG_NOTICE, "closed %u session(s) whose processes ended while vigild was down", closed);
+	vigild_reconcile_sessions(&d);
 
 	if ((r = server_new(&d, config_path, runtime_dir, &srv)) < 0)
 		goto out;

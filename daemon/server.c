@@ -25,16 +25,22 @@
 #include "config.h"
 #include "dispatch.h"
 #include "log.h"
+#include "login.h"
 #include "proto.h"
 #include "server.h"
 #include "wipe.h"
 
-#define CONN_MAX           1024        /* connections at once */
-#define CONN_PER_USER_MAX  16          /* for each non-root uid */
-#define FRAME_TIMEOUT_USEC 10000000ULL /* to finish a frame once begun */
-/* Between requests: a user may be reading a QR code or finding a phone. */
-#define IDLE_TIMEOUT_USEC   300000000ULL
-#define PRUNE_INTERVAL_USEC 3600000000ULL
+#define CONN_MAX 1024 /* connections at once */
+/* Prompts waiting on one user at once: parked sudo prompts must not be able
+ * to use up the connections every other login needs. */
+#define PENDING_PER_USER_MAX 8
+#define CONN_PER_USER_MAX    16          /* for each non-root uid */
+#define FRAME_TIMEOUT_USEC   10000000ULL /* to finish a frame once begun */
+/* Between requests: a user may be reading a QR code or finding a phone;
+ * as long as sshd's default LoginGraceTime, no longer. */
+#define IDLE_TIMEOUT_USEC       120000000ULL
+#define RECONCILE_INTERVAL_USEC 60000000ULL
+#define PRUNE_INTERVAL_USEC     3600000000ULL
 
 struct conn {
 	struct server *srv;
@@ -57,7 +63,7 @@ struct server {
 	int listen_fd[2];     /* [0] public, [1] admin */
 	char *socket_path[2]; /* made by us, unlinked at exit; NULL if activated */
 	sd_event_source *listen_src[2];
-	sd_event_source *prune_timer;
+	sd_event_source *prune_timer, *reconcile_timer;
 	struct conn *conns;
 	unsigned n_conns;
 	struct vigil_msg *req, *reply; /* scratch: one request at a time */
@@ -100,6 +106,17 @@ static int on_conn_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
+/* Logins of user waiting at a prompt on connections other than self. */
+static unsigned pending_for_user(const struct server *s, const struct conn *self, const char *user)
+{
+	const struct conn *c;
+	unsigned n = 0;
+
+	for (c = s->conns; c; c = c->next)
+		n += c != self && c->x.login && strcmp(login_pending_user(c->x.login), user) == 0;
+	return n;
+}
+
 /* Decodes and answers the complete frame in c->in; queues the reply. */
 static int conn_handle_frame(struct conn *c)
 {
@@ -117,6 +134,14 @@ static int conn_handle_frame(struct conn *c)
 	}
 	msg_describe(s->req, desc, sizeof(desc));
 	log_msg(LOG_DEBUG, "uid %u pid %d: %s", (unsigned)c->peer.uid, (int)c->peer.pid, desc);
+	if (s->req->type == VIGIL_MSG_AUTH_BEGIN &&
+	    pending_for_user(s, c, s->req->u.login.user) >= PENDING_PER_USER_MAX) {
+		/* Closing fails the caller closed: the module never fails
+		 * open once connected. */
+		log_msg(LOG_WARNING, "too many logins waiting for a code for user %s: refused", s->req->u.login.user);
+		wipe(s->req, sizeof(*s->req));
+		return -EBUSY;
+	}
 
 	r = dispatch(s->d, &c->peer, &c->x, s->req, s->reply);
 	wipe(s->req, sizeof(*s->req));
@@ -377,6 +402,15 @@ static int on_prune(sd_event_source *src, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(src, SD_EVENT_ON);
 }
 
+static int on_reconcile(sd_event_source *src, uint64_t usec, void *userdata)
+{
+	struct server *s = userdata;
+
+	vigild_reconcile_sessions(s->d);
+	sd_event_source_set_time(src, usec + RECONCILE_INTERVAL_USEC);
+	return sd_event_source_set_enabled(src, SD_EVENT_ON);
+}
+
 static int on_reload(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct server *s = userdata;
@@ -457,7 +491,9 @@ int server_new(struct vigild *d, const char *config_path, const char *runtime_di
 	}
 	prune(s);
 	if ((r = sd_event_add_time_relative(s->event, &s->prune_timer, CLOCK_MONOTONIC, PRUNE_INTERVAL_USEC, 0,
-	                                    on_prune, s)) < 0)
+	                                    on_prune, s)) < 0 ||
+	    (r = sd_event_add_time_relative(s->event, &s->reconcile_timer, CLOCK_MONOTONIC, RECONCILE_INTERVAL_USEC, 0,
+	                                    on_reconcile, s)) < 0)
 		goto fail;
 	*ret = s;
 	return 0;
@@ -489,6 +525,7 @@ void server_free(struct server *s)
 		free(s->socket_path[i]);
 	}
 	sd_event_source_disable_unref(s->prune_timer);
+	sd_event_source_disable_unref(s->reconcile_timer);
 	sd_event_unref(s->event);
 	wipe_free(s->req, sizeof(*s->req));
 	wipe_free(s->reply, sizeof(*s->reply));

@@ -66,7 +66,15 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 		goto internal;
 	s.user_id = u.id;
 	r = req->login_id[0] ? store_login_get(d->store, req->login_id, &l) : -ENOENT;
-	if (r == 0 && strcmp(l.user, s.user) == 0) {
+	if (r == 0 &&
+	    (strcmp(l.user, s.user) != 0 || strcmp(l.service, s.service) != 0 || l.outcome != VIGIL_OUTCOME_ALLOW)) {
+		/* A session may only follow a login Vigil allowed for it. */
+		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "refused",
+		              "session refused: its login id names another user or service, or a denied login");
+		reply_result(reply, VIGIL_STATUS_DENIED, NULL);
+		return 0;
+	}
+	if (r == 0) {
 		strcpy(s.device, l.device);
 		strcpy(s.source, l.source);
 	} else if (r < 0 && r != -ENOENT) {

@@ -154,7 +154,6 @@ enum st {
 	ST_FAILURES_USER_ID,
 	ST_FAILURES_SOURCE,
 	ST_FAILURES_CLEAR_USER,
-	ST_FAILURES_CLEAR_USER_ID,
 	ST_GRANT_GET,
 	ST_GRANT_PUT,
 	ST_LOGIN_PUT,
@@ -210,7 +209,6 @@ static const char *const st_sql[ST_MAX_] = {
                             "WHERE user = (SELECT name FROM users WHERE id = ?1) AND time >= ?2",
     [ST_FAILURES_SOURCE] = "SELECT count(*) FROM failures WHERE source = ?1 AND time >= ?2",
     [ST_FAILURES_CLEAR_USER] = "DELETE FROM failures WHERE user = ?1",
-    [ST_FAILURES_CLEAR_USER_ID] = "DELETE FROM failures WHERE user = (SELECT name FROM users WHERE id = ?1)",
     [ST_GRANT_GET] = "SELECT granted FROM grants "
                      "WHERE user_id = ?1 AND device = ?2 AND source = ?3 AND expires > ?4",
     [ST_GRANT_PUT] = "INSERT OR REPLACE INTO grants (user_id, device, source, granted, expires) "
@@ -932,10 +930,9 @@ static int login_success_in_tx(struct store *s, int64_t user_id, const char *dev
 		goto out;
 	if (prefix[0] && (r = known_touch(s, ST_PREFIX_TOUCH, ST_PREFIX_ADD, user_id, prefix, now)) < 0)
 		goto out;
-	st = st_use(s, ST_FAILURES_CLEAR_USER_ID);
-	bind_i64(st, 1, user_id, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
-		goto out;
+	/* Failures are not cleared: they age out of their windows.  A login
+	 * that is allowed without a factor must not reset the count that
+	 * limits guessing, nor the count of the source it came from. */
 	if (stepped_up) {
 		st = st_use(s, ST_GRANT_PUT);
 		bind_i64(st, 1, user_id, &rc);
@@ -1164,8 +1161,8 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 	return r;
 }
 
-int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
-                       const struct store_factor_use *use)
+int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, bool learn,
+                       uint64_t grant_expires, const struct store_factor_use *use)
 {
 	int r;
 
@@ -1180,8 +1177,9 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
 		r = store_totp_accept(s, use->factor_id, use->step, l->time);
 	if (r < 0 || (r = store_login_put(s, l)) < 0)
 		goto out;
-	if (l->outcome == VIGIL_OUTCOME_ALLOW && (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix,
-	                                                                  l->time, l->stepped_up, grant_expires)) < 0)
+	if (learn && l->outcome == VIGIL_OUTCOME_ALLOW &&
+	    (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix, l->time, l->stepped_up,
+	                             grant_expires)) < 0)
 		goto out;
 	r = tx_commit(s);
 out:

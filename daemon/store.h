@@ -58,9 +58,8 @@ int store_failures_user(struct store *s, const char *user, uint64_t since, uint3
 int store_failures_source(struct store *s, const char *source, uint64_t since, uint32_t *ret);
 
 /* A successful login, in one transaction: learns (or refreshes) the device,
- * the source and its prefix, sets last_success, clears the user's failures,
- * and, if stepped_up, writes a grant for user+device+source that expires at
- * grant_expires. */
+ * the source and its prefix, sets last_success, and, if stepped_up, writes a grant for user+device+source that expires
+ * at grant_expires.  Failures are left to age out of their windows. */
 int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
                         uint64_t now, bool stepped_up, uint64_t grant_expires);
 
@@ -115,13 +114,14 @@ struct store_factor_use {
 	bool activate;
 };
 /* How a login ended, in one transaction and so one sync to disk: the factor
- * use (if any), the login record, and for an allowed login everything
- * store_login_success() writes (l->stepped_up decides the grant).  Nothing
+ * use (if any), the login record, and, for an allowed login when learn is
+ * true, everything store_login_success() writes (l->stepped_up decides the
+ * grant).  Nothing
  * is written when the factor refuses: -EALREADY (step at or below the
  * watermark: a replay), -EEXIST (activation beside an active factor),
  * -ENOENT (factor gone). */
-int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
-                       const struct store_factor_use *use);
+int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, bool learn,
+                       uint64_t grant_expires, const struct store_factor_use *use);
 
 struct store_session {
 	char id[VIGIL_LOGIN_ID_MAX + 1];

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The few helpers every handler shares (see vigild.h). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <openssl/rand.h>
 
 #include "enroll.h"
+#include "log.h"
 #include "login.h"
 #include "vigild.h"
 
@@ -16,6 +19,22 @@ void exchange_clear(struct exchange *x)
 	enroll_pending_free(x->enroll);
 	x->login = NULL;
 	x->enroll = NULL;
+}
+
+static bool pid_alive(uint32_t pid)
+{
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+void vigild_reconcile_sessions(struct vigild *d)
+{
+	unsigned closed = 0;
+	int r;
+
+	if ((r = store_session_reconcile(d->store, pid_alive, vigild_now(), &closed)) < 0)
+		log_msg(LOG_ERR, "reconciling sessions failed: %s", strerror(-r));
+	else if (closed > 0)
+		log_msg(LOG_NOTICE, "closed %u session(s) whose process has ended", closed);
 }
 
 uint64_t vigild_now(void)

@@ -46,6 +46,11 @@ struct exchange {
 /* Frees (and wipes) what x holds; x itself stays. */
 void exchange_clear(struct exchange *x);
 
+/* Closes the registered sessions whose process is gone; logs how many.
+ * Run at start and periodically (a session whose sshd was killed never
+ * sends SESSION_CLOSE, and its pid may be reused). */
+void vigild_reconcile_sessions(struct vigild *d);
+
 /* Current wall-clock time in seconds (the daemon's one clock for policy). */
 uint64_t vigild_now(void);
 

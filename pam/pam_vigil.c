@@ -48,8 +48,6 @@ struct ctx {
 	const char *service; /* likewise */
 	int fd;
 	uint32_t next_id;
-	unsigned n_calls;
-	bool replied;     /* a reply was received in this phase */
 	bool unreachable; /* the failure means vigild could not be reached */
 	int kind;         /* enum vigil_outcome_kind, 0 = not decided (a failure) */
 	int value;
@@ -264,20 +262,17 @@ out:
  * spent typing before it is not counted. */
 static int ctx_call(struct ctx *c, const struct vigil_msg *req, struct vigil_msg *reply)
 {
-	bool first = c->n_calls == 0;
 	int r;
 
-	c->n_calls++;
 	msg_log(c, "sending", req);
 	r = client_call(c->fd, c->next_id++, req, reply, clock_now_ms() + c->args.timeout_ms);
 	if (r < 0) {
-		/* Unreachable only if nothing at all came back in this phase:
-		 * after a reply, a reset or a silence is the daemon's answer
-		 * being cut off, and that never fails open. */
-		c->unreachable = first && !c->replied && (r == -ETIMEDOUT || r == -ECONNRESET);
+		/* Never unreachable once connected: a reset or a silence after
+		 * the request went out may be a denial cut off, or a daemon made
+		 * to drop connections on purpose, and neither may fail open. */
+		c->unreachable = false;
 		goto out;
 	}
-	c->replied = true;
 	msg_log(c, "received", reply);
 	r = 0;
 out:

@@ -57,6 +57,8 @@ vt_module() { echo "$top_builddir/.libs/pam_vigil.so"; }
 # vt_start_vigild CONFIG: runs vigild on the tree, stderr to log/vigild.log.
 vt_start_vigild() {
 	local config=$1 i
+	# A socket left by an earlier daemon must not pass for this one's.
+	[ ! -S "$VT_SOCKET" ] || rm -f "$VT_SOCKET"
 	"$(vt_vigild_bin)" --config "$config" --state-dir "$VT_TMP/state" --runtime-dir "$VT_TMP/run" \
 		--debug 2>>"$VT_TMP/log/vigild.log" &
 	VT_VIGILD_PID=$!

@@ -393,6 +393,50 @@ test_restart() {
 }
 
 # ---------------------------------------------------------------------------
+# 8. Failures are not forgiven by a login allowed without a factor: two wrong
+#    codes, then a known login that needs no code, then one more wrong code
+#    must lock (before, any allowed login cleared the count: a way around
+#    the lockout for a user who can get an allowed login at will).
+test_failures_persist() {
+	local out=$OUT.t8 i
+	for i in 1 2; do
+		wrong_code alice | "$STRESS" auth "$VT_SOCKET" alice 203.0.113.50 >"$out" 2>&1
+		check "8 failures: wrong code $i of 3 is a failed step-up" \
+			has_line "$out" "decision deny reason=stepup_failed"
+	done
+	"$STRESS" auth "$VT_SOCKET" alice 198.51.100.7 </dev/null >"$out" 2>&1
+	check "8 failures: a known login in between is allowed with no code" has_line "$out" "decision allow reason=none"
+	wrong_code alice | "$STRESS" auth "$VT_SOCKET" alice 203.0.113.51 >"$out" 2>&1
+	check "8 failures: the third wrong code still locks her out" has_line "$out" "decision deny reason=locked"
+	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock alice >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------
+# 9. Prompts parked for one user cannot use up the daemon: past 8 waiting at
+#    a code prompt, a further login for that user is closed (and the module
+#    fails closed on that, whatever its failmode), while other users are
+#    still served.
+test_parked_prompts() {
+	local out=$OUT.t9 i pids=()
+	for i in 1 2 3 4 5 6 7 8; do
+		# Each waits at the prompt until its stdin (a sleep) ends.
+		(sleep 4 | "$STRESS" auth "$VT_SOCKET" alice "203.0.113.$((100 + i))" >"$out.$i" 2>&1) &
+		pids+=($!)
+	done
+	for i in $(seq 1 100); do
+		[ "$(grep -l "prompt totp" "$out".[1-8] 2>/dev/null | wc -l)" -eq 8 ] && break
+		sleep 0.05
+	done
+	"$STRESS" auth "$VT_SOCKET" alice 203.0.113.120 </dev/null >"$out" 2>&1
+	check "9 parked: a 9th login waiting on alice is refused by closing the connection" \
+		grep -q "Connection reset\|connection closed\|ECONNRESET" "$out"
+	"$STRESS" status "$VT_SOCKET" root >"$out.status" 2>&1
+	check "9 parked: the daemon still serves other requests" test $? -eq 0
+	wait "${pids[@]}" 2>/dev/null || true
+	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock alice >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------
 # 7. State files vigild must refuse: it exits non-zero, says which file,
 #    and never listens.
 # refuses DIR PATTERN: runs vigild on DIR (5 s deadline to give up).
@@ -445,6 +489,8 @@ test_reload
 test_robust
 test_nonroot
 test_restart
+test_failures_persist
+test_parked_prompts
 vt_stop_vigild
 test_state_files
 

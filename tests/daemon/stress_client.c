@@ -198,6 +198,8 @@ static int cmd_auth(const char *path, const char *user, const char *rhost)
 		goto out;
 	}
 	printf("prompt totp\n");
+	/* Seen at once by a test waiting for clients parked at the prompt. */
+	fflush(stdout);
 	n = code_read(code, sizeof(code));
 	if (n <= 0) {
 		r = n;
