@@ -311,6 +311,26 @@ static bool shadowed(struct vigild *d, struct login_context *c, const struct pol
 	return true;
 }
 
+/* Ends a login its verdict settles without a prompt: allowed (or, in
+ * shadow mode, allowed whatever the verdict) or denied.  Returns true with
+ * *reply filled; false when the verdict asks for a step-up or an in-band
+ * enrollment. */
+static bool settle(struct vigild *d, struct login_context *c, const struct policy_verdict *v, uint64_t now,
+                   struct vigil_msg *reply)
+{
+	if (shadowed(d, c, v))
+		finish(d, c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
+	else if (v->action == POLICY_ALLOW)
+		finish(d, c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
+	else if (v->action == POLICY_ALLOW_NO_FACTOR)
+		finish(d, c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "no_factor", NULL, now, reply);
+	else if (v->action == POLICY_DENY)
+		finish(d, c, VIGIL_OUTCOME_DENY, v->reason, NULL, NULL, now, reply);
+	else
+		return false;
+	return true;
+}
+
 static void prompt_fill(struct vigild *d, const struct login_context *c, uint8_t kind, uint8_t why,
                         uint8_t attempts_left, struct vigil_msg *reply)
 {
@@ -359,20 +379,8 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}
-	if (shadowed(d, &c, &v))
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
-
-	switch (v.action) {
-	case POLICY_ALLOW:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
-	case POLICY_ALLOW_NO_FACTOR:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "no_factor", NULL, now, reply);
-	case POLICY_DENY:
-		return finish(d, &c, VIGIL_OUTCOME_DENY, v.reason, NULL, NULL, now, reply);
-	case POLICY_STEPUP:
-	case POLICY_ENROLL:
-		break;
-	}
+	if (settle(d, &c, &v, now, reply))
+		return 0;
 
 	pending = calloc(1, sizeof(*pending));
 	if (!pending) {
@@ -592,18 +600,7 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}
-	if (shadowed(d, &c, &v))
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
-	switch (v.action) {
-	case POLICY_ALLOW:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
-	case POLICY_ALLOW_NO_FACTOR:
-		return finish(d, &c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "no_factor", NULL, now, reply);
-	case POLICY_DENY:
-		return finish(d, &c, VIGIL_OUTCOME_DENY, v.reason, NULL, NULL, now, reply);
-	case POLICY_STEPUP:
-	case POLICY_ENROLL:
-		break;
-	}
+	if (settle(d, &c, &v, now, reply))
+		return 0;
 	return finish(d, &c, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
 }
