@@ -12,7 +12,7 @@ packages=(
 	libinih-dev libqrencode-dev libfido2-dev
 	# tests
 	libcmocka-dev libpam-wrapper libpamtest0-dev pamtester oathtool
-	openssh-server openssh-client sudo systemd expect zbar-tools
+	openssh-server openssh-client openssh-tests sudo systemd expect zbar-tools
 	iproute2 util-linux sqlite3
 )
 

@@ -93,7 +93,8 @@ vt_next_code() {
 	k=$(cat "$VT_TMP/secrets/$user.step" 2>/dev/null || echo -1)
 	k=$((k + 1))
 	echo "$k" >"$VT_TMP/secrets/$user.step"
-	vt_code_at "$user" "$k"
+	# Every code handed out is kept, so that a run can check none leaked.
+	vt_code_at "$user" "$k" | tee -a "$VT_TMP/secrets/codes.used"
 }
 
 # vt_enroll USER: enrolls USER through vigilctl as root (expect answers the
