@@ -103,6 +103,15 @@ e2e_runtime() {
 	mount -t tmpfs -o mode=755 tmpfs /run
 	mkdir -m 755 /run/sshd /run/vigil
 	mount -t tmpfs -o mode=755 tmpfs /var/log
+	# /dev/log for syslog(3) (pam_vigil logs through pam_syslog): an
+	# overlay over /dev so the host's /dev is not touched, with a private
+	# devpts and /dev/shm (the overlay hides the host's submounts).
+	mkdir -p "$E2E/dev/upper" "$E2E/dev/work"
+	mount -t overlay overlay -o "lowerdir=/dev,upperdir=$E2E/dev/upper,workdir=$E2E/dev/work" /dev
+	mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts /dev/pts
+	mount --bind /dev/pts/ptmx /dev/ptmx
+	mount -t tmpfs tmpfs /dev/shm
+	ln -sf /run/systemd/journal/dev-log /dev/log
 	vt_journald
 	mkdir -p "$E2E/catalog/usr/lib/systemd/catalog"
 	cp "$E2E_CATALOG" "$E2E/catalog/usr/lib/systemd/catalog/"
