@@ -35,6 +35,10 @@ struct login_context {
 	/* Recorded but not learned from: a user asking about itself, or a
 	 * shadow-mode login the policy would have refused. */
 	bool observe_only;
+	/* An sshd login whose key Vigil was not told (OpenSSH runs the account
+	 * phase of a publickey-only login before it exposes the key): the
+	 * device is unknown, always new, and never learned. */
+	bool device_unknown;
 	uint32_t score;
 	uint32_t signals;
 };
@@ -159,7 +163,9 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 			strcpy(c->source, s.source);
 		}
 	}
-	if (!c->device[0])
+	if (!c->device[0] && strcmp(c->tty, "ssh") == 0)
+		c->device_unknown = true; /* left empty: nothing to learn */
+	else if (!c->device[0])
 		snprintf(c->device, sizeof(c->device), "%s:%s", c->service, c->tty);
 	origin_prefix(c->source, c->prefix);
 	return 0;
@@ -199,7 +205,7 @@ static int context_assess(struct vigild *d, struct login_context *c, uint64_t no
 	config_service(cfg, c->service, &view);
 	rf = (struct risk_facts){
 	    .now = now,
-	    .device_known = facts.device_known,
+	    .device_known = facts.device_known && !c->device_unknown,
 	    .device_last_seen = facts.device_last_seen,
 	    .source_known = facts.source_known,
 	    .prefix_known = facts.prefix_known,

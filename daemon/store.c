@@ -818,12 +818,15 @@ int store_login_facts(struct store *s, int64_t user_id, const char *device, cons
 			goto out;
 	}
 
+	/* No device, no grant: a grant is bound to one. */
 	st = st_use(s, ST_GRANT_GET);
 	bind_i64(st, 1, user_id, &rc);
 	bind_text(st, 2, device, &rc);
 	bind_text(st, 3, source, &rc);
 	bind_u64(st, 4, now, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
+	if (!device[0])
+		r = 0;
+	else if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
 		goto out;
 	if (r == 1) {
 		w = (struct row){st, 0, 0};
@@ -933,7 +936,8 @@ static int login_success_in_tx(struct store *s, int64_t user_id, const char *dev
 	/* Failures are not cleared: they age out of their windows.  A login
 	 * that is allowed without a factor must not reset the count that
 	 * limits guessing, nor the count of the source it came from. */
-	if (stepped_up) {
+	/* A grant needs a device: one for "no device" would cover any key. */
+	if (stepped_up && device[0]) {
 		st = st_use(s, ST_GRANT_PUT);
 		bind_i64(st, 1, user_id, &rc);
 		bind_text(st, 2, device, &rc);

@@ -84,8 +84,8 @@ int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
 		/* Shown at the first prompt after any recent failure, of this
 		 * login or an earlier one: say what is true in both cases. */
 		w = snprintf(out, cap,
-		             "Vigil: a recent code for this account was wrong; %u attempts left before it is locked.",
-		             (unsigned)p->attempts_left);
+		             "Vigil: a recent code for this account was wrong; %u attempt%s left before it is locked.",
+		             (unsigned)p->attempts_left, p->attempts_left == 1 ? "" : "s");
 		break;
 	case VIGIL_WHY_ENROLL:
 		w = snprintf(out, cap,

@@ -159,16 +159,19 @@ e2e_vigild_start() {
 
 # Restarts the same daemon on the same state and configuration.
 e2e_vigild_restart() {
-	local name=$1
+	local name=$1 i
 	e2e_vigild_stop
+	# A socket left behind must not pass for the new daemon's.
+	[ ! -S /run/vigil/vigild.sock ] || rm -f /run/vigil/vigild.sock
 	"$E2E_VIGILD" --config "$E2E_VIGILD_CONF" --state-dir "$E2E_VIGILD_STATE" --runtime-dir /run/vigil \
 		2>>"$E2E/log/vigild-$name.log" &
 	E2E_VIGILD_PID=$!
 	for i in $(seq 1 200); do
 		[ -S /run/vigil/vigild.sock ] && return 0
+		kill -0 "$E2E_VIGILD_PID" 2>/dev/null || break
 		sleep 0.02
 	done
-	vt_die "vigild did not restart"
+	vt_die "vigild did not restart (see $E2E/log/vigild-$name.log)"
 }
 
 e2e_vigild_stop() {
@@ -248,6 +251,8 @@ e2e_ssh() {
 #!/usr/bin/env bash
 top_srcdir='$top_srcdir'; top_builddir='$top_builddir'; VT_TMP='$E2E'
 . "\$top_srcdir/tests/lib.sh"
+# A security key's "confirm user presence" is a notice, not a question.
+[ "\${SSH_ASKPASS_PROMPT:-}" != none ] || exit 0
 printf '%s\n' "\$1" | tr -d '\n' >>"$E2E/log/asked"; echo >>"$E2E/log/asked"
 case '$answer' in
 code) vt_next_code '$user' ;;
