@@ -165,6 +165,10 @@ static int code_read(char *out, size_t cap)
 	return (int)n;
 }
 
+/* The public key every "auth" login presents (any well-formed key blob:
+ * the daemon only fingerprints it). */
+#define STRESS_KEY_BLOB "AAAAC3NzaC1lZDI1NTE5AAAAIHJGUR3+mniu8Fx1UOseYdwJ9TYLoC1JU3/EBnjNT+12"
+
 /* AUTH_BEGIN for user from rhost through sshd; a TOTP prompt is answered
  * with the code on stdin (none: the prompt is left unanswered). */
 static int cmd_auth(const char *path, const char *user, const char *rhost)
@@ -182,6 +186,8 @@ static int cmd_auth(const char *path, const char *user, const char *rhost)
 		goto out;
 	strcpy(req->u.login.service, "sshd");
 	strcpy(req->u.login.tty, "ssh");
+	/* As sshd sends it after the publickey method: one fixed test key. */
+	strcpy(req->u.login.ssh_auth_info, "publickey ssh-ed25519 " STRESS_KEY_BLOB "\n");
 	req->u.login.pid = (uint32_t)getpid();
 
 	if ((r = client_connect(path, 0, deadline, &fd)) < 0 || (r = client_call(fd, 1, req, reply, deadline)) < 0) {
