@@ -509,8 +509,11 @@ static int ctx_finish(struct ctx *c, int r)
 			pam_syslog(c->pamh, LOG_NOTICE, "%s for %s denied: %s", c->what, c->user,
 			           reason_name((uint16_t)value));
 		/* The user's message; a conversation failure here does not
-		 * change the outcome. */
-		if (!c->quiet_deny && !(c->flags & PAM_SILENT))
+		 * change the outcome.  PAM_SILENT is not obeyed for it: sudo
+		 * before 1.9.16 passes PAM_SILENT on every authentication, and
+		 * a user refused for having no factor, or locked out, must be
+		 * told why and what to do (the text holds no secret). */
+		if (!c->quiet_deny)
 			(void)conv_show(c->pamh, PAM_ERROR_MSG, conv_deny_text((uint16_t)value));
 	} else if (kind == VIGIL_KIND_USER_UNKNOWN) {
 		pam_syslog(c->pamh, LOG_NOTICE, "%s: unknown user", c->what);

@@ -651,8 +651,10 @@ static void test_deny_silent_flag(void **state)
 	fake_start(&f, "run", FAKE_DENY);
 	f.reason = VIGIL_REASON_RISK;
 	pamh = login_start("v-closed");
+	/* sudo < 1.9.16 always passes PAM_SILENT: the denial is still told,
+	 * or a user without a factor would never learn how to enroll. */
 	assert_int_equal(pam_authenticate(pamh, PAM_SILENT), PAM_AUTH_ERR);
-	assert_int_equal(rec.n, 0);
+	assert_true(rec_find(PAM_ERROR_MSG, "Vigil: login refused by policy.") >= 0);
 	login_end(pamh, PAM_AUTH_ERR);
 	fake_stop(&f);
 }
