@@ -18,7 +18,8 @@
 
 E2E_USERS="alice bob carol dave erin"
 E2E_PASSWORD="e2e-Password-1"
-E2E_SECURITY_DIR=/usr/lib/x86_64-linux-gnu/security
+# Where libpam looks for modules named without a path (Debian multiarch).
+E2E_SECURITY_DIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH)/security
 
 # --- assertions --------------------------------------------------------------
 
@@ -253,7 +254,12 @@ top_srcdir='$top_srcdir'; top_builddir='$top_builddir'; VT_TMP='$E2E'
 . "\$top_srcdir/tests/lib.sh"
 # A security key's "confirm user presence" is a notice, not a question.
 [ "\${SSH_ASKPASS_PROMPT:-}" != none ] || exit 0
-printf '%s\n' "\$1" | tr -d '\n' >>"$E2E/log/asked"; echo >>"$E2E/log/asked"
+# The prompt and the info lines before it, on one line; only the prompt
+# line of an enrollment screen (it holds a seed).
+case "\$1" in
+*otpauth://*) printf '%s\n' "\$1" | tail -n 1 >>"$E2E/log/asked" ;;
+*) printf '%s' "\$1" | tr '\n' ' ' >>"$E2E/log/asked"; echo >>"$E2E/log/asked" ;;
+esac
 case '$answer' in
 code) vt_next_code '$user' ;;
 wrong) echo 000000 ;;
