@@ -64,6 +64,11 @@ void cli_put_safe(FILE *f, const char *s);
  * is empty or longer than VIGIL_USER_MAX. */
 int cli_check_user(const char *user);
 
+/* Parses a verb's only option, --user NAME, and no operands.  Returns 0 and
+ * the name in *ret_user ("" when absent: the caller itself); on a usage
+ * error prints "vigilctl: usage: USAGE" and returns -EINVAL. */
+int cli_user_option(int argc, char **argv, const char *usage, const char **ret_user);
+
 /* The verbs.  argv[0] is the verb's name; each returns an enum cli_exit,
  * having printed any error. */
 int verb_status(const struct cli_opts *o, int argc, char **argv);

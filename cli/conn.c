@@ -7,6 +7,7 @@
  * cli_put_safe().
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,29 @@ void cli_put_safe(FILE *f, const char *s)
 		s += n;
 		left -= n;
 	}
+}
+
+int cli_user_option(int argc, char **argv, const char *usage, const char **ret_user)
+{
+	static const struct option options[] = {
+	    {"user", required_argument, NULL, 'u'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *user = "";
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+u:", options, NULL)) != -1) {
+		if (opt != 'u' || cli_check_user(optarg) < 0)
+			goto usage;
+		user = optarg;
+	}
+	if (optind != argc)
+		goto usage;
+	*ret_user = user;
+	return 0;
+usage:
+	fprintf(stderr, "vigilctl: usage: %s\n", usage);
+	return -EINVAL;
 }
 
 int cli_check_user(const char *user)

@@ -10,7 +10,6 @@
  * wiped.  A code is read with echo off when stdin is a terminal.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -223,15 +222,11 @@ static int confirm_loop(struct cli_conn *c, unsigned digits, struct vigil_msg *r
 
 int verb_totp(const struct cli_opts *o, int argc, char **argv)
 {
-	static const struct option options[] = {
-	    {"user", required_argument, NULL, 'u'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct cli_conn c = {.fd = -1};
 	struct vigil_msg *req = NULL, *reply = NULL;
 	const char *user = "";
 	unsigned digits;
-	int r = CLI_EXIT_FAIL, err, opt;
+	int r = CLI_EXIT_FAIL, err;
 
 	if (argc < 2 || strcmp(argv[1], "enroll") != 0) {
 		fputs("vigilctl: usage: vigilctl totp enroll [--user NAME]\n", stderr);
@@ -239,17 +234,8 @@ int verb_totp(const struct cli_opts *o, int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	while ((opt = getopt_long(argc, argv, "+u:", options, NULL)) != -1) {
-		if (opt != 'u' || cli_check_user(optarg) < 0) {
-			fputs("vigilctl: usage: vigilctl totp enroll [--user NAME]\n", stderr);
-			return CLI_EXIT_USAGE;
-		}
-		user = optarg;
-	}
-	if (optind != argc) {
-		fputs("vigilctl: usage: vigilctl totp enroll [--user NAME]\n", stderr);
+	if (cli_user_option(argc, argv, "vigilctl totp enroll [--user NAME]", &user) < 0)
 		return CLI_EXIT_USAGE;
-	}
 
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;

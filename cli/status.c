@@ -7,7 +7,6 @@
  * Times are local ISO 8601.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -111,26 +110,13 @@ static void print_report(const struct vigil_status_report *s)
 
 int verb_status(const struct cli_opts *o, int argc, char **argv)
 {
-	static const struct option options[] = {
-	    {"user", required_argument, NULL, 'u'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct cli_conn c = {.fd = -1};
 	struct vigil_msg *req = NULL, *reply = NULL;
 	const char *user = "";
-	int r = CLI_EXIT_FAIL, opt;
+	int r = CLI_EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, "+u:", options, NULL)) != -1) {
-		if (opt != 'u' || cli_check_user(optarg) < 0) {
-			fputs("vigilctl: usage: vigilctl status [--user NAME]\n", stderr);
-			return CLI_EXIT_USAGE;
-		}
-		user = optarg;
-	}
-	if (optind != argc) {
-		fputs("vigilctl: usage: vigilctl status [--user NAME]\n", stderr);
+	if (cli_user_option(argc, argv, "vigilctl status [--user NAME]", &user) < 0)
 		return CLI_EXIT_USAGE;
-	}
 
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
