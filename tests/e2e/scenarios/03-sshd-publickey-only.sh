@@ -27,7 +27,7 @@ s03_ssh_err_mark() { # remember where the client's stderr log is now
 	s03_ssh_err_from=$((n + 1))
 }
 s03_client_saw() { # TEXT: the client printed TEXT since the mark
-	tail -n "+$s03_ssh_err_from" "$E2E/log/ssh.err" | grep -qF -- "$1"
+	grep -qF -- "$1" <(tail -n "+$s03_ssh_err_from" "$E2E/log/ssh.err")
 }
 s03_sshd_logged() { # TEXT: this scenario's sshd log has TEXT
 	grep -qF -- "$1" "$E2E/log/sshd-03.log"
