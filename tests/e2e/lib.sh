@@ -278,6 +278,42 @@ EOF
 	E2E_SSH_ASKED=$(wc -l <"$E2E/log/asked")
 }
 
+# --- enrollment screens -------------------------------------------------------
+
+# e2e_qr_uri SCREEN: decodes the QR code drawn on SCREEN (light modules as
+# blocks, two modules a character) with zbarimg; the URI goes to SCREEN.qr.
+e2e_qr_uri() (
+	umask 077
+	/usr/bin/python3 - "$1" "$1.pgm" <<'EOF' || return 1
+import sys
+light = {"\u2588": (1, 1), "\u2580": (1, 0), "\u2584": (0, 1), " ": (0, 0)}
+text = open(sys.argv[1], encoding="utf-8").read().replace("\r", "")
+rows = [l for l in text.split("\n") if l.strip() and set(l) <= set(light)]
+if len(rows) < 10:
+    sys.exit(1)
+w = max(len(r) for r in rows)
+mods = []
+for r in rows:
+    r = r.ljust(w)
+    mods.append([light[c][0] for c in r])
+    mods.append([light[c][1] for c in r])
+scale, border = 4, 8
+W, H = w * scale + 2 * border, len(mods) * scale + 2 * border
+img = bytearray(b"\xff" * (W * H))
+for y, row in enumerate(mods):
+    for x, v in enumerate(row):
+        if not v:
+            for dy in range(scale):
+                o = (border + y * scale + dy) * W + border + x * scale
+                img[o:o + scale] = b"\x00" * scale
+with open(sys.argv[2], "wb") as f:
+    f.write(b"P5\n%d %d\n255\n" % (W, H) + bytes(img))
+EOF
+	zbarimg -q --raw "$1.pgm" >"$1.qr" 2>/dev/null
+	rm -f "$1.pgm"
+	[ -s "$1.qr" ]
+)
+
 # --- the journal ---------------------------------------------------------------
 
 # e2e_cursor: where the journal is now; records after it belong to what

@@ -97,40 +97,6 @@ puts "exit=[lindex $result 3]"
 EOF
 }
 
-# s09_qr_uri SCREEN: decodes the QR code drawn on SCREEN (light modules as
-# blocks, two modules a character) with zbarimg; the URI goes to SCREEN.qr.
-s09_qr_uri() (
-	umask 077
-	/usr/bin/python3 - "$1" "$1.pgm" <<'EOF' || return 1
-import sys
-light = {"\u2588": (1, 1), "\u2580": (1, 0), "\u2584": (0, 1), " ": (0, 0)}
-text = open(sys.argv[1], encoding="utf-8").read().replace("\r", "")
-rows = [l for l in text.split("\n") if l.strip() and set(l) <= set(light)]
-if len(rows) < 10:
-    sys.exit(1)
-w = max(len(r) for r in rows)
-mods = []
-for r in rows:
-    r = r.ljust(w)
-    mods.append([light[c][0] for c in r])
-    mods.append([light[c][1] for c in r])
-scale, border = 4, 8
-W, H = w * scale + 2 * border, len(mods) * scale + 2 * border
-img = bytearray(b"\xff" * (W * H))
-for y, row in enumerate(mods):
-    for x, v in enumerate(row):
-        if not v:
-            for dy in range(scale):
-                o = (border + y * scale + dy) * W + border + x * scale
-                img[o:o + scale] = b"\x00" * scale
-with open(sys.argv[2], "wb") as f:
-    f.write(b"P5\n%d %d\n255\n" % (W, H) + bytes(img))
-EOF
-	zbarimg -q --raw "$1.pgm" >"$1.qr" 2>/dev/null
-	rm -f "$1.pgm"
-	[ -s "$1.qr" ]
-)
-
 # s09_screen_uri SCREEN: the URI printed on SCREEN, to SCREEN.uri.
 s09_screen_uri() (
 	umask 077
@@ -180,7 +146,7 @@ scenario() {
 		grep -qE '^otpauth://totp/Vigil(:|%3A)carol\?(.*&)?secret=[A-Z2-7]{32,}(&|$)' "$s/carol-a.screen.uri"
 	e2e_check "the URI names issuer=Vigil, digits=6, period=30" \
 		s09_uri_params "$s/carol-a.screen.uri" issuer=Vigil digits=6 period=30
-	s09_qr_uri "$s/carol-a.screen"
+	e2e_qr_uri "$s/carol-a.screen"
 	e2e_check "the QR code decodes (zbarimg) to exactly the URI shown" \
 		cmp -s "$s/carol-a.screen.qr" "$s/carol-a.screen.uri"
 	e2e_check "the first two wrong codes: 'That code is not valid; try again.' and a new prompt" \

@@ -62,40 +62,6 @@ EOF
 	S10_ASKED=$(find "$d" -name "$tag.prompt-*" | wc -l)
 }
 
-# s10_qr_uri FILE: decodes the QR code drawn in FILE (light modules as
-# blocks, two modules a character) with zbarimg; the URI goes to FILE.qr.
-s10_qr_uri() (
-	umask 077
-	/usr/bin/python3 - "$1" "$1.pgm" <<'EOF' || return 1
-import sys
-light = {"\u2588": (1, 1), "\u2580": (1, 0), "\u2584": (0, 1), " ": (0, 0)}
-text = open(sys.argv[1], encoding="utf-8").read().replace("\r", "")
-rows = [l for l in text.split("\n") if l.strip() and set(l) <= set(light)]
-if len(rows) < 10:
-    sys.exit(1)
-w = max(len(r) for r in rows)
-mods = []
-for r in rows:
-    r = r.ljust(w)
-    mods.append([light[c][0] for c in r])
-    mods.append([light[c][1] for c in r])
-scale, border = 4, 8
-W, H = w * scale + 2 * border, len(mods) * scale + 2 * border
-img = bytearray(b"\xff" * (W * H))
-for y, row in enumerate(mods):
-    for x, v in enumerate(row):
-        if not v:
-            for dy in range(scale):
-                o = (border + y * scale + dy) * W + border + x * scale
-                img[o:o + scale] = b"\x00" * scale
-with open(sys.argv[2], "wb") as f:
-    f.write(b"P5\n%d %d\n255\n" % (W, H) + bytes(img))
-EOF
-	zbarimg -q --raw "$1.pgm" >"$1.qr" 2>/dev/null
-	rm -f "$1.pgm"
-	[ -s "$1.qr" ]
-)
-
 # s10_prompt_ok FILE USER: the enrollment prompt as the client got it: the
 # notice on the first line, at least 15 QR lines, a blank line, the URI for
 # Vigil:USER, the same secret on its own, then the code prompt, and nothing
@@ -167,7 +133,7 @@ scenario() {
 		test "$S10_RC:$S10_ASKED:$S10_OUT" = "0:1:e2e-ok"
 	e2e_check "the prompt reaching the client: notice, QR code, URI for Vigil:dave, the same secret, code prompt" \
 		s10_prompt_ok "$d/dave-1.prompt-1" dave
-	s10_qr_uri "$d/dave-1.prompt-1"
+	e2e_qr_uri "$d/dave-1.prompt-1"
 	e2e_check "the QR code in the prompt decodes (zbarimg) to exactly the URI shown" \
 		cmp -s "$d/dave-1.prompt-1.qr" "$d/dave-1.prompt-1.uri"
 	e2e_check "nothing of the enrollment on the client's stderr" \
