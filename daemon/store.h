@@ -57,6 +57,10 @@ int store_failure_add(struct store *s, const char *user, const char *source, uin
 int store_failures_user(struct store *s, const char *user, uint64_t since, uint32_t *ret);
 int store_failures_source(struct store *s, const char *source, uint64_t since, uint32_t *ret);
 
+/* store_login_success(), store_login_put() and store_totp_accept() are the
+ * parts store_login_finish() writes in one transaction; the login path calls
+ * only store_login_finish() (one sync per decision), the parts stand alone
+ * for the store's unit tests. */
 /* A successful login, in one transaction: learns (or refreshes) the device,
  * the source and its prefix, sets last_success, and, if stepped_up, writes a grant for user+device+source that expires
  * at grant_expires.  Failures are left to age out of their windows. */
