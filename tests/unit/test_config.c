@@ -28,6 +28,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "tmpdir.h"
 
 struct fixture {
 	char dir[PATH_MAX];
@@ -36,70 +37,32 @@ struct fixture {
 	char err[1024];
 };
 
-static void join(char *out, size_t cap, const char *dir, const char *name)
-{
-	int n = snprintf(out, cap, "%s/%s", dir, name);
-
-	assert_true(n > 0 && (size_t)n < cap);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (!f)
 		return -1;
-	join(f->dir, sizeof(f->dir), tmp && *tmp ? tmp : "/tmp", "test_config.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tmp_mkdtemp("test_config", f->dir, sizeof(f->dir)) < 0)
 		return -1;
-	join(f->path, sizeof(f->path), f->dir, "vigil.conf");
-	join(f->dropin, sizeof(f->dropin), f->dir, "vigil.conf.d");
+	tmp_join(f->path, sizeof(f->path), f->dir, "vigil.conf");
+	tmp_join(f->dropin, sizeof(f->dropin), f->dir, "vigil.conf.d");
 	*state = f;
 	return 0;
-}
-
-static void rm_rf(const char *dir)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		join(sub, sizeof(sub), dir, de->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_rf(sub);
-		else
-			(void)unlink(sub);
-	}
-	closedir(d);
-	(void)rmdir(dir);
 }
 
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rm_rf(f->dir);
+	tmp_rm_rf(f->dir);
 	free(f);
 	return 0;
 }
 
 static void put_n(const char *path, const char *text, size_t n, mode_t mode)
 {
-	int fd;
-
-	(void)unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
+	tmp_write_file(path, text, n, mode);
 }
 
 static void put(const char *path, const char *text)
@@ -112,7 +75,7 @@ static void put_dropin(struct fixture *f, const char *name, const char *text)
 	char path[PATH_MAX];
 
 	(void)mkdir(f->dropin, 0755);
-	join(path, sizeof(path), f->dropin, name);
+	tmp_join(path, sizeof(path), f->dropin, name);
 	put(path, text);
 }
 
@@ -580,7 +543,7 @@ static void test_dropins(void **state)
 	{
 		char bad[PATH_MAX];
 
-		join(bad, sizeof(bad), f->dropin, "15-bad.conf");
+		tmp_join(bad, sizeof(bad), f->dropin, "15-bad.conf");
 		put_dropin(f, "15-bad.conf", "[totp]\n\ndigits = 12\n");
 		load_fails_at(f, bad, 3, "digits");
 		assert_int_equal(unlink(bad), 0);
@@ -596,14 +559,14 @@ static void test_dropin_unsafe(void **state)
 	put_dropin(f, "10-a.conf", "[policy]\nstepup_at = 20\n");
 	free(load_ok(f));
 
-	join(path, sizeof(path), f->dropin, "10-a.conf");
+	tmp_join(path, sizeof(path), f->dropin, "10-a.conf");
 	assert_int_equal(chmod(path, 0666), 0);
 	load_fails_at(f, path, 0, "writable by group or others");
 	assert_int_equal(chmod(path, 0644), 0);
 
-	join(target, sizeof(target), f->dir, "elsewhere.conf");
+	tmp_join(target, sizeof(target), f->dir, "elsewhere.conf");
 	put(target, "[policy]\n");
-	join(path, sizeof(path), f->dropin, "20-link.conf");
+	tmp_join(path, sizeof(path), f->dropin, "20-link.conf");
 	assert_int_equal(symlink(target, path), 0);
 	load_fails_at(f, path, 0, "symbolic link");
 	assert_int_equal(unlink(path), 0);
@@ -628,7 +591,7 @@ static void test_cross_checks(void **state)
 	/* Split over two files: the later one is named. */
 	put(f->path, "[policy]\ndeny_at = 50\n");
 	put_dropin(f, "10-a.conf", "# raise it\n[policy]\nstepup_at = 60\n");
-	join(path, sizeof(path), f->dropin, "10-a.conf");
+	tmp_join(path, sizeof(path), f->dropin, "10-a.conf");
 	load_fails_at(f, path, 3, "stepup_at must not exceed deny_at");
 	assert_int_equal(unlink(path), 0);
 
@@ -666,7 +629,7 @@ static void test_file_checks(void **state)
 	assert_int_equal(unlink(f->path), 0);
 
 	/* A symlink, even to a good file. */
-	join(target, sizeof(target), f->dir, "real.conf");
+	tmp_join(target, sizeof(target), f->dir, "real.conf");
 	put(target, "[risk]\n");
 	assert_int_equal(symlink(target, f->path), 0);
 	load_fails_at(f, f->path, 0, "symbolic link");
@@ -713,7 +676,7 @@ static void test_shipped_config_is_defaults(void **state)
 
 	if (!top || !*top)
 		fail_msg("top_srcdir is not set (make check sets it)");
-	join(shipped, sizeof(shipped), top, "conf/vigil.conf");
+	tmp_join(shipped, sizeof(shipped), top, "conf/vigil.conf");
 	/* Copied, so the checkout's umask does not decide the mode. */
 	in = fopen(shipped, "re");
 	if (!in)

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "seal.h"
+#include "tmpdir.h"
 
 struct fixture {
 	char dir[PATH_MAX];   /* state dir */
@@ -30,71 +31,27 @@ struct fixture {
 	char path[PATH_MAX];  /* dir/host.key */
 };
 
-static void join(char *out, size_t cap, const char *dir, const char *name)
-{
-	int n = snprintf(out, cap, "%s/%s", dir, name);
-
-	assert_true(n > 0 && (size_t)n < cap);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (!f)
 		return -1;
-	join(f->dir, sizeof(f->dir), tmp && *tmp ? tmp : "/tmp", "test_seal.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tmp_mkdtemp("test_seal", f->dir, sizeof(f->dir)) < 0)
 		return -1;
-	join(f->creds, sizeof(f->creds), f->dir, "creds");
-	join(f->path, sizeof(f->path), f->dir, "host.key");
+	tmp_join(f->creds, sizeof(f->creds), f->dir, "creds");
+	tmp_join(f->path, sizeof(f->path), f->dir, "host.key");
 	*state = f;
 	return 0;
-}
-
-/* Removes the fixture's tree (one level of subdirectories is enough). */
-static void rm_rf(const char *dir)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		join(sub, sizeof(sub), dir, de->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_rf(sub);
-		else
-			(void)unlink(sub);
-	}
-	closedir(d);
-	(void)rmdir(dir);
 }
 
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	rm_rf(f->dir);
+	tmp_rm_rf(f->dir);
 	free(f);
 	return 0;
-}
-
-static void write_file(const char *path, const uint8_t *data, size_t n, mode_t mode)
-{
-	int fd;
-
-	(void)unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
 }
 
 static unsigned count_entries(const char *dir)
@@ -153,8 +110,8 @@ static void test_key_refused_symlink(void **state)
 	uint8_t data[SEAL_KEY_SIZE] = {1, 2, 3};
 	char target[PATH_MAX];
 
-	join(target, sizeof(target), f->dir, "elsewhere");
-	write_file(target, data, sizeof(data), 0600);
+	tmp_join(target, sizeof(target), f->dir, "elsewhere");
+	tmp_write_file(target, data, sizeof(data), 0600);
 	assert_int_equal(symlink(target, f->path), 0);
 	assert_refused(f->dir, NULL, -ELOOP);
 }
@@ -165,7 +122,7 @@ static void test_key_refused_mode(void **state)
 	uint8_t data[SEAL_KEY_SIZE] = {1, 2, 3};
 	uint8_t k[SEAL_KEY_SIZE];
 
-	write_file(f->path, data, sizeof(data), 0644);
+	tmp_write_file(f->path, data, sizeof(data), 0644);
 	assert_refused(f->dir, NULL, -EPERM);
 	assert_int_equal(chmod(f->path, 0640), 0);
 	assert_refused(f->dir, NULL, -EPERM);
@@ -184,11 +141,11 @@ static void test_key_refused_size(void **state)
 	struct fixture *f = *state;
 	uint8_t data[SEAL_KEY_SIZE + 1] = {0};
 
-	write_file(f->path, data, SEAL_KEY_SIZE - 1, 0600);
+	tmp_write_file(f->path, data, SEAL_KEY_SIZE - 1, 0600);
 	assert_refused(f->dir, NULL, -EINVAL);
-	write_file(f->path, data, SEAL_KEY_SIZE + 1, 0600);
+	tmp_write_file(f->path, data, SEAL_KEY_SIZE + 1, 0600);
 	assert_refused(f->dir, NULL, -EINVAL);
-	write_file(f->path, data, 0, 0600);
+	tmp_write_file(f->path, data, 0, 0600);
 	assert_refused(f->dir, NULL, -EINVAL);
 }
 
@@ -207,7 +164,7 @@ static void test_key_refused_owner(void **state)
 
 	if (geteuid() != 0)
 		skip(); /* needs chown */
-	write_file(f->path, data, sizeof(data), 0600);
+	tmp_write_file(f->path, data, sizeof(data), 0600);
 	assert_int_equal(chown(f->path, 1, 1), 0);
 	assert_refused(f->dir, NULL, -EPERM);
 }
@@ -233,14 +190,14 @@ static void test_credential_preferred(void **state)
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 1);
 	assert_int_equal(mkdir(f->creds, 0700), 0);
-	join(cred, sizeof(cred), f->creds, "vigil-host-key");
-	write_file(cred, data, sizeof(data), 0400);
+	tmp_join(cred, sizeof(cred), f->creds, "vigil-host-key");
+	tmp_write_file(cred, data, sizeof(data), 0400);
 	assert_int_equal(seal_key_load(f->dir, f->creds, k), 0);
 	assert_memory_equal(k, data, sizeof(k));
 	/* The state dir was not touched. */
 	assert_int_equal(access(f->path, F_OK), -1);
 
-	write_file(cred, data, sizeof(data) - 1, 0400);
+	tmp_write_file(cred, data, sizeof(data) - 1, 0400);
 	assert_refused(f->dir, f->creds, -EINVAL);
 	assert_int_equal(unlink(cred), 0);
 	assert_int_equal(symlink(f->path, cred), 0);
