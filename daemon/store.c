@@ -124,6 +124,27 @@ static const char *const migrations[] = {
     "  expires INTEGER NOT NULL,"
     "  PRIMARY KEY (user_id, device, source)) WITHOUT ROWID;"
     "CREATE INDEX grants_expires ON grants(expires);",
+    /* 1 -> 2: trust at the edges.
+     * users.first_allowed: the first login whose trust was committed (the
+     *   in-band enrollment grace can start there, not at any attempt).
+     * failures.local: 1 for a failure charged to a local caller (failures.source
+     *   is then "uid=N", the invoking user): it never counts against the
+     *   target user, only against that caller for that target.
+     * logins: what the account phase needs to commit trust once the whole
+     *   auth stack has passed (committed = 0 until then; single use), who
+     *   asked (caller_uid) and the factor an in-band enrollment activates.
+     * sessions.pid_start: the process start time (clock ticks since boot),
+     *   so a reused pid is never taken for the session's process. */
+    "ALTER TABLE users ADD COLUMN first_allowed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE failures ADD COLUMN local INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX failures_user_remote ON failures(user, time) WHERE local = 0;"
+    "CREATE INDEX failures_party ON failures(source, user, time) WHERE local = 1;"
+    "ALTER TABLE logins ADD COLUMN committed INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE logins ADD COLUMN caller_uid INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE logins ADD COLUMN party TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE logins ADD COLUMN activate_factor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE logins ADD COLUMN activate_step INTEGER NOT NULL DEFAULT -1;"
+    "ALTER TABLE sessions ADD COLUMN pid_start INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

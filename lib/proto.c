@@ -62,13 +62,13 @@ static bool factor_type_valid(uint8_t v)
 
 static bool type_valid(uint8_t type)
 {
-	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK) ||
+	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK_SOURCE) ||
 	       (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_STATUS_REPORT);
 }
 
 int msg_type_is_request(uint8_t type)
 {
-	return type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK;
+	return type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK_SOURCE;
 }
 
 const char *msg_type_name(uint8_t type)
@@ -92,6 +92,8 @@ const char *msg_type_name(uint8_t type)
 		return "STATUS_QUERY";
 	case VIGIL_MSG_ADMIN_UNLOCK:
 		return "ADMIN_UNLOCK";
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
+		return "ADMIN_UNLOCK_SOURCE";
 	case VIGIL_MSG_DECISION:
 		return "DECISION";
 	case VIGIL_MSG_PROMPT:
@@ -297,6 +299,7 @@ static int put_body(struct wbuf *w, const struct vigil_msg *m)
 	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
 	case VIGIL_MSG_STATUS_QUERY:
 	case VIGIL_MSG_ADMIN_UNLOCK:
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		return wbuf_put_str(w, m->u.user.user, VIGIL_USER_MAX);
 	case VIGIL_MSG_DECISION:
 		return put_decision(w, &m->u.decision);
@@ -532,6 +535,7 @@ static int get_body(struct rbuf *b, struct vigil_msg *m)
 	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
 	case VIGIL_MSG_STATUS_QUERY:
 	case VIGIL_MSG_ADMIN_UNLOCK:
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		return rbuf_get_str(b, m->u.user.user, VIGIL_USER_MAX);
 	case VIGIL_MSG_DECISION:
 		return get_decision(b, &m->u.decision);
@@ -616,6 +620,10 @@ const char *reason_name(uint16_t reason)
 	    [VIGIL_REASON_INTERNAL] = "internal",
 	    [VIGIL_REASON_UNKNOWN_LOGIN] = "unknown_login",
 	    [VIGIL_REASON_SESSION_LIMIT] = "session_limit",
+	    [VIGIL_REASON_REPLAY] = "replay",
+	    [VIGIL_REASON_NO_ANSWER] = "no_answer",
+	    [VIGIL_REASON_UNKNOWN_USER] = "unknown_user",
+	    [VIGIL_REASON_SOURCE_LOCKED] = "source_locked",
 	};
 
 	if (reason >= VIGIL_REASON_MAX_ || !names[reason])
@@ -789,6 +797,7 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
 	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
 	case VIGIL_MSG_STATUS_QUERY:
 	case VIGIL_MSG_ADMIN_UNLOCK:
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		line_str(&l, "user", m->u.user.user);
 		break;
 	case VIGIL_MSG_DECISION:

@@ -87,6 +87,11 @@ int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
 		             "Vigil: a recent code for this account was wrong; %u attempt%s left before it is locked.",
 		             (unsigned)p->attempts_left, p->attempts_left == 1 ? "" : "s");
 		break;
+	case VIGIL_WHY_REPLAY:
+		/* Not a guess: the code the app still shows was used a moment
+		 * ago (by the last login, or a login running beside this one). */
+		w = snprintf(out, cap, "Vigil: that code was just used; wait for the next one.");
+		break;
 	case VIGIL_WHY_ENROLL:
 		w = snprintf(out, cap,
 		             "Vigil: set up your authenticator app now: scan this QR code or enter the secret, "
@@ -115,6 +120,14 @@ const char *conv_deny_text(uint16_t reason)
 		return "Vigil: that code is not valid (wrong, already used, or expired).";
 	case VIGIL_REASON_LOCKED:
 		return "Vigil: too many failed codes; try again later.";
+	case VIGIL_REASON_SOURCE_LOCKED:
+		return "Vigil: too many failed codes from here; try again later.";
+	case VIGIL_REASON_REPLAY:
+		return "Vigil: that code was just used; wait for the next one and try again.";
+	case VIGIL_REASON_NO_ANSWER:
+		return "Vigil: no code was entered.";
+	case VIGIL_REASON_UNKNOWN_USER:
+		return "Vigil: login refused.";
 	case VIGIL_REASON_NETWORK:
 	case VIGIL_REASON_RISK:
 		return "Vigil: login refused by policy.";

@@ -49,9 +49,11 @@
 
 /* Where the daemon listens unless told otherwise. */
 #define VIGIL_DEFAULT_RUNTIME_DIR "/run/vigil"
-#define VIGIL_PUBLIC_SOCKET_NAME  "vigild.sock" /* PAM callers, user self-service */
-#define VIGIL_ADMIN_SOCKET_NAME   "admin.sock"  /* root only */
+#define VIGIL_PUBLIC_SOCKET_NAME  "vigild.sock" /* user self-service, world-connectable */
+#define VIGIL_PAM_SOCKET_NAME     "pam.sock"    /* PAM callers: root only, served first */
+#define VIGIL_ADMIN_SOCKET_NAME   "admin.sock"  /* root only: admin verbs */
 #define VIGIL_DEFAULT_SOCKET      VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_PUBLIC_SOCKET_NAME
+#define VIGIL_DEFAULT_PAM_SOCKET  VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_PAM_SOCKET_NAME
 /* The PAM environment variable carrying the opaque login id between phases. */
 #define VIGIL_LOGIN_ID_ENV "VIGIL_LOGIN_ID"
 
@@ -67,6 +69,7 @@ enum vigil_msg_type {
 	VIGIL_MSG_STATUS_QUERY = 8,        /* a user for itself; root any */
 	/* Requests, admin socket only. */
 	VIGIL_MSG_ADMIN_UNLOCK = 9,
+	VIGIL_MSG_ADMIN_UNLOCK_SOURCE = 10, /* body: vigil_user_request, the source */
 	/* Replies. */
 	VIGIL_MSG_DECISION = 64,
 	VIGIL_MSG_PROMPT = 65,
@@ -93,6 +96,10 @@ enum vigil_reason {
 	VIGIL_REASON_INTERNAL = 8,        /* daemon-side failure */
 	VIGIL_REASON_UNKNOWN_LOGIN = 9,   /* login id not known or expired */
 	VIGIL_REASON_SESSION_LIMIT = 10,  /* too many concurrent sessions */
+	VIGIL_REASON_REPLAY = 11,         /* the code was just used: not a guess, not counted */
+	VIGIL_REASON_NO_ANSWER = 12,      /* nothing was typed: not a guess, not counted */
+	VIGIL_REASON_UNKNOWN_USER = 13,   /* NSS does not know the user */
+	VIGIL_REASON_SOURCE_LOCKED = 14,  /* the source (address, or local caller) is locked */
 	VIGIL_REASON_MAX_
 };
 
@@ -120,6 +127,7 @@ enum vigil_prompt_why {
 	VIGIL_WHY_FRESH = 1,  /* privileged service, no fresh step-up */
 	VIGIL_WHY_RETRY = 2,  /* previous code was wrong */
 	VIGIL_WHY_ENROLL = 3, /* in-band enrollment (trust on first use) */
+	VIGIL_WHY_REPLAY = 4, /* previous code was just used: wait for the next */
 	VIGIL_WHY_MAX_
 };
 
@@ -171,10 +179,14 @@ struct vigil_session_request {
 	char rhost[VIGIL_RHOST_MAX + 1];
 	char tty[VIGIL_TTY_MAX + 1];
 	uint32_t pid;
+	/* SESSION_OPEN: the login id; SESSION_CLOSE: the session id the open
+	 * returned (kept by the module in its PAM handle, never read back from
+	 * the PAM environment, which the user can influence). */
 	char login_id[VIGIL_LOGIN_ID_MAX + 1];
 };
 
-/* STATUS_QUERY, ADMIN_UNLOCK, TOTP_ENROLL_BEGIN: a user name; empty = self. */
+/* STATUS_QUERY, ADMIN_UNLOCK, TOTP_ENROLL_BEGIN: a user name; empty = self.
+ * ADMIN_UNLOCK_SOURCE: a source (an address, or "uid=N" for a local caller). */
 struct vigil_user_request {
 	char user[VIGIL_USER_MAX + 1];
 };
@@ -263,7 +275,7 @@ struct vigil_msg {
 		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM */
 		struct vigil_session_request session; /* SESSION_OPEN, SESSION_CLOSE */
 		struct vigil_user_request user;       /* STATUS_QUERY, ADMIN_UNLOCK,
-		                                         TOTP_ENROLL_BEGIN */
+		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE */
 		struct vigil_decision decision;
 		struct vigil_prompt prompt;
 		struct vigil_result result;

@@ -217,6 +217,12 @@ static void build_admin_unlock_max(struct vigil_msg *m)
 	FILL_MAX(m->u.user.user, 16);
 }
 
+static void build_admin_unlock_source(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_UNLOCK_SOURCE;
+	SET(m->u.user.user, "192.0.2.7");
+}
+
 static void build_decision_allow(struct vigil_msg *m)
 {
 	struct vigil_decision *d = &m->u.decision;
@@ -398,6 +404,7 @@ static const struct tcase cases[] = {
     {"status_report_0", build_report_0},
     {"status_report_1", build_report_1},
     {"status_report_max", build_report_max},
+    {"admin_unlock_source", build_admin_unlock_source},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -405,6 +412,7 @@ static const struct tcase cases[] = {
 static const struct tcase *small_cases[] = {
     &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],
     &cases[10], &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21],
+    &cases[23],
 };
 #define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
 
@@ -480,6 +488,7 @@ static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *
 	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
 	case VIGIL_MSG_STATUS_QUERY:
 	case VIGIL_MSG_ADMIN_UNLOCK:
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		assert_string_equal(a->u.user.user, b->u.user.user);
 		break;
 	case VIGIL_MSG_DECISION:
@@ -556,6 +565,7 @@ static size_t string_fields(struct vigil_msg *m, struct sfield *f)
 	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
 	case VIGIL_MSG_STATUS_QUERY:
 	case VIGIL_MSG_ADMIN_UNLOCK:
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		ADD(m->u.user.user);
 		break;
 	case VIGIL_MSG_DECISION:
@@ -1140,7 +1150,7 @@ static void test_enums(void **state)
 	memset(m, 0, sizeof(*m));
 	build_status_query(m);
 	for (unsigned t = 0; t < 256; t++) {
-		if ((t >= 1 && t <= 9) || (t >= 64 && t <= 68))
+		if ((t >= 1 && t <= 10) || (t >= 64 && t <= 68))
 			continue;
 		m->type = (uint8_t)t;
 		expect_encode_einval(m);
@@ -1187,7 +1197,7 @@ static void test_header(void **state)
 	for (unsigned t = 0; t < 256; t++) {
 		memcpy(hdr, f, sizeof(hdr));
 		hdr[5] = (uint8_t)t;
-		if ((t >= 1 && t <= 9) || (t >= 64 && t <= 68)) {
+		if ((t >= 1 && t <= 10) || (t >= 64 && t <= 68)) {
 			assert_int_equal(frame_header_decode(hdr, &h), 0);
 			assert_int_equal(h.type, t);
 		} else {
@@ -1247,7 +1257,7 @@ static void test_encode_limits(void **state)
 static void test_request_types(void **state)
 {
 	for (unsigned t = 0; t < 256; t++) {
-		int req = t >= 1 && t <= 9;
+		int req = t >= 1 && t <= 10;
 		int known = req || (t >= 64 && t <= 68);
 
 		assert_int_equal(!!msg_type_is_request((uint8_t)t), req);
@@ -1267,7 +1277,8 @@ static void test_names(void **state)
 	                                      "stale_device", "user_failures", "source_failures", "privileged"};
 	static const char *const reasons[] = {"none",         "risk",          "stepup_failed",   "locked",
 	                                      "not_enrolled", "network",       "stepup_not_done", "permission",
-	                                      "internal",     "unknown_login", "session_limit"};
+	                                      "internal",     "unknown_login", "session_limit",   "replay",
+	                                      "no_answer",    "unknown_user",  "source_locked"};
 	static const char *const statuses[] = {
 	    "ok",     "denied",     "bad_code",      "not_enrolled",  "already_enrolled", "no_pending",
 	    "locked", "permission", "session_limit", "unknown_login", "protocol",         "internal"};
