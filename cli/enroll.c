@@ -246,6 +246,10 @@ int verb_totp(const struct cli_opts *o, int argc, char **argv)
 	if (reply->type == VIGIL_MSG_RESULT) {
 		if (reply->u.result.status == VIGIL_STATUS_ALREADY_ENROLLED)
 			fputs("vigilctl: totp enroll: you already have a TOTP factor\n", stderr);
+		else if (reply->u.result.status == VIGIL_STATUS_DENIED)
+			fputs("vigilctl: totp enroll: enrolling a first factor yourself is closed for this account "
+			      "(outside the enrollment window); ask root to run 'vigilctl totp enroll --user NAME'\n",
+			      stderr);
 		else
 			cli_print_status("totp enroll", reply->u.result.status,
 			                 reply->u.result.status == VIGIL_STATUS_PERMISSION

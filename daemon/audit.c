@@ -294,6 +294,7 @@ static struct audit_rec *record_format(const struct audit_record *r)
 	line_str(&b, "VIGIL_SERVICE", r->service);
 	line_str(&b, "VIGIL_RHOST", r->rhost);
 	line_str(&b, "VIGIL_TTY", r->tty);
+	line_str(&b, "VIGIL_CALLER", r->caller);
 	line_str(&b, "VIGIL_DEVICE", r->device);
 	line_str(&b, "VIGIL_LOGIN_ID", r->login_id);
 	line_str(&b, "VIGIL_SESSION_ID", r->session_id);

@@ -35,6 +35,9 @@ struct audit_record {
 	const char *service;
 	const char *rhost;
 	const char *tty;
+	/* Who typed the answers of a local privilege change ("uid=1001"):
+	 * failures and lockouts are charged to it, not to the user. */
+	const char *caller;
 	const char *device; /* fingerprint */
 	const char *login_id;
 	const char *session_id;

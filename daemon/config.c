@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -53,6 +54,7 @@ enum key_kind {
 	KEY_NO_FACTOR,
 	KEY_ISSUER,
 	KEY_NETS,
+	KEY_DATE,
 };
 
 struct key_def {
@@ -89,6 +91,7 @@ static const struct key_def keys[] = {
     {"policy", "shadow", KEY_BOOL, offsetof(struct vigil_config, shadow), 0, 0},
     {"policy", "no_factor", KEY_NO_FACTOR, offsetof(struct vigil_config, no_factor), 0, 0},
     U32("policy", "enroll_grace", enroll_grace, 0, 365 * DAY),
+    {"policy", "enroll_since", KEY_DATE, offsetof(struct vigil_config, enroll_since), 0, 0},
     U32("totp", "digits", totp_digits, 6, 8),
     U32("totp", "period", totp_period, 15, 120),
     U32("totp", "window", totp_window, 0, 10),
@@ -390,6 +393,29 @@ bad:
 	return -EINVAL;
 }
 
+/* "YYYY-MM-DD", midnight UTC, as seconds since the epoch: a date an admin
+ * writes, not a time an attacker can choose. */
+static int date_parse(struct load_ctx *x, const char *section, const char *key, const char *value, uint64_t *ret)
+{
+	struct tm tm = {0};
+	const char *end;
+	time_t t;
+
+	end = strptime(value, "%Y-%m-%d", &tm);
+	if (!end || *end != '\0' || strlen(value) != 10 || tm.tm_year < 100) {
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: expected a date as YYYY-MM-DD", x->file, x->lineno, section,
+		     key);
+		return -EINVAL;
+	}
+	t = timegm(&tm);
+	if (t <= 0) {
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: date out of range", x->file, x->lineno, section, key);
+		return -EINVAL;
+	}
+	*ret = (uint64_t)t;
+	return 0;
+}
+
 static int key_set(struct load_ctx *x, size_t k, const char *value)
 {
 	const struct key_def *d = &keys[k];
@@ -446,6 +472,15 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 		if (r < 0)
 			return r;
 		break;
+	case KEY_DATE: {
+		uint64_t v;
+
+		r = date_parse(x, d->section, d->name, value, &v);
+		if (r < 0)
+			return r;
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
 	case KEY_NETS:
 		if (strcmp(d->name, "allow") == 0)
 			r = nets_append(x, d->name, x->c->allow, &x->c->n_allow, value);

@@ -61,7 +61,9 @@ struct vigil_config {
 	uint32_t grant_lifetime;         /* 43200 s: a step-up grant for user+device+source */
 	bool shadow;                     /* false: record what would happen, enforce allow */
 	enum no_factor_action no_factor; /* deny */
-	uint32_t enroll_grace;           /* 86400 s from the account's first appearance */
+	uint32_t enroll_grace;           /* 86400 s: how long in-band / self enrollment stays open; 0 = never */
+	uint64_t enroll_since;           /* 0 = unset: the grace runs from this admin-set date
+	                                    (YYYY-MM-DD), else from the account's first allowed login */
 
 	/* [totp] */
 	uint32_t totp_digits; /* 6 (6..8) */

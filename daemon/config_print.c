@@ -2,6 +2,7 @@
 /* The effective configuration in vigil.conf syntax (see config_print.h). */
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "config_print.h"
 
@@ -48,6 +49,15 @@ void config_print(const struct vigil_config *c, FILE *f)
 	        c->fresh_window, c->grant_lifetime);
 	fprintf(f, "shadow = %s\nno_factor = %s\nenroll_grace = %u\n", c->shadow ? "yes" : "no",
 	        no_factor_name(c->no_factor), c->enroll_grace);
+	if (c->enroll_since) {
+		time_t t = (time_t)c->enroll_since;
+		struct tm tm;
+		char date[16];
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		fprintf(f, "enroll_since = %s\n", date);
+	}
 
 	fprintf(f, "\n[totp]\n");
 	fprintf(f, "digits = %u\nperiod = %u\nwindow = %u\nissuer = %s\n", c->totp_digits, c->totp_period,

@@ -12,6 +12,7 @@
 
 #include "enroll.h"
 #include "log.h"
+#include "policy.h"
 #include "qr.h"
 #include "totp.h"
 #include "wipe.h"
@@ -119,12 +120,27 @@ static void audit_enroll(struct vigild *d, const char *user, const char *result,
 	audit_emit(d->audit, &r);
 }
 
+/* Whether user_id (0: unknown) has an active TOTP factor; a store error
+ * counts as yes, so that the caller refuses rather than opens. */
+static bool has_active_factor(struct vigild *d, int64_t user_id)
+{
+	struct store_totp t = {0};
+	int r;
+
+	if (user_id <= 0)
+		return false;
+	r = store_totp_get(d->store, user_id, true, &t);
+	store_totp_clear(&t);
+	return r != -ENOENT;
+}
+
 int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_user_request *req,
                  struct vigil_msg *reply)
 {
 	struct enroll_pending *e = NULL;
 	struct store_totp t = {0};
-	struct store_user u;
+	struct store_user u = {0};
+	uint64_t now = vigild_now();
 	int r;
 
 	enroll_pending_free(x->enroll);
@@ -138,7 +154,22 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 		reply_result(reply, VIGIL_STATUS_PERMISSION);
 		goto out;
 	}
-	if ((r = store_user_get(d->store, e->user, vigild_now(), &u)) < 0)
+	/* A user enrolling a first factor for itself must be within the
+	 * enrollment window (the admin's enroll_since, or its first allowed
+	 * login): a process running as the user, with nothing proven, must
+	 * not be able to pick the factor that later logins are asked for.
+	 * Root may always enroll for anyone. */
+	r = store_user_find(d->store, e->user, &u);
+	if (r < 0 && r != -ENOENT)
+		goto internal;
+	if (p->uid != 0 && !policy_enroll_open(d->config, r == 0 ? u.first_allowed : 0, now) &&
+	    !has_active_factor(d, r == 0 ? u.id : 0)) {
+		audit_enroll(d, e->user, "refused", LOG_WARNING,
+		             "TOTP self-enrollment refused: outside the enrollment window");
+		reply_result(reply, VIGIL_STATUS_DENIED);
+		goto out;
+	}
+	if ((r = store_user_get(d->store, e->user, now, &u)) < 0)
 		goto internal;
 	e->user_id = u.id;
 

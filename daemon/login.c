@@ -2,14 +2,28 @@
 /*
  * The login flow (see login.h).  Trusts the peer credentials handed in by
  * the server (SO_PEERCRED) and the PAM items only from a root peer; a
- * non-root peer may ask only about itself, and what it says about hosts and
- * keys is ignored.  Every store failure ends in DENY(internal).
+ * non-root peer may ask only about itself, what it says about hosts and keys
+ * is ignored, and its questions write nothing.  Every store failure ends in
+ * DENY(internal).
+ *
+ * Who pays for a failure: a remote login's wrong codes count against the
+ * user and the address; a local privilege change's (su, sudo, any service
+ * the request names no address for) against the invoking user, the real uid
+ * of the calling process, for that target only.  One user's wrong codes can
+ * never lock another out.
+ *
+ * When trust is written: auth records its decision and, the moment a code is
+ * accepted, the factor's replay watermark; what the login teaches (device,
+ * source, grant, an in-band enrollment) waits for the account phase, which
+ * runs only once the whole auth stack has passed, and claims the login id
+ * once.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "caller.h"
 #include "enroll.h"
 #include "log.h"
 #include "login.h"
@@ -30,15 +44,25 @@ struct login_context {
 	char source[VIGIL_ADDR_MAX + 1];
 	char prefix[VIGIL_ADDR_MAX + 1];
 	char key_type[64]; /* ssh key type, "" if none */
-	int64_t user_id;
+	/* A local privilege change: the invoking user ("uid=N"), who is
+	 * charged with its failures.  "" for a remote login. */
+	char party[CALLER_PARTY_MAX];
+	uint32_t caller_uid; /* the peer's uid */
+	int64_t user_id;     /* 0: a user the store has never seen (self-query) */
+	uint64_t first_allowed;
 	uint8_t factor_digits; /* of the active TOTP factor; 0 if none */
-	/* Recorded but not learned from: a user asking about itself, or a
-	 * shadow-mode login the policy would have refused. */
+	/* A non-root user asking about itself: answered, never written. */
+	bool self_query;
+	/* Recorded but not learned from: a shadow-mode login the policy
+	 * would have refused. */
 	bool observe_only;
 	/* An sshd login whose key Vigil was not told (OpenSSH runs the account
 	 * phase of a publickey-only login before it exposes the key): the
 	 * device is unknown, always new, and never learned. */
 	bool device_unknown;
+	/* An sshd login whose public key, a first factor of this very user, is
+	 * proven: the only path where in-band enrollment may be offered. */
+	bool enroll_path;
 	uint32_t score;
 	uint32_t signals;
 };
@@ -46,16 +70,21 @@ struct login_context {
 /* How long the decision of auth stands for the account phase that follows
  * it (sshd and sudo run them back to back). */
 #define LOGIN_ID_LIFETIME 300
+/* Replayed codes one prompt answers with "wait for the next one" before it
+ * gives up: not guesses, but not an endless loop either. */
+#define LOGIN_REPLAYS_MAX 3
 
 struct login_pending {
 	struct login_context ctx;
-	uint8_t kind;      /* enum vigil_prompt_kind */
-	int64_t factor_id; /* the pending factor of an in-band enrollment */
+	char key[VIGIL_USER_MAX + VIGIL_ADDR_MAX + 2]; /* see login_pending_key() */
+	uint8_t kind;                                  /* enum vigil_prompt_kind */
+	int64_t factor_id;                             /* the pending factor of an in-band enrollment */
+	unsigned replays;
 };
 
-const char *login_pending_user(const struct login_pending *l)
+const char *login_pending_key(const struct login_pending *l)
 {
-	return l->ctx.user;
+	return l->key;
 }
 
 void login_pending_free(struct login_pending *l)
@@ -92,6 +121,7 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
 	    .service = c->service,
 	    .rhost = c->rhost[0] ? c->rhost : NULL,
 	    .tty = c->tty[0] ? c->tty : NULL,
+	    .caller = c->party[0] ? c->party : NULL,
 	    .device = c->device,
 	    .login_id = login_id && login_id[0] ? login_id : NULL,
 	    .decision = decision,
@@ -103,6 +133,10 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
 	    .shadow = shadow,
 	};
 
+	/* A user's questions about itself decide nothing: no record, or one
+	 * user could fill the journal. */
+	if (c->self_query)
+		return;
 	audit_emit(d->audit, &r);
 }
 
@@ -113,6 +147,8 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 	const char *auth_info = req->ssh_auth_info, *connection = req->ssh_connection, *rhost = req->rhost;
 	uint32_t pids[ORIGIN_PID_CHAIN_MAX];
 	struct store_session s;
+	uid_t ruid = 0;
+	bool remote;
 	int r, n;
 
 	memset(c, 0, sizeof(*c));
@@ -120,6 +156,7 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 	strcpy(c->user, req->user);
 	strcpy(c->service, req->service);
 	strcpy(c->tty, req->tty);
+	c->caller_uid = (uint32_t)p->uid;
 	if (!req->user[0] || !req->service[0]) {
 		*ret_reason = VIGIL_REASON_PERMISSION;
 		return -EINVAL;
@@ -134,7 +171,7 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 			return -EPERM;
 		}
 		auth_info = connection = rhost = "";
-		c->observe_only = true;
+		c->self_query = true;
 	}
 	/* sshd says PAM_TTY=ssh; anywhere else (sudo, su) SSH_* variables in the
 	 * PAM environment could come from a module that reads the user's
@@ -153,7 +190,20 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 		*ret_reason = VIGIL_REASON_INTERNAL;
 		return -E2BIG;
 	}
+	remote = c->source[0] != '\0';
 
+	if (!remote) {
+		/* A local privilege change: whoever runs su or sudo is the
+		 * real uid of that (set-uid) process, whatever PAM_RUSER says.
+		 * Not knowing who is typing, Vigil does not ask. */
+		if (p->uid == 0 && (r = caller_real_uid(p->pid, &ruid)) < 0) {
+			log_msg(LOG_WARNING, "the caller of a local login for %s (pid %d) is gone or unreadable: %s",
+			        c->user, (int)p->pid, strerror(-r));
+			*ret_reason = VIGIL_REASON_INTERNAL;
+			return r;
+		}
+		caller_party(p->uid == 0 ? ruid : p->uid, c->party);
+	}
 	if (!c->device[0] && !c->source[0]) {
 		/* sudo, su: the login session this runs in, found from the
 		 * caller's process ancestry, lends its device and source. */
@@ -168,6 +218,30 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 	else if (!c->device[0])
 		snprintf(c->device, sizeof(c->device), "%s:%s", c->service, c->tty);
 	origin_prefix(c->source, c->prefix);
+	c->enroll_path = p->uid == 0 && remote && c->key_type[0] && strcmp(c->tty, "ssh") == 0;
+	return 0;
+}
+
+/* Where the attempts come from is locked: a remote address over its rate,
+ * or a local caller that typed too many wrong codes for this user (or for
+ * anyone, at the address rate). */
+static int source_locked(struct vigild *d, const struct login_context *c, uint64_t now, bool *ret)
+{
+	const struct vigil_config *cfg = d->config;
+	uint32_t rate = 0, mine = 0;
+	int r;
+
+	*ret = false;
+	if (c->party[0]) {
+		if ((r = store_failures_party(d->store, c->party, c->user, now - cfg->lockout_interval, &mine)) < 0 ||
+		    (r = store_failures_source(d->store, c->party, now - cfg->source_rate_window, &rate)) < 0)
+			return r;
+		*ret = mine >= cfg->lockout_deny || rate >= cfg->source_rate_max;
+		return 0;
+	}
+	if (c->source[0] && (r = store_failures_source(d->store, c->source, now - cfg->source_rate_window, &rate)) < 0)
+		return r;
+	*ret = rate >= cfg->source_rate_max;
 	return 0;
 }
 
@@ -175,31 +249,34 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 static int context_assess(struct vigild *d, struct login_context *c, uint64_t now, struct policy_verdict *ret)
 {
 	const struct vigil_config *cfg = d->config;
-	struct store_user u;
-	struct store_facts facts;
+	struct store_user u = {0};
+	struct store_facts facts = {0};
 	struct store_totp t = {0};
 	struct risk_facts rf;
 	struct risk_result risk;
 	struct service_view view;
 	struct policy_input in;
-	uint32_t source_failures = 0;
-	bool has_factor;
+	bool has_factor = false, src_locked;
 	int r;
 
-	if ((r = store_user_get(d->store, c->user, now, &u)) < 0)
+	/* A self-query writes nothing, not even the user's row. */
+	r = c->self_query ? store_user_find(d->store, c->user, &u) : store_user_get(d->store, c->user, now, &u);
+	if (r < 0 && !(r == -ENOENT && c->self_query))
 		return r;
 	c->user_id = u.id;
-	if ((r = store_login_facts(d->store, u.id, c->device, c->source, c->prefix, now - cfg->failure_window, now,
-	                           &facts)) < 0)
-		return r;
-	r = store_totp_get(d->store, u.id, true, &t);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	has_factor = r == 0;
-	c->factor_digits = has_factor ? (uint8_t)t.digits : 0;
-	store_totp_clear(&t);
-	if (c->source[0] &&
-	    (r = store_failures_source(d->store, c->source, now - cfg->source_rate_window, &source_failures)) < 0)
+	c->first_allowed = u.first_allowed;
+	if (c->user_id > 0) {
+		if ((r = store_login_facts(d->store, u.id, c->device, c->source, c->prefix, now - cfg->failure_window,
+		                           now, &facts)) < 0)
+			return r;
+		r = store_totp_get(d->store, u.id, true, &t);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		has_factor = r == 0;
+		c->factor_digits = has_factor ? (uint8_t)t.digits : 0;
+		store_totp_clear(&t);
+	}
+	if ((r = source_locked(d, c, now, &src_locked)) < 0)
 		return r;
 
 	config_service(cfg, c->service, &view);
@@ -225,10 +302,11 @@ static int context_assess(struct vigild *d, struct login_context *c, uint64_t no
 	    .score = risk.score,
 	    .now = now,
 	    .has_factor = has_factor,
-	    .user_first_seen = u.first_seen,
+	    .enroll_path = c->enroll_path,
+	    .user_first_allowed = u.first_allowed,
 	    .grant_time = facts.grant_time,
-	    /* Locked: the user, or a source over its failure rate. */
-	    .locked = u.locked_until > now || source_failures >= cfg->source_rate_max,
+	    .locked = u.locked_until > now,
+	    .source_locked = src_locked,
 	};
 	policy_decide(cfg, &in, ret);
 	return 0;
@@ -247,18 +325,33 @@ static void reply_decision(struct vigil_msg *reply, uint8_t outcome, uint16_t re
 		snprintf(reply->u.decision.login_id, sizeof(reply->u.decision.login_id), "%s", login_id);
 }
 
+/* Where the account phase starts.  The decision of an account phase (a
+ * publickey-only sshd login, which never ran auth) is already the last
+ * word, and commits at once. */
+enum login_phase {
+	PHASE_AUTH,
+	PHASE_ACCOUNT,
+};
+
 /* Records a login that ends here, in one transaction, and answers with its
- * DECISION.  use: the factor this login proved (its watermark or activation
- * is written in the same transaction), or NULL.  Returns 0 with *reply
- * filled; or, when the factor refuses the step (-EALREADY: a replay, lost
- * to a concurrent login with the same code), that error with nothing
- * written, for the caller to treat as a failed step-up. */
-static int finish(struct vigild *d, const struct login_context *c, uint8_t outcome, uint16_t reason, const char *method,
-                  const struct store_factor_use *use, uint64_t now, struct vigil_msg *reply)
+ * DECISION.  use: the factor this login proved (its watermark is written in
+ * the same transaction; an in-band enrollment is carried to the commit), or
+ * NULL.  Returns 0 with *reply filled; or, when the factor refuses the step
+ * (-EALREADY: a replay, lost to a concurrent login with the same code), that
+ * error with nothing written, for the caller to treat as a replay. */
+static int finish(struct vigild *d, const struct login_context *c, enum login_phase phase, uint8_t outcome,
+                  uint16_t reason, const char *method, const struct store_factor_use *use, uint64_t now,
+                  struct vigil_msg *reply)
 {
 	struct store_login l = {0};
 	int r;
 
+	if (c->self_query) {
+		/* Answered, never recorded, and no id: an id made by a user's
+		 * own question must never pass for a login. */
+		reply_decision(reply, outcome, reason, c, NULL);
+		return 0;
+	}
 	if ((r = vigild_new_id(l.login_id, sizeof(l.login_id))) < 0)
 		goto fail;
 	l.user_id = c->user_id;
@@ -266,24 +359,31 @@ static int finish(struct vigild *d, const struct login_context *c, uint8_t outco
 	strcpy(l.service, c->service);
 	strcpy(l.device, c->device);
 	strcpy(l.source, c->source);
+	strcpy(l.party, c->party);
+	l.caller_uid = c->caller_uid;
 	l.score = c->score;
 	l.signals = c->signals;
 	l.outcome = outcome;
 	l.stepped_up = use != NULL && outcome == VIGIL_OUTCOME_ALLOW;
 	l.time = now;
-	r = store_login_finish(d->store, &l, c->prefix, !c->observe_only, now + d->config->grant_lifetime, use);
-	if (use && (r == -EALREADY || r == -EEXIST || r == -ENOENT))
+	l.learn = !c->observe_only;
+	if (outcome != VIGIL_OUTCOME_ALLOW || phase == PHASE_ACCOUNT)
+		l.state = STORE_LOGIN_DONE;
+	else
+		l.state = c->observe_only ? STORE_LOGIN_PENDING_OBSERVE : STORE_LOGIN_PENDING;
+	if (use && use->activate) {
+		l.activate_factor = use->factor_id;
+		l.activate_step = use->step;
+	}
+	r = store_login_finish(d->store, &l, c->prefix, now + d->config->grant_lifetime, use);
+	if (use && (r == -EALREADY || r == -ENOENT))
 		return r;
 	if (r < 0)
 		goto fail;
 
-	if (use) {
+	if (use)
 		audit_login(d, AUDIT_STEPUP, LOG_INFO, c, NULL, VIGIL_REASON_NONE, method, "ok", l.login_id, 0,
-		            "step-up succeeded");
-		if (use->activate)
-			audit_login(d, AUDIT_ENROLL, LOG_NOTICE, c, NULL, VIGIL_REASON_NONE, "tofu", "activated",
-			            l.login_id, 0, "TOTP enrolled in-band at login (trust on first use)");
-	}
+		            use->activate ? "first code of an in-band enrollment accepted" : "step-up succeeded");
 	audit_login(d, AUDIT_DECISION, outcome == VIGIL_OUTCOME_ALLOW ? LOG_INFO : LOG_WARNING, c,
 	            outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny", reason, method, NULL, l.login_id, 0,
 	            outcome == VIGIL_OUTCOME_ALLOW ? "login allowed" : "login denied");
@@ -318,20 +418,23 @@ static bool shadowed(struct vigild *d, struct login_context *c, const struct pol
 }
 
 /* Ends a login its verdict settles without a prompt: allowed (or, in
- * shadow mode, allowed whatever the verdict) or denied.  Returns true with
- * *reply filled; false when the verdict asks for a step-up or an in-band
- * enrollment. */
-static bool settle(struct vigild *d, struct login_context *c, const struct policy_verdict *v, uint64_t now,
-                   struct vigil_msg *reply)
+ * shadow mode, allowed whatever the verdict) or denied.  A user asking
+ * about itself cannot step up: what would need a prompt is refused.
+ * Returns true with *reply filled; false when the verdict asks for a
+ * step-up or an in-band enrollment. */
+static bool settle(struct vigild *d, struct login_context *c, enum login_phase phase, const struct policy_verdict *v,
+                   uint64_t now, struct vigil_msg *reply)
 {
 	if (shadowed(d, c, v))
-		finish(d, c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
+		finish(d, c, phase, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
 	else if (v->action == POLICY_ALLOW)
-		finish(d, c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
+		finish(d, c, phase, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
 	else if (v->action == POLICY_ALLOW_NO_FACTOR)
-		finish(d, c, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "no_factor", NULL, now, reply);
+		finish(d, c, phase, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "no_factor", NULL, now, reply);
 	else if (v->action == POLICY_DENY)
-		finish(d, c, VIGIL_OUTCOME_DENY, v->reason, NULL, NULL, now, reply);
+		finish(d, c, phase, VIGIL_OUTCOME_DENY, v->reason, NULL, NULL, now, reply);
+	else if (c->self_query)
+		finish(d, c, phase, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
 	else
 		return false;
 	return true;
@@ -351,12 +454,23 @@ static void prompt_fill(struct vigild *d, const struct login_context *c, uint8_t
 	reply->u.prompt.signals = c->signals;
 }
 
-/* Failures left before the user is locked out. */
-static uint8_t attempts_left(struct vigild *d, const char *user, uint64_t now)
+/* Failures that count toward this login's lockout: the user's (remote), or
+ * the local caller's for this user. */
+static int failures_charged(struct vigild *d, const struct login_context *c, uint64_t now, uint32_t *ret)
+{
+	uint64_t since = now - d->config->lockout_interval;
+
+	if (c->party[0])
+		return store_failures_party(d->store, c->party, c->user, since, ret);
+	return store_failures_user(d->store, c->user, since, ret);
+}
+
+/* Failures left before whoever is typing is locked out. */
+static uint8_t attempts_left(struct vigild *d, const struct login_context *c, uint64_t now)
 {
 	uint32_t failures = 0;
 
-	if (store_failures_user(d->store, user, now - d->config->lockout_interval, &failures) < 0)
+	if (failures_charged(d, c, now, &failures) < 0)
 		return 0;
 	return failures >= d->config->lockout_deny ? 0 : (uint8_t)(d->config->lockout_deny - failures);
 }
@@ -385,7 +499,7 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}
-	if (settle(d, &c, &v, now, reply))
+	if (settle(d, &c, PHASE_AUTH, &v, now, reply))
 		return 0;
 
 	pending = calloc(1, sizeof(*pending));
@@ -394,7 +508,13 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		return 0;
 	}
 	pending->ctx = c;
-	left = attempts_left(d, c.user, now);
+	/* Waiting prompts are capped by who waits: the local caller, or the
+	 * user at an address. */
+	if (c.party[0])
+		snprintf(pending->key, sizeof(pending->key), "%s", c.party);
+	else
+		snprintf(pending->key, sizeof(pending->key), "%s@%s", c.user, c.source);
+	left = attempts_left(d, &c, now);
 	if (v.action == POLICY_STEPUP) {
 		pending->kind = VIGIL_PROMPT_TOTP;
 		/* Recent failures: the user is told how close the lockout is. */
@@ -472,8 +592,9 @@ out:
 	return result;
 }
 
-/* A wrong, replayed or malformed code is a failure of the user and of the
- * source; enough of them lock the user out. */
+/* A wrong or malformed code is a failure of whoever typed it: the user and
+ * the address of a remote login, the local caller of a local one.  Enough
+ * of them lock that party out. */
 static int step_failed(struct vigild *d, const struct login_context *c, const char *method, const char *result,
                        uint64_t now, struct vigil_msg *reply)
 {
@@ -483,31 +604,54 @@ static int step_failed(struct vigild *d, const struct login_context *c, const ch
 
 	audit_login(d, AUDIT_STEPUP, LOG_WARNING, c, NULL, VIGIL_REASON_STEPUP_FAILED, method, result, NULL, 0,
 	            "step-up failed");
-	if ((r = store_failure_add(d->store, c->user, c->source, now)) < 0 ||
-	    (r = store_failures_user(d->store, c->user, now - cfg->lockout_interval, &failures)) < 0) {
+	r = c->party[0] ? store_failure_add_local(d->store, c->user, c->party, now)
+	                : store_failure_add(d->store, c->user, c->source, now);
+	if (r < 0 || (r = failures_charged(d, c, now, &failures)) < 0) {
 		deny_internal(d, c, r, reply);
 		return 0;
 	}
 	if (failures < cfg->lockout_deny)
-		return finish(d, c, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, method, NULL, now, reply);
+		return finish(d, c, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, method, NULL, now,
+		              reply);
+	if (c->party[0]) {
+		/* The caller is locked out of this user until its failures
+		 * age out of the lockout interval; the user is not. */
+		audit_login(d, AUDIT_LOCKOUT, LOG_WARNING, c, NULL, VIGIL_REASON_SOURCE_LOCKED, method, "locked", NULL,
+		            0, "local caller locked out of this user after repeated failed codes");
+		return finish(d, c, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_SOURCE_LOCKED, method, NULL, now,
+		              reply);
+	}
 	if ((r = store_user_lock(d->store, c->user_id, now + cfg->lockout_unlock)) < 0) {
 		deny_internal(d, c, r, reply);
 		return 0;
 	}
 	audit_login(d, AUDIT_LOCKOUT, LOG_WARNING, c, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL, 0,
 	            "user locked out after repeated failed codes");
-	return finish(d, c, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, method, NULL, now, reply);
+	return finish(d, c, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, method, NULL, now, reply);
+}
+
+/* A lockout that began since the login was assessed (while its user was
+ * typing, or between auth and account) still holds.  Returns 0 with the
+ * reason in *ret (NONE: not locked). */
+static int lock_reason(struct vigild *d, const struct login_context *c, uint64_t now, uint16_t *ret)
+{
+	struct store_user u;
+	bool src;
+	int r;
+
+	if ((r = store_user_find(d->store, c->user, &u)) < 0 || (r = source_locked(d, c, now, &src)) < 0)
+		return r;
+	*ret = u.locked_until > now ? VIGIL_REASON_LOCKED : src ? VIGIL_REASON_SOURCE_LOCKED : VIGIL_REASON_NONE;
+	return 0;
 }
 
 int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply)
 {
-	const struct vigil_config *cfg = d->config;
 	struct login_pending *l = x->login;
 	struct store_factor_use use;
 	const char *method, *result;
-	struct store_user u;
-	uint32_t source_failures = 0;
 	uint64_t now = vigild_now();
+	uint16_t locked;
 	int r;
 
 	(void)p;
@@ -516,28 +660,46 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 	x->login = NULL;
 	method = l->kind == VIGIL_PROMPT_TOTP ? "totp" : "tofu";
 
-	/* A lockout that began while this user was typing still holds. */
-	if ((r = store_user_find(d->store, l->ctx.user, &u)) < 0 ||
-	    (l->ctx.source[0] && (r = store_failures_source(d->store, l->ctx.source, now - cfg->source_rate_window,
-	                                                    &source_failures)) < 0)) {
+	if ((r = lock_reason(d, &l->ctx, now, &locked)) < 0) {
 		deny_internal(d, &l->ctx, r, reply);
 		r = 0;
 		goto out;
 	}
-	if (u.locked_until > now || source_failures >= cfg->source_rate_max) {
-		audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, VIGIL_REASON_LOCKED, method, "locked", NULL, 0,
+	if (locked != VIGIL_REASON_NONE) {
+		audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, locked, method, "locked", NULL, 0,
 		            "step-up refused: locked out");
-		r = finish(d, &l->ctx, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, method, NULL, now, reply);
+		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, locked, method, NULL, now, reply);
+		goto out;
+	}
+	/* Nothing typed (a script, a batch ssh) is not a guess. */
+	if (answer[0] == '\0') {
+		audit_login(d, AUDIT_STEPUP, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_NO_ANSWER, method, "no_answer",
+		            NULL, 0, "step-up not answered");
+		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_NO_ANSWER, method, NULL, now,
+		           reply);
 		goto out;
 	}
 
 	result = check_answer(d, l, answer, now, &use);
 	if (strcmp(result, "ok") == 0) {
-		r = finish(d, &l->ctx, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, method, &use, now, reply);
+		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, method, &use, now, reply);
 		if (r == 0)
 			goto out;
 		/* The step was taken by another login in the meantime. */
 		result = r == -EALREADY ? "replay" : "no_factor";
+	}
+	if (strcmp(result, "replay") == 0) {
+		/* The code the app still shows, just used by this user's last
+		 * login or one running beside it: not a guess.  Ask again. */
+		audit_login(d, AUDIT_STEPUP, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_REPLAY, method, "replay", NULL, 0,
+		            "step-up code was just used");
+		if (++l->replays <= LOGIN_REPLAYS_MAX) {
+			prompt_fill(d, &l->ctx, l->kind, VIGIL_WHY_REPLAY, attempts_left(d, &l->ctx, now), reply);
+			x->login = l;
+			return 0;
+		}
+		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_REPLAY, method, NULL, now, reply);
+		goto out;
 	}
 	if (strcmp(result, "internal") == 0) {
 		deny_internal(d, &l->ctx, -EIO, reply);
@@ -550,13 +712,54 @@ out:
 	return r;
 }
 
+/* The login auth recorded under this id, if it is this very login: same
+ * user, service, device, source and caller, recent, and not claimed yet. */
+static bool login_matches(const struct store_login *l, const struct login_context *c, uint64_t now)
+{
+	return l->state != STORE_LOGIN_DONE && l->caller_uid == c->caller_uid && strcmp(l->user, c->user) == 0 &&
+	       strcmp(l->service, c->service) == 0 && strcmp(l->device, c->device) == 0 &&
+	       strcmp(l->source, c->source) == 0 && strcmp(l->party, c->party) == 0 && l->time <= now &&
+	       now - l->time <= LOGIN_ID_LIFETIME;
+}
+
+/* The account phase of a login auth allowed: the whole auth stack has
+ * passed, so its trust is written now.  Returns 0 with *reply filled, or
+ * -EALREADY when the id was claimed in the meantime. */
+static int account_commit(struct vigild *d, struct login_context *c, const struct store_login *decided, uint64_t now,
+                          struct vigil_msg *reply)
+{
+	struct store_login l;
+	int r;
+
+	r = store_login_commit(d->store, decided->login_id, c->prefix, now + d->config->grant_lifetime, &l);
+	if (r == -EALREADY)
+		return r;
+	if (r == -EEXIST || r == -ENOENT) {
+		/* An in-band enrollment whose user got a factor, or lost the
+		 * pending one, since: nothing is activated, nobody let in. */
+		audit_login(d, AUDIT_ENROLL, LOG_WARNING, c, NULL, VIGIL_REASON_NONE, "tofu", "refused",
+		            decided->login_id, 0, "in-band enrollment not activated: the factor changed meanwhile");
+		reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, c, decided->login_id);
+		return 0;
+	}
+	if (r < 0) {
+		deny_internal(d, c, r, reply);
+		return 0;
+	}
+	if (l.activate_factor > 0)
+		audit_login(d, AUDIT_ENROLL, LOG_NOTICE, c, NULL, VIGIL_REASON_NONE, "tofu", "activated", l.login_id, 0,
+		            "TOTP enrolled in-band at login (trust on first use)");
+	reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, c, l.login_id);
+	return 0;
+}
+
 int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
                   struct vigil_msg *reply)
 {
 	struct store_login l;
 	struct policy_verdict v;
 	struct login_context c;
-	uint16_t reason = VIGIL_REASON_INTERNAL;
+	uint16_t reason = VIGIL_REASON_INTERNAL, locked;
 	uint64_t now = vigild_now();
 	int r;
 
@@ -567,37 +770,35 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 		return 0;
 	}
 
-	/* Auth ran: enforce what it decided for this very user and service,
-	 * moments ago, unless a lockout has begun since. */
-	if (req->login_id[0]) {
-		struct store_user u;
-
+	/* Auth ran: enforce what it decided for this very login, moments ago,
+	 * unless a lockout has begun since.  A user's own questions get no
+	 * id, so a self-query never uses one. */
+	if (req->login_id[0] && !c.self_query) {
 		r = store_login_get(d->store, req->login_id, &l);
 		if (r < 0 && r != -ENOENT) {
 			deny_internal(d, &c, r, reply);
 			return 0;
 		}
-		if (r == 0 && strcmp(l.user, c.user) == 0 && strcmp(l.service, c.service) == 0 && l.time <= now &&
-		    now - l.time <= LOGIN_ID_LIFETIME) {
+		if (r == 0 && login_matches(&l, &c, now)) {
 			c.score = l.score;
 			c.signals = l.signals;
-			if ((r = store_user_find(d->store, c.user, &u)) < 0) {
+			if ((r = lock_reason(d, &c, now, &locked)) < 0) {
 				deny_internal(d, &c, r, reply);
 				return 0;
 			}
-			if (u.locked_until > now) {
-				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, &c, l.login_id);
+			if (locked != VIGIL_REASON_NONE) {
+				reply_decision(reply, VIGIL_OUTCOME_DENY, locked, &c, l.login_id);
 				return 0;
 			}
-			if (l.outcome == VIGIL_OUTCOME_ALLOW) {
-				reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, &c, l.login_id);
+			if (l.outcome != VIGIL_OUTCOME_ALLOW) {
+				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, &c, l.login_id);
 				return 0;
 			}
-			reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, &c, l.login_id);
-			return 0;
+			if (account_commit(d, &c, &l, now, reply) == 0)
+				return 0;
 		}
-		/* An id from elsewhere, or from long ago, proves nothing:
-		 * assess afresh. */
+		/* An id from elsewhere, from long ago, or used before proves
+		 * nothing: assess afresh. */
 	}
 
 	/* Auth never ran through Vigil (sshd publickey-only): no prompt is
@@ -606,7 +807,7 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}
-	if (settle(d, &c, &v, now, reply))
+	if (settle(d, &c, PHASE_ACCOUNT, &v, now, reply))
 		return 0;
-	return finish(d, &c, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
+	return finish(d, &c, PHASE_ACCOUNT, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
 }

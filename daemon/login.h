@@ -4,7 +4,8 @@
  * PROMPT (state kept in the connection's exchange), AUTH_STEP checks the
  * answer to that prompt, ACCOUNT_CHECK enforces what auth decided or, when
  * auth never ran (sshd publickey-only), scores the login and denies if it
- * needed a step-up.  Each handler fills *reply and returns 0, or returns a
+ * needed a step-up.  What a login teaches is written only by its account
+ * phase (see login.c).  Each handler fills *reply and returns 0, or returns a
  * negative errno for a protocol violation (the connection is then closed).
  * Daemon-side failures are answered with DENY(internal): never allow.
  */
@@ -19,8 +20,11 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
                   struct vigil_msg *reply);
 
-/* The user a pending login waits on (for limits in the server). */
-const char *login_pending_user(const struct login_pending *l);
+/* Who a pending login's prompt waits on, for the server's cap on waiting
+ * prompts: the local caller ("uid=N") of su or sudo, or user@address of a
+ * remote login.  Never the target user alone, or anyone could block a
+ * user's logins by leaving prompts for that user waiting. */
+const char *login_pending_key(const struct login_pending *l);
 
 /* Frees a pending login (NULL safe). */
 void login_pending_free(struct login_pending *l);

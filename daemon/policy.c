@@ -34,9 +34,13 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
 		}
 	}
 
-	/* 2. Lockout. */
+	/* 2. Lockout: of the user, or of where the attempts come from. */
 	if (in->locked) {
 		v.reason = VIGIL_REASON_LOCKED;
+		goto out;
+	}
+	if (in->source_locked) {
+		v.reason = VIGIL_REASON_SOURCE_LOCKED;
 		goto out;
 	}
 
@@ -66,7 +70,7 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
 	}
 	switch (c->no_factor) {
 	case NO_FACTOR_ENROLL:
-		if (within(in->now, in->user_first_seen, c->enroll_grace)) {
+		if (in->enroll_path && policy_enroll_open(c, in->user_first_allowed, in->now)) {
 			v.action = POLICY_ENROLL;
 			v.why = VIGIL_WHY_ENROLL;
 		} else
@@ -82,4 +86,11 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
 	}
 out:
 	*ret = v;
+}
+
+bool policy_enroll_open(const struct vigil_config *c, uint64_t first_allowed, uint64_t now)
+{
+	uint64_t start = c->enroll_since ? c->enroll_since : first_allowed;
+
+	return c->enroll_grace > 0 && start > 0 && within(now, start, c->enroll_grace);
 }

@@ -25,10 +25,13 @@ struct policy_input {
 	uint32_t score;
 	uint64_t now;
 	bool has_factor;          /* an active TOTP factor */
-	uint64_t user_first_seen; /* for the enrollment grace period */
+	bool enroll_path;         /* in-band enrollment is possible on this path:
+	                             an sshd login whose public key is proven */
+	uint64_t user_first_allowed; /* 0 = never: for the enrollment grace period */
 	uint64_t grant_time;      /* newest step-up for user+device+source still
 	                             within grant_lifetime; 0 = none */
 	bool locked;              /* user locked out now */
+	bool source_locked;       /* the source (address, or local caller) is */
 };
 
 struct policy_verdict {
@@ -38,3 +41,9 @@ struct policy_verdict {
 };
 
 void policy_decide(const struct vigil_config *c, const struct policy_input *in, struct policy_verdict *ret);
+
+/* Whether a user with no factor may enroll one now without root: within
+ * enroll_grace of the admin's enroll_since date if set, else of the
+ * account's first allowed login (first_allowed, 0 = never: closed).  Never
+ * when enroll_grace is 0.  Nobody can start this clock by naming a user. */
+bool policy_enroll_open(const struct vigil_config *c, uint64_t first_allowed, uint64_t now);

@@ -31,11 +31,13 @@
 #include "wipe.h"
 
 #define CONN_MAX 1024 /* connections at once */
-/* Prompts waiting on one user at once: parked sudo prompts must not be able
- * to use up the connections every other login needs. */
-#define PENDING_PER_USER_MAX 8
-#define CONN_PER_USER_MAX    16          /* for each non-root uid */
-#define FRAME_TIMEOUT_USEC   10000000ULL /* to finish a frame once begun */
+/* Prompts waiting at once for one key (a local caller, or a user at an
+ * address: login_pending_key()): parked su or sudo prompts must not be able
+ * to use up the connections every other login needs, and never block a user
+ * someone else named. */
+#define PENDING_PER_KEY_MAX 8
+#define CONN_PER_USER_MAX   16          /* for each non-root uid */
+#define FRAME_TIMEOUT_USEC  10000000ULL /* to finish a frame once begun */
 /* Between requests: a user may be reading a QR code or finding a phone;
  * as long as sshd's default LoginGraceTime, no longer. */
 #define IDLE_TIMEOUT_USEC       120000000ULL
@@ -106,14 +108,14 @@ static int on_conn_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
-/* Logins of user waiting at a prompt on connections other than self. */
-static unsigned pending_for_user(const struct server *s, const struct conn *self, const char *user)
+/* Logins waiting at a prompt for key on connections other than self. */
+static unsigned pending_for_key(const struct server *s, const struct conn *self, const char *key)
 {
 	const struct conn *c;
 	unsigned n = 0;
 
 	for (c = s->conns; c; c = c->next)
-		n += c != self && c->x.login && strcmp(login_pending_user(c->x.login), user) == 0;
+		n += c != self && c->x.login && strcmp(login_pending_key(c->x.login), key) == 0;
 	return n;
 }
 
@@ -134,17 +136,17 @@ static int conn_handle_frame(struct conn *c)
 	}
 	msg_describe(s->req, desc, sizeof(desc));
 	log_msg(LOG_DEBUG, "uid %u pid %d: %s", (unsigned)c->peer.uid, (int)c->peer.pid, desc);
-	if (s->req->type == VIGIL_MSG_AUTH_BEGIN &&
-	    pending_for_user(s, c, s->req->u.login.user) >= PENDING_PER_USER_MAX) {
-		/* Closing fails the caller closed: the module never fails
-		 * open once connected. */
-		log_msg(LOG_WARNING, "too many logins waiting for a code for user %s: refused", s->req->u.login.user);
-		wipe(s->req, sizeof(*s->req));
-		return -EBUSY;
-	}
-
 	r = dispatch(s->d, &c->peer, &c->x, s->req, s->reply);
 	wipe(s->req, sizeof(*s->req));
+	if (r == 0 && c->x.login && pending_for_key(s, c, login_pending_key(c->x.login)) >= PENDING_PER_KEY_MAX) {
+		/* Known only once the login is assessed (who is typing).  The
+		 * prompt is not sent; closing fails the caller closed: the
+		 * module never fails open once connected. */
+		log_msg(LOG_WARNING, "too many logins waiting for a code from %s: refused",
+		        login_pending_key(c->x.login));
+		wipe(s->reply, sizeof(*s->reply));
+		return -EBUSY;
+	}
 	if (r < 0) {
 		log_msg(LOG_NOTICE, "protocol violation by uid %u: %s", (unsigned)c->peer.uid, strerror(-r));
 		wipe(s->reply, sizeof(*s->reply));

@@ -150,6 +150,9 @@ static const char *const migrations[] = {
 
 #define SESSION_COLS "id, login_id, user_id, user, service, tty, rhost, device, source, pid, opened"
 #define TOTP_COLS    "id, sealed, digits, period, last_step, created, last_used"
+#define LOGIN_COLS                                                                                                     \
+	"login_id, user_id, user, service, device, source, score, signals, outcome, stepped_up, time, committed, "     \
+	"caller_uid, party, activate_factor, activate_step"
 
 enum st {
 	ST_BEGIN,
@@ -171,6 +174,8 @@ enum st {
 	ST_PREFIX_TOUCH,
 	ST_PREFIX_ADD,
 	ST_FAILURE_ADD,
+	ST_FAILURE_ADD_LOCAL,
+	ST_FAILURES_PARTY,
 	ST_FAILURES_USER,
 	ST_FAILURES_USER_ID,
 	ST_FAILURES_SOURCE,
@@ -179,6 +184,7 @@ enum st {
 	ST_GRANT_PUT,
 	ST_LOGIN_PUT,
 	ST_LOGIN_GET,
+	ST_LOGIN_CLAIM,
 	ST_TOTP_GET_ACTIVE,
 	ST_TOTP_GET_PENDING,
 	ST_TOTP_DELETE_PENDING,
@@ -210,11 +216,12 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_USER_BY_NAME] = "SELECT id, first_seen, last_success, locked_until FROM users WHERE name = ?1",
+    [ST_USER_BY_NAME] = "SELECT id, first_seen, last_success, locked_until, first_allowed FROM users WHERE name = ?1",
     [ST_USER_INSERT] = "INSERT INTO users (name, first_seen) VALUES (?1, ?2)",
     [ST_USER_LOCK] = "UPDATE users SET locked_until = ?2 WHERE id = ?1",
     [ST_USER_UNLOCK] = "UPDATE users SET locked_until = 0 WHERE name = ?1",
-    [ST_USER_SUCCESS] = "UPDATE users SET last_success = ?2 WHERE id = ?1",
+    [ST_USER_SUCCESS] = "UPDATE users SET last_success = ?2, "
+                        "first_allowed = CASE WHEN first_allowed = 0 THEN ?2 ELSE first_allowed END WHERE id = ?1",
     [ST_DEVICE_GET] = "SELECT last_seen FROM devices WHERE user_id = ?1 AND fingerprint = ?2",
     [ST_DEVICE_TOUCH] = "UPDATE devices SET last_seen = ?3 WHERE user_id = ?1 AND fingerprint = ?2",
     [ST_DEVICE_ADD] = "INSERT INTO devices (user_id, fingerprint, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)",
@@ -224,20 +231,26 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_PREFIX_GET] = "SELECT 1 FROM prefixes WHERE user_id = ?1 AND prefix = ?2",
     [ST_PREFIX_TOUCH] = "UPDATE prefixes SET last_seen = ?3 WHERE user_id = ?1 AND prefix = ?2",
     [ST_PREFIX_ADD] = "INSERT INTO prefixes (user_id, prefix, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)",
-    [ST_FAILURE_ADD] = "INSERT INTO failures (user, source, time) VALUES (?1, ?2, ?3)",
-    [ST_FAILURES_USER] = "SELECT count(*) FROM failures WHERE user = ?1 AND time >= ?2",
+    [ST_FAILURE_ADD] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 0)",
+    [ST_FAILURE_ADD_LOCAL] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 1)",
+    /* A local caller's failures are its own: they never count for the
+     * user it tried to become. */
+    [ST_FAILURES_USER] = "SELECT count(*) FROM failures WHERE user = ?1 AND time >= ?2 AND local = 0",
     [ST_FAILURES_USER_ID] = "SELECT count(*) FROM failures "
-                            "WHERE user = (SELECT name FROM users WHERE id = ?1) AND time >= ?2",
+                            "WHERE user = (SELECT name FROM users WHERE id = ?1) AND time >= ?2 AND local = 0",
+    [ST_FAILURES_PARTY] = "SELECT count(*) FROM failures WHERE source = ?1 AND user = ?2 AND time >= ?3 "
+                          "AND local = 1",
     [ST_FAILURES_SOURCE] = "SELECT count(*) FROM failures WHERE source = ?1 AND time >= ?2",
     [ST_FAILURES_CLEAR_USER] = "DELETE FROM failures WHERE user = ?1",
     [ST_GRANT_GET] = "SELECT granted FROM grants "
                      "WHERE user_id = ?1 AND device = ?2 AND source = ?3 AND expires > ?4",
     [ST_GRANT_PUT] = "INSERT OR REPLACE INTO grants (user_id, device, source, granted, expires) "
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_LOGIN_PUT] = "INSERT INTO logins (login_id, user_id, user, service, device, source, score, signals, "
-                     "outcome, stepped_up, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    [ST_LOGIN_GET] = "SELECT login_id, user_id, user, service, device, source, score, signals, outcome, "
-                     "stepped_up, time FROM logins WHERE login_id = ?1",
+    [ST_LOGIN_PUT] = "INSERT INTO logins (" LOGIN_COLS ") "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [ST_LOGIN_GET] = "SELECT " LOGIN_COLS " FROM logins WHERE login_id = ?1",
+    /* Single use: only one account phase ever claims a login. */
+    [ST_LOGIN_CLAIM] = "UPDATE logins SET committed = 1 WHERE login_id = ?1 AND committed IN (0, 2)",
     [ST_TOTP_GET_ACTIVE] = "SELECT " TOTP_COLS " FROM totp_factors WHERE user_id = ?1 AND active = 1",
     [ST_TOTP_GET_PENDING] = "SELECT " TOTP_COLS " FROM totp_factors WHERE user_id = ?1 AND active = 0",
     [ST_TOTP_DELETE_PENDING] = "DELETE FROM totp_factors WHERE user_id = ?1 AND active = 0",
@@ -669,6 +682,7 @@ static int user_read(sqlite3_stmt *st, struct store_user *u)
 	u->first_seen = row_u64(&w);
 	u->last_success = row_u64(&w);
 	u->locked_until = row_u64(&w);
+	u->first_allowed = row_u64(&w);
 	return w.r;
 }
 
@@ -882,6 +896,38 @@ int store_failure_add(struct store *s, const char *user, const char *source, uin
 	return 0;
 }
 
+int store_failure_add_local(struct store *s, const char *user, const char *party, uint64_t now)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(user, VIGIL_USER_MAX)) < 0 || (r = str_check(party, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	if (!party[0])
+		return -EINVAL;
+	st = st_use(s, ST_FAILURE_ADD_LOCAL);
+	bind_text(st, 1, user, &rc);
+	bind_text(st, 2, party, &rc);
+	bind_u64(st, 3, now, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		return r;
+	return 0;
+}
+
+int store_failures_party(struct store *s, const char *party, const char *user, uint64_t since, uint32_t *ret)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(user, VIGIL_USER_MAX)) < 0 || (r = str_check(party, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	st = st_use(s, ST_FAILURES_PARTY);
+	bind_text(st, 1, party, &rc);
+	bind_text(st, 2, user, &rc);
+	bind_u64(st, 3, since, &rc);
+	return count_query(s, st, rc, ret);
+}
+
 int store_failures_user(struct store *s, const char *user, uint64_t since, uint32_t *ret)
 {
 	sqlite3_stmt *st;
@@ -995,8 +1041,10 @@ int store_login_put(struct store *s, const struct store_login *l)
 	int rc = SQLITE_OK, r;
 
 	if ((r = FIELD_CHECK(l->login_id)) < 0 || (r = FIELD_CHECK(l->user)) < 0 || (r = FIELD_CHECK(l->service)) < 0 ||
-	    (r = FIELD_CHECK(l->device)) < 0 || (r = FIELD_CHECK(l->source)) < 0)
+	    (r = FIELD_CHECK(l->device)) < 0 || (r = FIELD_CHECK(l->source)) < 0 || (r = FIELD_CHECK(l->party)) < 0)
 		return r;
+	if (l->state > STORE_LOGIN_PENDING_OBSERVE)
+		return -EINVAL;
 	if (!l->login_id[0])
 		return -EINVAL;
 	st = st_use(s, ST_LOGIN_PUT);
@@ -1011,6 +1059,11 @@ int store_login_put(struct store *s, const struct store_login *l)
 	bind_i64(st, 9, l->outcome, &rc);
 	bind_i64(st, 10, l->stepped_up ? 1 : 0, &rc);
 	bind_u64(st, 11, l->time, &rc);
+	bind_i64(st, 12, l->state, &rc);
+	bind_u64(st, 13, l->caller_uid, &rc);
+	bind_text(st, 14, l->party, &rc);
+	bind_i64(st, 15, l->activate_factor, &rc);
+	bind_i64(st, 16, l->activate_step, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
 	return 0;
@@ -1049,6 +1102,14 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 	l.outcome = (uint8_t)v;
 	l.stepped_up = row_u32(&w) != 0;
 	l.time = row_u64(&w);
+	v = row_u32(&w);
+	if (v > STORE_LOGIN_PENDING_OBSERVE && w.r == 0)
+		w.r = -EBADMSG;
+	l.state = (uint8_t)v;
+	l.caller_uid = row_u32(&w);
+	row_text(&w, l.party, sizeof(l.party));
+	l.activate_factor = row_i64(&w);
+	l.activate_step = row_i64(&w);
 	if ((r = w.r) < 0)
 		goto out;
 	*ret = l;
@@ -1186,8 +1247,59 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 	return r;
 }
 
-int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, bool learn,
-                       uint64_t grant_expires, const struct store_factor_use *use)
+/* What an allowed login teaches, inside the caller's transaction: the
+ * device, source and prefix, last_success and first_allowed, the grant of a
+ * step-up, and the activation of a factor enrolled in-band. */
+static int login_trust_in_tx(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires)
+{
+	int r;
+
+	if (l->learn && (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix, l->time, l->stepped_up,
+	                                         grant_expires)) < 0)
+		return r;
+	if (l->activate_factor > 0 &&
+	    (r = store_totp_activate(s, l->user_id, l->activate_factor, l->activate_step, l->time)) < 0)
+		return r;
+	return 0;
+}
+
+int store_login_commit(struct store *s, const char *login_id, const char *prefix, uint64_t grant_expires,
+                       struct store_login *ret)
+{
+	struct store_login l;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	if ((r = store_login_get(s, login_id, &l)) < 0)
+		goto out;
+	st = st_use(s, ST_LOGIN_CLAIM);
+	bind_text(st, 1, login_id, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		goto out;
+	if (r == 0) {
+		r = -EALREADY; /* claimed before: an id is good for one account phase */
+		goto out;
+	}
+	l.learn = l.state == STORE_LOGIN_PENDING;
+	if (l.outcome == VIGIL_OUTCOME_ALLOW && (r = login_trust_in_tx(s, &l, prefix, grant_expires)) < 0)
+		goto out;
+	if ((r = tx_commit(s)) < 0)
+		goto out;
+	l.state = STORE_LOGIN_DONE;
+	*ret = l;
+	r = 0;
+out:
+	if (r < 0)
+		tx_rollback(s);
+	return r;
+}
+
+int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
+                       const struct store_factor_use *use)
 {
 	int r;
 
@@ -1195,16 +1307,15 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
 		return r;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
-	/* The factor first: a refused step leaves no trace of this login. */
-	if (use && use->activate)
-		r = store_totp_activate(s, l->user_id, use->factor_id, use->step, l->time);
-	else if (use)
+	/* The factor first: a refused step leaves no trace of this login.  An
+	 * in-band enrollment is not activated here: the login carries it to
+	 * store_login_commit(). */
+	if (use && !use->activate)
 		r = store_totp_accept(s, use->factor_id, use->step, l->time);
 	if (r < 0 || (r = store_login_put(s, l)) < 0)
 		goto out;
-	if (learn && l->outcome == VIGIL_OUTCOME_ALLOW &&
-	    (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix, l->time, l->stepped_up,
-	                             grant_expires)) < 0)
+	if (l->state == STORE_LOGIN_DONE && l->outcome == VIGIL_OUTCOME_ALLOW &&
+	    (r = login_trust_in_tx(s, l, prefix, grant_expires)) < 0)
 		goto out;
 	r = tx_commit(s);
 out:

@@ -27,7 +27,8 @@ struct store_user {
 	int64_t id;
 	uint64_t first_seen;
 	uint64_t last_success; /* 0 = never */
-	uint64_t locked_until; /* 0 = not locked */
+	uint64_t locked_until;  /* 0 = not locked */
+	uint64_t first_allowed; /* first login whose trust was committed; 0 = none */
 };
 
 /* Finds the user by name, creating it (first_seen = now) if new. */
@@ -52,9 +53,16 @@ struct store_facts {
 int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
                       uint64_t since, uint64_t now, struct store_facts *ret);
 
-/* Records a failed step-up for user name and source (may be ""). */
+/* Records a failed step-up of a remote login for user name and source (may
+ * be ""): it counts against both. */
 int store_failure_add(struct store *s, const char *user, const char *source, uint64_t now);
+/* Records a failed step-up of a local privilege change (su, sudo) charged to
+ * party, the local caller ("uid=N"), never to user, the account it tried. */
+int store_failure_add_local(struct store *s, const char *user, const char *party, uint64_t now);
+/* Failures that count against user: remote ones only. */
 int store_failures_user(struct store *s, const char *user, uint64_t since, uint32_t *ret);
+/* Failures party made trying user since `since`. */
+int store_failures_party(struct store *s, const char *party, const char *user, uint64_t since, uint32_t *ret);
 int store_failures_source(struct store *s, const char *source, uint64_t since, uint32_t *ret);
 
 /* store_login_success(), store_login_put() and store_totp_accept() are the
@@ -66,6 +74,15 @@ int store_failures_source(struct store *s, const char *source, uint64_t since, u
  * at grant_expires.  Failures are left to age out of their windows. */
 int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
                         uint64_t now, bool stepped_up, uint64_t grant_expires);
+
+/* Where a login stands between its auth phase and its account phase.  Trust
+ * (what it teaches, its grant, an in-band enrollment) is written only once
+ * the whole auth stack has passed: by store_login_commit(), once. */
+enum store_login_state {
+	STORE_LOGIN_PENDING = 0,         /* decided in auth; trust not yet written */
+	STORE_LOGIN_DONE = 1,            /* committed (or nothing left to commit) */
+	STORE_LOGIN_PENDING_OBSERVE = 2, /* decided in auth; claimable once, teaches nothing */
+};
 
 /* One login decision, kept as history and as the state the account and
  * session phases look up by login id. */
@@ -81,6 +98,14 @@ struct store_login {
 	uint8_t outcome; /* enum vigil_outcome */
 	bool stepped_up;
 	uint64_t time;
+	uint8_t state;       /* enum store_login_state */
+	uint32_t caller_uid; /* the uid of the process that asked (SO_PEERCRED) */
+	char party[VIGIL_ADDR_MAX + 1]; /* a local caller ("uid=N"), or "" */
+	int64_t activate_factor;        /* pending TOTP factor an in-band enrollment proved, 0 none */
+	int64_t activate_step;          /* its first accepted step */
+	/* Not stored: for a login written STORE_LOGIN_DONE by
+	 * store_login_finish(), whether it teaches (false: observe only). */
+	bool learn;
 };
 int store_login_put(struct store *s, const struct store_login *l);
 int store_login_get(struct store *s, const char *login_id, struct store_login *ret);
@@ -117,15 +142,24 @@ struct store_factor_use {
 	int64_t step;
 	bool activate;
 };
-/* How a login ended, in one transaction and so one sync to disk: the factor
- * use (if any), the login record, and, for an allowed login when learn is
- * true, everything store_login_success() writes (l->stepped_up decides the
- * grant).  Nothing
- * is written when the factor refuses: -EALREADY (step at or below the
- * watermark: a replay), -EEXIST (activation beside an active factor),
- * -ENOENT (factor gone). */
-int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, bool learn,
-                       uint64_t grant_expires, const struct store_factor_use *use);
+/* How a login's auth (or account-only) phase ended, in one transaction and
+ * so one sync to disk: the factor's watermark (a replay is refused the
+ * moment a code is accepted), and the login record.  A use with activate
+ * set is not activated here: l->activate_factor/step carry it to the
+ * commit.  Only a login written with state STORE_LOGIN_DONE and allowed
+ * also gets its trust now (l->learn: device, source, prefix, last_success,
+ * a grant if l->stepped_up; and l->activate_factor).  Nothing is written
+ * when the factor refuses: -EALREADY (step at or below the watermark: a
+ * replay), -ENOENT (factor gone). */
+int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
+                       const struct store_factor_use *use);
+/* The account phase of a login decided in auth: claims it (single use:
+ * -EALREADY if claimed before) and writes its trust as store_login_finish()
+ * would have, in one transaction.  -EEXIST when an in-band enrollment finds
+ * the user already has an active factor; -ENOENT for an unknown id.
+ * *ret: the login as it was recorded, state DONE. */
+int store_login_commit(struct store *s, const char *login_id, const char *prefix, uint64_t grant_expires,
+                       struct store_login *ret);
 
 struct store_session {
 	char id[VIGIL_LOGIN_ID_MAX + 1];

@@ -169,10 +169,40 @@ static int code_read(char *out, size_t cap)
  * the daemon only fingerprints it). */
 #define STRESS_KEY_BLOB "AAAAC3NzaC1lZDI1NTE5AAAAIHJGUR3+mniu8Fx1UOseYdwJ9TYLoC1JU3/EBnjNT+12"
 
+/* The account phase sshd runs once its auth stack passed: ACCOUNT_CHECK
+ * with the login id auth returned, which is where vigild writes what the
+ * login teaches.  Prints "account allow|deny reason=...". */
+static int account_after(const char *path, const struct vigil_login_request *login, const char *login_id)
+{
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	int r = -ENOMEM;
+
+	if (!req || !reply)
+		goto out;
+	req->type = VIGIL_MSG_ACCOUNT_CHECK;
+	req->u.login = *login;
+	strcpy(req->u.login.login_id, login_id);
+	if ((r = call_once(path, req, reply)) < 0)
+		goto out;
+	if (reply->type != VIGIL_MSG_DECISION) {
+		r = reply_print(reply, VIGIL_MSG_DECISION);
+		goto out;
+	}
+	printf("account %s reason=%s\n", reply->u.decision.outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny",
+	       reason_name(reply->u.decision.reason));
+	r = 0;
+out:
+	msg_free(req);
+	msg_free(reply);
+	return r;
+}
+
 /* AUTH_BEGIN for user from rhost through sshd; a TOTP prompt is answered
- * with the code on stdin (none: the prompt is left unanswered). */
+ * with the code on stdin (none: the prompt is left unanswered).  An allowed
+ * login goes on to its account phase, as sshd's does. */
 static int cmd_auth(const char *path, const char *user, const char *rhost)
 {
+	struct vigil_login_request login;
 	struct vigil_msg *req = msg_new(), *reply = msg_new();
 	int64_t deadline = clock_now_ms() + DEADLINE_MS;
 	char code[VIGIL_ANSWER_MAX + 1];
@@ -194,9 +224,10 @@ static int cmd_auth(const char *path, const char *user, const char *rhost)
 		fprintf(stderr, "stress_client: AUTH_BEGIN on %s: %s\n", path, strerror(-r));
 		goto out;
 	}
+	login = req->u.login;
 	if (reply->type != VIGIL_MSG_PROMPT) {
 		r = reply_print(reply, VIGIL_MSG_DECISION);
-		goto out;
+		goto account;
 	}
 	if (reply->u.prompt.kind != VIGIL_PROMPT_TOTP) {
 		/* An enrollment prompt carries a seed: its kind only. */
@@ -219,6 +250,9 @@ static int cmd_auth(const char *path, const char *user, const char *rhost)
 		goto out;
 	}
 	r = reply_print(reply, VIGIL_MSG_DECISION);
+account:
+	if (r == 0 && reply->type == VIGIL_MSG_DECISION && reply->u.decision.outcome == VIGIL_OUTCOME_ALLOW)
+		r = account_after(path, &login, reply->u.decision.login_id);
 out:
 	WIPE_ARRAY(code);
 	if (fd >= 0)

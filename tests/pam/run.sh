@@ -124,10 +124,14 @@ EOF
 # steps up only from 100 points, so that there a new key and source alone are
 # allowed (and learned) and only its [network] deny list refuses.
 pm_common=('[totp]' "window = $VT_TOTP_WINDOW" '[lockout]' 'deny = 3' 'interval = 900' 'unlock = 600')
+# The enrollment grace runs from a date the admin sets (today, as on a
+# roll-out day) or from a user's first allowed login, never from the first
+# attempt naming the user: with enroll_grace = 1 and today's date it is over.
+today=$(date -u +%F)
 vt_config "$VT_TMP/etc/pm-enroll.conf" '[policy]' 'stepup_at = 30' 'deny_at = 100' \
-	'no_factor = enroll' 'enroll_grace = 86400' "${pm_common[@]}"
+	'no_factor = enroll' 'enroll_grace = 86400' "enroll_since = $today" "${pm_common[@]}"
 vt_config "$VT_TMP/etc/pm-grace.conf" '[policy]' 'stepup_at = 30' 'deny_at = 100' \
-	'no_factor = enroll' 'enroll_grace = 1' "${pm_common[@]}"
+	'no_factor = enroll' 'enroll_grace = 1' "enroll_since = $today" "${pm_common[@]}"
 vt_config "$VT_TMP/etc/pm-allow.conf" '[policy]' 'stepup_at = 30' 'deny_at = 100' \
 	'no_factor = allow' "${pm_common[@]}"
 vt_config "$VT_TMP/etc/pm-shadow.conf" '[policy]' 'stepup_at = 100' 'deny_at = 200' \

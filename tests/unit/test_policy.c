@@ -28,7 +28,8 @@ static struct policy_input base(void)
 	    .score = 0,
 	    .now = NOW,
 	    .has_factor = true,
-	    .user_first_seen = NOW - 1000000,
+	    .enroll_path = true,
+	    .user_first_allowed = NOW - 1000000,
 	    .grant_time = 0,
 	    .locked = false,
 	};
@@ -175,6 +176,11 @@ static void test_locked_beats_everything_after(void **state)
 	in.score = 1000;
 	in.grant_time = NOW;
 	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_LOCKED);
+	/* A locked source (an address over its rate, or a local caller that
+	 * typed too many wrong codes) is told apart from a locked user. */
+	in.locked = false;
+	in.source_locked = true;
+	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_SOURCE_LOCKED);
 }
 
 static void test_score_bands(void **state)
@@ -316,18 +322,36 @@ static void test_no_factor_enroll_grace(void **state)
 	cfg.no_factor = NO_FACTOR_ENROLL;
 	in.has_factor = false;
 	in.score = cfg.stepup_at;
-	in.user_first_seen = NOW - cfg.enroll_grace;
+	in.user_first_allowed = NOW - cfg.enroll_grace;
 	v = decide(&in);
 	assert_int_equal(v.action, POLICY_ENROLL);
 	assert_int_equal(v.why, VIGIL_WHY_ENROLL);
-	in.user_first_seen = NOW;
+	in.user_first_allowed = NOW;
 	assert_verdict(&in, POLICY_ENROLL, 0);
-	in.user_first_seen = NOW - cfg.enroll_grace - 1;
+	in.user_first_allowed = NOW - cfg.enroll_grace - 1;
 	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_NOT_ENROLLED);
-	in.user_first_seen = NOW + 1;
+	in.user_first_allowed = NOW + 1;
 	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_NOT_ENROLLED);
+	/* Never allowed: no clock has started, whoever named the user. */
+	in.user_first_allowed = 0;
+	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_NOT_ENROLLED);
+	/* ... unless the admin set the date the grace runs from. */
+	cfg.enroll_since = NOW - 10;
+	assert_verdict(&in, POLICY_ENROLL, 0);
+	cfg.enroll_since = NOW - cfg.enroll_grace - 1;
+	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_NOT_ENROLLED);
+	cfg.enroll_since = 0;
+	in.user_first_allowed = NOW;
+	/* Only where a first factor of this very user is proven (an sshd
+	 * publickey login): never su, sudo or login. */
+	in.enroll_path = false;
+	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_NOT_ENROLLED);
+	in.enroll_path = true;
+	/* enroll_grace = 0 means never, not "within the same second". */
+	cfg.enroll_grace = 0;
+	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_NOT_ENROLLED);
+	cfg.enroll_grace = 86400;
 	/* Nothing owed: no enrollment forced. */
-	in.user_first_seen = NOW;
 	in.score = 0;
 	assert_verdict(&in, POLICY_ALLOW, 0);
 	/* The deny band is not an enrollment opportunity. */

@@ -534,8 +534,9 @@ static void test_logins(void **state)
 	assert_int_equal(store_login_put(f->s, &l), -ENOENT);
 }
 
-/* One transaction: the factor's step, the login and what it teaches; a
- * step the watermark refuses leaves nothing behind. */
+/* Auth records its decision and the factor's watermark in one transaction;
+ * what the login teaches waits for store_login_commit(), which claims the
+ * login once.  A step the watermark refuses leaves nothing behind. */
 static void test_login_finish(void **state)
 {
 	struct fixture *f = *state;
@@ -544,6 +545,7 @@ static void test_login_finish(void **state)
 	struct store_factor_use use = {0};
 	struct store_facts facts;
 	struct store_totp t = {0};
+	struct store_user u;
 	uint8_t blob[32] = {1};
 
 	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
@@ -551,9 +553,23 @@ static void test_login_finish(void **state)
 	use = (struct store_factor_use){.factor_id = t.id, .step = 100, .activate = true};
 	store_totp_clear(&t);
 
-	/* In-band enrollment: activation, login and learning together. */
-	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", true, T0 + 600, &use), 0);
+	/* In-band enrollment in auth: recorded, nothing activated or
+	 * learned until the account phase commits it. */
+	l.activate_factor = use.factor_id;
+	l.activate_step = use.step;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, &use), 0);
 	assert_int_equal(store_login_get(f->s, "finish-1", &got), 0);
+	assert_int_equal(got.state, STORE_LOGIN_PENDING);
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), -ENOENT);
+	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0, &facts), 0);
+	assert_false(facts.device_known);
+	assert_int_equal(facts.grant_time, 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.first_allowed, 0);
+
+	/* The account phase: activation, learning, grant, first_allowed. */
+	assert_int_equal(store_login_commit(f->s, "finish-1", "192.0.2.0/24", T0 + 600, &got), 0);
+	assert_int_equal(got.state, STORE_LOGIN_DONE);
 	assert_int_equal(store_totp_get(f->s, alice, true, &t), 0);
 	assert_int_equal(t.last_step, 100);
 	store_totp_clear(&t);
@@ -562,37 +578,85 @@ static void test_login_finish(void **state)
 	assert_true(facts.source_known);
 	assert_true(facts.prefix_known);
 	assert_int_equal(facts.grant_time, T0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.first_allowed, T0);
+	/* Single use. */
+	assert_int_equal(store_login_commit(f->s, "finish-1", "192.0.2.0/24", T0 + 600, &got), -EALREADY);
+	assert_int_equal(store_login_commit(f->s, "nosuch", "192.0.2.0/24", T0 + 600, &got), -ENOENT);
 
 	/* The same step again: a replay, and this login leaves no row. */
 	use.activate = false;
 	l = login_make(alice, "finish-2", T0 + 1);
 	l.device[0] = 'X';
-	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", true, T0 + 600, &use), -EALREADY);
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, &use), -EALREADY);
 	assert_int_equal(store_login_get(f->s, "finish-2", &got), -ENOENT);
-	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 1, &facts), 0);
-	assert_false(facts.device_known);
 
-	/* Told not to learn (shadow mode, a user asking about itself): the
-	 * login is recorded, nothing is learned. */
+	/* Observe only (shadow mode): claimable once, teaches nothing. */
 	l = login_make(alice, "finish-0", T0 + 1);
 	snprintf(l.device, sizeof(l.device), "SHA256:observed");
-	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", false, T0 + 600, NULL), 0);
-	assert_int_equal(store_login_get(f->s, "finish-0", &got), 0);
+	l.state = STORE_LOGIN_PENDING_OBSERVE;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, NULL), 0);
+	assert_int_equal(store_login_commit(f->s, "finish-0", "192.0.2.0/24", T0 + 600, &got), 0);
 	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 1, &facts), 0);
 	assert_false(facts.device_known);
-	l = login_make(alice, "finish-2", T0 + 1);
-	l.device[0] = 'X';
+	assert_int_equal(store_login_commit(f->s, "finish-0", "192.0.2.0/24", T0 + 600, &got), -EALREADY);
+
+	/* Decided and committed at once (an account-only login), learning. */
+	l = login_make(alice, "finish-4", T0 + 2);
+	snprintf(l.device, sizeof(l.device), "SHA256:account");
+	l.state = STORE_LOGIN_DONE;
+	l.learn = true;
+	l.stepped_up = false;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, NULL), 0);
+	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 2, &facts), 0);
+	assert_true(facts.device_known);
+	assert_int_equal(store_login_commit(f->s, "finish-4", "192.0.2.0/24", T0 + 600, &got), -EALREADY);
 
 	/* A later step goes through; a denied login learns nothing. */
+	l = login_make(alice, "finish-2", T0 + 1);
+	l.device[0] = 'X';
 	use.step = 101;
-	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", true, T0 + 600, &use), 0);
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, &use), 0);
 	l = login_make(alice, "finish-3", T0 + 2);
 	snprintf(l.device, sizeof(l.device), "SHA256:denied");
 	l.outcome = VIGIL_OUTCOME_DENY;
-	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", true, T0 + 600, NULL), 0);
+	l.state = STORE_LOGIN_DONE;
+	l.learn = true;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, NULL), 0);
 	assert_int_equal(store_login_get(f->s, "finish-3", &got), 0);
 	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 2, &facts), 0);
 	assert_false(facts.device_known);
+}
+
+/* A local caller's failures are its own: they never count for the user it
+ * tried, only for that caller against that user (and at the address rate
+ * for the caller across users). */
+static void test_failures_local(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n = 99;
+
+	user_id(f->s, "victor");
+	assert_int_equal(store_failure_add_local(f->s, "victor", "uid=1001", T0), 0);
+	assert_int_equal(store_failure_add_local(f->s, "victor", "uid=1001", T0 + 1), 0);
+	assert_int_equal(store_failure_add_local(f->s, "root", "uid=1001", T0 + 2), 0);
+	assert_int_equal(store_failure_add_local(f->s, "victor", "", T0), -EINVAL);
+	assert_int_equal(store_failures_user(f->s, "victor", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_party(f->s, "uid=1001", "victor", 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_failures_party(f->s, "uid=1001", "victor", T0 + 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_failures_party(f->s, "uid=1002", "victor", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_source(f->s, "uid=1001", 0, &n), 0);
+	assert_int_equal(n, 3);
+	/* A remote failure still counts for the user. */
+	assert_int_equal(store_failure_add(f->s, "victor", "192.0.2.1", T0), 0);
+	assert_int_equal(store_failures_user(f->s, "victor", 0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_failures_party(f->s, "uid=1001", "victor", 0, &n), 0);
+	assert_int_equal(n, 2);
 }
 
 /* A row written behind the store's back, too long for its buffer. */
@@ -933,6 +997,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_totp, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_logins, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_finish, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_failures_local, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_row_refused, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_limit, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_find_and_close, open_setup, fixture_teardown),
