@@ -410,9 +410,8 @@ static const struct tcase cases[] = {
 
 /* The small (non-max) case of each type, for the per-field attacks. */
 static const struct tcase *small_cases[] = {
-    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],
-    &cases[10], &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21],
-    &cases[23],
+    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10],
+    &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23],
 };
 #define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
 
