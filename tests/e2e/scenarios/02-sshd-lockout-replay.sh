@@ -8,7 +8,9 @@
 #    before any prompt (decision deny, reason locked).  Once root clears the
 #    lockout with vigilctl on the admin socket, a code accepted from client A
 #    (127.0.0.2) and sent again from client B (127.0.1.2) is refused as a
-#    replay: the second login fails, the journal says result replay.
+#    replay, which is not a guess: B is told "that code was just used; wait
+#    for the next one" and asked again (three times, then refused with
+#    reason replay), and the replays count toward no lockout.
 s02_ssh_failed() { # the last e2e_ssh was refused and ran nothing
 	[ "$E2E_SSH_RC" -ne 0 ] && [ -z "$E2E_SSH_OUT" ]
 }
@@ -89,15 +91,16 @@ scenario() {
 
 	cur=$(e2e_cursor)
 	e2e_ssh alice 127.0.1.2 alice "@$codefile"
-	e2e_check "the same code from B (127.0.1.2): asked, refused, the command did not run" \
-		test "$E2E_SSH_ASKED:$E2E_SSH_RC:$E2E_SSH_OUT" = "1:255:"
+	e2e_check "the same code from B (127.0.1.2): asked, told to wait for the next, asked 3 more times, refused" \
+		test "$E2E_SSH_ASKED:$E2E_SSH_RC:$E2E_SSH_OUT" = "4:255:"
+	e2e_check "B's last prompt says the code was just used" s02_asked_has "that code was just used"
 	e2e_check "journal: B needed a step-up (known device, new source and network)" \
 		e2e_record "$cur" EVENT=decision DECISION=stepup USER=alice RHOST=127.0.1.2 DEVICE="$fp" \
 		SIGNALS=new_source,new_prefix SCORE=40
-	e2e_check "journal: the reused code is a replay (stepup result=replay, reason stepup_failed)" \
-		e2e_record "$cur" EVENT=stepup RESULT=replay REASON=stepup_failed METHOD=totp USER=alice \
-		RHOST=127.0.1.2 DEVICE="$fp"
-	e2e_check "journal: the login from B is denied (reason stepup_failed), no step-up ok" \
-		test "$(e2e_count "$cur" EVENT=decision DECISION=deny REASON=stepup_failed RHOST=127.0.1.2):$(
-			e2e_count "$cur" EVENT=stepup RESULT=ok)" = "1:0"
+	e2e_check "journal: the reused code is a replay (stepup result=replay, reason replay), four times" \
+		test "$(e2e_count "$cur" EVENT=stepup RESULT=replay REASON=replay METHOD=totp USER=alice \
+			RHOST=127.0.1.2 DEVICE="$fp")" = 4
+	e2e_check "journal: the login from B is denied (reason replay), no step-up ok, no lockout" \
+		test "$(e2e_count "$cur" EVENT=decision DECISION=deny REASON=replay RHOST=127.0.1.2):$(
+			e2e_count "$cur" EVENT=stepup RESULT=ok):$(e2e_count "$cur" EVENT=lockout)" = "1:0:0"
 }

@@ -53,10 +53,10 @@ scenario() {
 	s08_restart
 	cur=$(e2e_cursor)
 	e2e_ssh alice 127.0.2.2 alice "@$code"
-	e2e_check "after restart: the same code from 127.0.2.2 is refused (exit 255) after one prompt" \
-		test "$E2E_SSH_RC:$E2E_SSH_ASKED:$E2E_SSH_OUT" = "255:1:"
-	e2e_check "journal: step-up failed as a replay" \
-		e2e_record "$cur" EVENT=stepup RESULT=replay METHOD=totp USER=alice RHOST=127.0.2.2 REASON=stepup_failed
+	e2e_check "after restart: the same code from 127.0.2.2 is refused (exit 255): asked, then 3 times again" \
+		test "$E2E_SSH_RC:$E2E_SSH_ASKED:$E2E_SSH_OUT" = "255:4:"
+	e2e_check "journal: step-up refused as a replay" \
+		e2e_record "$cur" EVENT=stepup RESULT=replay METHOD=totp USER=alice RHOST=127.0.2.2 REASON=replay
 	e2e_check "journal: the login was denied" \
 		e2e_record "$cur" EVENT=decision DECISION=deny USER=alice RHOST=127.0.2.2
 	e2e_check "journal: no successful step-up after the restart" test "$(e2e_count "$cur" EVENT=stepup RESULT=ok)" = 0

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # 9. A user enrolls herself with the installed vigilctl, run as that user
-#    (no --user, no root) on a terminal driven by expect.  Proves:
+#    (no --user, no root) on a terminal driven by expect, within the
+#    enrollment window the admin opened (enroll_since = today).  Proves:
 #    - the screen shows a QR code (lines of half blocks) that decodes to the
 #      otpauth:// URI shown beside it, for "Vigil:carol", 6 digits, 30 s;
 #    - wrong confirmation codes activate nothing: after three, vigilctl
@@ -130,7 +131,9 @@ s09_factors() {
 
 scenario() {
 	local cur out fp qr_rows s="$E2E/secrets"
-	e2e_vigild_start 09 '[totp]' 'window = 3'
+	# Enrolling a first factor alone is open only in the window the admin
+	# opened for the roll-out (enroll_since); scenario 12 shows it closed.
+	e2e_vigild_start 09 '[totp]' 'window = 3' '[policy]' "enroll_since = $(date -u +%F)"
 	e2e_sshd_start 09
 	fp=$(e2e_fingerprint carol)
 	cur=$(e2e_cursor)
