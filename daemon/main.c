@@ -21,6 +21,7 @@
 #include "config.h"
 #include "config_print.h"
 #include "log.h"
+#include "safe_file.h"
 #include "server.h"
 #include "totp.h"
 #include "vigild.h"
@@ -45,12 +46,13 @@ static void usage(FILE *f)
  * directory must be searchable by every user or nobody can run vigilctl.
  * An existing directory keeps its mode (we never loosen what the admin
  * set), but is refused if others may write to it. */
-static int ensure_dir(const char *dir, mode_t mode)
+static int ensure_dir(const char *dir, mode_t mode, char *why, size_t whylen)
 {
 	struct stat st;
 	bool created = false;
 	int fd = -1, r;
 
+	safe_file_why(why, whylen, "%s", "");
 	if (mkdir(dir, mode) == 0)
 		created = true;
 	else if (errno != EEXIST) {
@@ -66,8 +68,16 @@ static int ensure_dir(const char *dir, mode_t mode)
 		r = -errno;
 		goto out;
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & 0022)) {
+	if (st.st_uid != geteuid()) {
 		r = -EPERM;
+		safe_file_why(why, whylen, "owned by uid %u, must be owned by uid %u", (unsigned)st.st_uid,
+		              (unsigned)geteuid());
+		goto out;
+	}
+	if (st.st_mode & 0022) {
+		r = -EPERM;
+		safe_file_why(why, whylen, "mode %04o, must not be writable by %s", (unsigned)(st.st_mode & 07777),
+		              (st.st_mode & 0002) ? "others" : "its group");
 		goto out;
 	}
 	if (created && fchmod(fd, mode) < 0) {
@@ -155,12 +165,12 @@ int main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	umask(0077);
 
-	if ((r = ensure_dir(state_dir, 0700)) < 0) {
-		log_msg(LOG_ERR, "state directory %s: %s", state_dir, strerror(-r));
+	if ((r = ensure_dir(state_dir, 0700, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "state directory %s: %s", state_dir, why[0] ? why : strerror(-r));
 		goto out;
 	}
-	if ((r = ensure_dir(runtime_dir, 0755)) < 0) {
-		log_msg(LOG_ERR, "runtime directory %s: %s", runtime_dir, strerror(-r));
+	if ((r = ensure_dir(runtime_dir, 0755, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "runtime directory %s: %s", runtime_dir, why[0] ? why : strerror(-r));
 		goto out;
 	}
 	if ((r = totp_init()) < 0) {
