@@ -127,6 +127,12 @@ int verb_unlock(const struct cli_opts *o, int argc, char **argv)
 		cli_print_unexpected("unlock", reply->type);
 		goto out;
 	}
+	if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_LOGIN) {
+		/* Unknown, or neither locked nor charged a failure. */
+		cli_put_safe(stdout, argv[1]);
+		fputs(" was not locked\n", stdout);
+		goto out;
+	}
 	if (reply->u.result.status != VIGIL_STATUS_OK) {
 		cli_print_status("unlock", reply->u.result.status,
 		                 reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"

@@ -33,10 +33,22 @@ int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil
 	    .user = req->user,
 	    .result = "unlocked",
 	};
+	struct store_user u;
+	uint32_t failures = 0;
 	int r;
 
 	if (!admin_allowed(p) || !req->user[0]) {
 		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		return 0;
+	}
+	/* Neither locked nor any failure: say so, rather than "unlocked".  A
+	 * lock or failure arriving between here and the unlock is lifted
+	 * anyway on the next call; nothing is lost by the gap. */
+	r = store_user_find(d->store, req->user, &u);
+	if (r == 0 && u.locked_until <= vigild_now())
+		r = store_failures_user(d->store, req->user, 0, &failures);
+	if (r == 0 && u.locked_until <= vigild_now() && failures == 0) {
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
 		return 0;
 	}
 	r = store_user_unlock(d->store, req->user);

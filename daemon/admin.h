@@ -10,7 +10,8 @@
 #include "vigild.h"
 
 /* ADMIN_UNLOCK: clears req->user's lock and failures.  OK, or UNKNOWN_LOGIN
- * for a user never seen. */
+ * for a user never seen or one neither locked nor charged any failure (so
+ * vigilctl does not claim to have unlocked anybody). */
 int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
                       struct vigil_msg *reply);
 

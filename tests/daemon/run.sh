@@ -492,7 +492,13 @@ test_unlock_source() {
 	ok=false
 	[ "$rc" -eq 1 ] && has_line "$out" "Source 198.18.0.77 was not locked" && lacks_match "$out" "^Unlocked" && ok=true
 	check "10 unlock --source: again: 'Source 198.18.0.77 was not locked' (exit $rc)" $ok
-	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock alice >/dev/null 2>&1
+	# alice: unlocked after test 9, her one new failure lifted with the
+	# source: nothing to unlock, and vigilctl must not claim it did.
+	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock alice >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -eq 1 ] && has_line "$out" "alice was not locked" && lacks_match "$out" "^Unlocked" && ok=true
+	check "10 unlock: a user neither locked nor charged a failure: 'alice was not locked' (exit $rc)" $ok
 }
 
 # ---------------------------------------------------------------------------
