@@ -7,10 +7,14 @@
  * cli_put_safe().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wchar.h>
 #include <wctype.h>
@@ -23,12 +27,37 @@
 /* The daemon runs as root; nothing else may answer on its sockets. */
 #define VIGILD_UID 0
 
+/* True when this user may not search the directory holding path: then the
+ * directory, not the socket or the user's rights on vigild, is what to fix
+ * (a runtime directory made 0700 under a tight umask, say). */
+static bool socket_dir_denied(const char *path, char *dir, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, cap, ".");
+	else if (slash == path)
+		snprintf(dir, cap, "/");
+	else
+		snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) < 0)
+		return errno == EACCES || errno == EPERM;
+	return faccessat(AT_FDCWD, dir, X_OK, AT_EACCESS) < 0 && (errno == EACCES || errno == EPERM);
+}
+
 int cli_conn_open(struct cli_conn *c, const char *path, int64_t timeout_ms)
 {
+	char dir[PATH_MAX];
 	int fd = -1, r;
 
 	*c = (struct cli_conn){.fd = -1, .path = path, .timeout_ms = timeout_ms, .next_id = 1};
 	r = client_connect(path, VIGILD_UID, clock_now_ms() + timeout_ms, &fd);
+	if ((r == -EACCES || r == -EPERM) && socket_dir_denied(path, dir, sizeof(dir))) {
+		fprintf(stderr, "vigilctl: cannot reach vigild at %s: permission denied on the socket directory %s\n",
+		        path, dir);
+		goto out;
+	}
 	if (r == -EPERM) {
 		fprintf(stderr, "vigilctl: refusing to talk to %s: not a root-owned socket in a root-owned directory\n",
 		        path);

@@ -31,6 +31,8 @@ static void help(void)
 	       "  totp enroll [--user NAME]  enroll an authenticator app (shows a QR code,\n"
 	       "                             then asks for a code from the app)\n"
 	       "  unlock NAME                clear NAME's lockout (admin socket, root only)\n"
+	       "  unlock --source ADDR       forget the failed codes from ADDR (an address,\n"
+	       "                             or uid=N for a local caller; root only)\n"
 	       "\n"
 	       "  Without --user a command acts on the calling user.  vigild honours\n"
 	       "  --user NAME for another user only when the caller is root.\n"
@@ -55,14 +57,64 @@ static int usage_error(const char *msg)
 	return CLI_EXIT_USAGE;
 }
 
+/* unlock --source ADDR: lifts the failures charged to one source. */
+static int unlock_source(const struct cli_opts *o, const char *source)
+{
+	struct cli_conn c = {.fd = -1};
+	struct vigil_msg *req = NULL, *reply = NULL;
+	size_t n = strlen(source);
+	int r = CLI_EXIT_FAIL;
+
+	if (n == 0 || n > VIGIL_ADDR_MAX) {
+		fprintf(stderr, "vigilctl: invalid source (1 to %d bytes: an address, or uid=N)\n", VIGIL_ADDR_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
+		goto out;
+	req->type = VIGIL_MSG_ADMIN_UNLOCK_SOURCE;
+	memcpy(req->u.user.user, source, n + 1); /* length checked above */
+	if (cli_conn_open(&c, o->admin_socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0)
+		goto out;
+	if (reply->type != VIGIL_MSG_RESULT) {
+		cli_print_unexpected("unlock", reply->type);
+		goto out;
+	}
+	if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_LOGIN) {
+		/* No failures were charged to it: nothing was lifted. */
+		fputs("Source ", stdout);
+		cli_put_safe(stdout, source);
+		fputs(" was not locked\n", stdout);
+		goto out;
+	}
+	if (reply->u.result.status != VIGIL_STATUS_OK) {
+		cli_print_status("unlock", reply->u.result.status,
+		                 reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"
+		                                                                   : NULL);
+		goto out;
+	}
+	fputs("Unlocked source ", stdout);
+	cli_put_safe(stdout, source);
+	fputs("\n", stdout);
+	r = CLI_EXIT_OK;
+out:
+	cli_conn_close(&c);
+	cli_msg_free(req);
+	cli_msg_free(reply);
+	return r;
+}
+
 int verb_unlock(const struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_conn c = {.fd = -1};
 	struct vigil_msg *req = NULL, *reply = NULL;
 	int r = CLI_EXIT_FAIL;
 
+	if (argc == 3 && strcmp(argv[1], "--source") == 0)
+		return unlock_source(o, argv[2]);
+	if (argc == 2 && strncmp(argv[1], "--source=", 9) == 0)
+		return unlock_source(o, argv[1] + 9);
 	if (argc != 2 || argv[1][0] == '-')
-		return usage_error("usage: vigilctl unlock NAME");
+		return usage_error("usage: vigilctl unlock NAME | vigilctl unlock --source ADDR");
 	if (cli_check_user(argv[1]) < 0)
 		return CLI_EXIT_USAGE;
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
@@ -73,6 +125,12 @@ int verb_unlock(const struct cli_opts *o, int argc, char **argv)
 		goto out;
 	if (reply->type != VIGIL_MSG_RESULT) {
 		cli_print_unexpected("unlock", reply->type);
+		goto out;
+	}
+	if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_LOGIN) {
+		/* Unknown, or neither locked nor charged a failure. */
+		cli_put_safe(stdout, argv[1]);
+		fputs(" was not locked\n", stdout);
 		goto out;
 	}
 	if (reply->u.result.status != VIGIL_STATUS_OK) {

@@ -20,8 +20,9 @@
  * counted as lost.  Nothing is dropped silently.
  *
  * Trusts: nothing in a record (users choose user names, hosts and ttys: all
- * values are escaped); the spill file only after checking its owner and mode
- * and, on replay, the shape of every field.  No record carries a secret.
+ * values are escaped); the spill file only after checking its type, owner
+ * and mode (opened without blocking, so a FIFO is refused rather than waited
+ * on) and, on replay, the shape of every field.  No record carries a secret.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +41,7 @@
 #include <systemd/sd-journal.h>
 
 #include "audit.h"
+#include "safe_file.h"
 #include "proto.h"
 
 #define AUDIT_QUEUE_MAX 1024
@@ -623,6 +625,11 @@ static void *writer_main(void *arg)
 
 int audit_new(const char *spill_path, struct audit **ret)
 {
+	return audit_new_why(spill_path, ret, NULL, 0);
+}
+
+int audit_new_why(const char *spill_path, struct audit **ret, char *why, size_t whylen)
+{
 	struct audit *a = NULL;
 	pthread_condattr_t ca;
 	sigset_t all, old;
@@ -652,19 +659,11 @@ int audit_new(const char *spill_path, struct audit **ret)
 	idle_init = true;
 
 	if (spill_path) {
-		a->spill_fd = open(spill_path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-		if (a->spill_fd < 0) {
-			r = -errno;
+		/* Never blocks: a FIFO planted as the spill file is refused. */
+		r = safe_file_open(AT_FDCWD, spill_path, O_RDWR | O_APPEND | O_CREAT, 0600,
+		                   SAFE_FILE_OURS | SAFE_FILE_SECRET, spill_path, &a->spill_fd, &st, why, whylen);
+		if (r < 0)
 			goto out;
-		}
-		if (fstat(a->spill_fd, &st) < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
-			r = -EPERM;
-			goto out;
-		}
 		/* Left by an earlier run: replayed first. */
 		a->spill_pending = st.st_size > 0;
 	}

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum audit_event {
@@ -54,6 +55,9 @@ struct audit;
 
 /* Starts the writer.  spill_path: a file in the state directory. */
 int audit_new(const char *spill_path, struct audit **ret);
+/* audit_new(), and on failure "FILE: why" in why (may be NULL) when the
+ * spill file is refused (a symlink, a FIFO, wrong owner or mode). */
+int audit_new_why(const char *spill_path, struct audit **ret, char *why, size_t whylen);
 /* Flushes what it can within a short bound, stops the writer, frees. */
 void audit_free(struct audit *a);
 /* Copies the record into the queue (or the spill); never blocks on journald. */

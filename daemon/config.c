@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Loading vigil.conf (see config.h).  The files are the admin's, but they are
- * still input: each is opened without following symlinks, must be a regular
- * file owned by root (or by us) and not writable by group or others, and is
+ * still input: each is opened without following symlinks and without
+ * blocking (a FIFO is refused, never waited on), must be a regular file
+ * owned by root (or by us) and not writable by group or others, and is
  * bounded in size.  We read a file whole, reject NUL bytes and lines longer
  * than CONFIG_LINE_MAX ourselves, and only then hand it to inih one line at a
  * time through our own reader, so inih can never split a line and parse its
@@ -32,6 +33,7 @@
 
 #include "config.h"
 #include "parse.h"
+#include "safe_file.h"
 
 #define CONFIG_FILE_MAX    (1024 * 1024) /* bytes per file */
 #define CONFIG_DROPINS_MAX 256           /* *.conf files in <path>.d/ */
@@ -697,34 +699,14 @@ static int text_check(const char *file, const char *buf, size_t len, char *err, 
 	return 0;
 }
 
-static int file_read(int fd, const char *file, char **ret, size_t *ret_len, char *err, size_t errlen)
+static int file_read(int fd, const char *file, const struct stat *st, char **ret, size_t *ret_len, char *err,
+                     size_t errlen)
 {
-	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int r;
 
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		errf(err, errlen, "%s: %s", file, strerror(-r));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		errf(err, errlen, "%s: not a regular file", file);
-		r = -EINVAL;
-		goto out;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		errf(err, errlen, "%s: owned by uid %u, not by root", file, (unsigned)st.st_uid);
-		r = -EINVAL;
-		goto out;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		errf(err, errlen, "%s: writable by group or others", file);
-		r = -EINVAL;
-		goto out;
-	}
-	if (st.st_size > CONFIG_FILE_MAX) {
+	if (st->st_size > CONFIG_FILE_MAX) {
 		errf(err, errlen, "%s: larger than %u bytes", file, CONFIG_FILE_MAX);
 		r = -EINVAL;
 		goto out;
@@ -769,22 +751,20 @@ out:
  * does not exist. */
 static int file_load(struct load_ctx *x, int dfd, const char *name, const char *file)
 {
+	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd = -1, r;
 
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		if (r == -ELOOP)
-			errf(x->err, x->errlen, "%s: is a symbolic link", file);
-		else
-			errf(x->err, x->errlen, "%s: %s", file, strerror(-r));
+	/* Never blocks: a FIFO dropped in as a drop-in is refused, not waited on. */
+	r = safe_file_open(dfd, name, O_RDONLY, 0, SAFE_FILE_OURS_OR_ROOT | SAFE_FILE_NO_WRITE, file, &fd, &st, x->err,
+	                   x->errlen);
+	if (r < 0) {
 		if (r != -ENOENT && r != -ENOMEM)
 			r = -EINVAL;
 		goto out;
 	}
-	r = file_read(fd, file, &buf, &len, x->err, x->errlen);
+	r = file_read(fd, file, &st, &buf, &len, x->err, x->errlen);
 	if (r < 0) {
 		if (r != -ENOMEM)
 			r = -EINVAL;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "admin.h"
 #include "dispatch.h"
 #include "enroll.h"
 #include "login.h"
@@ -56,7 +57,9 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 	case VIGIL_MSG_STATUS_QUERY:
 		return enroll_status(d, p, &req->u.user, reply);
 	case VIGIL_MSG_ADMIN_UNLOCK:
-		return enroll_admin_unlock(d, p, &req->u.user, reply);
+		return admin_user_unlock(d, p, &req->u.user, reply);
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
+		return admin_source_unlock(d, p, &req->u.user, reply);
 	default:
 		/* A reply type sent as a request. */
 		return -EPROTO;

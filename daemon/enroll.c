@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TOTP enrollment, status and unlock (see enroll.h).  The secret is made
+ * TOTP enrollment and status (see enroll.h).  The secret is made
  * here, sealed before it reaches the store, shown once to its owner and
  * activated only by a valid code on the same connection.  Who the caller is
  * comes from the peer credentials: a non-root caller acts on itself only.
@@ -281,35 +281,5 @@ int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_use
 		return 0;
 	}
 	snprintf(reply->u.report.user, sizeof(reply->u.report.user), "%s", user);
-	return 0;
-}
-
-int enroll_admin_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
-                        struct vigil_msg *reply)
-{
-	struct audit_record a = {
-	    .event = AUDIT_ADMIN,
-	    .priority = LOG_NOTICE,
-	    .message = "user unlocked by an administrator",
-	    .user = req->user,
-	    .result = "unlocked",
-	};
-	int r;
-
-	if (!p->admin_socket || p->uid != 0 || !req->user[0]) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION);
-		return 0;
-	}
-	r = store_user_unlock(d->store, req->user);
-	if (r == -ENOENT) {
-		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
-		return 0;
-	}
-	if (r < 0) {
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
-		return 0;
-	}
-	audit_emit(d->audit, &a);
-	reply_result(reply, VIGIL_STATUS_OK);
 	return 0;
 }

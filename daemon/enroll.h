@@ -2,9 +2,9 @@
 /*
  * TOTP enrollment and the user's own view of their state: a pending secret
  * made and sealed by the daemon, shown once (URI, base32, QR), activated only
- * by a valid code; STATUS_QUERY; the admin's unlock.  A non-root caller acts
- * only on itself (peer uid from SO_PEERCRED).  Handlers fill *reply and
- * return 0, or a negative errno for a protocol violation.
+ * by a valid code; STATUS_QUERY.  (The admin's unlock is in admin.h.)  A
+ * non-root caller acts only on itself (peer uid from SO_PEERCRED).  Handlers
+ * fill *reply and return 0, or a negative errno for a protocol violation.
  */
 #pragma once
 
@@ -31,7 +31,5 @@ int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, c
                    struct vigil_msg *reply);
 int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
                   struct vigil_msg *reply);
-int enroll_admin_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
-                        struct vigil_msg *reply);
 
 void enroll_pending_free(struct enroll_pending *e);

@@ -5,6 +5,7 @@
  * sessions whose processes died while it was down, and runs the server.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "config.h"
 #include "config_print.h"
 #include "log.h"
+#include "safe_file.h"
 #include "server.h"
 #include "totp.h"
 #include "vigild.h"
@@ -40,18 +42,53 @@ static void usage(FILE *f)
 	           "  --version, --help\n");
 }
 
-/* Creates dir with mode if missing; refuses one that others may write. */
-static int ensure_dir(const char *dir, mode_t mode)
+/* Creates dir with exactly mode if missing, whatever the umask: the runtime
+ * directory must be searchable by every user or nobody can run vigilctl.
+ * An existing directory keeps its mode (we never loosen what the admin
+ * set), but is refused if others may write to it. */
+static int ensure_dir(const char *dir, mode_t mode, char *why, size_t whylen)
 {
 	struct stat st;
+	bool created = false;
+	int fd = -1, r;
 
-	if (mkdir(dir, mode) < 0 && errno != EEXIST)
-		return -errno;
-	if (lstat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022))
-		return -EPERM;
-	return 0;
+	safe_file_why(why, whylen, "%s", "");
+	if (mkdir(dir, mode) == 0)
+		created = true;
+	else if (errno != EEXIST) {
+		r = -errno;
+		goto out;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (st.st_uid != geteuid()) {
+		r = -EPERM;
+		safe_file_why(why, whylen, "owned by uid %u, must be owned by uid %u", (unsigned)st.st_uid,
+		              (unsigned)geteuid());
+		goto out;
+	}
+	if (st.st_mode & 0022) {
+		r = -EPERM;
+		safe_file_why(why, whylen, "mode %04o, must not be writable by %s", (unsigned)(st.st_mode & 07777),
+		              (st.st_mode & 0002) ? "others" : "its group");
+		goto out;
+	}
+	if (created && fchmod(fd, mode) < 0) {
+		r = -errno;
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -72,7 +109,7 @@ int main(int argc, char **argv)
 	struct server *srv = NULL;
 	struct rlimit no_core = {0, 0};
 	struct audit_record a = {.event = AUDIT_SERVICE, .priority = LOG_NOTICE};
-	char err[512], *path = NULL;
+	char err[512], why[512], *path = NULL;
 	bool check_only = false;
 	int opt, r;
 
@@ -111,9 +148,9 @@ int main(int argc, char **argv)
 
 	r = config_load(config_path, &d.config, err, sizeof(err));
 	if (r < 0) {
-		fprintf(stderr, "vigild: %s\n", r == -EINVAL ? err : strerror(-r));
+		log_msg(LOG_ERR, "%s", err[0] ? err : strerror(-r));
 		if (r == -ENOENT)
-			fprintf(stderr, "vigild: no configuration at %s\n", config_path);
+			log_msg(LOG_ERR, "no configuration at %s", config_path);
 		return 1;
 	}
 	if (check_only) {
@@ -128,34 +165,42 @@ int main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	umask(0077);
 
-	if ((r = ensure_dir(state_dir, 0700)) < 0) {
-		log_msg(LOG_ERR, "state directory %s: %s", state_dir, strerror(-r));
+	if ((r = ensure_dir(state_dir, 0700, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "state directory %s: %s", state_dir, why[0] ? why : strerror(-r));
 		goto out;
 	}
-	if ((r = ensure_dir(runtime_dir, 0755)) < 0) {
-		log_msg(LOG_ERR, "runtime directory %s: %s", runtime_dir, strerror(-r));
+	if ((r = ensure_dir(runtime_dir, 0755, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "runtime directory %s: %s", runtime_dir, why[0] ? why : strerror(-r));
 		goto out;
 	}
 	if ((r = totp_init()) < 0) {
 		log_msg(LOG_ERR, "liboath initialisation failed");
 		goto out;
 	}
-	if ((r = seal_key_load(state_dir, getenv("CREDENTIALS_DIRECTORY"), d.seal_key)) < 0) {
-		log_msg(LOG_ERR,
-		        "host key in %s: %s (it must be a regular file of 32 bytes, owned by this user, mode 0600)",
-		        state_dir, strerror(-r));
+	if ((r = seal_key_load(state_dir, getenv("CREDENTIALS_DIRECTORY"), d.seal_key, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "host key: %s", why[0] ? why : strerror(-r));
 		goto out;
 	}
-	if (asprintf(&path, "%s/vigil.db", state_dir) < 0 || (r = store_open(path, &d.store)) < 0) {
-		log_msg(LOG_ERR, "database %s/vigil.db: %s (it must be a regular file owned by this user, mode 0600)",
-		        state_dir, strerror(path ? -r : ENOMEM));
-		r = r < 0 ? r : -ENOMEM;
+	if (asprintf(&path, "%s/vigil.db", state_dir) < 0) {
+		path = NULL;
+		r = -ENOMEM;
+		log_msg(LOG_ERR, "database: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = store_open_why(path, &d.store, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "database: %s", why[0] ? why : strerror(-r));
 		goto out;
 	}
 	free(path);
-	if (asprintf(&path, "%s/audit.spill", state_dir) < 0 || (r = audit_new(path, &d.audit)) < 0) {
-		log_msg(LOG_ERR, "audit writer: %s", strerror(path ? -r : ENOMEM));
-		r = r < 0 ? r : -ENOMEM;
+	if (asprintf(&path, "%s/audit.spill", state_dir) < 0) {
+		path = NULL;
+		r = -ENOMEM;
+		log_msg(LOG_ERR, "audit writer: %s", strerror(-r));
+		goto out;
+	}
+	why[0] = '\0';
+	if ((r = audit_new_why(path, &d.audit, why, sizeof(why))) < 0) {
+		log_msg(LOG_ERR, "audit writer: %s", why[0] ? why : strerror(-r));
 		goto out;
 	}
 

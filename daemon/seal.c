@@ -2,8 +2,9 @@
 /*
  * Sealing factor secrets at rest (see seal.h).  The host key is the one
  * secret everything else hangs on, so its file is checked before it is
- * trusted: opened without following symlinks, a regular file owned by us,
- * no group or other permission bits, exactly SEAL_KEY_SIZE bytes.  A new key
+ * trusted: opened without following symlinks and without blocking (a FIFO is
+ * refused, not waited on), a regular file owned by us, no group or other
+ * permission bits, exactly SEAL_KEY_SIZE bytes; a refusal says which.  A new key
  * is written to a fresh temporary file (O_EXCL, 0600), synced, then linked
  * into place, so a crash never leaves a short host.key behind and two
  * starting daemons cannot end up with different keys.  Blobs read back from
@@ -23,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "safe_file.h"
 #include "seal.h"
 #include "wipe.h"
 
@@ -32,28 +34,18 @@
 #define HOST_KEY_NAME   "host.key"
 #define CREDENTIAL_NAME "vigil-host-key"
 
-/* Reads exactly SEAL_KEY_SIZE bytes from a file that passed its checks.
- * owned: also require our uid and no group/other bits. */
-static int key_read(int fd, bool owned, uint8_t key[SEAL_KEY_SIZE])
+/* Reads exactly SEAL_KEY_SIZE bytes from fd, a file that passed its checks
+ * (st is its stat). */
+static int key_read(int fd, const struct stat *st, const char *display, uint8_t key[SEAL_KEY_SIZE], char *why,
+                    size_t whylen)
 {
 	uint8_t buf[SEAL_KEY_SIZE + 1];
-	struct stat st;
 	size_t len = 0;
 	int r;
 
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EPERM;
-		goto out;
-	}
-	if (owned && (st.st_uid != geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)))) {
-		r = -EPERM;
-		goto out;
-	}
-	if (st.st_size != SEAL_KEY_SIZE) {
+	if (st->st_size != SEAL_KEY_SIZE) {
+		safe_file_why(why, whylen, "%s: %lld bytes, must be %d", display, (long long)st->st_size,
+		              SEAL_KEY_SIZE);
 		r = -EINVAL;
 		goto out;
 	}
@@ -65,6 +57,7 @@ static int key_read(int fd, bool owned, uint8_t key[SEAL_KEY_SIZE])
 			continue;
 		if (n < 0) {
 			r = -errno;
+			safe_file_why(why, whylen, "%s: %s", display, strerror(-r));
 			goto out;
 		}
 		if (n == 0)
@@ -72,6 +65,7 @@ static int key_read(int fd, bool owned, uint8_t key[SEAL_KEY_SIZE])
 		len += (size_t)n;
 	}
 	if (len != SEAL_KEY_SIZE) {
+		safe_file_why(why, whylen, "%s: changed size while being read", display);
 		r = -EINVAL;
 		goto out;
 	}
@@ -148,23 +142,27 @@ out:
 	return r;
 }
 
-int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t key[SEAL_KEY_SIZE])
+int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t key[SEAL_KEY_SIZE], char *why,
+                  size_t whylen)
 {
 	uint8_t k[SEAL_KEY_SIZE];
+	char display[PATH_MAX];
 	struct stat st;
 	int dfd = -1, fd = -1, r;
 
-	/* A key handed over by systemd (LoadCredential=) wins when present. */
+	safe_file_why(why, whylen, "%s", "");
+	/* A key handed over by systemd (LoadCredential=) wins when present.
+	 * systemd made it, so any owner will do; it must still be a regular
+	 * file, and opening it must not block. */
 	if (credentials_dir && *credentials_dir) {
 		dfd = open(credentials_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd >= 0) {
-			fd = openat(dfd, CREDENTIAL_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-			if (fd < 0 && errno != ENOENT) {
-				r = -errno;
+			(void)snprintf(display, sizeof(display), "%s/%s", credentials_dir, CREDENTIAL_NAME);
+			r = safe_file_open(dfd, CREDENTIAL_NAME, O_RDONLY, 0, 0, display, &fd, &st, why, whylen);
+			if (r < 0 && r != -ENOENT)
 				goto out;
-			}
-			if (fd >= 0) {
-				r = key_read(fd, false, k);
+			if (r == 0) {
+				r = key_read(fd, &st, display, k, why, whylen);
 				if (r < 0)
 					goto out;
 				goto done;
@@ -173,44 +171,53 @@ int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t ke
 			dfd = -1;
 		} else if (errno != ENOENT) {
 			r = -errno;
+			safe_file_why(why, whylen, "%s: %s", credentials_dir, strerror(-r));
 			goto out;
 		}
 	}
 
 	if (!state_dir || !*state_dir) {
 		r = -EINVAL;
+		safe_file_why(why, whylen, "no state directory");
 		goto out;
 	}
+	(void)snprintf(display, sizeof(display), "%s/%s", state_dir, HOST_KEY_NAME);
 	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		r = -errno;
+		safe_file_why(why, whylen, "%s: %s", state_dir, strerror(-r));
 		goto out;
 	}
 	/* Others must not be able to swap the key file under us. */
 	if (fstat(dfd, &st) < 0) {
 		r = -errno;
+		safe_file_why(why, whylen, "%s: %s", state_dir, strerror(-r));
 		goto out;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		r = -EPERM;
+		safe_file_why(why, whylen, "%s: mode %04o, must not be writable by group or others", state_dir,
+		              (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 
 	for (int attempt = 0;; attempt++) {
-		fd = openat(dfd, HOST_KEY_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-		if (fd >= 0)
+		/* The key is the secret everything hangs on: ours, 0600. */
+		r = safe_file_open(dfd, HOST_KEY_NAME, O_RDONLY, 0, SAFE_FILE_OURS | SAFE_FILE_SECRET, display, &fd,
+		                   &st, why, whylen);
+		if (r == 0)
 			break;
-		if (errno != ENOENT || attempt > 0) {
-			r = -errno;
+		if (r != -ENOENT || attempt > 0)
 			goto out;
-		}
 		r = key_create(dfd, k);
 		if (r == 0)
 			goto done;
-		if (r != -EEXIST)
+		if (r != -EEXIST) {
+			safe_file_why(why, whylen, "%s: cannot create: %s", display, strerror(-r));
 			goto out;
+		}
 	}
-	r = key_read(fd, true, k);
+	r = key_read(fd, &st, display, k, why, whylen);
 	if (r < 0)
 		goto out;
 done:

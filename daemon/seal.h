@@ -16,8 +16,11 @@
 #define SEAL_KEY_SIZE 32
 #define SEAL_OVERHEAD (1 + 12 + 16)
 
-/* Loads or creates the host key.  credentials_dir may be NULL. */
-int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t key[SEAL_KEY_SIZE]);
+/* Loads or creates the host key.  credentials_dir may be NULL.  Returns 0,
+ * or a negative errno with "FILE: why" in why (may be NULL): a symlink, a
+ * FIFO (refused without blocking), the wrong owner, mode or size. */
+int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t key[SEAL_KEY_SIZE], char *why,
+                  size_t whylen);
 
 /* Returns 0 and a heap blob in *ret (plain) / -ENOMEM / -EIO. */
 int seal(const uint8_t key[SEAL_KEY_SIZE], const uint8_t *plain, size_t n, const char *aad, uint8_t **ret,

@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "safe_file.h"
 #include "store.h"
 #include "wipe.h"
 
@@ -180,6 +181,7 @@ enum st {
 	ST_FAILURES_USER_ID,
 	ST_FAILURES_SOURCE,
 	ST_FAILURES_CLEAR_USER,
+	ST_FAILURES_CLEAR_SOURCE,
 	ST_GRANT_GET,
 	ST_GRANT_PUT,
 	ST_LOGIN_PUT,
@@ -242,6 +244,7 @@ static const char *const st_sql[ST_MAX_] = {
                           "AND local = 1",
     [ST_FAILURES_SOURCE] = "SELECT count(*) FROM failures WHERE source = ?1 AND time >= ?2",
     [ST_FAILURES_CLEAR_USER] = "DELETE FROM failures WHERE user = ?1",
+    [ST_FAILURES_CLEAR_SOURCE] = "DELETE FROM failures WHERE source = ?1",
     [ST_GRANT_GET] = "SELECT granted FROM grants "
                      "WHERE user_id = ?1 AND device = ?2 AND source = ?3 AND expires > ?4",
     [ST_GRANT_PUT] = "INSERT OR REPLACE INTO grants (user_id, device, source, granted, expires) "
@@ -563,23 +566,39 @@ out:
 }
 
 /* Creates or opens path ourselves first, so that the file's type, owner and
- * mode are checked on the very file, then compared with what SQLite opened. */
-static int open_checked(const char *path, int *ret_fd, struct stat *ret_st)
+ * mode are checked on the very file, then compared with what SQLite opened.
+ * The -wal and -shm files SQLite will open by name get the same checks when
+ * they already exist: a symlinked or world-readable -wal holds the same
+ * sealed rows as the database. */
+static int open_checked(const char *path, int *ret_fd, struct stat *ret_st, char *why, size_t whylen)
 {
+	static const char *const companions[] = {"-wal", "-shm"};
+	char side[PATH_MAX];
 	struct stat st;
-	int fd, r;
+	int fd = -1, side_fd = -1, r;
+	size_t i;
 
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
+	r = safe_file_open(AT_FDCWD, path, O_RDWR | O_CREAT, 0600, SAFE_FILE_OURS | SAFE_FILE_SECRET, path, &fd, &st,
+	                   why, whylen);
+	if (r < 0)
 		goto out;
+	for (i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
+		if ((size_t)snprintf(side, sizeof(side), "%s%s", path, companions[i]) >= sizeof(side)) {
+			r = -ENAMETOOLONG;
+			safe_file_why(why, whylen, "%s%s: path too long", path, companions[i]);
+			goto out;
+		}
+		r = safe_file_open(AT_FDCWD, side, O_RDONLY, 0, SAFE_FILE_OURS | SAFE_FILE_SECRET, side, &side_fd, NULL,
+		                   why, whylen);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			goto out;
+		/* Closed before SQLite opens it: no lock of ours to drop. */
+		close(side_fd);
+		side_fd = -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		r = -EPERM;
-		goto out;
-	}
+	safe_file_why(why, whylen, "%s", "");
 	*ret_fd = fd;
 	*ret_st = st;
 	fd = -1;
@@ -592,13 +611,19 @@ out:
 
 int store_open(const char *path, struct store **ret)
 {
+	return store_open_why(path, ret, NULL, 0);
+}
+
+int store_open_why(const char *path, struct store **ret, char *why, size_t whylen)
+{
 	struct store *s = NULL;
 	struct stat st = {0}, now_st;
 	int fd = -1, flags, rc, r, i;
 
+	safe_file_why(why, whylen, "%s", "");
 	if (!path || !ret)
 		return -EINVAL;
-	if ((r = open_checked(path, &fd, &st)) < 0)
+	if ((r = open_checked(path, &fd, &st, why, whylen)) < 0)
 		goto out;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -619,6 +644,7 @@ int store_open(const char *path, struct store **ret)
 	 * the file later would drop SQLite's POSIX locks. */
 	if (lstat(path, &now_st) < 0 || now_st.st_dev != st.st_dev || now_st.st_ino != st.st_ino) {
 		r = -EPERM;
+		safe_file_why(why, whylen, "%s: replaced while being opened", path);
 		goto out;
 	}
 	close(fd);
@@ -768,6 +794,23 @@ out:
 	if (r < 0)
 		tx_rollback(s);
 	return r;
+}
+
+int store_source_unlock(struct store *s, const char *source)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(source, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	/* Local logins without a caller are stored as NULL: nothing to match. */
+	if (!source[0])
+		return -EINVAL;
+	st = st_use(s, ST_FAILURES_CLEAR_SOURCE);
+	bind_text(st, 1, source, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		return r;
+	return r == 0 ? -ENOENT : 0;
 }
 
 /* Runs a query whose answer is one count. */

@@ -18,9 +18,13 @@
 
 struct store;
 
-/* Opens (creating 0600 if needed, refusing a symlink or a file others can
- * read) and migrates the database at path.  *ret owned by the caller. */
+/* Opens (creating 0600 if needed, refusing a symlink, a FIFO or a file
+ * others can read; the same for an existing -wal or -shm) and migrates the
+ * database at path.  *ret owned by the caller. */
 int store_open(const char *path, struct store **ret);
+/* store_open(), and on failure "FILE: why" in why (may be NULL), naming the
+ * -wal or -shm when that is the file refused. */
+int store_open_why(const char *path, struct store **ret, char *why, size_t whylen);
 void store_close(struct store *s); /* NULL-safe */
 
 struct store_user {
@@ -38,6 +42,10 @@ int store_user_find(struct store *s, const char *name, struct store_user *ret);
 int store_user_lock(struct store *s, int64_t user_id, uint64_t until);
 /* Clears the lock and the user's failures.  -ENOENT if unknown. */
 int store_user_unlock(struct store *s, const char *name);
+/* Deletes the failures charged to source (a remote address, or a local
+ * caller "uid=N"), whoever they were charged against.  0, or -ENOENT when
+ * there were none to lift. */
+int store_source_unlock(struct store *s, const char *source);
 
 /* Everything risk scoring needs about one login, in one call. */
 struct store_facts {

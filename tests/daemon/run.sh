@@ -6,8 +6,12 @@
 # with a good and with a broken configuration, hostile clients beside a
 # normal one and 100 clients at once (tests/daemon/stress_client), a non-root
 # peer (uid 65534 through setpriv), state that survives a restart (factor,
-# device, source, lockout), and state files vigild must refuse (a 0644 or
-# symlinked vigil.db, a host.key of the wrong size).
+# device, source, lockout), state files vigild must refuse (a 0644 or
+# symlinked vigil.db, a 0666 -wal, a FIFO audit.spill, a host.key of the
+# wrong size), a FIFO drop-in at start and on SIGHUP (refused with the
+# reason, never waited on), the runtime directory a hand-started vigild
+# makes under umask 077, vigilctl naming a socket directory it cannot
+# search, and vigilctl unlock --source.
 #
 # Each check prints "ok - ..." or "not ok - ..."; the run ends with
 # "N passed, N failed" and exits 1 if any failed.  Root only (vigild, the
@@ -284,6 +288,22 @@ test_reload() {
 	check "3 reload: after the broken file, deny_at = 50 still holds (denied for risk)" \
 		has_line "$out" "decision deny reason=risk"
 
+	# A FIFO as a drop-in: refused with the reason, never waited on (the
+	# old vigild blocked in open(2) for a writer and stopped serving).
+	main_config 50
+	mkdir -m 755 "$CONF.d"
+	mkfifo -m 644 "$CONF.d/50-fifo.conf"
+	check "3 reload: SIGHUP with a FIFO drop-in is logged as failed" reload "reload failed"
+	check "3 reload: the failure names the FIFO drop-in and says why" \
+		grep -qF "reload failed, keeping the running configuration: $CONF.d/50-fifo.conf: a FIFO, not a regular file" "$LOG"
+	# Release a vigild stuck in open(2) (one without the fix) so the run goes on.
+	exec 3<>"$CONF.d/50-fifo.conf"
+	exec 3>&-
+	rm -rf "$CONF.d"
+	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
+	check "3 reload: after the FIFO drop-in vigild still serves, deny_at = 50 in force" \
+		has_line "$out" "decision deny reason=risk"
+
 	main_config
 	check "3 reload: SIGHUP with the first file again is logged as reloaded" reload "configuration reloaded"
 	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
@@ -441,6 +461,121 @@ test_parked_prompts() {
 }
 
 # ---------------------------------------------------------------------------
+# 10. Admin: vigilctl unlock --source forgets the failed codes charged to one
+#     source (whoever they were charged against), and says so when there
+#     were none; root on the admin socket only.
+source_failures() { # SOURCE -> count on stdout
+	"$PY" -c 'import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+print(db.execute("SELECT count(*) FROM failures WHERE source = ?", (sys.argv[2],)).fetchone()[0])' \
+		"$VT_TMP/state/vigil.db" "$1"
+}
+test_unlock_source() {
+	local out=$OUT.t10 rc ok
+	wrong_code alice | "$STRESS" auth "$VT_SOCKET" alice 198.18.0.77 >"$out" 2>&1
+	check "10 unlock --source: (setup) a wrong code from 198.18.0.77 is a failed step-up" \
+		has_line "$out" "decision deny reason=stepup_failed"
+	check "10 unlock --source: (setup) the failure is charged to 198.18.0.77" \
+		test "$(source_failures 198.18.0.77)" -ge 1
+	as_nobody "$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock --source 198.18.0.77 >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -ne 0 ] && [ "$(source_failures 198.18.0.77)" -ge 1 ] && ok=true
+	check "10 unlock --source: uid 65534 cannot lift it (exit $rc), the failure stays" $ok
+	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock --source 198.18.0.77 >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -eq 0 ] && has_line "$out" "Unlocked source 198.18.0.77" && ok=true
+	check "10 unlock --source: root lifts it: 'Unlocked source 198.18.0.77' (exit $rc)" $ok
+	check "10 unlock --source: no failure is charged to 198.18.0.77 any more" \
+		test "$(source_failures 198.18.0.77)" -eq 0
+	check "10 unlock --source: audited as an admin record with the source as rhost" \
+		wait_for 5 grep -qE "audit admin .*VIGIL_RHOST=198\.18\.0\.77.*VIGIL_RESULT=unlocked|audit admin .*VIGIL_RESULT=unlocked.*VIGIL_RHOST=198\.18\.0\.77" "$LOG"
+	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock --source 198.18.0.77 >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -eq 1 ] && has_line "$out" "Source 198.18.0.77 was not locked" && lacks_match "$out" "^Unlocked" && ok=true
+	check "10 unlock --source: again: 'Source 198.18.0.77 was not locked' (exit $rc)" $ok
+	# alice: unlocked after test 9, her one new failure lifted with the
+	# source: nothing to unlock, and vigilctl must not claim it did.
+	"$CTL" --socket "$VT_SOCKET" --admin-socket "$ADMIN_SOCKET" unlock alice >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -eq 1 ] && has_line "$out" "alice was not locked" && lacks_match "$out" "^Unlocked" && ok=true
+	check "10 unlock: a user neither locked nor charged a failure: 'alice was not locked' (exit $rc)" $ok
+}
+
+# ---------------------------------------------------------------------------
+# 11. vigilctl names the socket directory when it is what keeps a user out.
+test_socket_dir_denied() {
+	local out=$OUT.t11 rc ok
+	chmod 700 "$VT_TMP/run"
+	as_nobody "$CTL" --socket "$VT_SOCKET" status >"$out" 2>&1
+	rc=$?
+	chmod 755 "$VT_TMP/run"
+	ok=false
+	[ "$rc" -eq 1 ] && grep -qF "permission denied on the socket directory $VT_TMP/run" "$out" &&
+		lacks_match "$out" "not allowed for this user" && ok=true
+	check "11 socket dir: uid 65534 with the runtime directory 0700 is told 'permission denied on the socket directory' (exit $rc)" $ok
+}
+
+# ---------------------------------------------------------------------------
+# 12. Hand-started vigild: a runtime directory it makes is 0755 whatever the
+#     umask (under umask 077 it was 0700 and no user could run vigilctl); an
+#     existing one others may write is still refused.
+test_runtime_dir() {
+	local dir=$VT_TMP/t12 out=$OUT.t12 rc ok
+	mkdir -m 755 "$dir" "$dir/a"
+	mkdir -m 700 "$dir/a/state"
+	(
+		umask 077
+		exec "$VIGILD" --config "$CONF" --state-dir "$dir/a/state" --runtime-dir "$dir/a/run"
+	) 2>"$dir/a.log" &
+	PRIV_PID=$!
+	if ! wait_for 5 both_sockets "$dir/a/run"; then
+		fail "12 runtime dir: vigild under umask 077 did not start"
+		stop_private
+		return
+	fi
+	check "12 runtime dir: made under umask 077, it is 0755" test "$(stat -c %a "$dir/a/run")" = 755
+	as_nobody "$CTL" --socket "$dir/a/run/vigild.sock" status >"$out" 2>&1
+	rc=$?
+	check "12 runtime dir: so uid 65534 can run vigilctl status (exit $rc)" test "$rc" -eq 0
+	stop_private
+	mkdir -m 755 "$dir/b"
+	mkdir -m 700 "$dir/b/state"
+	mkdir -m 777 "$dir/b/run"
+	chmod 777 "$dir/b/run"
+	timeout 5 "$VIGILD" --config "$CONF" --state-dir "$dir/b/state" --runtime-dir "$dir/b/run" 2>"$dir/b.log"
+	rc=$?
+	ok=false
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -qF "runtime directory $dir/b/run: mode 0777, must not be writable by others" "$dir/b.log" && no_sockets "$dir/b/run" &&
+		test "$(stat -c %a "$dir/b/run")" = 777 && ok=true
+	check "12 runtime dir: an existing one of mode 0777 is refused and left as it was (exit $rc)" $ok
+}
+
+# ---------------------------------------------------------------------------
+# 13. A FIFO where a file should be: vigild refuses at start, says which file
+#     and why, and exits instead of hanging in open(2).
+test_start_fifo() {
+	local dir=$VT_TMP/t13 rc ok
+	mkdir -m 755 "$dir" "$dir/conf"
+	cp "$CONF" "$dir/conf/vigil.conf"
+	mkdir -m 755 "$dir/conf/vigil.conf.d"
+	mkfifo -m 644 "$dir/conf/vigil.conf.d/10-fifo.conf"
+	mkdir -m 700 "$dir/state"
+	mkdir -m 755 "$dir/run"
+	timeout 5 "$VIGILD" --config "$dir/conf/vigil.conf" --state-dir "$dir/state" --runtime-dir "$dir/run" \
+		2>"$dir/vigild.log"
+	rc=$?
+	ok=false
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+		grep -qF "$dir/conf/vigil.conf.d/10-fifo.conf: a FIFO, not a regular file" "$dir/vigild.log" &&
+		no_sockets "$dir/run" && ok=true
+	check "13 FIFO: a FIFO drop-in makes vigild exit with the reason, not hang (exit $rc)" $ok
+}
+
+# ---------------------------------------------------------------------------
 # 7. State files vigild must refuse: it exits non-zero, says which file,
 #    and never listens.
 # refuses DIR PATTERN: runs vigild on DIR (5 s deadline to give up).
@@ -483,6 +618,19 @@ test_state_files() {
 	check "7 state files: a host.key of 33 bytes makes vigild refuse to start, naming it" \
 		refuses "$dir/key" 'host key'
 	check "7 state files: the refused host.key was left as it was" test "$(stat -c %s "$dir/key/state/host.key")" = 33
+
+	mkdir -m 755 "$dir/wal" "$dir/spill"
+	cp -a "$dir/base/state" "$dir/wal/state"
+	install -m 666 /dev/null "$dir/wal/state/vigil.db-wal"
+	chmod 666 "$dir/wal/state/vigil.db-wal"
+	check "7 state files: a vigil.db-wal of mode 0666 makes vigild refuse to start, naming the -wal" \
+		refuses "$dir/wal" 'vigil\.db-wal: mode 0666, must not be writable by others'
+
+	cp -a "$dir/base/state" "$dir/spill/state"
+	rm -f "$dir/spill/state/audit.spill"
+	mkfifo -m 600 "$dir/spill/state/audit.spill"
+	check "7 state files: an audit.spill that is a FIFO makes vigild refuse to start, saying so" \
+		refuses "$dir/spill" 'audit\.spill: a FIFO, not a regular file'
 }
 
 # ---------------------------------------------------------------------------
@@ -495,8 +643,12 @@ test_nonroot
 test_restart
 test_failures_persist
 test_parked_prompts
+test_unlock_source
+test_socket_dir_denied
 vt_stop_vigild
 test_state_files
+test_runtime_dir
+test_start_fifo
 
 ok=true
 for seed in "$VT_TMP"/secrets/*.b32; do

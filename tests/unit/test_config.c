@@ -561,14 +561,24 @@ static void test_dropin_unsafe(void **state)
 
 	tmp_join(path, sizeof(path), f->dropin, "10-a.conf");
 	assert_int_equal(chmod(path, 0666), 0);
-	load_fails_at(f, path, 0, "writable by group or others");
+	load_fails_at(f, path, 0, "mode 0666, must not be writable by others");
 	assert_int_equal(chmod(path, 0644), 0);
 
 	tmp_join(target, sizeof(target), f->dir, "elsewhere.conf");
 	put(target, "[policy]\n");
 	tmp_join(path, sizeof(path), f->dropin, "20-link.conf");
 	assert_int_equal(symlink(target, path), 0);
-	load_fails_at(f, path, 0, "symbolic link");
+	load_fails_at(f, path, 0, "a symlink");
+	assert_int_equal(unlink(path), 0);
+
+	/* A FIFO is refused at once: without O_NONBLOCK the open waits for a
+	 * writer (vigild would hang at start or on SIGHUP) and the alarm
+	 * kills the test. */
+	tmp_join(path, sizeof(path), f->dropin, "30-fifo.conf");
+	assert_int_equal(mkfifo(path, 0644), 0);
+	alarm(5);
+	load_fails_at(f, path, 0, "a FIFO, not a regular file");
+	alarm(0);
 	assert_int_equal(unlink(path), 0);
 
 	assert_int_equal(chmod(f->dropin, 0777), 0);
@@ -619,11 +629,11 @@ static void test_file_checks(void **state)
 	assert_non_null(strstr(f->err, f->path));
 
 	put_n(f->path, "[risk]\n", 7, 0666);
-	load_fails_at(f, f->path, 0, "writable by group or others");
+	load_fails_at(f, f->path, 0, "mode 0666, must not be writable by others");
 	assert_int_equal(chmod(f->path, 0620), 0);
-	load_fails_at(f, f->path, 0, "writable by group or others");
+	load_fails_at(f, f->path, 0, "mode 0620, must not be writable by its group");
 	assert_int_equal(chmod(f->path, 0602), 0);
-	load_fails_at(f, f->path, 0, "writable by group or others");
+	load_fails_at(f, f->path, 0, "mode 0602, must not be writable by others");
 	assert_int_equal(chmod(f->path, 0400), 0);
 	free(load_ok(f));
 	assert_int_equal(unlink(f->path), 0);
@@ -632,13 +642,20 @@ static void test_file_checks(void **state)
 	tmp_join(target, sizeof(target), f->dir, "real.conf");
 	put(target, "[risk]\n");
 	assert_int_equal(symlink(target, f->path), 0);
-	load_fails_at(f, f->path, 0, "symbolic link");
+	load_fails_at(f, f->path, 0, "a symlink");
 	assert_int_equal(unlink(f->path), 0);
 
 	/* A directory. */
 	assert_int_equal(mkdir(f->path, 0755), 0);
-	load_fails_at(f, f->path, 0, "not a regular file");
+	load_fails_at(f, f->path, 0, "a directory, not a regular file");
 	assert_int_equal(rmdir(f->path), 0);
+
+	/* A FIFO, refused without waiting for a writer (see test_dropin_unsafe). */
+	assert_int_equal(mkfifo(f->path, 0644), 0);
+	alarm(5);
+	load_fails_at(f, f->path, 0, "a FIFO, not a regular file");
+	alarm(0);
+	assert_int_equal(unlink(f->path), 0);
 
 	/* Bigger than the limit. */
 	{
@@ -661,8 +678,8 @@ static void test_file_owner(void **state)
 	if (geteuid() != 0)
 		skip(); /* needs chown */
 	put(f->path, "[risk]\n");
-	assert_int_equal(chown(f->path, 1, 1), 0);
-	load_fails_at(f, f->path, 0, "owned by uid 1");
+	assert_int_equal(chown(f->path, 65534, 65534), 0);
+	load_fails_at(f, f->path, 0, "owned by uid 65534, must be owned by root");
 }
 
 static void test_shipped_config_is_defaults(void **state)

@@ -2,8 +2,9 @@
 /*
  * Unit tests for seal.c: round trips, and -EBADMSG for a wrong key, a wrong
  * AAD, every single flipped bit, every truncation and a bad version; the
- * host key created 0600 on first use and reused after; a key file refused
- * when it is a symlink, too open, the wrong size, not ours; the systemd
+ * host key created 0600 on first use and reused after; a key file refused,
+ * with the reason, when it is a symlink, a FIFO (without blocking), too
+ * open, the wrong size, not ours; the systemd
  * credential preferred when present.
  */
 #include <dirent.h>
@@ -74,7 +75,7 @@ static void test_key_created_then_reused(void **state)
 	uint8_t k1[SEAL_KEY_SIZE], k2[SEAL_KEY_SIZE], zero[SEAL_KEY_SIZE] = {0};
 	struct stat st;
 
-	assert_int_equal(seal_key_load(f->dir, NULL, k1), 0);
+	assert_int_equal(seal_key_load(f->dir, NULL, k1, NULL, 0), 0);
 	assert_int_equal(lstat(f->path, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
@@ -84,24 +85,33 @@ static void test_key_created_then_reused(void **state)
 	/* No temporary file left behind. */
 	assert_int_equal(count_entries(f->dir), 1);
 
-	assert_int_equal(seal_key_load(f->dir, NULL, k2), 0);
+	assert_int_equal(seal_key_load(f->dir, NULL, k2, NULL, 0), 0);
 	assert_memory_equal(k1, k2, sizeof(k1));
 	/* A credentials dir without the credential falls back to the state dir. */
 	assert_int_equal(mkdir(f->creds, 0700), 0);
 	memset(k2, 0, sizeof(k2));
-	assert_int_equal(seal_key_load(f->dir, f->creds, k2), 0);
+	assert_int_equal(seal_key_load(f->dir, f->creds, k2, NULL, 0), 0);
 	assert_memory_equal(k1, k2, sizeof(k1));
 }
 
-/* A refused key file leaves the caller's buffer alone. */
-static void assert_refused(const char *dir, const char *creds, int expect)
+/* A refused key file leaves the caller's buffer alone, and the reason names
+ * the file and says why (reason NULL: not checked). */
+static void assert_refused_why(const char *dir, const char *creds, int expect, const char *reason)
 {
 	uint8_t k[SEAL_KEY_SIZE], canary[SEAL_KEY_SIZE];
+	char why[512];
 
 	memset(k, 0xaa, sizeof(k));
 	memset(canary, 0xaa, sizeof(canary));
-	assert_int_equal(seal_key_load(dir, creds, k), expect);
+	assert_int_equal(seal_key_load(dir, creds, k, why, sizeof(why)), expect);
 	assert_memory_equal(k, canary, sizeof(k));
+	if (reason && !strstr(why, reason))
+		fail_msg("reason '%s' lacks '%s'", why, reason);
+}
+
+static void assert_refused(const char *dir, const char *creds, int expect)
+{
+	assert_refused_why(dir, creds, expect, NULL);
 }
 
 static void test_key_refused_symlink(void **state)
@@ -113,7 +123,7 @@ static void test_key_refused_symlink(void **state)
 	tmp_join(target, sizeof(target), f->dir, "elsewhere");
 	tmp_write_file(target, data, sizeof(data), 0600);
 	assert_int_equal(symlink(target, f->path), 0);
-	assert_refused(f->dir, NULL, -ELOOP);
+	assert_refused_why(f->dir, NULL, -ELOOP, "host.key: a symlink");
 }
 
 static void test_key_refused_mode(void **state)
@@ -123,17 +133,19 @@ static void test_key_refused_mode(void **state)
 	uint8_t k[SEAL_KEY_SIZE];
 
 	tmp_write_file(f->path, data, sizeof(data), 0644);
-	assert_refused(f->dir, NULL, -EPERM);
+	assert_refused_why(f->dir, NULL, -EPERM, "host.key: mode 0644, must not be readable by others");
 	assert_int_equal(chmod(f->path, 0640), 0);
-	assert_refused(f->dir, NULL, -EPERM);
+	assert_refused_why(f->dir, NULL, -EPERM, "mode 0640, must not be readable by its group");
 	assert_int_equal(chmod(f->path, 0604), 0);
-	assert_refused(f->dir, NULL, -EPERM);
+	assert_refused_why(f->dir, NULL, -EPERM, "mode 0604, must not be readable by others");
+	assert_int_equal(chmod(f->path, 0666), 0);
+	assert_refused_why(f->dir, NULL, -EPERM, "mode 0666, must not be writable by others");
 	/* The same file with the right mode is accepted as it is. */
 	assert_int_equal(chmod(f->path, 0600), 0);
-	assert_int_equal(seal_key_load(f->dir, NULL, k), 0);
+	assert_int_equal(seal_key_load(f->dir, NULL, k, NULL, 0), 0);
 	assert_memory_equal(k, data, sizeof(k));
 	assert_int_equal(chmod(f->path, 0400), 0);
-	assert_int_equal(seal_key_load(f->dir, NULL, k), 0);
+	assert_int_equal(seal_key_load(f->dir, NULL, k, NULL, 0), 0);
 }
 
 static void test_key_refused_size(void **state)
@@ -154,7 +166,26 @@ static void test_key_refused_not_regular(void **state)
 	struct fixture *f = *state;
 
 	assert_int_equal(mkdir(f->path, 0700), 0);
-	assert_refused(f->dir, NULL, -EPERM);
+	assert_refused_why(f->dir, NULL, -EPERM, "a directory, not a regular file");
+}
+
+/* A FIFO planted as the key must be refused at once, not waited on: without
+ * O_NONBLOCK the open would block for a writer and the alarm kill us. */
+static void test_key_refused_fifo(void **state)
+{
+	struct fixture *f = *state;
+	char cred[PATH_MAX];
+
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	alarm(5);
+	assert_refused_why(f->dir, NULL, -EPERM, "host.key: a FIFO, not a regular file");
+	assert_int_equal(unlink(f->path), 0);
+	/* The same for the systemd credential, which any owner may hold. */
+	assert_int_equal(mkdir(f->creds, 0700), 0);
+	tmp_join(cred, sizeof(cred), f->creds, "vigil-host-key");
+	assert_int_equal(mkfifo(cred, 0400), 0);
+	assert_refused_why(f->dir, f->creds, -EPERM, "vigil-host-key: a FIFO, not a regular file");
+	alarm(0);
 }
 
 static void test_key_refused_owner(void **state)
@@ -165,8 +196,8 @@ static void test_key_refused_owner(void **state)
 	if (geteuid() != 0)
 		skip(); /* needs chown */
 	tmp_write_file(f->path, data, sizeof(data), 0600);
-	assert_int_equal(chown(f->path, 1, 1), 0);
-	assert_refused(f->dir, NULL, -EPERM);
+	assert_int_equal(chown(f->path, 65534, 65534), 0);
+	assert_refused_why(f->dir, NULL, -EPERM, "host.key: owned by uid 65534");
 }
 
 static void test_state_dir_writable_by_others(void **state)
@@ -192,7 +223,7 @@ static void test_credential_preferred(void **state)
 	assert_int_equal(mkdir(f->creds, 0700), 0);
 	tmp_join(cred, sizeof(cred), f->creds, "vigil-host-key");
 	tmp_write_file(cred, data, sizeof(data), 0400);
-	assert_int_equal(seal_key_load(f->dir, f->creds, k), 0);
+	assert_int_equal(seal_key_load(f->dir, f->creds, k, NULL, 0), 0);
 	assert_memory_equal(k, data, sizeof(k));
 	/* The state dir was not touched. */
 	assert_int_equal(access(f->path, F_OK), -1);
@@ -315,6 +346,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_key_refused_mode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_refused_size, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_refused_not_regular, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_key_refused_fifo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_refused_owner, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_state_dir_writable_by_others, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_credential_preferred, setup, teardown),

@@ -182,6 +182,88 @@ static void test_open_refuses_non_regular(void **state)
 	assert_null(f->s);
 }
 
+/* The refusal names the file and says why, and a FIFO never blocks. */
+static void assert_open_why(struct fixture *f, int expect, const char *file_suffix, const char *reason)
+{
+	char why[512], name[200];
+
+	alarm(5);
+	assert_int_equal(store_open_why(f->path, &f->s, why, sizeof(why)), expect);
+	alarm(0);
+	assert_null(f->s);
+	snprintf(name, sizeof(name), "%s%s: ", f->path, file_suffix);
+	if (!strstr(why, name) || !strstr(why, reason))
+		fail_msg("reason '%s' lacks '%s' or '%s'", why, name, reason);
+}
+
+static void test_open_explains(void **state)
+{
+	struct fixture *f = *state;
+	int fd;
+
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	assert_open_why(f, -EPERM, "", "a FIFO, not a regular file");
+	assert_int_equal(unlink(f->path), 0);
+	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	assert_open_why(f, -EPERM, "", "mode 0644, must not be readable by others");
+	assert_int_equal(fchmod(fd, 0666), 0);
+	assert_open_why(f, -EPERM, "", "mode 0666, must not be writable by others");
+	if (geteuid() == 0) {
+		assert_int_equal(fchmod(fd, 0600), 0);
+		assert_int_equal(fchown(fd, 65534, 65534), 0);
+		assert_open_why(f, -EPERM, "", "owned by uid 65534");
+	}
+	close(fd);
+}
+
+/* SQLite opens <db>-wal and <db>-shm by name: an existing one gets the
+ * database's checks, and the message names it. */
+static void test_open_refuses_bad_wal_and_shm(void **state)
+{
+	struct fixture *f = *state;
+	char wal[200], shm[200], target[200];
+	int fd;
+
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	snprintf(shm, sizeof(shm), "%s-shm", f->path);
+	snprintf(target, sizeof(target), "%s/target", f->dir);
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	store_close(f->s);
+	f->s = NULL;
+	(void)unlink(wal);
+	(void)unlink(shm);
+
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(symlink(target, wal), 0);
+	assert_open_why(f, -ELOOP, "-wal", "a symlink");
+	assert_int_equal(unlink(wal), 0);
+
+	fd = open(wal, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0666), 0);
+	close(fd);
+	assert_open_why(f, -EPERM, "-wal", "mode 0666, must not be writable by others");
+	assert_int_equal(unlink(wal), 0);
+
+	assert_int_equal(mkfifo(wal, 0600), 0);
+	assert_open_why(f, -EPERM, "-wal", "a FIFO, not a regular file");
+	assert_int_equal(unlink(wal), 0);
+
+	fd = open(shm, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	close(fd);
+	assert_open_why(f, -EPERM, "-shm", "mode 0644, must not be readable by others");
+	assert_int_equal(unlink(shm), 0);
+
+	/* Gone again: the database opens. */
+	assert_int_equal(store_open(f->path, &f->s), 0);
+}
+
 static void test_open_refuses_foreign_owner(void **state)
 {
 	struct fixture *f = *state;
@@ -423,6 +505,37 @@ static void test_failures(void **state)
 	assert_int_equal(n, 4);
 	assert_int_equal(store_failures_user(f->s, "bob", 0, &n), 0);
 	assert_int_equal(n, 1);
+}
+
+static void test_source_unlock(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t n;
+
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.7", T0 + 100), 0);
+	assert_int_equal(store_failure_add(f->s, "bob", "192.0.2.7", T0 + 110), 0);
+	assert_int_equal(store_failure_add(f->s, "alice", "192.0.2.8", T0 + 120), 0);
+	assert_int_equal(store_failure_add(f->s, "alice", "uid=1001", T0 + 130), 0);
+
+	/* Every failure of that source goes, whoever it was charged against;
+	 * other sources keep theirs. */
+	assert_int_equal(store_source_unlock(f->s, "192.0.2.7"), 0);
+	assert_int_equal(store_failures_source(f->s, "192.0.2.7", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_source(f->s, "192.0.2.8", 0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_failures_user(f->s, "bob", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_user(f->s, "alice", 0, &n), 0);
+	assert_int_equal(n, 2);
+	/* Nothing left to lift. */
+	assert_int_equal(store_source_unlock(f->s, "192.0.2.7"), -ENOENT);
+	assert_int_equal(store_source_unlock(f->s, "198.51.100.1"), -ENOENT);
+	/* A local caller is a source too. */
+	assert_int_equal(store_source_unlock(f->s, "uid=1001"), 0);
+	assert_int_equal(store_failures_user(f->s, "alice", 0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_source_unlock(f->s, ""), -EINVAL);
 }
 
 /* ---- TOTP ---- */
@@ -987,6 +1100,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_open_refuses_readable_file, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_open_refuses_non_regular, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_open_refuses_foreign_owner, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_open_explains, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_open_refuses_bad_wal_and_shm, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_reopen_keeps_data, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_open_settings, fixture_setup, fixture_teardown),
@@ -994,6 +1109,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_facts_and_success, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_grants, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_failures, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_source_unlock, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_totp, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_logins, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_finish, open_setup, fixture_teardown),

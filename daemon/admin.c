@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The admin verbs (see admin.h).  Trusts the peer credentials and the socket
+ * the request came through, nothing in the message: a user name or a source
+ * is only a key to look up, bounded by the store, and every unlock is
+ * audited with who was unlocked.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "admin.h"
+#include "log.h"
+
+static void reply_result(struct vigil_msg *reply, uint16_t status)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+}
+
+static bool admin_allowed(const struct peer *p)
+{
+	return p->admin_socket && p->uid == 0;
+}
+
+int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
+                      struct vigil_msg *reply)
+{
+	struct audit_record a = {
+	    .event = AUDIT_ADMIN,
+	    .priority = LOG_NOTICE,
+	    .message = "user unlocked by an administrator",
+	    .user = req->user,
+	    .result = "unlocked",
+	};
+	struct store_user u;
+	uint32_t failures = 0;
+	int r;
+
+	if (!admin_allowed(p) || !req->user[0]) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		return 0;
+	}
+	/* Neither locked nor any failure: say so, rather than "unlocked".  A
+	 * lock or failure arriving between here and the unlock is lifted
+	 * anyway on the next call; nothing is lost by the gap. */
+	r = store_user_find(d->store, req->user, &u);
+	if (r == 0 && u.locked_until <= vigild_now())
+		r = store_failures_user(d->store, req->user, 0, &failures);
+	if (r == 0 && u.locked_until <= vigild_now() && failures == 0) {
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		return 0;
+	}
+	r = store_user_unlock(d->store, req->user);
+	if (r == -ENOENT) {
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		return 0;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, "unlocking a user failed: %s", strerror(-r));
+		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		return 0;
+	}
+	audit_emit(d->audit, &a);
+	reply_result(reply, VIGIL_STATUS_OK);
+	return 0;
+}
+
+int admin_source_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
+                        struct vigil_msg *reply)
+{
+	const char *source = req->user; /* the request's one string is the source */
+	struct audit_record a = {
+	    .event = AUDIT_ADMIN,
+	    .priority = LOG_NOTICE,
+	    .message = "source unlocked by an administrator",
+	    .rhost = source,
+	    .result = "unlocked",
+	};
+	int r;
+
+	if (!admin_allowed(p)) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		return 0;
+	}
+	r = store_source_unlock(d->store, source);
+	if (r == -ENOENT) {
+		/* Nothing charged to it: it was not locked. */
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		return 0;
+	}
+	if (r == -EINVAL || r == -E2BIG) {
+		/* Empty, or longer than any source we store. */
+		reply_result(reply, VIGIL_STATUS_PROTOCOL);
+		return 0;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, "unlocking a source failed: %s", strerror(-r));
+		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		return 0;
+	}
+	audit_emit(d->audit, &a);
+	reply_result(reply, VIGIL_STATUS_OK);
+	return 0;
+}
