@@ -42,6 +42,12 @@ e2e_fail() {
 
 has_line() { grep -qF -- "$2" "$1"; }
 
+# e2e_like VALUE PATTERN: VALUE matches the shell PATTERN (1:0:[01]).
+e2e_like() { [[ $1 == $2 ]]; }
+
+# e2e_not COMMAND...: COMMAND fails.
+e2e_not() { ! "$@"; }
+
 # --- the private system --------------------------------------------------------
 
 e2e_install() {
