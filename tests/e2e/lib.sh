@@ -310,7 +310,7 @@ EOF
 e2e_pty() {
 	local user=$1 tag=$2 d=$E2E/secrets/pty
 	shift 2
-	[ -d "$d" ] || mkdir -m 700 "$d"
+	mkdir -p -m 700 "$d" # -p: terminals may be opened in parallel
 	rm -f "$d/$tag".*
 	printf '%s\n' "$@" >"$d/$tag.steps"
 	E2E_PTY_USER=$user E2E_PTY_TAG=$tag E2E_PTY_DIR=$d E2E_PTY_PW=$E2E_PASSWORD \
