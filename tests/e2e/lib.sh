@@ -299,7 +299,8 @@ EOF
 # prompt ("Verification code: ") during COMMAND: code:NAME (NAME's next
 # code), wrong, empty (just Enter), @FILE (a code kept in FILE), steal (the
 # code of an enrollment secret shown on the screen, kept in
-# secrets/pty/TAG.stolen.b32; wrong if none was shown) or park (answer
+# secrets/TAG.stolen.b32 (so the run checks no log holds it); wrong if none
+# was shown) or park (answer
 # nothing: touch secrets/pty/TAG.parked and wait there until killed; the
 # pid of expect is in TAG.pid).  PASSWORD answers every password prompt
 # (su's "Password: ", sudo's "[sudo] password for U: "): right or wrong.
@@ -311,7 +312,7 @@ e2e_pty() {
 	local user=$1 tag=$2 d=$E2E/secrets/pty
 	shift 2
 	mkdir -p -m 700 "$d" # -p: terminals may be opened in parallel
-	rm -f "$d/$tag".*
+	rm -f "$d/$tag".* "$E2E/secrets/$tag.stolen.b32"
 	printf '%s\n' "$@" >"$d/$tag.steps"
 	E2E_PTY_USER=$user E2E_PTY_TAG=$tag E2E_PTY_DIR=$d E2E_PTY_PW=$E2E_PASSWORD \
 		E2E_PTY_HOME=$(getent passwd "$user" | cut -d: -f6) \
@@ -336,7 +337,7 @@ set n 0
 foreach step $steps {
 	incr n
 	regexp {^(\S+) (\S+) (.*)$} $step -> ans pw cmd
-	log_file -noappend "$d/$tag.$n.log"
+	log_file -a -noappend "$d/$tag.$n.log"
 	send -- "$cmd; echo \"E2E-RC-$n=\$?\"\r"
 	set codes 0
 	set pws 0
@@ -356,7 +357,7 @@ foreach step $steps {
 				}
 				steal {
 					if {[regexp {secret=([A-Z2-7]+)} $said -> secret]} {
-						set g [open "$d/$tag.stolen.b32" w 0600]
+						set g [open "$env(VT_TMP)/secrets/$tag.stolen.b32" w 0600]
 						puts $g $secret
 						close $g
 						send -- "[exec oathtool --totp -b $secret]\r"
@@ -393,6 +394,8 @@ expect eof
 catch wait
 EOF
 	mapfile -t E2E_PTY <"$d/$tag.sum"
+	# A transcript is what the checks on the screen read: it must exist.
+	[ -s "$d/$tag.1.log" ] || echo "e2e_pty $tag: no transcript" >&2
 	echo "$(date +%T.%N | cut -c1-12) e2e_pty $user $tag: ${E2E_PTY[*]}" >&2
 }
 
