@@ -47,7 +47,7 @@ s14_told() { # TAG TEXT: the client of login TAG was shown TEXT (a prompt's text
 s14_unlocked() { "$E2E_VIGILCTL" status --user victor | grep -qx 'locked: not locked'; }
 
 scenario() {
-	local cur i codefile=$E2E/secrets/s14-replay.code fp
+	local cur cur_fresh i codefile=$E2E/secrets/s14-replay.code fp
 	e2e_vigild_start 14 '[totp]' 'window = 3' '[lockout]' 'deny = 3' 'interval = 900' 'unlock = 600' \
 		'[service.sshd]' 'stepup_at = 0'
 	e2e_enroll victor
@@ -68,13 +68,14 @@ scenario() {
 	e2e_check "journal: the replays are refused as replays (deny, reason replay), 3 of them" \
 		test "$(e2e_count "$cur" EVENT=decision DECISION=deny REASON=replay USER=victor)" = 3
 	(umask 077 && vt_next_code victor >"$codefile")
+	cur_fresh=$(e2e_cursor)
 	s14_ssh fresh 127.0.4.2 "@$codefile"
 	e2e_check "then a fresh code: one code asked and accepted, the command ran" test "$S14" = "1:0:e2e-ok"
 	e2e_check "journal: no lockout, no bad_code step-up, victor not locked" \
 		test "$(e2e_count "$cur" EVENT=lockout):$(e2e_count "$cur" EVENT=stepup RESULT=bad_code):$(
 			s14_unlocked && echo unlocked)" = "0:0:unlocked"
 	e2e_check "journal: the fresh code's login allowed (method totp, his key)" \
-		e2e_record "$cur" EVENT=decision DECISION=allow USER=victor DEVICE="$fp" METHOD=totp
+		e2e_record "$cur_fresh" EVENT=decision DECISION=allow USER=victor DEVICE="$fp" METHOD=totp RHOST=127.0.4.2
 
 	# Whatever the replays did, root clears it: the empty answers stand alone.
 	"$E2E_VIGILCTL" --admin-socket /run/vigil/admin.sock unlock victor >/dev/null 2>&1
