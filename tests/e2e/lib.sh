@@ -16,7 +16,10 @@
 # shellcheck source=../lib.sh
 . "$top_srcdir/tests/lib.sh"
 
-E2E_USERS="alice bob carol dave erin"
+# mallory is a plain local user (not in the e2e group, so not in sudoers):
+# the attacker of the two-user scenarios; victor and wendy are her victims.
+E2E_USERS="alice bob carol dave erin victor wendy mallory"
+E2E_SUDO_USERS="alice bob carol dave erin victor wendy"
 E2E_PASSWORD="e2e-Password-1"
 # Where libpam looks for modules named without a path (Debian multiarch).
 E2E_SECURITY_DIR=/usr/lib/$(gcc -print-multiarch 2>/dev/null || dpkg-architecture -qDEB_HOST_MULTIARCH)/security
@@ -42,6 +45,12 @@ e2e_fail() {
 
 has_line() { grep -qF -- "$2" "$1"; }
 
+# e2e_like VALUE PATTERN: VALUE matches the shell PATTERN (1:0:[01]).
+e2e_like() { [[ $1 == $2 ]]; }
+
+# e2e_not COMMAND...: COMMAND fails.
+e2e_not() { ! "$@"; }
+
 # --- the private system --------------------------------------------------------
 
 e2e_install() {
@@ -64,7 +73,7 @@ e2e_users() {
 	local uid=3001 u hash
 	hash=$(openssl passwd -6 -salt e2esalt "$E2E_PASSWORD")
 	cp /etc/passwd /etc/group /etc/shadow "$E2E/etc/"
-	echo "e2e:x:3000:$(echo "$E2E_USERS" | tr ' ' ',')" >>"$E2E/etc/group"
+	echo "e2e:x:3000:$(echo "$E2E_SUDO_USERS" | tr ' ' ',')" >>"$E2E/etc/group"
 	for u in $E2E_USERS; do
 		echo "$u:x:$uid:$uid::$E2E/home/$u:/bin/sh" >>"$E2E/etc/passwd"
 		echo "$u:x:$uid:" >>"$E2E/etc/group"
@@ -80,12 +89,13 @@ e2e_users() {
 	for f in passwd group shadow; do mount --bind "$E2E/etc/$f" "/etc/$f"; done
 }
 
-# Debian's own pam.d, with the shipped sshd and sudo stacks installed as an
-# admin would; the module in the system security directory.
+# Debian's own pam.d, with the shipped sshd, sudo and su stacks installed as
+# an admin would; the module in the system security directory.
 e2e_pam() {
 	cp -a /etc/pam.d "$E2E/etc/pam.d"
 	install -m 644 "$E2E_EXAMPLES/sshd" "$E2E/etc/pam.d/sshd"
 	install -m 644 "$E2E_EXAMPLES/sudo" "$E2E/etc/pam.d/sudo"
+	install -m 644 "$E2E_EXAMPLES/su" "$E2E/etc/pam.d/su"
 	mount --bind "$E2E/etc/pam.d" /etc/pam.d
 	cp -a "$E2E_SECURITY_DIR" "$E2E/security"
 	install -m 644 "$E2E_MODULE" "$E2E/security/pam_vigil.so"
@@ -243,7 +253,8 @@ e2e_sshd_stop() {
 # e2e_ssh USER FROM KEY ANSWER [COMMAND]: one login with the real OpenSSH
 # client from address FROM with key file KEY (under keys/).  ANSWER is what
 # the keyboard-interactive prompt gets: "code" (the user's next code),
-# "wrong", or a literal code file path prefixed with @.  Sets E2E_SSH_RC,
+# "wrong", "empty" (an empty line: the user just pressed Enter), or a
+# literal code file path prefixed with @.  Sets E2E_SSH_RC,
 # E2E_SSH_OUT (stdout), E2E_SSH_ASKED (number of prompts answered).
 e2e_ssh() {
 	local user=$1 from=$2 key=$3 answer=$4 cmd=${5:-echo e2e-ok} extra=()
@@ -263,6 +274,7 @@ esac
 case '$answer' in
 code) vt_next_code '$user' ;;
 wrong) echo 000000 ;;
+empty) echo ;;
 @*) cat '${answer#@}' ;;
 esac
 EOF
@@ -276,6 +288,129 @@ EOF
 		-o ConnectTimeout=10 "${extra[@]}" "$user@127.0.0.1" "$cmd" </dev/null 2>>"$E2E/log/ssh.err") ||
 		E2E_SSH_RC=$?
 	E2E_SSH_ASKED=$(wc -l <"$E2E/log/asked")
+}
+
+# --- a user at a terminal ---------------------------------------------------
+
+# e2e_pty USER TAG STEP...: USER at a terminal of their own (a pty made by
+# expect; a plain bash started with setpriv: USER's real and effective uid
+# and groups, no login session) typing each STEP as a command line, in
+# order.  A STEP is "CODE PASSWORD COMMAND...".  CODE answers every Vigil code
+# prompt ("Verification code: ") during COMMAND: code:NAME (NAME's next
+# code), wrong, empty (just Enter), @FILE (a code kept in FILE), steal (the
+# code of an enrollment secret shown on the screen, kept in
+# secrets/TAG.stolen.b32 (so the run checks no log holds it); wrong if none
+# was shown) or park (answer
+# nothing: touch secrets/pty/TAG.parked and wait there until killed; the
+# pid of expect is in TAG.pid).  PASSWORD answers every password prompt
+# (su's "Password: ", sudo's "[sudo] password for U: "): right or wrong.
+# Sets E2E_PTY: one "codes:passwords:rc" per step (prompts seen, the
+# command's exit status, or timeout/eof).  Each step's transcript is
+# secrets/pty/TAG.N.log: it may show an enrollment secret (so it is kept
+# with the secrets), never a typed code (PAM prompts do not echo).
+e2e_pty() {
+	local user=$1 tag=$2 d=$E2E/secrets/pty
+	shift 2
+	mkdir -p -m 700 "$d" # -p: terminals may be opened in parallel
+	rm -f "$d/$tag".* "$E2E/secrets/$tag.stolen.b32"
+	printf '%s\n' "$@" >"$d/$tag.steps"
+	E2E_PTY_USER=$user E2E_PTY_TAG=$tag E2E_PTY_DIR=$d E2E_PTY_PW=$E2E_PASSWORD \
+		E2E_PTY_HOME=$(getent passwd "$user" | cut -d: -f6) \
+		expect -f - >>"$E2E/log/pty-expect.err" 2>&1 <<'EOF'
+log_user 0
+set timeout 20
+set d $env(E2E_PTY_DIR)
+set tag $env(E2E_PTY_TAG)
+set f [open "$d/$tag.pid" w]; puts $f [pid]; close $f
+cd $env(E2E_PTY_HOME)
+spawn -noecho setpriv --reuid=$env(E2E_PTY_USER) --regid=$env(E2E_PTY_USER) --init-groups \
+	env -i HOME=$env(E2E_PTY_HOME) USER=$env(E2E_PTY_USER) LOGNAME=$env(E2E_PTY_USER) \
+	PATH=/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb PS1=\$\  bash --norc --noprofile
+proc next_code {who} {
+	return [exec bash -c {. "$top_srcdir/tests/lib.sh"; vt_next_code "$1"} -- $who]
+}
+set f [open "$d/$tag.steps"]
+set steps [split [string trimright [read $f] "\n"] "\n"]
+close $f
+set sum [open "$d/$tag.sum" w]
+set n 0
+foreach step $steps {
+	incr n
+	regexp {^(\S+) (\S+) (.*)$} $step -> ans pw cmd
+	log_file -a -noappend "$d/$tag.$n.log"
+	send -- "$cmd; echo \"E2E-RC-$n=\$?\"\r"
+	set codes 0
+	set pws 0
+	set rc timeout
+	expect {
+		-re {Verification code: ?$} {
+			incr codes
+			set said $expect_out(buffer)
+			switch -glob -- $ans {
+				code:* { send -- "[next_code [string range $ans 5 end]]\r" }
+				wrong { send -- "000000\r" }
+				empty { send -- "\r" }
+				@* {
+					set g [open [string range $ans 1 end]]
+					send -- "[string trim [read $g]]\r"
+					close $g
+				}
+				steal {
+					if {[regexp {secret=([A-Z2-7]+)} $said -> secret]} {
+						set g [open "$env(VT_TMP)/secrets/$tag.stolen.b32" w 0600]
+						puts $g $secret
+						close $g
+						send -- "[exec oathtool --totp -b $secret]\r"
+					} else {
+						send -- "000000\r"
+					}
+				}
+				park {
+					close [open "$d/$tag.parked" w]
+					set timeout -1
+					expect eof
+					exit 0
+				}
+			}
+			exp_continue
+		}
+		-re {(\[sudo\] password for [^:\r\n]*|Password): ?$} {
+			incr pws
+			if {$pw eq "right"} { send -- "$env(E2E_PTY_PW)\r" } else { send -- "not-the-password\r" }
+			exp_continue
+		}
+		-re "E2E-RC-$n=(\[0-9\]+)" { set rc $expect_out(1,string) }
+		timeout {}
+		eof { set rc eof }
+	}
+	log_file
+	puts $sum "$codes:$pws:$rc"
+	flush $sum
+	if {$rc eq "timeout" || $rc eq "eof"} { break }
+}
+close $sum
+send -- "exit\r"
+expect eof
+catch wait
+EOF
+	mapfile -t E2E_PTY <"$d/$tag.sum"
+	# A transcript is what the checks on the screen read: it must exist.
+	[ -s "$d/$tag.1.log" ] || echo "e2e_pty $tag: no transcript" >&2
+	echo "$(date +%T.%N | cut -c1-12) e2e_pty $user $tag: ${E2E_PTY[*]}" >&2
+}
+
+# e2e_pty_said TAG N TEXT: step N of terminal TAG showed TEXT.
+e2e_pty_said() { grep -qF -- "$3" "$E2E/secrets/pty/$1.$2.log"; }
+
+# e2e_wait SECONDS COMMAND...: waits until COMMAND succeeds, at most SECONDS;
+# fails if it never did (a deadline, not a delay).
+e2e_wait() {
+	local end=$(($(date +%s%N) + $1 * 1000000000))
+	shift
+	until "$@"; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
 }
 
 # --- enrollment screens -------------------------------------------------------
@@ -335,54 +470,62 @@ e2e_records() {
 	fi | grep -F '"SYSLOG_IDENTIFIER":"vigild"'
 }
 
-# e2e_record CURSOR KEY=VALUE...: some vigild record after CURSOR has every
-# VIGIL_KEY=VALUE given (VALUE ~REGEX matches a regular expression; KEY=!
-# means the field is absent).
-e2e_record() {
-	local cursor=$1
-	shift
-	e2e_records "$cursor" | /usr/bin/python3 -c '
+# The record filter of e2e_record and e2e_count: every argument KEY=VALUE is
+# a condition on the field VIGIL_KEY: VALUE (equal), ~REGEX (matches),
+# !~REGEX (absent or does not match), ! (absent).  KEY * means some VIGIL_
+# field (for ~REGEX) or no VIGIL_ field (for !~REGEX).
+E2E_RECORD_FILTER='
 import json, re, sys
-want = [a.split("=", 1) for a in sys.argv[1:]]
+want = [a.split("=", 1) for a in sys.argv[2:]]
+def field_ok(got, v):
+    if v == "!":
+        return got is None
+    if v.startswith("!~"):
+        return not isinstance(got, str) or not re.search(v[2:], got)
+    if not isinstance(got, str):
+        return False
+    if v.startswith("~"):
+        return re.search(v[1:], got) is not None
+    return got == v
 def ok(r):
     for k, v in want:
-        got = r.get("VIGIL_" + k)
-        if v == "!":
-            if got is not None:
+        if k == "*":
+            vals = [x for f, x in r.items() if f.startswith("VIGIL_")]
+            if v.startswith("!~"):
+                if any(field_ok(x, "~" + v[2:]) for x in vals):
+                    return False
+            elif not any(field_ok(x, v) for x in vals):
                 return False
-        elif not isinstance(got, str):
-            return False
-        elif v.startswith("~"):
-            if not re.search(v[1:], got):
-                return False
-        elif got != v:
+        elif not field_ok(r.get("VIGIL_" + k), v):
             return False
     return True
 recs = [json.loads(l) for l in sys.stdin if l.strip()]
-if any(ok(r) for r in recs):
+n = sum(1 for r in recs if ok(r))
+if sys.argv[1] == "count":
+    print(n)
+    sys.exit(0)
+if n:
     sys.exit(0)
 # Say what was there, for the log of a failed check.
-print("no record with %s among:" % " ".join(sys.argv[1:]), file=sys.stderr)
+print("no record with %s among:" % " ".join(sys.argv[2:]), file=sys.stderr)
 for r in recs:
     print("  " + " ".join("%s=%s" % (k[6:], v) for k, v in sorted(r.items()) if k.startswith("VIGIL_")), file=sys.stderr)
 sys.exit(1)
-' "$@"
+'
+
+# e2e_record CURSOR KEY=VALUE...: some vigild record after CURSOR matches
+# every condition (see E2E_RECORD_FILTER).
+e2e_record() {
+	local cursor=$1
+	shift
+	e2e_records "$cursor" | /usr/bin/python3 -c "$E2E_RECORD_FILTER" find "$@"
 }
 
 # e2e_count CURSOR KEY=VALUE...: how many records after CURSOR match.
 e2e_count() {
 	local cursor=$1
 	shift
-	e2e_records "$cursor" | /usr/bin/python3 -c '
-import json, sys
-want = [a.split("=", 1) for a in sys.argv[1:]]
-n = 0
-for l in sys.stdin:
-    if l.strip():
-        r = json.loads(l)
-        n += all(r.get("VIGIL_" + k) == v for k, v in want)
-print(n)
-' "$@"
+	e2e_records "$cursor" | /usr/bin/python3 -c "$E2E_RECORD_FILTER" count "$@"
 }
 
 # The SHA256 fingerprint of a client key, as sshd and vigild write it.
