@@ -57,6 +57,8 @@ static void test_outcome_auth_table(void **state)
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ETIMEDOUT), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ECONNRESET), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, ETIMEDOUT), PAM_AUTHINFO_UNAVAIL);
+	/* A listen backlog kept full: fails closed, as unavailable. */
+	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -EAGAIN), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ENOMEM), PAM_BUF_ERR);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -EPERM), PAM_AUTH_ERR);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -EBADMSG), PAM_AUTH_ERR);
@@ -159,6 +161,26 @@ static void test_outcome_unreachable(void **state)
 	assert_false(outcome_errno_is_unreachable(-EBADMSG));
 	assert_false(outcome_errno_is_unreachable(-EPROTO));
 	assert_false(outcome_errno_is_unreachable(0));
+}
+
+/* failmode=open applies only to a daemon that is not there: a busy or
+ * flooded one (-EAGAIN, -ETIMEDOUT) or one that hung up is still there. */
+static void test_outcome_absent(void **state)
+{
+	int e;
+
+	assert_true(outcome_errno_is_absent(-ENOENT));
+	assert_true(outcome_errno_is_absent(-ECONNREFUSED));
+	assert_true(outcome_errno_is_absent(ECONNREFUSED));
+	assert_false(outcome_errno_is_absent(-EAGAIN));
+	assert_false(outcome_errno_is_absent(-ETIMEDOUT));
+	assert_false(outcome_errno_is_absent(-ECONNRESET));
+	assert_false(outcome_errno_is_absent(-EPERM));
+	assert_false(outcome_errno_is_absent(0));
+	/* Nothing else in the errno range. */
+	for (e = -200; e <= 200; e++)
+		if (e != -ENOENT && e != -ECONNREFUSED && e != ENOENT && e != ECONNREFUSED)
+			assert_false(outcome_errno_is_absent(e));
 }
 
 /* --------------------------------------------------------------- args ---- */
@@ -624,6 +646,7 @@ int main(void)
 	    cmocka_unit_test(test_outcome_unknown_phase_fails),
 	    cmocka_unit_test(test_outcome_sweep_never_success),
 	    cmocka_unit_test(test_outcome_unreachable),
+	    cmocka_unit_test(test_outcome_absent),
 	    cmocka_unit_test(test_args_defaults),
 	    cmocka_unit_test(test_args_good),
 	    cmocka_unit_test(test_args_bad),
