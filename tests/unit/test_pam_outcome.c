@@ -196,7 +196,9 @@ static void test_args_defaults(void **state)
 	char err[128];
 
 	assert_int_equal(parse(0, NULL, &a, err, sizeof(err)), 0);
-	assert_string_equal(a.socket, VIGIL_DEFAULT_SOCKET);
+	/* The root-only PAM socket, not the public self-service one. */
+	assert_string_equal(a.socket, VIGIL_DEFAULT_PAM_SOCKET);
+	assert_string_equal(a.socket, "/run/vigil/pam.sock");
 	assert_int_equal(a.timeout_ms, 5000);
 	assert_false(a.fail_open);
 	assert_false(a.debug);
@@ -216,7 +218,7 @@ static void test_args_good(void **state)
 	assert_true(a.debug);
 
 	assert_int_equal(parse(2, argv2, &a, err, sizeof(err)), 0);
-	assert_string_equal(a.socket, VIGIL_DEFAULT_SOCKET);
+	assert_string_equal(a.socket, VIGIL_DEFAULT_PAM_SOCKET);
 	assert_int_equal(a.timeout_ms, 1000);
 	assert_false(a.fail_open);
 	assert_false(a.debug);
