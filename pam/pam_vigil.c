@@ -487,7 +487,8 @@ out:
 	return r;
 }
 
-/* Why an error did not open the door although failmode=open is set. */
+/* What an error line adds about reaching vigild: absent, or there but with
+ * its queue full (said, so an admin with failmode=open sees why it closed). */
 static const char *err_note(const struct ctx *c, int r)
 {
 	if (c->unreachable)
