@@ -41,11 +41,13 @@
 #include <systemd/sd-journal.h>
 
 #include "audit.h"
+#include "escape.h"
 #include "safe_file.h"
 #include "proto.h"
 
 #define AUDIT_QUEUE_MAX 1024
-/* Bytes of one escaped value; longer values are cut at a character. */
+/* Bytes of one escaped value; longer values are cut at a character and
+ * marked (lib/escape.c). */
 #define AUDIT_VALUE_MAX 1024
 /* One record as a line: about 20 fields of at most AUDIT_VALUE_MAX. */
 #define AUDIT_LINE_MAX   32768
@@ -117,99 +119,6 @@ uint64_t audit_lost(const struct audit *a)
 	return a ? atomic_load(&a->lost) : 0;
 }
 
-/* ---- Escaping ---- */
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), 0 if the
- * bytes there are not one; its code point in *cp. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char b = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-	uint32_t v;
-
-	if (b >= 0xc2 && b <= 0xdf) {
-		len = 2;
-		v = b & 0x1f;
-	} else if (b >= 0xe0 && b <= 0xef) {
-		len = 3;
-		v = b & 0x0f;
-		if (b == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (b == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (b >= 0xf0 && b <= 0xf4) {
-		len = 4;
-		v = b & 0x07;
-		if (b == 0xf0)
-			lo = 0x90; /* overlong */
-		else if (b == 0xf4)
-			hi = 0x8f; /* above U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	*cp = v;
-	return len;
-}
-
-/* Characters that are valid but can rewrite what a reader sees: C1
- * controls, line and paragraph separators, bidirectional overrides. */
-static bool cp_unsafe(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/*
- * Copies v into out (cap > AUDIT_VALUE_MAX), escaping as \xNN every byte
- * below 0x20, 0x7f, the backslash itself (so that an escape in the output
- * always means an escape was made), bytes that are not well-formed UTF-8 and
- * the bytes of unsafe characters.  Stops before AUDIT_VALUE_MAX bytes, never
- * inside an escape or a character.  Returns the output length.
- */
-static size_t escape_value(const char *v, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)v;
-	size_t n = strlen(v), i = 0, len = 0, seq, k;
-	uint32_t cp;
-	bool esc;
-
-	while (i < n) {
-		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
-			seq = 1;
-			esc = false;
-		} else if (s[i] >= 0x80 && (seq = utf8_seq(s + i, n - i, &cp)) > 0) {
-			esc = cp_unsafe(cp);
-		} else {
-			seq = 1;
-			esc = true;
-		}
-		if (len + (esc ? 4 * seq : seq) > AUDIT_VALUE_MAX || len + 4 * seq >= cap)
-			break;
-		for (k = 0; k < seq; k++) {
-			if (esc) {
-				out[len++] = '\\';
-				out[len++] = 'x';
-				out[len++] = hex[s[i + k] >> 4];
-				out[len++] = hex[s[i + k] & 0xf];
-			} else {
-				out[len++] = (char)s[i + k];
-			}
-		}
-		i += seq;
-	}
-	out[len] = '\0';
-	return len;
-}
-
 /* ---- Formatting a record ---- */
 
 struct linebuf {
@@ -242,7 +151,7 @@ static void line_str(struct linebuf *b, const char *key, const char *value)
 
 	if (!value)
 		return;
-	n = escape_value(value, esc, sizeof(esc));
+	n = escape_string(value, esc, sizeof(esc));
 	line_put(b, key, esc, n);
 }
 

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Operational log lines on stderr (see log.h). */
+/*
+ * Operational log lines on stderr (see log.h).  Trusts nothing in the
+ * formatted text: callers pass user names and services that clients chose,
+ * so the whole line goes through the shared escaper (lib/escape.c).
+ */
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "log.h"
 
 static int debug_enabled;
@@ -14,7 +19,9 @@ void log_set_debug(int on)
 
 void log_msg(int priority, const char *fmt, ...)
 {
-	char line[1024], *c;
+	/* Formatted at twice the size the escaper keeps, so a line that is
+	 * too long ends with the escaper's cut mark. */
+	char line[2048], esc[1024];
 	va_list ap;
 
 	if (priority >= LOG_DEBUG && !debug_enabled)
@@ -25,9 +32,7 @@ void log_msg(int priority, const char *fmt, ...)
 	va_end(ap);
 	/* User names and services come from clients: a newline or an escape
 	 * must not forge a second line or a priority prefix. */
-	for (c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	(void)escape_string(line, esc, sizeof(esc));
 	/* One write per line so lines from the audit thread do not interleave. */
-	fprintf(stderr, "<%d>vigild: %s\n", priority, line);
+	fprintf(stderr, "<%d>vigild: %s\n", priority, esc);
 }

@@ -156,11 +156,15 @@ int client_connect(const char *path, uid_t daemon_uid, int64_t deadline_ms, int 
 			break;
 		err = errno;
 		if (err == EAGAIN) {
-			/* Backlog full: back off briefly, within the deadline. */
+			/* Backlog full: back off briefly, within the deadline.
+			 * Still full at the deadline is -EAGAIN, not -ETIMEDOUT:
+			 * any local user can fill the backlog of a busy daemon,
+			 * so the module must be able to tell this from a daemon
+			 * that is not there (it fails closed here). */
 			int64_t left = deadline_ms - clock_now_ms();
 
 			if (left <= 0) {
-				r = -ETIMEDOUT;
+				r = -EAGAIN;
 				goto out;
 			}
 			(void)poll(NULL, 0, left < CONNECT_RETRY_MS ? (int)left : CONNECT_RETRY_MS);

@@ -19,8 +19,10 @@ int64_t clock_now_ms(void);
 
 /* Connects to the socket at path and checks it and its peer against
  * daemon_uid.  Returns 0 and a connected non-blocking fd in *ret_fd (caller
- * closes); -ENOENT no such socket, -EPERM wrong owner/mode/type or peer,
- * -ECONNREFUSED nobody listening, -ETIMEDOUT deadline passed, other -errno. */
+ * closes); -ENOENT no such socket (or no such directory), -EPERM wrong
+ * owner/mode/type or peer, -ECONNREFUSED nobody listening, -EAGAIN the
+ * listen backlog stayed full until the deadline (someone is listening, but
+ * busy or flooded), -ETIMEDOUT deadline passed, other -errno. */
 int client_connect(const char *path, uid_t daemon_uid, int64_t deadline_ms, int *ret_fd);
 
 /* Sends req with request_id and waits for one reply frame, decoded into

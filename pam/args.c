@@ -49,7 +49,9 @@ static int socket_check(const char *path)
 int args_parse(int argc, const char **argv, struct module_args *ret, char *err, size_t cap)
 {
 	struct module_args a = {
-	    .socket = VIGIL_DEFAULT_SOCKET,
+	    /* The root-only socket vigild serves before self-service: a
+	     * user flooding the public one cannot crowd logins out. */
+	    .socket = VIGIL_DEFAULT_PAM_SOCKET,
 	    .timeout_ms = (int64_t)ARGS_TIMEOUT_DEFAULT_S * 1000,
 	    .fail_open = false,
 	    .debug = false,

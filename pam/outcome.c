@@ -15,7 +15,17 @@ int outcome_errno_is_unreachable(int error)
 {
 	if (error > 0)
 		error = -error;
-	return error == -ENOENT || error == -ECONNREFUSED || error == -ETIMEDOUT || error == -ECONNRESET;
+	return error == -ENOENT || error == -ECONNREFUSED || error == -ETIMEDOUT || error == -ECONNRESET ||
+	       error == -EAGAIN;
+}
+
+int outcome_errno_is_absent(int error)
+{
+	if (error > 0)
+		error = -error;
+	/* A full backlog (-EAGAIN) or a silence (-ETIMEDOUT) means a daemon is
+	 * there, and any local user can cause both: never "absent". */
+	return error == -ENOENT || error == -ECONNREFUSED;
 }
 
 static int auth_code(int kind, int value)

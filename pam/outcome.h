@@ -30,6 +30,12 @@ enum vigil_outcome_kind {
 int outcome_pam_code(int phase, int kind, int value);
 
 /* True for the errors that mean "vigild could not be reached" (no socket,
- * nobody listening, timed out, connection reset), as opposed to a daemon that
- * answered wrongly or a socket that failed its ownership checks. */
+ * nobody listening, timed out, connection reset, listen backlog full), as
+ * opposed to a daemon that answered wrongly or a socket that failed its
+ * ownership checks.  These map to PAM_AUTHINFO_UNAVAIL in auth. */
 int outcome_errno_is_unreachable(int error);
+
+/* True only for the connect errors that mean "vigild is not there": no
+ * socket or no socket directory (-ENOENT), nobody listening
+ * (-ECONNREFUSED).  The only errors failmode=open may turn into success. */
+int outcome_errno_is_absent(int error);

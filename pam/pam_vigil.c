@@ -28,6 +28,7 @@
 #include "args.h"
 #include "client.h"
 #include "conv.h"
+#include "escape.h"
 #include "outcome.h"
 #include "proto.h"
 #include "wipe.h"
@@ -48,7 +49,7 @@ struct ctx {
 	const char *service; /* likewise */
 	int fd;
 	uint32_t next_id;
-	bool unreachable; /* the failure means vigild could not be reached */
+	bool unreachable; /* the failure means vigild is not there (failmode=open applies) */
 	int kind;         /* enum vigil_outcome_kind, 0 = not decided (a failure) */
 	int value;
 };
@@ -170,7 +171,11 @@ static int ctx_begin(struct ctx *c, int argc, const char **argv)
 	int r;
 
 	if (args_parse(argc, argv, &c->args, err, sizeof(err)) < 0) {
-		pam_syslog(c->pamh, LOG_ERR, "bad module arguments: %s", err);
+		char esc[ESCAPE_FIELD_MAX + 1];
+
+		/* Root's pam.d file, but the same rule as for every string. */
+		(void)escape_string(err, esc, sizeof(esc));
+		pam_syslog(c->pamh, LOG_ERR, "bad module arguments: %s", esc);
 		c->kind = VIGIL_KIND_BAD_ARGS;
 		r = 1;
 		goto out;
@@ -249,7 +254,11 @@ static int ctx_connect(struct ctx *c)
 	 * and peer against uid 0. */
 	r = client_connect(c->args.socket, 0, clock_now_ms() + c->args.timeout_ms, &fd);
 	if (r < 0) {
-		c->unreachable = r == -ENOENT || r == -ECONNREFUSED || r == -ETIMEDOUT;
+		/* Only a daemon that is not there may fail open.  A backlog
+		 * still full at the deadline (-EAGAIN) or a connect that
+		 * times out is a daemon that is there but busy, and any local
+		 * user can make it so by connecting a few hundred times. */
+		c->unreachable = outcome_errno_is_absent(r);
 		goto out;
 	}
 	c->fd = fd;
@@ -478,35 +487,50 @@ out:
 	return r;
 }
 
+/* What an error line adds about reaching vigild: absent, or there but with
+ * its queue full (said, so an admin with failmode=open sees why it closed). */
+static const char *err_note(const struct ctx *c, int r)
+{
+	if (c->unreachable)
+		return " (vigild unreachable)";
+	if (r == -EAGAIN)
+		return " (vigild's connection queue stayed full: failing closed)";
+	return "";
+}
+
 /* Logs once, shows a denial, closes the socket and maps the outcome. */
 static int ctx_finish(struct ctx *c, int r)
 {
-	char buf[128];
+	/* The user and the service are chosen by whoever logs in (or by the
+	 * application): escaped and bounded before they reach a log line. */
+	char buf[128], user[ESCAPE_FIELD_MAX + 1], service[ESCAPE_FIELD_MAX + 1];
 	int kind = c->kind, value = c->value;
 
+	(void)escape_string(c->user, user, sizeof(user));
+	(void)escape_string(c->service, service, sizeof(service));
 	if (r < 0) {
 		if (c->unreachable && c->args.fail_open) {
 			pam_syslog(c->pamh, LOG_ALERT,
 			           "failmode=open: vigild unreachable (%s); allowing %s for %s without a risk check",
-			           err_str(r, buf, sizeof(buf)), c->user, c->service);
+			           err_str(r, buf, sizeof(buf)), user, service);
 			kind = VIGIL_KIND_FAIL_OPEN;
 			value = 0;
 		} else if (r == -ECOMM) {
-			pam_syslog(c->pamh, LOG_ERR, "%s for %s: the conversation failed", c->what, c->user);
+			pam_syslog(c->pamh, LOG_ERR, "%s for %s: the conversation failed", c->what, user);
 			kind = VIGIL_KIND_CONV_ERROR;
 			value = 0;
 		} else {
-			pam_syslog(c->pamh, LOG_ERR, "%s for %s: %s%s", c->what, c->user, err_str(r, buf, sizeof(buf)),
-			           c->unreachable ? " (vigild unreachable)" : "");
+			pam_syslog(c->pamh, LOG_ERR, "%s for %s: %s%s", c->what, user, err_str(r, buf, sizeof(buf)),
+			           err_note(c, r));
 			kind = VIGIL_KIND_ERROR;
 			value = r;
 		}
 	} else if (kind == VIGIL_KIND_DENY) {
 		if (value == VIGIL_REASON_STEPUP_NOT_DONE)
-			pam_syslog(c->pamh, LOG_WARNING, "%s for %s denied: %s", c->what, c->user,
+			pam_syslog(c->pamh, LOG_WARNING, "%s for %s denied: %s", c->what, user,
 			           CONV_STEPUP_NOT_DONE_TEXT);
 		else
-			pam_syslog(c->pamh, LOG_NOTICE, "%s for %s denied: %s", c->what, c->user,
+			pam_syslog(c->pamh, LOG_NOTICE, "%s for %s denied: %s", c->what, user,
 			           reason_name((uint16_t)value));
 		/* The user's message; a conversation failure here does not
 		 * change the outcome.  PAM_SILENT is not obeyed for it: sudo

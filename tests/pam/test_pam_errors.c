@@ -574,7 +574,7 @@ static void test_missing_daemon_open(void **state)
 
 static void test_refused(void **state)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX], *log;
 	int fd;
 
 	/* A socket file nobody listens on: ECONNREFUSED. */
@@ -582,8 +582,161 @@ static void test_refused(void **state)
 	fd = listen_at(dir, path, sizeof(path));
 	close(fd);
 	assert_int_equal(auth_once("v-closed", NULL), PAM_AUTHINFO_UNAVAIL);
+	capture_begin();
 	assert_int_equal(auth_once("v-open", NULL), PAM_SUCCESS);
+	log = capture_end();
+	/* Nobody there: the one case besides a missing socket that may open,
+	 * and never quietly. */
+	assert_non_null(strstr(log, "failmode=open: vigild unreachable (Connection refused); allowing " USER
+	                            " for v-open without a risk check"));
+	free(log);
 	unlink(path);
+}
+
+/* The socket's directory is missing too (vigild never started since boot):
+ * absent, so failmode=open applies. */
+static void test_missing_dir_open(void **state)
+{
+	char *log;
+
+	capture_begin();
+	assert_int_equal(auth_once("v-nodir-open", NULL), PAM_SUCCESS);
+	log = capture_end();
+	assert_non_null(strstr(log, "failmode=open: vigild unreachable (No such file or directory)"));
+	free(log);
+	assert_int_equal(auth_once("v-nodir", NULL), PAM_AUTHINFO_UNAVAIL);
+}
+
+/* A listener that never accepts, its backlog filled by other local
+ * connections first: what any user can do to a busy vigild with a few
+ * hundred connects.  The daemon is there: fail closed, even with
+ * failmode=open, and say why. */
+static void test_backlog_full_fails_closed(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char dir[PATH_MAX], *log;
+	int lfd, fill[64], n = 0, fd;
+	pam_handle_t *pamh;
+
+	snprintf(dir, sizeof(dir), "%s/run", test_dir);
+	lfd = listen_at(dir, sa.sun_path, sizeof(sa.sun_path));
+	assert_int_equal(listen(lfd, 0), 0);
+	for (;;) {
+		assert_true(n < 64);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(fd >= 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			/* Full: the module's connect will see the same. */
+			assert_int_equal(errno, EAGAIN);
+			close(fd);
+			break;
+		}
+		fill[n++] = fd;
+	}
+	assert_true(n >= 1);
+
+	capture_begin();
+	assert_int_equal(auth_once("v-open", NULL), PAM_AUTHINFO_UNAVAIL);
+	log = capture_end();
+	assert_null(strstr(log, "failmode=open: vigild unreachable"));
+	assert_non_null(strstr(log, "auth for " USER ": Resource temporarily unavailable (vigild's connection queue "
+	                            "stayed full: failing closed)"));
+	free(log);
+	assert_int_equal(auth_once("v-closed", NULL), PAM_AUTHINFO_UNAVAIL);
+	pamh = login_start("v-open");
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	login_end(pamh, PAM_SUCCESS);
+
+	while (n > 0)
+		close(fill[--n]);
+	close(lfd);
+	unlink(sa.sun_path);
+}
+
+/* Returns the log line of the capture that contains what, NUL-terminated in
+ * place (it cuts log). */
+static char *log_line(char *log, const char *what)
+{
+	char *p = strstr(log, what), *start, *end;
+
+	assert_non_null(p);
+	start = p;
+	while (start > log && start[-1] != '\n')
+		start--;
+	end = strchr(p, '\n');
+	if (end)
+		*end = '\0';
+	return start;
+}
+
+/* User names come from whoever types at the login prompt: in the module's
+ * own log lines they are escaped (no CR/LF, no terminal escapes, no bytes
+ * that are not UTF-8) and bounded (256 bytes, cut at a character, marked). */
+static void test_log_escapes_user(void **state)
+{
+	static const char evil[] = "ev\r\nil\x1b[2J\xff";
+	static const char evil_esc[] = "ev\\x0d\\x0ail\\x1b[2J\\xff";
+	char user[1200], *log, *line, *field, *end;
+	pam_handle_t *pamh = NULL;
+	size_t i;
+
+	/* Short: the fail-open alert names it, escaped. */
+	capture_begin();
+	assert_int_equal(pam_start("v-missing-open", evil, &test_conv, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	login_end(pamh, PAM_SUCCESS);
+	log = capture_end();
+	assert_non_null(strstr(log, "allowing ev\\x0d\\x0ail\\x1b[2J\\xff for v-missing-open without"));
+	assert_null(strchr(log, '\r'));
+	assert_null(strchr(log, '\x1b'));
+	assert_null(strchr(log, '\xff'));
+	free(log);
+
+	/* Within the protocol's limit, but 1020 bytes once escaped: the alert
+	 * keeps 256 of them and marks the cut. */
+	memset(user, '\x1b', VIGIL_USER_MAX);
+	user[VIGIL_USER_MAX] = '\0';
+	capture_begin();
+	assert_int_equal(pam_start("v-missing-open", user, &test_conv, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	login_end(pamh, PAM_SUCCESS);
+	log = capture_end();
+	assert_null(strchr(log, '\x1b'));
+	line = log_line(log, "failmode=open: vigild unreachable");
+	field = strstr(line, "allowing ");
+	assert_non_null(field);
+	field += strlen("allowing ");
+	end = strstr(field, " for v-missing-open without a risk check");
+	assert_non_null(end);
+	assert_true(end - field <= 256);
+	assert_true(end - field >= 256 - 4 - 3);
+	assert_memory_equal(end - 4, "\\...", 4);
+	for (i = 0; i + 4 < (size_t)(end - field); i += 4)
+		assert_memory_equal(field + i, "\\x1b", 4);
+	free(log);
+
+	/* Over the limit (refused before connecting: never sent, never failed
+	 * open): the error line still names it, escaped and bounded. */
+	snprintf(user, sizeof(user), "%s", evil);
+	memset(user + strlen(evil), 'u', sizeof(user) - strlen(evil) - 1);
+	user[sizeof(user) - 1] = '\0';
+	capture_begin();
+	assert_int_equal(pam_start("v-missing-open", user, &test_conv, &pamh), PAM_SUCCESS);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_AUTH_ERR);
+	login_end(pamh, PAM_AUTH_ERR);
+	log = capture_end();
+	assert_null(strchr(log, '\r'));
+	assert_null(strchr(log, '\x1b'));
+	assert_null(strstr(log, "failmode=open: vigild unreachable"));
+	line = log_line(log, ": Argument list too long");
+	field = strstr(line, "auth for ");
+	assert_non_null(field);
+	field += strlen("auth for ");
+	end = strstr(field, ": Argument list too long");
+	assert_true(end - field <= 256);
+	assert_memory_equal(field, evil_esc, strlen(evil_esc));
+	assert_memory_equal(end - 4, "\\...", 4);
+	free(log);
 }
 
 static void test_silent_daemon(void **state)
@@ -1122,6 +1275,9 @@ static int child_main(void)
 	    cmocka_unit_test(test_missing_daemon_closed),
 	    cmocka_unit_test(test_missing_daemon_open),
 	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_missing_dir_open),
+	    cmocka_unit_test(test_backlog_full_fails_closed),
+	    cmocka_unit_test(test_log_escapes_user),
 	    cmocka_unit_test(test_silent_daemon),
 	    cmocka_unit_test(test_hangup),
 	    cmocka_unit_test(test_deny_not_opened_by_failmode),
@@ -1253,6 +1409,13 @@ static int launcher(void)
 		goto out;
 	snprintf(args, sizeof(args), "socket=%s/missing/vigild.sock failmode=open", dir);
 	if (write_service(dir, "v-missing-open", module, args) < 0)
+		goto out;
+	/* nodir/ is never made: the socket's directory is missing too. */
+	snprintf(args, sizeof(args), "socket=%s/nodir/vigild.sock failmode=open", dir);
+	if (write_service(dir, "v-nodir-open", module, args) < 0)
+		goto out;
+	snprintf(args, sizeof(args), "socket=%s/nodir/vigild.sock", dir);
+	if (write_service(dir, "v-nodir", module, args) < 0)
 		goto out;
 	snprintf(args, sizeof(args), "socket=%s/ww/vigild.sock timeout=1 failmode=open", dir);
 	if (write_service(dir, "v-ww-open", module, args) < 0)

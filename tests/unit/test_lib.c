@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Unit tests for the rest of lib/: the bounded cursors (buf.c), strict
- * parsing (parse.c), wiping (wipe.c) and the socket client (client.c).
+ * parsing (parse.c), wiping (wipe.c), the log escaper (escape.c) and the
+ * socket client (client.c).
  * client_call() is driven against a forked peer on a socketpair that checks
  * the request it receives byte for byte and then misbehaves on purpose
  * (wrong request id, silence, early close, oversized or cut-short frames).
@@ -31,6 +32,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "escape.h"
 #include "parse.h"
 #include "proto.h"
 #include "wipe.h"
@@ -253,6 +255,146 @@ static void test_wipe(void **state)
 	wipe_free(heap, 32);
 	wipe_free(NULL, 32);
 	wipe_free_str(NULL);
+}
+
+/* ---- escape.c ---- */
+
+static void esc_is(const char *in, const char *want)
+{
+	char out[ESCAPE_FIELD_MAX + 1];
+
+	assert_int_equal(escape_string(in, out, sizeof(out)), strlen(want));
+	assert_string_equal(out, want);
+}
+
+static void test_escape_bytes(void **state)
+{
+	esc_is("alice", "alice");
+	esc_is("", "");
+	esc_is(NULL, "");
+	esc_is("a b=c\"d'e", "a b=c\"d'e");
+	/* Line breaks, terminal escapes, DEL and the backslash itself. */
+	esc_is("ev\r\nil", "ev\\x0d\\x0ail");
+	esc_is("\x1b[2J\x1b]0;x\x07", "\\x1b[2J\\x1b]0;x\\x07");
+	esc_is("\t\x7f", "\\x09\\x7f");
+	esc_is("a\\x41", "a\\x5cx41");
+	/* Valid UTF-8 stays readable. */
+	esc_is("J\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x94\x91", "J\xc3\xb6rg \xe2\x82\xac \xf0\x9f\x94\x91");
+	/* Not UTF-8: stray bytes, overlong forms, surrogates, above U+10FFFF,
+	 * a sequence cut by the end of the string. */
+	esc_is("\xff\xfe", "\\xff\\xfe");
+	esc_is("\xc0\xaf", "\\xc0\\xaf");
+	esc_is("\xe0\x80\xaf", "\\xe0\\x80\\xaf");
+	esc_is("\xed\xa0\x80", "\\xed\\xa0\\x80");
+	esc_is("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");
+	esc_is("ok\xc3", "ok\\xc3");
+	esc_is("\xe2\x82x", "\\xe2\\x82x");
+	/* Valid but able to rewrite what is read: C1 controls, separators,
+	 * bidirectional overrides and isolates. */
+	esc_is("\xc2\x85\xc2\x9b", "\\xc2\\x85\\xc2\\x9b");
+	esc_is("\xe2\x80\xa8\xe2\x80\xa9", "\\xe2\\x80\\xa8\\xe2\\x80\\xa9");
+	esc_is("a\xe2\x80\xaegnp.exe", "a\\xe2\\x80\\xaegnp.exe");
+	esc_is("\xe2\x81\xa6x\xe2\x81\xa9", "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9");
+}
+
+/* Every byte value, alone and after a lead byte: the output holds only
+ * printable ASCII and well-formed UTF-8, and every backslash starts an
+ * escape. */
+static void check_clean(const char *out)
+{
+	const unsigned char *p = (const unsigned char *)out;
+	size_t i, n = strlen(out);
+
+	for (i = 0; i < n; i++) {
+		assert_false(p[i] < 0x20 || p[i] == 0x7f);
+		if (p[i] == '\\' && strcmp(out + i, ESCAPE_CUT_MARK) != 0) {
+			assert_true(i + 3 < n);
+			assert_int_equal(p[i + 1], 'x');
+			assert_non_null(strchr("0123456789abcdef", p[i + 2]));
+			assert_non_null(strchr("0123456789abcdef", p[i + 3]));
+		}
+	}
+}
+
+static void test_escape_every_byte(void **state)
+{
+	char in[4], out[64];
+	int b, lead;
+
+	for (b = 1; b < 256; b++) {
+		in[0] = (char)b;
+		in[1] = '\0';
+		(void)escape_string(in, out, sizeof(out));
+		check_clean(out);
+		if (b >= 0x20 && b < 0x7f && b != '\\')
+			assert_int_equal(strlen(out), 1);
+		else
+			assert_int_equal(strlen(out), 4);
+		for (lead = 0xc2; lead <= 0xf4; lead++) {
+			in[0] = (char)lead;
+			in[1] = (char)b;
+			in[2] = '\0';
+			(void)escape_string(in, out, sizeof(out));
+			check_clean(out);
+		}
+	}
+}
+
+static void test_escape_bounds(void **state)
+{
+	char in[2048], out[ESCAPE_FIELD_MAX + 1], want[ESCAPE_FIELD_MAX + 1];
+	size_t n, i;
+
+	/* Exactly fits: no mark. */
+	memset(in, 'a', ESCAPE_FIELD_MAX);
+	in[ESCAPE_FIELD_MAX] = '\0';
+	assert_int_equal(escape_string(in, out, sizeof(out)), ESCAPE_FIELD_MAX);
+	assert_string_equal(out, in);
+
+	/* One byte more: cut, marked, within the bound. */
+	memset(in, 'a', ESCAPE_FIELD_MAX + 1);
+	in[ESCAPE_FIELD_MAX + 1] = '\0';
+	n = escape_string(in, out, sizeof(out));
+	assert_int_equal(n, ESCAPE_FIELD_MAX);
+	memset(want, 'a', ESCAPE_FIELD_MAX - 4);
+	strcpy(want + ESCAPE_FIELD_MAX - 4, ESCAPE_CUT_MARK);
+	assert_string_equal(out, want);
+
+	/* 1500 escapes: never cut inside one. */
+	for (i = 0; i < 1500; i++)
+		in[i] = '\n';
+	in[1500] = '\0';
+	n = escape_string(in, out, sizeof(out));
+	assert_true(n <= ESCAPE_FIELD_MAX);
+	assert_int_equal((n - 4) % 4, 0);
+	assert_string_equal(out + n - 4, ESCAPE_CUT_MARK);
+	for (i = 0; i + 4 < n; i += 4)
+		assert_memory_equal(out + i, "\\x0a", 4);
+	check_clean(out);
+
+	/* 3-byte characters after one ASCII byte: cut between characters. */
+	in[0] = 'x';
+	for (i = 0; i < 600; i++)
+		memcpy(in + 1 + 3 * i, "\xe2\x82\xac", 3);
+	in[1 + 3 * 600] = '\0';
+	n = escape_string(in, out, sizeof(out));
+	assert_int_equal(n, 1 + 3 * ((ESCAPE_FIELD_MAX - 4 - 1) / 3) + 4);
+	assert_memory_equal(out, in, n - 4);
+	assert_string_equal(out + n - 4, ESCAPE_CUT_MARK);
+
+	/* The caller's buffer is the bound, whatever its size. */
+	assert_int_equal(escape_string("abcdef", out, 7), 6);
+	assert_string_equal(out, "abcdef");
+	assert_int_equal(escape_string("abcdefg", out, 7), 6);
+	assert_string_equal(out, "ab" ESCAPE_CUT_MARK);
+	assert_int_equal(escape_string("\n", out, 4), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(escape_string("abcdef", out, 1), 0);
+	assert_string_equal(out, "");
+	out[0] = 'z';
+	assert_int_equal(escape_string("abc", out, 0), 0);
+	assert_int_equal(out[0], 'z');
+	assert_int_equal(escape_string("abc", NULL, 8), 0);
 }
 
 /* ---- client.c: client_call() against a scripted peer ---- */
@@ -770,7 +912,9 @@ static void test_connect_backlog_full(void **state)
 	struct sockdir *d = *state;
 	int lfd = listen_at(d->path, 0), fds[8], n = 0, r = 0;
 
-	/* Nobody accepts: sooner or later connecting times out. */
+	/* Nobody accepts: sooner or later the backlog is full, and stays full
+	 * until the deadline.  That is -EAGAIN, never -ETIMEDOUT: the module
+	 * must tell "busy or flooded" from "not there". */
 	while (n < 8) {
 		int fd = -1;
 
@@ -779,7 +923,7 @@ static void test_connect_backlog_full(void **state)
 			break;
 		fds[n++] = fd;
 	}
-	assert_int_equal(r, -ETIMEDOUT);
+	assert_int_equal(r, -EAGAIN);
 	assert_true(n >= 1);
 	while (n > 0)
 		close(fds[--n]);
@@ -809,6 +953,9 @@ int main(void)
 	    cmocka_unit_test(test_wbuf),
 	    cmocka_unit_test(test_rbuf),
 	    cmocka_unit_test(test_wipe),
+	    cmocka_unit_test(test_escape_bytes),
+	    cmocka_unit_test(test_escape_every_byte),
+	    cmocka_unit_test(test_escape_bounds),
 	    cmocka_unit_test(test_call_good),
 	    cmocka_unit_test(test_call_big),
 	    cmocka_unit_test(test_call_wrong_id),

@@ -57,6 +57,8 @@ static void test_outcome_auth_table(void **state)
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ETIMEDOUT), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ECONNRESET), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, ETIMEDOUT), PAM_AUTHINFO_UNAVAIL);
+	/* A listen backlog kept full: fails closed, as unavailable. */
+	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -EAGAIN), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ENOMEM), PAM_BUF_ERR);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -EPERM), PAM_AUTH_ERR);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -EBADMSG), PAM_AUTH_ERR);
@@ -161,6 +163,26 @@ static void test_outcome_unreachable(void **state)
 	assert_false(outcome_errno_is_unreachable(0));
 }
 
+/* failmode=open applies only to a daemon that is not there: a busy or
+ * flooded one (-EAGAIN, -ETIMEDOUT) or one that hung up is still there. */
+static void test_outcome_absent(void **state)
+{
+	int e;
+
+	assert_true(outcome_errno_is_absent(-ENOENT));
+	assert_true(outcome_errno_is_absent(-ECONNREFUSED));
+	assert_true(outcome_errno_is_absent(ECONNREFUSED));
+	assert_false(outcome_errno_is_absent(-EAGAIN));
+	assert_false(outcome_errno_is_absent(-ETIMEDOUT));
+	assert_false(outcome_errno_is_absent(-ECONNRESET));
+	assert_false(outcome_errno_is_absent(-EPERM));
+	assert_false(outcome_errno_is_absent(0));
+	/* Nothing else in the errno range. */
+	for (e = -200; e <= 200; e++)
+		if (e != -ENOENT && e != -ECONNREFUSED && e != ENOENT && e != ECONNREFUSED)
+			assert_false(outcome_errno_is_absent(e));
+}
+
 /* --------------------------------------------------------------- args ---- */
 
 static int parse(int argc, const char **argv, struct module_args *a, char *err, size_t cap)
@@ -174,7 +196,9 @@ static void test_args_defaults(void **state)
 	char err[128];
 
 	assert_int_equal(parse(0, NULL, &a, err, sizeof(err)), 0);
-	assert_string_equal(a.socket, VIGIL_DEFAULT_SOCKET);
+	/* The root-only PAM socket, not the public self-service one. */
+	assert_string_equal(a.socket, VIGIL_DEFAULT_PAM_SOCKET);
+	assert_string_equal(a.socket, "/run/vigil/pam.sock");
 	assert_int_equal(a.timeout_ms, 5000);
 	assert_false(a.fail_open);
 	assert_false(a.debug);
@@ -194,7 +218,7 @@ static void test_args_good(void **state)
 	assert_true(a.debug);
 
 	assert_int_equal(parse(2, argv2, &a, err, sizeof(err)), 0);
-	assert_string_equal(a.socket, VIGIL_DEFAULT_SOCKET);
+	assert_string_equal(a.socket, VIGIL_DEFAULT_PAM_SOCKET);
 	assert_int_equal(a.timeout_ms, 1000);
 	assert_false(a.fail_open);
 	assert_false(a.debug);
@@ -624,6 +648,7 @@ int main(void)
 	    cmocka_unit_test(test_outcome_unknown_phase_fails),
 	    cmocka_unit_test(test_outcome_sweep_never_success),
 	    cmocka_unit_test(test_outcome_unreachable),
+	    cmocka_unit_test(test_outcome_absent),
 	    cmocka_unit_test(test_args_defaults),
 	    cmocka_unit_test(test_args_good),
 	    cmocka_unit_test(test_args_bad),
