@@ -112,6 +112,7 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 {
 	const char *auth_info = req->ssh_auth_info, *connection = req->ssh_connection, *rhost = req->rhost;
 	uint32_t pids[ORIGIN_PID_CHAIN_MAX];
+	uint64_t starts[ORIGIN_PID_CHAIN_MAX];
 	struct store_session s;
 	int r, n;
 
@@ -157,8 +158,11 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 	if (!c->device[0] && !c->source[0]) {
 		/* sudo, su: the login session this runs in, found from the
 		 * caller's process ancestry, lends its device and source. */
-		n = origin_pid_chain(p->pid, pids, ORIGIN_PID_CHAIN_MAX);
-		if (n > 0 && store_session_find(d->store, pids, (size_t)n, &s) == 0) {
+		n = origin_pid_chain(p->pid, pids, starts, ORIGIN_PID_CHAIN_MAX);
+		/* Only the invoking user's own session lends (PAM_RUSER until
+		 * the caller's real uid is checked). */
+		if (n > 0 && store_session_find(d->store, pids, starts, (size_t)n, p->uid != 0 ? p->name : req->ruser,
+		                                &s) == 0) {
 			strcpy(c->device, s.device);
 			strcpy(c->source, s.source);
 		}
