@@ -7,7 +7,8 @@
 # normal one and 100 clients at once (tests/daemon/stress_client), a non-root
 # peer (uid 65534 through setpriv), state that survives a restart (factor,
 # device, source, lockout), and state files vigild must refuse (a 0644 or
-# symlinked vigil.db, a host.key of the wrong size).
+# symlinked vigil.db, a host.key of the wrong size), and user names NSS
+# does not know (the made-up users come from nss_wrapper, tests/lib.sh).
 #
 # Each check prints "ok - ..." or "not ok - ..."; the run ends with
 # "N passed, N failed" and exits 1 if any failed.  Root only (vigild, the
@@ -23,7 +24,7 @@ top_builddir=${top_builddir:-$(pwd)}
 . "$top_srcdir/tests/lib.sh"
 
 vt_require_root
-vt_require expect oathtool setpriv timeout stat
+vt_require expect oathtool setpriv timeout stat sqlite3
 PY=/usr/bin/python3
 [ -x "$PY" ] || vt_die "missing $PY"
 VIGILD=$(vt_vigild_bin)
@@ -32,6 +33,8 @@ VIGILD=$(vt_vigild_bin)
 [ -x "$top_builddir/tests/daemon/stress_client" ] || vt_die "missing tests/daemon/stress_client (make check builds it)"
 
 vt_mktree
+# The made-up users (alice, bob) for every vigild here.
+vt_nss_setup
 # Copies uid 65534 can run whatever the build tree's permissions.
 mkdir -m 755 "$VT_TMP/bin"
 install -m 755 "$(vt_vigilctl_bin)" "$VT_TMP/bin/vigilctl"
@@ -122,8 +125,8 @@ start_private() {
 	[ -d "$dir" ] || mkdir -m 755 "$dir"
 	mkdir -m 755 "$dir/run"
 	mkdir -m 700 "$dir/state"
-	env "$@" "$VIGILD" --config "$CONF" --state-dir "$dir/state" --runtime-dir "$dir/run" --debug \
-		2>>"$dir/vigild.log" &
+	env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$@" "$VIGILD" --config "$CONF" --state-dir "$dir/state" \
+		--runtime-dir "$dir/run" --debug 2>>"$dir/vigild.log" &
 	PRIV_PID=$!
 	wait_for 5 both_sockets "$dir/run"
 }
@@ -179,7 +182,8 @@ test_activation() {
 	(
 		umask 022
 		exec "$sa" -l "$dir/run/vigild.sock" -l "$dir/run/admin.sock" --fdname=public:admin \
-			"$VIGILD" --config "$CONF" --state-dir "$dir/state" --runtime-dir "$dir/run" --debug
+			env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$VIGILD" --config "$CONF" --state-dir "$dir/state" \
+			--runtime-dir "$dir/run" --debug
 	) >"$dir/activate.out" 2>"$dir/vigild.log" &
 	PRIV_PID=$!
 	if ! wait_for 5 both_sockets "$dir/run"; then
@@ -481,6 +485,31 @@ test_state_files() {
 	check "7 state files: the refused host.key was left as it was" test "$(stat -c %s "$dir/key/state/host.key")" = 33
 }
 
+# 10. One user is one user: root naming a user NSS does not know (another
+#     case, a trailing blank, a realm suffix, a made-up name) is refused,
+#     and no row is made for it; a user NSS knows (through nss_wrapper) is
+#     served.
+test_identity() {
+	local out=$OUT.t10 rc ok name
+	for name in ALICE 'alice ' 'alice@EXAMPLE.ORG' nosuchuser; do
+		"$CTL" --socket "$VT_SOCKET" status --user "$name" >"$out" 2>&1
+		rc=$?
+		ok=false
+		[ "$rc" -ne 0 ] && grep -qi permission "$out" && ok=true
+		check "10 identity: root's status of '$name', unknown to NSS, is refused (exit $rc)" $ok
+		"$CTL" --socket "$VT_SOCKET" totp enroll --user "$name" </dev/null >"$out" 2>&1
+		rc=$?
+		ok=false
+		[ "$rc" -ne 0 ] && lacks_match "$out" "otpauth://" && ok=true
+		check "10 identity: root's enrollment of '$name' is refused (exit $rc)" $ok
+	done
+	check "10 identity: no user row was made for any of them" test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" \
+		"SELECT count(*) FROM users WHERE name IN ('ALICE', 'alice ', 'alice@EXAMPLE.ORG', 'nosuchuser')")" = 0
+	"$CTL" --socket "$VT_SOCKET" status --user mallory >"$out" 2>&1
+	check "10 identity: (control) root's status of mallory, known through nss_wrapper, works" \
+		has_line "$out" "user: mallory"
+}
+
 # ---------------------------------------------------------------------------
 test_activation
 test_notify
@@ -491,6 +520,7 @@ test_nonroot
 test_restart
 test_failures_persist
 test_parked_prompts
+test_identity
 vt_stop_vigild
 test_state_files
 

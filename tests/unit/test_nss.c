@@ -188,9 +188,14 @@ static void test_long_pw_name(void **state)
 static int tests_run(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_known_name, reset),   cmocka_unit_test_setup(test_near_misses, reset),
-	    cmocka_unit_test_setup(test_too_long, reset),     cmocka_unit_test_setup(test_nss_maps_name, reset),
-	    cmocka_unit_test_setup(test_buffer_grows, reset), cmocka_unit_test_setup(test_nss_error, reset),
+	    /* Through nss_wrapper. */
+	    cmocka_unit_test_setup(test_known_name, reset),
+	    cmocka_unit_test_setup(test_near_misses, reset),
+	    cmocka_unit_test_setup(test_too_long, reset),
+	    /* NSS stood in for by the wrapped getpwnam_r. */
+	    cmocka_unit_test_setup(test_nss_maps_name, reset),
+	    cmocka_unit_test_setup(test_buffer_grows, reset),
+	    cmocka_unit_test_setup(test_nss_error, reset),
 	    cmocka_unit_test_setup(test_long_pw_name, reset),
 	};
 
