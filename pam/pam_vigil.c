@@ -492,7 +492,11 @@ static int session_run(struct ctx *c, uint8_t type)
 		id = session_id_kept(c->pamh);
 		if (!id[0]) {
 			/* No open through this handle: no session of ours to
-			 * close, and nothing worth asking the daemon. */
+			 * close, and nothing worth asking the daemon.  Only
+			 * with failmode=open is the daemon tried, so that a
+			 * close fails open as the open did while it is gone. */
+			if (c->args.fail_open && (r = ctx_connect(c)) < 0)
+				goto out;
 			pam_syslog(c->pamh, LOG_NOTICE, "%s for %s: no session was opened through this handle", c->what,
 			           c->user);
 			c->kind = VIGIL_KIND_DENY;
