@@ -117,9 +117,16 @@ cat >"$tmp/pam.d/other" <<-EOF
 	account required pam_deny.so
 EOF
 
+# vigild refuses users NSS does not know: the bench's users (bench0000 ...)
+# exist only for it, through nss_wrapper, set up as for the test suites.
+VT_TMP=$tmp
+# shellcheck source=../tests/lib.sh
+. "$top/tests/lib.sh"
+vt_nss_setup $(seq -f 'bench%04g' 0 $((users - 1)))
+
 debug=()
 [ "$trace" = 1 ] && debug=(--debug)
-"$build/daemon/vigild" --config "$tmp/vigil.conf" --state-dir "$tmp/state" --runtime-dir "$tmp/run" \
+env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$build/daemon/vigild" --config "$tmp/vigil.conf" --state-dir "$tmp/state" --runtime-dir "$tmp/run" \
 	"${debug[@]}" 2>"$tmp/vigild.log" &
 vigild_pid=$!
 

@@ -12,6 +12,7 @@
 
 #include "enroll.h"
 #include "log.h"
+#include "nss.h"
 #include "policy.h"
 #include "qr.h"
 #include "totp.h"
@@ -92,11 +93,23 @@ out:
 static int target_user(const struct peer *p, const char *asked, char out[VIGIL_USER_MAX + 1])
 {
 	const char *name = asked[0] ? asked : p->name;
+	int r;
 
 	if (!name[0] || (p->uid != 0 && strcmp(name, p->name) != 0))
 		return -EPERM;
-	strcpy(out, name);
-	return 0;
+	if (p->uid != 0) {
+		/* p->name is already the name NSS gives the peer's uid. */
+		strcpy(out, name);
+		return 0;
+	}
+	/* Root names an account NSS knows, under the name NSS gives it: a
+	 * mistyped or differently spelled name gets no row of its own. */
+	r = nss_user_canonical(name, out, NULL);
+	if (r == -ENOENT) {
+		log_msg(LOG_NOTICE, "root named user %s, which NSS does not know: refused", name);
+		return -EPERM;
+	}
+	return r;
 }
 
 static void reply_result(struct vigil_msg *reply, uint16_t status)

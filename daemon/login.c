@@ -27,6 +27,7 @@
 #include "enroll.h"
 #include "log.h"
 #include "login.h"
+#include "nss.h"
 #include "origin.h"
 #include "policy.h"
 #include "proto.h"
@@ -146,7 +147,9 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 {
 	const char *auth_info = req->ssh_auth_info, *connection = req->ssh_connection, *rhost = req->rhost;
 	uint32_t pids[ORIGIN_PID_CHAIN_MAX];
+	uint64_t starts[ORIGIN_PID_CHAIN_MAX];
 	struct store_session s;
+	char invoker[VIGIL_USER_MAX + 1];
 	uid_t ruid = 0;
 	bool remote;
 	int r, n;
@@ -161,7 +164,17 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 		*ret_reason = VIGIL_REASON_PERMISSION;
 		return -EINVAL;
 	}
-	if (p->uid != 0) {
+	if (p->uid == 0) {
+		/* One account, one name: "BOB", "bob " or "bob@REALM" are bob
+		 * only if NSS says so, and a name NSS does not know is refused
+		 * before anything is written for it. */
+		if ((r = nss_user_canonical(req->user, c->user, NULL)) < 0) {
+			log_msg(LOG_NOTICE, "login for user %s: %s", req->user,
+			        r == -ENOENT ? "no such user" : strerror(-r));
+			*ret_reason = r == -ENOENT ? VIGIL_REASON_UNKNOWN_USER : VIGIL_REASON_INTERNAL;
+			return r;
+		}
+	} else {
 		/* A user may ask about itself; where it logs in from is
 		 * not its to say. */
 		if (strcmp(req->user, p->name) != 0) {
@@ -202,13 +215,17 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 			*ret_reason = VIGIL_REASON_INTERNAL;
 			return r;
 		}
-		caller_party(p->uid == 0 ? ruid : p->uid, c->party);
+		if (p->uid != 0)
+			ruid = p->uid;
+		caller_party(ruid, c->party);
 	}
-	if (!c->device[0] && !c->source[0]) {
+	if (!c->device[0] && !c->source[0] && nss_uid_name(ruid, invoker) == 0) {
 		/* sudo, su: the login session this runs in, found from the
-		 * caller's process ancestry, lends its device and source. */
-		n = origin_pid_chain(p->pid, pids, ORIGIN_PID_CHAIN_MAX);
-		if (n > 0 && store_session_find(d->store, pids, (size_t)n, &s) == 0) {
+		 * caller's process ancestry, lends its device and source; only
+		 * a session of the invoking user (the real uid), never one of
+		 * another user whose process tree this runs in. */
+		n = origin_pid_chain(p->pid, pids, starts, ORIGIN_PID_CHAIN_MAX);
+		if (n > 0 && store_session_find(d->store, pids, starts, (size_t)n, invoker, &s) == 0) {
 			strcpy(c->device, s.device);
 			strcpy(c->source, s.source);
 		}
@@ -722,34 +739,54 @@ static bool login_matches(const struct store_login *l, const struct login_contex
 	       now - l->time <= LOGIN_ID_LIFETIME;
 }
 
+int login_commit(struct vigild *d, const struct store_login *decided, const char *rhost, const char *tty, uint64_t now)
+{
+	struct login_context c = {0};
+	struct store_login l;
+	int r;
+
+	/* Who and what, for the records. */
+	strcpy(c.user, decided->user);
+	strcpy(c.service, decided->service);
+	strcpy(c.device, decided->device);
+	strcpy(c.source, decided->source);
+	strcpy(c.party, decided->party);
+	snprintf(c.rhost, sizeof(c.rhost), "%s", rhost);
+	snprintf(c.tty, sizeof(c.tty), "%s", tty);
+	c.score = decided->score;
+	c.signals = decided->signals;
+	origin_prefix(c.source, c.prefix);
+
+	r = store_login_commit(d->store, decided->login_id, c.prefix, now + d->config->grant_lifetime, &l);
+	if (r == -EEXIST || r == -ENOENT)
+		/* An in-band enrollment whose user got a factor, or lost the
+		 * pending one, since: nothing is activated, nobody let in. */
+		audit_login(d, AUDIT_ENROLL, LOG_WARNING, &c, NULL, VIGIL_REASON_NONE, "tofu", "refused",
+		            decided->login_id, 0, "in-band enrollment not activated: the factor changed meanwhile");
+	if (r < 0)
+		return r;
+	if (l.activate_factor > 0)
+		audit_login(d, AUDIT_ENROLL, LOG_NOTICE, &c, NULL, VIGIL_REASON_NONE, "tofu", "activated", l.login_id,
+		            0, "TOTP enrolled in-band at login (trust on first use)");
+	return 0;
+}
+
 /* The account phase of a login auth allowed: the whole auth stack has
  * passed, so its trust is written now.  Returns 0 with *reply filled, or
  * -EALREADY when the id was claimed in the meantime. */
 static int account_commit(struct vigild *d, struct login_context *c, const struct store_login *decided, uint64_t now,
                           struct vigil_msg *reply)
 {
-	struct store_login l;
-	int r;
+	int r = login_commit(d, decided, c->rhost, c->tty, now);
 
-	r = store_login_commit(d->store, decided->login_id, c->prefix, now + d->config->grant_lifetime, &l);
 	if (r == -EALREADY)
 		return r;
-	if (r == -EEXIST || r == -ENOENT) {
-		/* An in-band enrollment whose user got a factor, or lost the
-		 * pending one, since: nothing is activated, nobody let in. */
-		audit_login(d, AUDIT_ENROLL, LOG_WARNING, c, NULL, VIGIL_REASON_NONE, "tofu", "refused",
-		            decided->login_id, 0, "in-band enrollment not activated: the factor changed meanwhile");
+	if (r == -EEXIST || r == -ENOENT)
 		reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, c, decided->login_id);
-		return 0;
-	}
-	if (r < 0) {
+	else if (r < 0)
 		deny_internal(d, c, r, reply);
-		return 0;
-	}
-	if (l.activate_factor > 0)
-		audit_login(d, AUDIT_ENROLL, LOG_NOTICE, c, NULL, VIGIL_REASON_NONE, "tofu", "activated", l.login_id, 0,
-		            "TOTP enrolled in-band at login (trust on first use)");
-	reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, c, l.login_id);
+	else
+		reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, c, decided->login_id);
 	return 0;
 }
 

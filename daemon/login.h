@@ -20,6 +20,14 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
                   struct vigil_msg *reply);
 
+/* Writes the trust of a login auth allowed (decided, as the store has it),
+ * once: for the account phase, or for a session opened by a stack whose
+ * account phase does not run pam_vigil.  rhost and tty are for the audit
+ * records.  Returns 0; -EALREADY if it was claimed before; -EEXIST or
+ * -ENOENT if its in-band enrollment can no longer be activated (audited);
+ * another negative errno from the store. */
+int login_commit(struct vigild *d, const struct store_login *decided, const char *rhost, const char *tty, uint64_t now);
+
 /* Who a pending login's prompt waits on, for the server's cap on waiting
  * prompts: the local caller ("uid=N") of su or sudo, or user@address of a
  * remote login.  Never the target user alone, or anyone could block a

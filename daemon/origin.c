@@ -151,14 +151,19 @@ int origin_prefix(const char *source, char out[VIGIL_ADDR_MAX + 1])
 	return 0;
 }
 
-/* The parent of pid from /proc/PID/stat: "pid (comm) state ppid ...". */
-static int parent_of(pid_t pid, pid_t *ret)
+/* The parent and the start time of pid from /proc/PID/stat:
+ * "pid (comm) state ppid pgrp ... starttime ...", starttime being field 22
+ * (clock ticks after boot).  comm may hold blanks and ')', so the fields
+ * are counted from the last ')'. */
+static int stat_read(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start)
 {
-	char path[64], buf[1024], *close_paren, *end;
-	uint64_t ppid;
+	char path[64], buf[1024], *p, *field, *save = NULL;
+	uint64_t ppid = 0, start = 0;
 	ssize_t n;
-	int fd;
+	int fd, i;
 
+	if (pid <= 0)
+		return -ESRCH;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -168,31 +173,45 @@ static int parent_of(pid_t pid, pid_t *ret)
 	if (n <= 0)
 		return -ESRCH;
 	buf[n] = '\0';
-	close_paren = strrchr(buf, ')');
-	/* ") S 1234 ..." */
-	if (!close_paren || strlen(close_paren) < 5 || close_paren[1] != ' ' || close_paren[3] != ' ')
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
 		return -EBADMSG;
-	end = strchr(close_paren + 4, ' ');
-	if (!end)
+	/* Field 3 (state) is the first after ") ". */
+	for (i = 3, field = strtok_r(p + 2, " \n", &save); field && i <= 22;
+	     i++, field = strtok_r(NULL, " \n", &save)) {
+		if (i == 4 && parse_u64(field, INT32_MAX, &ppid) < 0)
+			return -EBADMSG;
+		if (i == 22 && parse_u64(field, UINT64_MAX, &start) < 0)
+			return -EBADMSG;
+	}
+	if (i <= 22)
 		return -EBADMSG;
-	*end = '\0';
-	if (parse_u64(close_paren + 4, INT32_MAX, &ppid) < 0)
-		return -EBADMSG;
-	*ret = (pid_t)ppid;
+	if (ret_ppid)
+		*ret_ppid = (pid_t)ppid;
+	if (ret_start)
+		*ret_start = start;
 	return 0;
 }
 
-int origin_pid_chain(pid_t pid, uint32_t *out, size_t max)
+int origin_pid_start(pid_t pid, uint64_t *ret)
 {
+	return stat_read(pid, NULL, ret);
+}
+
+int origin_pid_chain(pid_t pid, uint32_t *out, uint64_t *out_start, size_t max)
+{
+	uint64_t start;
 	size_t n = 0;
 	pid_t parent;
 
 	if (pid <= 0 || max == 0)
 		return -ESRCH;
 	while (n < max && pid > 1) {
-		if (parent_of(pid, &parent) < 0)
+		if (stat_read(pid, &parent, &start) < 0)
 			break;
-		out[n++] = (uint32_t)pid;
+		out[n] = (uint32_t)pid;
+		out_start[n] = start;
+		n++;
 		pid = parent;
 	}
 	return n > 0 ? (int)n : -ESRCH;

@@ -33,7 +33,14 @@ int origin_source(const char *ssh_connection, const char *rhost, char out[VIGIL_
  * IPv4); "" when source is not a numeric address.  Returns 0. */
 int origin_prefix(const char *source, char out[VIGIL_ADDR_MAX + 1]);
 
-/* pid and then its parents (from /proc/PID/stat), at most max entries, stops
- * at pid 1.  Returns the number of entries written (>= 1 for a live pid);
- * -ESRCH if pid is gone. */
-int origin_pid_chain(pid_t pid, uint32_t *out, size_t max);
+/* The start time of pid (field 22 of /proc/PID/stat: clock ticks after
+ * boot), which with the pid names one process for good: a pid can be reused,
+ * a pid with its start time cannot.  Returns 0; -ESRCH if pid is gone;
+ * -EBADMSG if the stat line does not parse. */
+int origin_pid_start(pid_t pid, uint64_t *ret);
+
+/* pid and then its parents (from /proc/PID/stat) into out, and the start
+ * time of each into out_start, at most max entries each; stops at pid 1.
+ * Returns the number of entries written (>= 1 for a live pid); -ESRCH if
+ * pid is gone. */
+int origin_pid_chain(pid_t pid, uint32_t *out, uint64_t *out_start, size_t max);

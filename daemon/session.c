@@ -3,13 +3,19 @@
  * Session registration (see session.h).  The device and source of a session
  * come from the login decision it follows (by login id), so that a sudo run
  * inside it later inherits them; without a login id they come from the
- * request, as for a login that Vigil did not see authenticate.
+ * request, as for a login that Vigil did not see authenticate.  A session
+ * is its opener's: the user NSS names, the process (pid and start time) that
+ * opened it, and the session id handed back; only that process may close it
+ * for that user, by that id.  The request comes from root (the PAM socket)
+ * but its strings are still whatever the PAM stack held.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
+#include "login.h"
+#include "nss.h"
 #include "origin.h"
 #include "session.h"
 
@@ -56,6 +62,18 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	}
 	strcpy(s.user, req->user);
 	strcpy(s.service, req->service);
+	/* One account, one name: no row for a name NSS does not know, and the
+	 * row under the name NSS gives (limits count per account). */
+	r = nss_user_canonical(req->user, s.user, NULL);
+	if (r == -ENOENT) {
+		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "unknown_user", "session refused: no such user");
+		reply_result(reply, VIGIL_STATUS_PERMISSION, NULL);
+		return 0;
+	}
+	if (r < 0)
+		goto internal;
+	if ((r = origin_pid_start(p->pid, &s.pid_start)) < 0)
+		goto internal;
 	strcpy(s.tty, req->tty);
 	strcpy(s.rhost, req->rhost);
 	strcpy(s.login_id, req->login_id);
@@ -73,6 +91,19 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 		              "session refused: its login id names another user or service, or a denied login");
 		reply_result(reply, VIGIL_STATUS_DENIED, NULL);
 		return 0;
+	}
+	if (r == 0 && l.state != STORE_LOGIN_DONE) {
+		/* No account phase ran pam_vigil for this login: its trust is
+		 * written now that the auth stack has passed, once. */
+		r = login_commit(d, &l, s.rhost, s.tty, s.opened);
+		if (r < 0 && r != -EALREADY) {
+			audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "refused",
+			              "session refused: its login could not be committed");
+			reply_result(reply, r == -EEXIST || r == -ENOENT ? VIGIL_STATUS_DENIED : VIGIL_STATUS_INTERNAL,
+			             NULL);
+			return 0;
+		}
+		r = 0;
 	}
 	if (r == 0) {
 		strcpy(s.device, l.device);
@@ -109,11 +140,23 @@ internal:
 int session_close(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
                   struct vigil_msg *reply)
 {
+	char user[VIGIL_USER_MAX + 1];
 	struct store_session s = {0};
+	uint64_t start;
 	int r;
 
-	r = store_session_close(d->store, req->login_id, (uint32_t)p->pid, vigild_now(), &s);
-	if (r == -ENOENT) {
+	/* login_id holds the session id the open returned (see proto.h). */
+	r = nss_user_canonical(req->user, user, NULL);
+	if (r == 0)
+		r = origin_pid_start(p->pid, &start);
+	if (r == 0)
+		r = store_session_close(d->store, req->login_id, user, (uint32_t)p->pid, start, vigild_now(), &s);
+	if (r == -ENOENT || r == -EPERM) {
+		/* Not this process's session for this user, or none: nothing
+		 * is closed, and it is worth a line, for only a confused or
+		 * steered module sends one. */
+		log_msg(LOG_WARNING, "session close by pid %d for %s refused: %s", (int)p->pid, req->user,
+		        r == -EPERM ? "the session belongs to another user or process" : "no such open session");
 		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN, NULL);
 		return 0;
 	}

@@ -149,7 +149,7 @@ static const char *const migrations[] = {
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-#define SESSION_COLS "id, login_id, user_id, user, service, tty, rhost, device, source, pid, opened"
+#define SESSION_COLS "id, login_id, user_id, user, service, tty, rhost, device, source, pid, opened, pid_start"
 #define TOTP_COLS    "id, sealed, digits, period, last_step, created, last_used"
 #define LOGIN_COLS                                                                                                     \
 	"login_id, user_id, user, service, device, source, score, signals, outcome, stepped_up, time, committed, "     \
@@ -197,7 +197,7 @@ enum st {
 	ST_SESSION_COUNT,
 	ST_SESSION_INSERT,
 	ST_SESSION_BY_PID,
-	ST_SESSION_BY_PID_LOGIN,
+	ST_SESSION_BY_ID,
 	ST_SESSION_CLOSE,
 	ST_SESSION_OPEN_ALL,
 	ST_STATUS_FACTORS,
@@ -267,13 +267,13 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_TOTP_STATE] = "SELECT active FROM totp_factors WHERE id = ?1",
     [ST_SESSION_COUNT] = "SELECT count(*) FROM sessions WHERE user_id = ?1 AND closed IS NULL",
     [ST_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ", closed) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, NULL)",
-    [ST_SESSION_BY_PID] = "SELECT " SESSION_COLS " FROM sessions WHERE pid = ?1 AND closed IS NULL "
-                          "ORDER BY opened DESC LIMIT 1",
-    [ST_SESSION_BY_PID_LOGIN] = "SELECT " SESSION_COLS " FROM sessions "
-                                "WHERE pid = ?1 AND login_id = ?2 AND closed IS NULL ORDER BY opened DESC LIMIT 1",
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)",
+    /* A pid names the session's process only with its start time. */
+    [ST_SESSION_BY_PID] = "SELECT " SESSION_COLS " FROM sessions WHERE pid = ?1 AND pid_start = ?2 "
+                          "AND closed IS NULL ORDER BY opened DESC LIMIT 1",
+    [ST_SESSION_BY_ID] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1 AND closed IS NULL",
     [ST_SESSION_CLOSE] = "UPDATE sessions SET closed = ?2 WHERE id = ?1 AND closed IS NULL",
-    [ST_SESSION_OPEN_ALL] = "SELECT id, pid FROM sessions WHERE closed IS NULL",
+    [ST_SESSION_OPEN_ALL] = "SELECT id, pid, pid_start FROM sessions WHERE closed IS NULL",
     [ST_STATUS_FACTORS] = "SELECT created, last_used FROM totp_factors WHERE user_id = ?1 AND active = 1 "
                           "ORDER BY created DESC LIMIT ?2",
     [ST_STATUS_DEVICES] = "SELECT fingerprint, first_seen, last_seen FROM devices WHERE user_id = ?1 "
@@ -1380,6 +1380,7 @@ static void session_bind(sqlite3_stmt *st, const struct store_session *x, int *r
 	bind_text(st, 9, x->source, rc);
 	bind_i64(st, 10, x->pid, rc);
 	bind_u64(st, 11, x->opened, rc);
+	bind_u64(st, 12, x->pid_start, rc);
 }
 
 static int session_read(sqlite3_stmt *st, struct store_session *x)
@@ -1398,6 +1399,7 @@ static int session_read(sqlite3_stmt *st, struct store_session *x)
 	row_text(&w, x->source, sizeof(x->source));
 	x->pid = row_u32(&w);
 	x->opened = row_u64(&w);
+	x->pid_start = row_u64(&w);
 	return w.r;
 }
 
@@ -1438,20 +1440,21 @@ out:
 	return r;
 }
 
-int store_session_close(struct store *s, const char *login_id, uint32_t pid, uint64_t now,
-                        struct store_session *ret_closed)
+int store_session_close(struct store *s, const char *id, const char *user, uint32_t pid, uint64_t pid_start,
+                        uint64_t now, struct store_session *ret_closed)
 {
 	struct store_session x;
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK, r;
 
-	if ((r = str_check(login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+	if ((r = str_check(id, VIGIL_LOGIN_ID_MAX)) < 0 || (r = str_check(user, VIGIL_USER_MAX)) < 0)
 		return r;
+	if (!id[0])
+		return -ENOENT;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
-	st = st_use(s, ST_SESSION_BY_PID_LOGIN);
-	bind_i64(st, 1, pid, &rc);
-	bind_text(st, 2, login_id, &rc);
+	st = st_use(s, ST_SESSION_BY_ID);
+	bind_text(st, 1, id, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
 		goto out;
 	if (r == 0) {
@@ -1462,6 +1465,13 @@ int store_session_close(struct store *s, const char *login_id, uint32_t pid, uin
 	sqlite3_reset(st);
 	if (r < 0)
 		goto out;
+	/* The id alone is not enough: it may have been seen by the user (it
+	 * is no secret); only the process that opened it, for its user, may
+	 * close it. */
+	if (strcmp(x.user, user) != 0 || x.pid != pid || x.pid_start != pid_start) {
+		r = -EPERM;
+		goto out;
+	}
 	st = st_use(s, ST_SESSION_CLOSE);
 	bind_text(st, 1, x.id, &rc);
 	bind_u64(st, 2, now, &rc);
@@ -1476,18 +1486,22 @@ out:
 	return r;
 }
 
-int store_session_find(struct store *s, const uint32_t *pids, size_t n, struct store_session *ret)
+int store_session_find(struct store *s, const uint32_t *pids, const uint64_t *starts, size_t n, const char *lend_user,
+                       struct store_session *ret)
 {
 	struct store_session x;
 	sqlite3_stmt *st = s->st[ST_SESSION_BY_PID];
 	size_t i;
 	int rc = SQLITE_OK, r = -ENOENT;
 
-	if (!pids && n > 0)
+	if ((!pids || !starts) && n > 0)
+		return -EINVAL;
+	if (!lend_user)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		st = st_use(s, ST_SESSION_BY_PID);
 		bind_i64(st, 1, pids[i], &rc);
+		bind_u64(st, 2, starts[i], &rc);
 		if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
 			goto out;
 		if (r == 1)
@@ -1499,6 +1513,12 @@ int store_session_find(struct store *s, const uint32_t *pids, size_t n, struct s
 	}
 	if ((r = session_read(st, &x)) < 0)
 		goto out;
+	/* The nearest session decides: one of another user is not lent, and
+	 * an older one further up is not looked for behind it. */
+	if (strcmp(x.user, lend_user) != 0) {
+		r = -ENOENT;
+		goto out;
+	}
 	*ret = x;
 	r = 0;
 out:
@@ -1509,9 +1529,11 @@ out:
 struct open_session {
 	char id[VIGIL_LOGIN_ID_MAX + 1];
 	uint32_t pid;
+	uint64_t pid_start;
 };
 
-int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid), uint64_t now, unsigned *ret_closed)
+int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_t pid_start), uint64_t now,
+                            unsigned *ret_closed)
 {
 	struct open_session *open = NULL, *grown;
 	size_t n = 0, cap = 0, i;
@@ -1540,6 +1562,7 @@ int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid), uint64
 		w = (struct row){st, 0, 0};
 		row_text(&w, open[n].id, sizeof(open[n].id));
 		open[n].pid = row_u32(&w);
+		open[n].pid_start = row_u64(&w);
 		if ((r = w.r) < 0) {
 			sqlite3_reset(st);
 			goto out;
@@ -1549,7 +1572,7 @@ int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid), uint64
 	if (r < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (alive(open[i].pid))
+		if (alive(open[i].pid, open[i].pid_start))
 			continue;
 		st = st_use(s, ST_SESSION_CLOSE);
 		bind_text(st, 1, open[i].id, &rc);

@@ -181,18 +181,31 @@ struct store_session {
 	char source[VIGIL_ADDR_MAX + 1];
 	uint32_t pid;
 	uint64_t opened;
+	uint64_t pid_start; /* of pid, clock ticks after boot (origin_pid_start) */
 };
 /* Registers an open session.  -EUSERS if the user already has max_sessions
  * open sessions (0 = unlimited); checked and inserted in one transaction. */
 int store_session_open(struct store *s, const struct store_session *sess, uint32_t max_sessions);
-/* Closes the open session registered with login_id and pid.  -ENOENT if none. */
-int store_session_close(struct store *s, const char *login_id, uint32_t pid, uint64_t now,
-                        struct store_session *ret_closed);
-/* The open session whose pid is the first of pids[0..n) that has one
- * (pids[0] is the caller, then its parents).  -ENOENT if none. */
-int store_session_find(struct store *s, const uint32_t *pids, size_t n, struct store_session *ret);
-/* Closes every open session for which alive(pid) is false (daemon start). */
-int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid), uint64_t now, unsigned *ret_closed);
+/* Closes the open session with this id (the session id SESSION_OPEN
+ * returned), and only if it belongs to user and was opened by the process
+ * pid started at pid_start.  The closed row goes to ret_closed (may be
+ * NULL).  -ENOENT if no open session has this id; -EPERM if it has another
+ * user or process. */
+int store_session_close(struct store *s, const char *id, const char *user, uint32_t pid, uint64_t pid_start,
+                        uint64_t now, struct store_session *ret_closed);
+/* The open session of the nearest process of pids[0..n) that has one, a
+ * process being a pid with its start time starts[i] (pids[0] is the caller,
+ * then its parents; see origin_pid_chain), lent only if its user is
+ * lend_user: the user on whose behalf the caller runs (the invoking user of
+ * sudo or su), so that nobody borrows the device and source of another
+ * user's session.  A nearest session of another user ends the search.
+ * -ENOENT if none; -EINVAL if lend_user is NULL. */
+int store_session_find(struct store *s, const uint32_t *pids, const uint64_t *starts, size_t n, const char *lend_user,
+                       struct store_session *ret);
+/* Closes every open session for which alive(pid, pid_start) is false (daemon
+ * start, and periodically). */
+int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_t pid_start), uint64_t now,
+                            unsigned *ret_closed);
 
 /* The user's factors, devices, sources and last logins, newest first.
  * -ENOENT if the user is unknown. */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The few helpers every handler shares (see vigild.h). */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +10,7 @@
 #include "enroll.h"
 #include "log.h"
 #include "login.h"
+#include "origin.h"
 #include "vigild.h"
 
 void exchange_clear(struct exchange *x)
@@ -21,9 +21,15 @@ void exchange_clear(struct exchange *x)
 	x->enroll = NULL;
 }
 
-static bool pid_alive(uint32_t pid)
+/* A session's process is alive only as the same process: a pid reused by
+ * another process (another start time) does not keep the session open. */
+static bool pid_alive(uint32_t pid, uint64_t pid_start)
 {
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	uint64_t start;
+
+	if (pid == 0 || pid > INT32_MAX || origin_pid_start((pid_t)pid, &start) < 0)
+		return false;
+	return start == pid_start;
 }
 
 void vigild_reconcile_sessions(struct vigild *d)

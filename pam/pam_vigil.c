@@ -227,8 +227,9 @@ out:
 	return r;
 }
 
-/* The SESSION_OPEN / SESSION_CLOSE body. */
-static int session_fill(struct ctx *c, struct vigil_session_request *s, const char *login_id)
+/* The SESSION_OPEN / SESSION_CLOSE body; id is the login id for an open,
+ * the session id for a close. */
+static int session_fill(struct ctx *c, struct vigil_session_request *s, const char *id)
 {
 	const char *rhost, *tty;
 	int r;
@@ -238,7 +239,7 @@ static int session_fill(struct ctx *c, struct vigil_session_request *s, const ch
 	if ((r = field_set(s->user, VIGIL_USER_MAX, c->user)) < 0 ||
 	    (r = field_set(s->service, VIGIL_SERVICE_MAX, c->service)) < 0 ||
 	    (r = field_set(s->rhost, VIGIL_RHOST_MAX, rhost)) < 0 || (r = field_set(s->tty, VIGIL_TTY_MAX, tty)) < 0 ||
-	    (r = field_set(s->login_id, VIGIL_LOGIN_ID_MAX, login_id)) < 0)
+	    (r = field_set(s->login_id, VIGIL_LOGIN_ID_MAX, id)) < 0)
 		goto out;
 	s->pid = (uint32_t)getpid();
 	r = 0;
@@ -449,14 +450,70 @@ static uint16_t status_reason(uint16_t status)
 	}
 }
 
+/* The session id SESSION_OPEN returned, kept in the PAM handle for
+ * SESSION_CLOSE: the PAM environment is no place for it, since the user's
+ * ~/.pam_environment or a module run after the open can rewrite it. */
+#define SESSION_DATA "pam_vigil_session"
+
+static void session_data_free(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	wipe_free_str(data);
+}
+
+static int session_id_keep(pam_handle_t *pamh, const char *id)
+{
+	char *copy;
+	int r;
+
+	if (!login_id_valid(id))
+		return -EBADMSG;
+	copy = strdup(id);
+	if (!copy)
+		return -ENOMEM;
+	if ((r = pam_to_errno(pam_set_data(pamh, SESSION_DATA, copy, session_data_free))) < 0)
+		wipe_free_str(copy);
+	return r;
+}
+
+/* The id kept by the open through this handle, "" if none. */
+static const char *session_id_kept(pam_handle_t *pamh)
+{
+	const void *data = NULL;
+
+	if (pam_get_data(pamh, SESSION_DATA, &data) != PAM_SUCCESS || !data)
+		return "";
+	return data;
+}
+
 static int session_run(struct ctx *c, uint8_t type)
 {
 	struct vigil_msg *req = NULL, *reply = NULL;
-	const char *login_id;
+	const char *id;
 	int r;
 
-	if ((r = login_id_get(c->pamh, &login_id)) < 0)
-		goto out;
+	if (type == VIGIL_MSG_SESSION_OPEN) {
+		/* The login this session follows. */
+		if ((r = login_id_get(c->pamh, &id)) < 0)
+			goto out;
+	} else {
+		id = session_id_kept(c->pamh);
+		if (!id[0]) {
+			/* No open through this handle: no session of ours to
+			 * close, and nothing worth asking the daemon.  Only
+			 * with failmode=open is the daemon tried, so that a
+			 * close fails open as the open did while it is gone. */
+			if (c->args.fail_open && (r = ctx_connect(c)) < 0)
+				goto out;
+			pam_syslog(c->pamh, LOG_NOTICE, "%s for %s: no session was opened through this handle", c->what,
+			           c->user);
+			c->kind = VIGIL_KIND_DENY;
+			c->value = VIGIL_REASON_UNKNOWN_LOGIN;
+			r = 0;
+			goto out;
+		}
+	}
 	req = calloc(1, sizeof(*req));
 	reply = calloc(1, sizeof(*reply));
 	if (!req || !reply) {
@@ -464,7 +521,7 @@ static int session_run(struct ctx *c, uint8_t type)
 		goto out;
 	}
 	req->type = type;
-	if ((r = session_fill(c, &req->u.session, login_id)) < 0)
+	if ((r = session_fill(c, &req->u.session, id)) < 0)
 		goto out;
 	if ((r = ctx_connect(c)) < 0)
 		goto out;
@@ -474,12 +531,20 @@ static int session_run(struct ctx *c, uint8_t type)
 		r = -EPROTO;
 		goto out;
 	}
-	if (reply->u.result.status == VIGIL_STATUS_OK) {
-		c->kind = VIGIL_KIND_ALLOW;
-	} else {
+	if (reply->u.result.status != VIGIL_STATUS_OK) {
 		c->kind = VIGIL_KIND_DENY;
 		c->value = status_reason(reply->u.result.status);
+		r = 0;
+		goto out;
 	}
+	if (type == VIGIL_MSG_SESSION_OPEN) {
+		if ((r = session_id_keep(c->pamh, reply->u.result.id)) < 0)
+			goto out;
+	} else {
+		/* Closed: a second close has nothing to close. */
+		(void)pam_set_data(c->pamh, SESSION_DATA, NULL, NULL);
+	}
+	c->kind = VIGIL_KIND_ALLOW;
 	r = 0;
 out:
 	wipe_free(req, sizeof(*req));

@@ -11,7 +11,7 @@ packages=(
 	libpam0g-dev libssl-dev liboath-dev libsqlite3-dev libsystemd-dev
 	libinih-dev libqrencode-dev libfido2-dev
 	# tests
-	libcmocka-dev libpam-wrapper libpamtest0-dev pamtester oathtool
+	libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester oathtool
 	openssh-server openssh-client openssh-tests sudo systemd expect zbar-tools
 	iproute2 util-linux sqlite3
 )

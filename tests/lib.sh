@@ -54,13 +54,59 @@ vt_vigild_bin() { echo "$top_builddir/daemon/vigild"; }
 vt_vigilctl_bin() { echo "$top_builddir/cli/vigilctl"; }
 vt_module() { echo "$top_builddir/.libs/pam_vigil.so"; }
 
+# The made-up users the suites and the demo name.  vigild refuses a user
+# NSS does not know, and these exist on no host: vigild sees them through
+# nss_wrapper (Debian: libnss-wrapper), never through the host's files.
+VT_NSS_USERS="alice bob carol dave erin frank gina hank ivan judy mallory"
+
+# vt_nss_setup [USER...]: writes $VT_TMP/nss/passwd and group, the host's
+# accounts (as getent lists them here, so a mount namespace's private
+# /etc/passwd counts) plus VT_NSS_USERS and USER... that are not among them,
+# with unused uids from 20000; exports NSS_WRAPPER_PASSWD, NSS_WRAPPER_GROUP
+# and VT_VIGILD_PRELOAD, the LD_PRELOAD a vigild runs with (a sanitizer
+# runtime must come first).  Every program that starts a vigild for a test
+# (vt_start_vigild, tests/pam/harness.c, bench/run.sh) takes it from here,
+# as `env LD_PRELOAD="$VT_VIGILD_PRELOAD" vigild ...`: env execs, so $! of a
+# background start is still vigild's pid (a shell function would not be).
+vt_nss_setup() {
+	local dir="$VT_TMP/nss"
+	# As ld.so finds it (Debian ships it without a soname link, so
+	# ldconfig -p does not list it); ld.so only warns about a missing one.
+	[ -z "$(LD_PRELOAD=libnss_wrapper.so /bin/true 2>&1)" ] ||
+		vt_die "libnss_wrapper.so cannot be preloaded (run scripts/deps.sh: libnss-wrapper)"
+	[ -d "$dir" ] || mkdir -m 755 "$dir"
+	getent passwd >"$dir/passwd"
+	getent group >"$dir/group"
+	# shellcheck disable=SC2086
+	printf '%s\n' $VT_NSS_USERS "$@" | awk -F: -v passwd="$dir/passwd.new" -v group="$dir/group.new" '
+		FILENAME != "-" { have[$1] = 1; used[$3] = 1; next }
+		$1 == "" || ($1 in have) { next }
+		{
+			while (uid in used) uid++
+			used[uid] = 1; have[$1] = 1
+			print $1 ":x:" uid ":" uid ":Vigil test user:/nonexistent:/usr/sbin/nologin" >passwd
+			print $1 ":x:" uid ":" >group
+		}
+		BEGIN { uid = 20000; printf "" >passwd; printf "" >group }' "$dir/passwd" - ||
+		vt_die "writing the nss_wrapper users failed"
+	cat "$dir/passwd.new" >>"$dir/passwd"
+	cat "$dir/group.new" >>"$dir/group"
+	rm -f "$dir/passwd.new" "$dir/group.new"
+	chmod 644 "$dir/passwd" "$dir/group"
+	NSS_WRAPPER_PASSWD="$dir/passwd"
+	NSS_WRAPPER_GROUP="$dir/group"
+	VT_VIGILD_PRELOAD="${VIGIL_ASAN_PRELOAD:+$VIGIL_ASAN_PRELOAD }libnss_wrapper.so"
+	export NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP VT_VIGILD_PRELOAD
+}
+
 # vt_start_vigild CONFIG: runs vigild on the tree, stderr to log/vigild.log.
 vt_start_vigild() {
 	local config=$1 i
 	# A socket left by an earlier daemon must not pass for this one's.
 	[ ! -S "$VT_SOCKET" ] || rm -f "$VT_SOCKET"
-	"$(vt_vigild_bin)" --config "$config" --state-dir "$VT_TMP/state" --runtime-dir "$VT_TMP/run" \
-		--debug 2>>"$VT_TMP/log/vigild.log" &
+	[ -n "${VT_VIGILD_PRELOAD:-}" ] || vt_nss_setup
+	env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$(vt_vigild_bin)" --config "$config" --state-dir "$VT_TMP/state" \
+		--runtime-dir "$VT_TMP/run" --debug 2>>"$VT_TMP/log/vigild.log" &
 	VT_VIGILD_PID=$!
 	for i in $(seq 1 200); do
 		[ -S "$VT_SOCKET" ] && return 0

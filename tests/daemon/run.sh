@@ -11,7 +11,8 @@
 # wrong size), a FIFO drop-in at start and on SIGHUP (refused with the
 # reason, never waited on), the runtime directory a hand-started vigild
 # makes under umask 077, vigilctl naming a socket directory it cannot
-# search, and vigilctl unlock --source.
+# search, vigilctl unlock --source, and user names NSS does not know (the
+# made-up users come from nss_wrapper, tests/lib.sh).
 #
 # Each check prints "ok - ..." or "not ok - ..."; the run ends with
 # "N passed, N failed" and exits 1 if any failed.  Root only (vigild, the
@@ -27,7 +28,7 @@ top_builddir=${top_builddir:-$(pwd)}
 . "$top_srcdir/tests/lib.sh"
 
 vt_require_root
-vt_require expect oathtool setpriv timeout stat
+vt_require expect oathtool setpriv timeout stat sqlite3
 PY=/usr/bin/python3
 [ -x "$PY" ] || vt_die "missing $PY"
 VIGILD=$(vt_vigild_bin)
@@ -36,6 +37,8 @@ VIGILD=$(vt_vigild_bin)
 [ -x "$top_builddir/tests/daemon/stress_client" ] || vt_die "missing tests/daemon/stress_client (make check builds it)"
 
 vt_mktree
+# The made-up users (alice, bob) for every vigild here.
+vt_nss_setup
 # Copies uid 65534 can run whatever the build tree's permissions.
 mkdir -m 755 "$VT_TMP/bin"
 install -m 755 "$(vt_vigilctl_bin)" "$VT_TMP/bin/vigilctl"
@@ -126,8 +129,8 @@ start_private() {
 	[ -d "$dir" ] || mkdir -m 755 "$dir"
 	mkdir -m 755 "$dir/run"
 	mkdir -m 700 "$dir/state"
-	env "$@" "$VIGILD" --config "$CONF" --state-dir "$dir/state" --runtime-dir "$dir/run" --debug \
-		2>>"$dir/vigild.log" &
+	env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$@" "$VIGILD" --config "$CONF" --state-dir "$dir/state" \
+		--runtime-dir "$dir/run" --debug 2>>"$dir/vigild.log" &
 	PRIV_PID=$!
 	wait_for 5 both_sockets "$dir/run"
 }
@@ -183,7 +186,8 @@ test_activation() {
 	(
 		umask 022
 		exec "$sa" -l "$dir/run/vigild.sock" -l "$dir/run/admin.sock" --fdname=public:admin \
-			"$VIGILD" --config "$CONF" --state-dir "$dir/state" --runtime-dir "$dir/run" --debug
+			env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$VIGILD" --config "$CONF" --state-dir "$dir/state" \
+			--runtime-dir "$dir/run" --debug
 	) >"$dir/activate.out" 2>"$dir/vigild.log" &
 	PRIV_PID=$!
 	if ! wait_for 5 both_sockets "$dir/run"; then
@@ -633,6 +637,31 @@ test_state_files() {
 		refuses "$dir/spill" 'audit\.spill: a FIFO, not a regular file'
 }
 
+# 14. One user is one user: root naming a user NSS does not know (another
+#     case, a trailing blank, a realm suffix, a made-up name) is refused,
+#     and no row is made for it; a user NSS knows (through nss_wrapper) is
+#     served.
+test_identity() {
+	local out=$OUT.t10 rc ok name
+	for name in ALICE 'alice ' 'alice@EXAMPLE.ORG' nosuchuser; do
+		"$CTL" --socket "$VT_SOCKET" status --user "$name" >"$out" 2>&1
+		rc=$?
+		ok=false
+		[ "$rc" -ne 0 ] && grep -qi permission "$out" && ok=true
+		check "10 identity: root's status of '$name', unknown to NSS, is refused (exit $rc)" $ok
+		"$CTL" --socket "$VT_SOCKET" totp enroll --user "$name" </dev/null >"$out" 2>&1
+		rc=$?
+		ok=false
+		[ "$rc" -ne 0 ] && lacks_match "$out" "otpauth://" && ok=true
+		check "10 identity: root's enrollment of '$name' is refused (exit $rc)" $ok
+	done
+	check "10 identity: no user row was made for any of them" test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" \
+		"SELECT count(*) FROM users WHERE name IN ('ALICE', 'alice ', 'alice@EXAMPLE.ORG', 'nosuchuser')")" = 0
+	"$CTL" --socket "$VT_SOCKET" status --user mallory >"$out" 2>&1
+	check "10 identity: (control) root's status of mallory, known through nss_wrapper, works" \
+		has_line "$out" "user: mallory"
+}
+
 # ---------------------------------------------------------------------------
 test_activation
 test_notify
@@ -645,6 +674,7 @@ test_failures_persist
 test_parked_prompts
 test_unlock_source
 test_socket_dir_denied
+test_identity
 vt_stop_vigild
 test_state_files
 test_runtime_dir

@@ -480,17 +480,21 @@ bool harness_status_has_source(const struct vigil_status_report *r, const char *
 	return false;
 }
 
-/* The environment for vigild: ours without pam_wrapper (a sanitizer runtime
- * may stay preloaded).  The strings are borrowed from environ. */
+/* The environment for vigild: ours without pam_wrapper, preloading what
+ * tests/lib.sh's vt_nss_setup says (nss_wrapper for the made-up users, after
+ * a sanitizer runtime), else a sanitizer runtime alone.  The strings are
+ * borrowed from environ. */
 static char **daemon_environ(char **ret_preload)
 {
-	const char *asan = getenv("VIGIL_ASAN_PRELOAD");
+	const char *preload = getenv("VT_VIGILD_PRELOAD");
 	size_t n = 0, i, j = 0;
 	char **envp;
 
 	*ret_preload = NULL;
 	while (environ[n])
 		n++;
+	if (!preload || !preload[0])
+		preload = getenv("VIGIL_ASAN_PRELOAD");
 	envp = calloc(n + 2, sizeof(*envp));
 	if (!envp)
 		return NULL;
@@ -499,8 +503,8 @@ static char **daemon_environ(char **ret_preload)
 			continue;
 		envp[j++] = environ[i];
 	}
-	if (asan && asan[0]) {
-		if (asprintf(ret_preload, "LD_PRELOAD=%s", asan) < 0) {
+	if (preload && preload[0]) {
+		if (asprintf(ret_preload, "LD_PRELOAD=%s", preload) < 0) {
 			free(envp);
 			return NULL;
 		}

@@ -151,7 +151,7 @@ vt_start_vigild "$VT_TMP/etc/vigil.conf"
 # The second vigild (no_factor=enroll), a child of this script like the first.
 mkdir -m 755 "$VT_TMP/pm-enroll" "$VT_TMP/pm-enroll/run"
 mkdir -m 700 "$VT_TMP/pm-enroll/state"
-"$(vt_vigild_bin)" --config "$VT_TMP/etc/pm-enroll.conf" --state-dir "$VT_TMP/pm-enroll/state" \
+env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$(vt_vigild_bin)" --config "$VT_TMP/etc/pm-enroll.conf" --state-dir "$VT_TMP/pm-enroll/state" \
 	--runtime-dir "$VT_TMP/pm-enroll/run" --debug 2>>"$VT_TMP/pm-enroll/vigild.log" &
 pm_pid=$!
 for _ in $(seq 1 200); do

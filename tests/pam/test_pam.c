@@ -396,6 +396,121 @@ static void test_sudo_fresh_window(void **pstate)
 	assert_true(harness_conv_said(&conv, PAM_TEXT_INFO, "new device"));
 }
 
+/* The session id of the newest session_open audit line in the daemon's log,
+ * "" if none (the module's own copy lives in its PAM data, which libpam
+ * does not let an application read). */
+static void newest_session_id(const char *log, char out[VIGIL_LOGIN_ID_MAX + 1])
+{
+	static const char key[] = " VIGIL_SESSION_ID=";
+	char *line = NULL;
+	const char *p;
+	size_t cap = 0, n;
+	FILE *f = fopen(log, "re");
+
+	assert_non_null(f);
+	out[0] = '\0';
+	while (getline(&line, &cap, f) >= 0) {
+		if (strncmp(line, "vigild: audit session_open ", 27) != 0 || !(p = strstr(line, key)))
+			continue;
+		p += sizeof(key) - 1;
+		n = strcspn(p, " \n");
+		assert_true(n > 0 && n <= VIGIL_LOGIN_ID_MAX);
+		memcpy(out, p, n);
+		out[n] = '\0';
+	}
+	free(line);
+	fclose(f);
+}
+
+/* Waits for a session_open audit line newer than the one with id before. */
+static void opened_session_id(const char *log, const char *before, char out[VIGIL_LOGIN_ID_MAX + 1])
+{
+	int64_t deadline = clock_now_ms() + AUDIT_WAIT_MS;
+
+	for (;;) {
+		newest_session_id(log, out);
+		if (out[0] && strcmp(out, before) != 0)
+			return;
+		assert_true(clock_now_ms() < deadline);
+		sleep_ms(50);
+	}
+}
+
+/* 10. Session close is not steered by the PAM environment: the user's
+ * ~/.pam_environment (or a module after the open) can set VIGIL_LOGIN_ID to
+ * anything, even another session's id, and the close still ends the session
+ * this handle opened, and only that one.  A handle that opened nothing
+ * closes nothing. */
+static void test_session_close_by_kept_id(void **pstate)
+{
+	struct state *s = *pstate;
+	struct harness_login ssh = {
+	    .service = SVC_SSHD, .user = "alice", .rhost = "127.0.0.2", .tty = "ssh", .key = s->env.key1};
+	char id_before[VIGIL_LOGIN_ID_MAX + 1], id_a[VIGIL_LOGIN_ID_MAX + 1], id_b[VIGIL_LOGIN_ID_MAX + 1],
+	    kv[sizeof("VIGIL_LOGIN_ID=") + VIGIL_LOGIN_ID_MAX], field[sizeof("VIGIL_SESSION_ID=") + VIGIL_LOGIN_ID_MAX];
+	const char *const b_closed[] = {"vigild: audit session_close ", field, NULL};
+	struct harness_conv conv_a, conv_b, conv_c;
+	pam_handle_t *a = NULL, *b = NULL, *c = NULL;
+
+	newest_session_id(s->env.log, id_before);
+	harness_conv_init(&conv_a);
+	assert_int_equal(harness_pam_start(&ssh, &conv_a, &a), 0);
+	assert_int_equal(pam_authenticate(a, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(a, 0), PAM_SUCCESS);
+	assert_int_equal(pam_open_session(a, 0), PAM_SUCCESS);
+	opened_session_id(s->env.log, id_before, id_a);
+
+	harness_conv_init(&conv_b);
+	assert_int_equal(harness_pam_start(&ssh, &conv_b, &b), 0);
+	assert_int_equal(pam_authenticate(b, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(b, 0), PAM_SUCCESS);
+	assert_int_equal(pam_open_session(b, 0), PAM_SUCCESS);
+	opened_session_id(s->env.log, id_a, id_b);
+	assert_string_not_equal(id_a, id_b);
+
+	/* Steered at b's session: a still closes a's. */
+	snprintf(kv, sizeof(kv), "VIGIL_LOGIN_ID=%s", id_b);
+	assert_int_equal(pam_putenv(a, kv), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(a, 0), PAM_SUCCESS);
+	snprintf(field, sizeof(field), "VIGIL_SESSION_ID=%s", id_a);
+	audit_expect(s->env.log, "session_close", "alice", field);
+	snprintf(field, sizeof(field), "VIGIL_SESSION_ID=%s", id_b);
+	assert_int_equal(harness_log_wait(s->env.log, b_closed, 0), -ETIMEDOUT);
+	/* Closed once: the handle has nothing left to close. */
+	assert_int_equal(pam_close_session(a, 0), PAM_SESSION_ERR);
+	pam_end(a, PAM_SUCCESS);
+
+	/* b's session was still open: its own close ends it. */
+	assert_int_equal(pam_putenv(b, "VIGIL_LOGIN_ID=garbage"), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(b, 0), PAM_SUCCESS);
+	audit_expect(s->env.log, "session_close", "alice", field);
+	pam_end(b, PAM_SUCCESS);
+
+	/* A handle that never opened a session, told b's id: no close. */
+	harness_conv_init(&conv_c);
+	assert_int_equal(harness_pam_start(&ssh, &conv_c, &c), 0);
+	assert_int_equal(pam_putenv(c, kv), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(c, 0), PAM_SESSION_ERR);
+	pam_end(c, PAM_SUCCESS);
+}
+
+/* 11. A session for a name NSS does not know (a case variant of a known
+ * user among them) is refused, and the refusal is the daemon's. */
+static void test_session_unknown_user(void **pstate)
+{
+	struct state *s = *pstate;
+	struct harness_login ssh = {
+	    .service = SVC_SSHD, .user = "ALICE", .rhost = "127.0.0.2", .tty = "ssh", .key = s->env.key1};
+	struct harness_conv conv;
+	pam_handle_t *pamh = NULL;
+
+	harness_conv_init(&conv);
+	assert_int_equal(harness_pam_start(&ssh, &conv, &pamh), 0);
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SESSION_ERR);
+	pam_end(pamh, PAM_SUCCESS);
+	audit_expect(s->env.log, "session_open", "ALICE", "VIGIL_RESULT=unknown_user");
+}
+
 /* 4. A code accepted a moment ago, replayed for another login that needs
  * one: refused, and audited as a replay; a fresh code from the same place
  * then passes. */
@@ -639,6 +754,9 @@ int main(void)
 	    cmocka_unit_test(test_new_source_steps_up),
 	    cmocka_unit_test(test_account_only),
 	    cmocka_unit_test(test_sudo_fresh_window),
+	    /* Sessions belong to the handle and the user that opened them. */
+	    cmocka_unit_test(test_session_close_by_kept_id),
+	    cmocka_unit_test(test_session_unknown_user),
 	    cmocka_unit_test(test_replayed_code),
 	    cmocka_unit_test(test_lockout),
 	    cmocka_unit_test(test_not_enrolled),

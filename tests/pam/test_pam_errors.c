@@ -52,6 +52,7 @@
 #define RHOST       "192.0.2.7"
 #define AUTH_INFO   "publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFake\n"
 #define LOGIN_ID    "vigil-test-login-0001"
+#define SESSION_ID  "vigil-test-session-0001"
 #define GOOD_CODE   "271828"
 #define BAD_CODE    "000000"
 #define FAKE_SECRET "JBSWY3DPEHPK3PXPQAFAKEFAKE"
@@ -201,7 +202,8 @@ struct fake {
 	/* What the daemon saw; read after fake_stop(). */
 	int conns, msgs, steps_good, steps_bad;
 	uint8_t types[64];
-	struct vigil_msg first; /* the first request of the first connection */
+	struct vigil_msg first;                 /* the first request of the first connection */
+	char closed_id[VIGIL_LOGIN_ID_MAX + 1]; /* of the last SESSION_CLOSE */
 };
 
 static int fd_read_all(int fd, uint8_t *p, size_t n)
@@ -367,9 +369,13 @@ static void fake_serve(struct fake *f, int c)
 				break;
 			case VIGIL_MSG_SESSION_OPEN:
 			case VIGIL_MSG_SESSION_CLOSE:
+				if (req->type == VIGIL_MSG_SESSION_CLOSE)
+					memcpy(f->closed_id, req->u.session.login_id, sizeof(f->closed_id));
 				memset(rep, 0, sizeof(*rep));
 				rep->type = VIGIL_MSG_RESULT;
 				rep->u.result.status = f->status;
+				if (req->type == VIGIL_MSG_SESSION_OPEN && f->status == VIGIL_STATUS_OK)
+					strcpy(rep->u.result.id, SESSION_ID);
 				break;
 			default:
 				goto out;
@@ -1185,23 +1191,42 @@ static void test_session(void **state)
 	pamh = login_start("v-closed");
 	assert_int_equal(pam_putenv(pamh, "VIGIL_LOGIN_ID=" LOGIN_ID), PAM_SUCCESS);
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	/* The close sends the session id kept from the open, whatever the
+	 * environment says by then. */
+	assert_int_equal(pam_putenv(pamh, "VIGIL_LOGIN_ID=steered-elsewhere"), PAM_SUCCESS);
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	assert_string_equal(f.closed_id, SESSION_ID);
+	/* Closed: nothing is left to close, and nothing is sent. */
+	rec.n = 0;
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SESSION_ERR);
+	assert_int_equal(rec.n, 0);
 
 	f.status = VIGIL_STATUS_SESSION_LIMIT;
 	assert_int_equal(pam_open_session(pamh, 0), PAM_SESSION_ERR);
 	assert_true(rec_find(PAM_ERROR_MSG, "too many open sessions") >= 0);
 
 	/* A refused close says nothing to the user, but fails. */
+	f.status = VIGIL_STATUS_OK;
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
 	f.status = VIGIL_STATUS_INTERNAL;
 	rec.n = 0;
 	assert_int_equal(pam_close_session(pamh, 0), PAM_SESSION_ERR);
 	assert_int_equal(rec.n, 0);
 	login_end(pamh, PAM_SUCCESS);
+
+	/* A handle that opened nothing sends no close. */
+	pamh = login_start("v-closed");
+	assert_int_equal(pam_putenv(pamh, "VIGIL_LOGIN_ID=" SESSION_ID), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SESSION_ERR);
+	login_end(pamh, PAM_SUCCESS);
 	fake_stop(&f);
 
-	assert_int_equal(f.conns, 4);
+	assert_int_equal(f.conns, 5);
 	assert_int_equal(f.types[0], VIGIL_MSG_SESSION_OPEN);
 	assert_int_equal(f.types[1], VIGIL_MSG_SESSION_CLOSE);
+	assert_int_equal(f.types[2], VIGIL_MSG_SESSION_OPEN);
+	assert_int_equal(f.types[3], VIGIL_MSG_SESSION_OPEN);
+	assert_int_equal(f.types[4], VIGIL_MSG_SESSION_CLOSE);
 	assert_string_equal(f.first.u.session.user, USER);
 	assert_string_equal(f.first.u.session.login_id, LOGIN_ID);
 	assert_string_equal(f.first.u.session.rhost, RHOST);

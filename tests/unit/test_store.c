@@ -779,6 +779,7 @@ static void test_oversized_row_refused(void **state)
 	struct store_login got;
 	struct store_session sess;
 	uint32_t pid = 777;
+	uint64_t start = 0;
 
 	user_id(f->s, "alice");
 	raw_exec(f->path, "INSERT INTO logins (login_id, user_id, user, service, device, source, score, signals, "
@@ -792,10 +793,13 @@ static void test_oversized_row_refused(void **state)
 	raw_exec(f->path, "INSERT INTO sessions (id, login_id, user_id, user, service, tty, rhost, device, source, "
 	                  "pid, opened) VALUES ('s1', 'l1', 1, 'alice', 'sshd', hex(zeroblob(50)), '', '', '', "
 	                  "777, 1)");
-	assert_int_equal(store_session_find(f->s, &pid, 1, &sess), -EBADMSG);
+	assert_int_equal(store_session_find(f->s, &pid, &start, 1, "alice", &sess), -EBADMSG);
 }
 
 /* ---- sessions ---- */
+
+/* The start time a test gives the process pid (any value distinct per pid). */
+#define START_OF(pid) ((uint64_t)(pid)*1000 + 7)
 
 static struct store_session session_make(int64_t uid, const char *id, const char *login_id, uint32_t pid,
                                          uint64_t opened)
@@ -812,6 +816,7 @@ static struct store_session session_make(int64_t uid, const char *id, const char
 	snprintf(x.device, sizeof(x.device), "SHA256:key-%u", pid);
 	snprintf(x.source, sizeof(x.source), "192.0.2.10");
 	x.pid = pid;
+	x.pid_start = START_OF(pid);
 	x.opened = opened;
 	return x;
 }
@@ -831,7 +836,7 @@ static void test_session_limit(void **state)
 	/* Another user's limit is its own. */
 	assert_int_equal(store_session_open(f->s, &d, 1), 0);
 	/* Closing one makes room. */
-	assert_int_equal(store_session_close(f->s, "l1", 101, T0 + 5, NULL), 0);
+	assert_int_equal(store_session_close(f->s, "s1", "alice", 101, START_OF(101), T0 + 5, NULL), 0);
 	assert_int_equal(store_session_open(f->s, &c, 2), 0);
 	/* 0 = unlimited. */
 	a = session_make(alice, "s5", "l5", 105, T0);
@@ -847,41 +852,59 @@ static void test_session_find_and_close(void **state)
 	struct store_session a = session_make(alice, "s1", "l1", 100, T0), b = session_make(alice, "s2", "l2", 200, T0),
 	                     got;
 	uint32_t chain[] = {300, 200, 100, 1};
+	uint64_t starts[] = {START_OF(300), START_OF(200), START_OF(100), START_OF(1)};
+	uint64_t reused[] = {START_OF(300), START_OF(200) + 1, START_OF(100) + 1, START_OF(1)};
 	uint32_t none[] = {5, 6};
+	uint64_t none_starts[] = {START_OF(5), START_OF(6)};
 
 	assert_int_equal(store_session_open(f->s, &a, 0), 0);
 	assert_int_equal(store_session_open(f->s, &b, 0), 0);
+	assert_int_equal(raw_int(f->path, "SELECT pid_start FROM sessions WHERE id = 's2'"), (int64_t)START_OF(200));
 
 	/* The nearest ancestor with a session wins. */
-	assert_int_equal(store_session_find(f->s, chain, 4, &got), 0);
+	assert_int_equal(store_session_find(f->s, chain, starts, 4, "alice", &got), 0);
 	assert_memory_equal(&got, &b, sizeof(b));
-	assert_int_equal(store_session_find(f->s, chain + 2, 2, &got), 0);
+	assert_int_equal(store_session_find(f->s, chain + 2, starts + 2, 2, "alice", &got), 0);
 	assert_string_equal(got.id, "s1");
-	assert_int_equal(store_session_find(f->s, none, 2, &got), -ENOENT);
-	assert_int_equal(store_session_find(f->s, chain, 0, &got), -ENOENT);
+	assert_int_equal(store_session_find(f->s, none, none_starts, 2, "alice", &got), -ENOENT);
+	assert_int_equal(store_session_find(f->s, chain, starts, 0, "alice", &got), -ENOENT);
+	/* The same pids, reused by processes started at other times, are not
+	 * the sessions' processes. */
+	assert_int_equal(store_session_find(f->s, chain, reused, 4, "alice", &got), -ENOENT);
+	/* Only the user on whose behalf the caller runs borrows a session;
+	 * the nearest one decides (s1 further up is not lent either). */
+	assert_int_equal(store_session_find(f->s, chain, starts, 4, "bob", &got), -ENOENT);
+	assert_int_equal(store_session_find(f->s, chain, starts, 4, NULL, &got), -EINVAL);
 
-	/* Close needs both the login id and the pid. */
-	assert_int_equal(store_session_close(f->s, "l1", 200, T0 + 1, &got), -ENOENT);
-	assert_int_equal(store_session_close(f->s, "l2", 100, T0 + 1, &got), -ENOENT);
+	/* Close needs the session id (not the login id), its user, its pid and
+	 * that pid's start time; a refused close changes nothing. */
+	assert_int_equal(store_session_close(f->s, "l2", "alice", 200, START_OF(200), T0 + 1, &got), -ENOENT);
+	assert_int_equal(store_session_close(f->s, "", "alice", 200, START_OF(200), T0 + 1, &got), -ENOENT);
+	assert_int_equal(store_session_close(f->s, "s2", "bob", 200, START_OF(200), T0 + 1, &got), -EPERM);
+	assert_int_equal(store_session_close(f->s, "s2", "alice", 100, START_OF(100), T0 + 1, &got), -EPERM);
+	assert_int_equal(store_session_close(f->s, "s2", "alice", 200, START_OF(200) + 1, T0 + 1, &got), -EPERM);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE closed IS NULL"), 2);
 	memset(&got, 0, sizeof(got));
-	assert_int_equal(store_session_close(f->s, "l2", 200, T0 + 9, &got), 0);
+	assert_int_equal(store_session_close(f->s, "s2", "alice", 200, START_OF(200), T0 + 9, &got), 0);
 	assert_memory_equal(&got, &b, sizeof(b));
 	assert_int_equal(raw_int(f->path, "SELECT closed FROM sessions WHERE id = 's2'"), (int64_t)(T0 + 9));
-	assert_int_equal(store_session_close(f->s, "l2", 200, T0 + 10, &got), -ENOENT);
+	assert_int_equal(store_session_close(f->s, "s2", "alice", 200, START_OF(200), T0 + 10, &got), -ENOENT);
 
 	/* A closed session lends nothing: the chain falls through to s1. */
-	assert_int_equal(store_session_find(f->s, chain, 4, &got), 0);
+	assert_int_equal(store_session_find(f->s, chain, starts, 4, "alice", &got), 0);
 	assert_string_equal(got.id, "s1");
 }
 
+/* pid/start pairs the fake /proc shows alive. */
 static uint32_t alive_pids[4];
+static uint64_t alive_starts[4];
 
-static bool fake_alive(uint32_t pid)
+static bool fake_alive(uint32_t pid, uint64_t start)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(alive_pids) / sizeof(alive_pids[0]); i++)
-		if (alive_pids[i] == pid)
+		if (alive_pids[i] == pid && alive_starts[i] == start)
 			return true;
 	return false;
 }
@@ -894,20 +917,29 @@ static void test_session_reconcile(void **state)
 	                     c = session_make(alice, "s3", "l3", 12, T0), got;
 	unsigned closed = 99;
 	uint32_t pid;
+	uint64_t start;
 
 	assert_int_equal(store_session_open(f->s, &a, 0), 0);
 	assert_int_equal(store_session_open(f->s, &b, 0), 0);
 	assert_int_equal(store_session_open(f->s, &c, 0), 0);
 	memset(alive_pids, 0, sizeof(alive_pids));
+	memset(alive_starts, 0, sizeof(alive_starts));
+	/* 11 is still its process; 12 was reused by a later one; 10 is gone. */
 	alive_pids[0] = 11;
+	alive_starts[0] = START_OF(11);
+	alive_pids[1] = 12;
+	alive_starts[1] = START_OF(12) + 1;
 	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 100, &closed), 0);
 	assert_int_equal(closed, 2);
 	pid = 10;
-	assert_int_equal(store_session_find(f->s, &pid, 1, &got), -ENOENT);
+	start = START_OF(10);
+	assert_int_equal(store_session_find(f->s, &pid, &start, 1, "alice", &got), -ENOENT);
 	pid = 12;
-	assert_int_equal(store_session_find(f->s, &pid, 1, &got), -ENOENT);
+	start = START_OF(12);
+	assert_int_equal(store_session_find(f->s, &pid, &start, 1, "alice", &got), -ENOENT);
 	pid = 11;
-	assert_int_equal(store_session_find(f->s, &pid, 1, &got), 0);
+	start = START_OF(11);
+	assert_int_equal(store_session_find(f->s, &pid, &start, 1, "alice", &got), 0);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE closed = 1700000100"), 2);
 	/* Nothing left to close. */
 	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 200, &closed), 0);
@@ -998,8 +1030,8 @@ static void test_prune(void **state)
 	assert_int_equal(store_session_open(f->s, &a, 0), 0);
 	assert_int_equal(store_session_open(f->s, &b, 0), 0);
 	assert_int_equal(store_session_open(f->s, &c, 0), 0);
-	assert_int_equal(store_session_close(f->s, "l1", 10, T0 + 100, NULL), 0);
-	assert_int_equal(store_session_close(f->s, "l2", 11, T0 + 300, NULL), 0);
+	assert_int_equal(store_session_close(f->s, "s1", "alice", 10, START_OF(10), T0 + 100, NULL), 0);
+	assert_int_equal(store_session_close(f->s, "s2", "alice", 11, START_OF(11), T0 + 300, NULL), 0);
 
 	assert_int_equal(store_prune(f->s, T0 + 200), 0);
 
