@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -340,10 +341,38 @@ static void test_account_only(void **pstate)
 	assert_int_equal(conv.n_error, 0);
 }
 
+/* As sudo runs: real uid the invoking user, effective uid root.  vigild
+ * reads the real uid from /proc to know who is asking; the user exists for
+ * it through nss_wrapper (tests/lib.sh), whose file this reads too. */
+static void become_invoker(const char *name)
+{
+	const char *file = getenv("NSS_WRAPPER_PASSWD");
+	struct passwd *pw;
+	uid_t uid = (uid_t)-1;
+	FILE *f;
+
+	assert_non_null(file);
+	f = fopen(file, "re");
+	assert_non_null(f);
+	while ((pw = fgetpwent(f)))
+		if (strcmp(pw->pw_name, name) == 0)
+			uid = pw->pw_uid;
+	fclose(f);
+	assert_int_not_equal(uid, (uid_t)-1);
+	assert_int_equal(setresuid(uid, 0, 0), 0);
+}
+
+static void become_root_again(void)
+{
+	assert_int_equal(setresuid(0, 0, 0), 0);
+}
+
 /* 9. sudo inside an SSH session of this very process: it inherits the
  * session's key and source, so a step-up older than the fresh window asks
  * again for the privilege alone; right after a step-up it does not ask.
- * With the session closed, the same sudo is a new device. */
+ * Only the invoking user's own session lends: run by root (real uid 0),
+ * the same sudo inherits nothing.  With the session closed, the same sudo
+ * is a new device. */
 static void test_sudo_fresh_window(void **pstate)
 {
 	struct state *s = *pstate;
@@ -365,6 +394,14 @@ static void test_sudo_fresh_window(void **pstate)
 	/* alice's last step-up must be older than the fresh window. */
 	sleep_ms(s->alice->last_stepup_ms + SUDO_STALE_AFTER_MS - clock_now_ms());
 
+	/* Run by root, not alice: her session lends nothing. */
+	harness_conv_init(&conv);
+	login_run(&sudo, &conv, &run);
+	assert_int_equal(run.auth, PAM_CONV_ERR);
+	assert_true(harness_conv_said(&conv, PAM_TEXT_INFO, "new device"));
+	harness_conv_wipe(&conv);
+
+	become_invoker("alice");
 	harness_conv_init(&conv);
 	answer_next(&conv, s->alice);
 	login_run(&sudo, &conv, &run);
@@ -380,6 +417,7 @@ static void test_sudo_fresh_window(void **pstate)
 	/* Right after that step-up: no prompt. */
 	harness_conv_init(&conv);
 	login_run(&sudo, &conv, &run);
+	become_root_again();
 	assert_int_equal(run.auth, PAM_SUCCESS);
 	assert_int_equal(run.account, PAM_SUCCESS);
 	assert_int_equal(conv.n_prompts, 0);
