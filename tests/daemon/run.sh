@@ -367,6 +367,16 @@ test_nonroot() {
 	as_nobody "$STRESS" auth "$VT_SOCKET" root 192.0.2.99 </dev/null >"$out" 2>&1
 	check "5 non-root: AUTH_BEGIN for root from uid 65534 is denied (PERMISSION)" \
 		has_line "$out" "decision deny reason=permission"
+	# A user with no factor may not pick one alone outside the enrollment
+	# window (no enroll_since here, and nobody was never allowed a login).
+	as_nobody "$CTL" --socket "$VT_SOCKET" totp enroll </dev/null >"$out" 2>&1
+	rc=$?
+	ok=false
+	[ "$rc" -ne 0 ] && grep -q "closed for this account" "$out" && ok=true
+	check "5 non-root: vigilctl totp enroll as uid 65534, outside the enrollment window, is refused (exit $rc)" $ok
+	check "5 non-root: ... and no factor, pending or not, was made for it" \
+		test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" \
+			"SELECT count(*) FROM totp_factors f JOIN users u ON u.id = f.user_id WHERE u.name = 'nobody'")" = 0
 }
 
 # ---------------------------------------------------------------------------
