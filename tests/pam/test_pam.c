@@ -609,6 +609,54 @@ static void test_replayed_code(void **pstate)
 	harness_conv_wipe(&conv);
 }
 
+/* A login id stands for the very login auth decided: the same user,
+ * service, key, source and calling uid.  Carried to another login (here from
+ * another address, as a user could by setting VIGIL_LOGIN_ID in the PAM
+ * environment) it proves nothing: that login is assessed afresh and, needing
+ * a step-up it never made, refused; and the auth that made the id learned
+ * nothing until its own account phase ran. */
+static void test_login_id_bound(void **pstate)
+{
+	struct state *s = *pstate;
+	struct harness_login here = {
+	    .service = SVC_SSHD, .user = "alice", .rhost = "198.51.100.77", .tty = "ssh", .key = s->env.key1};
+	struct harness_login there = here;
+	struct vigil_status_report *st;
+	struct harness_conv conv, other_conv;
+	pam_handle_t *pamh = NULL, *other = NULL;
+	char kv[sizeof(VIGIL_LOGIN_ID_ENV "=") + VIGIL_LOGIN_ID_MAX];
+	const char *id;
+
+	there.rhost = "100.64.7.7";
+	harness_conv_init(&conv);
+	answer_next(&conv, s->alice);
+	assert_int_equal(harness_pam_start(&here, &conv, &pamh), 0);
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	id = pam_getenv(pamh, VIGIL_LOGIN_ID_ENV);
+	assert_non_null(id);
+	snprintf(kv, sizeof(kv), "%s=%s", VIGIL_LOGIN_ID_ENV, id);
+
+	/* Auth passed, account not yet: nothing learned. */
+	st = status_of(s, "alice");
+	assert_false(harness_status_has_source(st, "198.51.100.77"));
+	free(st);
+
+	harness_conv_init(&other_conv);
+	assert_int_equal(harness_pam_start(&there, &other_conv, &other), 0);
+	assert_int_equal(pam_putenv(other, kv), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(other, 0), PAM_PERM_DENIED);
+	pam_end(other, PAM_PERM_DENIED);
+
+	/* The login it was made for: its account phase commits it. */
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	pam_end(pamh, PAM_SUCCESS);
+	harness_conv_wipe(&conv);
+	st = status_of(s, "alice");
+	assert_true(harness_status_has_source(st, "198.51.100.77"));
+	assert_false(harness_status_has_source(st, "100.64.7.7"));
+	free(st);
+}
+
 /* 5. Three wrong codes (deny=3): each PAM_AUTH_ERR, the third locks; then
  * even the right code is refused, without a prompt.  Through libpamtest. */
 static void test_lockout(void **pstate)
@@ -796,6 +844,7 @@ int main(void)
 	    cmocka_unit_test(test_session_close_by_kept_id),
 	    cmocka_unit_test(test_session_unknown_user),
 	    cmocka_unit_test(test_replayed_code),
+	    cmocka_unit_test(test_login_id_bound),
 	    cmocka_unit_test(test_lockout),
 	    cmocka_unit_test(test_not_enrolled),
 	    cmocka_unit_test(test_daemon_unreachable),
