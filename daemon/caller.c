@@ -6,33 +6,22 @@
  * as su or sudo keeps as the user who ran it.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "caller.h"
+#include "origin.h"
 #include "parse.h"
 
 int caller_real_uid(pid_t pid, uid_t *ret)
 {
-	char path[64], buf[4096], *line, *end;
+	char buf[4096], *line, *end;
 	uint64_t uid;
-	ssize_t n;
-	int fd;
+	int r;
 
-	if (pid <= 0)
-		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
+	if ((r = origin_proc_read(pid, "status", buf, sizeof(buf))) < 0)
+		return r;
 	/* "Uid:\t<real>\t<effective>\t<saved>\t<fs>\n", at a line start. */
 	line = strstr(buf, "\nUid:\t");
 	if (!line)

@@ -151,28 +151,38 @@ int origin_prefix(const char *source, char out[VIGIL_ADDR_MAX + 1])
 	return 0;
 }
 
+int origin_proc_read(pid_t pid, const char *file, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || cap < 2)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	return 0;
+}
+
 /* The parent and the start time of pid from /proc/PID/stat:
  * "pid (comm) state ppid pgrp ... starttime ...", starttime being field 22
  * (clock ticks after boot).  comm may hold blanks and ')', so the fields
  * are counted from the last ')'. */
 static int stat_read(pid_t pid, pid_t *ret_ppid, uint64_t *ret_start)
 {
-	char path[64], buf[1024], *p, *field, *save = NULL;
+	char buf[1024], *p, *field, *save = NULL;
 	uint64_t ppid = 0, start = 0;
-	ssize_t n;
-	int fd, i;
+	int i, r;
 
-	if (pid <= 0)
-		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -ESRCH;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
+	if ((r = origin_proc_read(pid, "stat", buf, sizeof(buf))) < 0)
+		return r;
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ')
 		return -EBADMSG;

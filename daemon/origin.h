@@ -44,3 +44,8 @@ int origin_pid_start(pid_t pid, uint64_t *ret);
  * Returns the number of entries written (>= 1 for a live pid); -ESRCH if
  * pid is gone. */
 int origin_pid_chain(pid_t pid, uint32_t *out, uint64_t *out_start, size_t max);
+
+/* The start of /proc/PID/FILE (one read, at most cap - 1 bytes, which is
+ * all of stat or status), NUL-terminated in buf.  Returns 0; -ESRCH if the
+ * process is gone or the file unreadable.  Untrusted text: parse strictly. */
+int origin_proc_read(pid_t pid, const char *file, char *buf, size_t cap);
