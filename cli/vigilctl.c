@@ -57,22 +57,19 @@ static int usage_error(const char *msg)
 	return CLI_EXIT_USAGE;
 }
 
-/* unlock --source ADDR: lifts the failures charged to one source. */
-static int unlock_source(const struct cli_opts *o, const char *source)
+/* One admin unlock: of a user (type ADMIN_UNLOCK) or of a source
+ * (ADMIN_UNLOCK_SOURCE), name already checked against its limit.  what is
+ * how the answer names it: "" for a user, "source " for a source. */
+static int unlock_call(const struct cli_opts *o, uint8_t type, const char *name, const char *what)
 {
 	struct cli_conn c = {.fd = -1};
 	struct vigil_msg *req = NULL, *reply = NULL;
-	size_t n = strlen(source);
 	int r = CLI_EXIT_FAIL;
 
-	if (n == 0 || n > VIGIL_ADDR_MAX) {
-		fprintf(stderr, "vigilctl: invalid source (1 to %d bytes: an address, or uid=N)\n", VIGIL_ADDR_MAX);
-		return CLI_EXIT_USAGE;
-	}
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
-	req->type = VIGIL_MSG_ADMIN_UNLOCK_SOURCE;
-	memcpy(req->u.user.user, source, n + 1); /* length checked above */
+	req->type = type;
+	strcpy(req->u.user.user, name); /* length checked by the caller */
 	if (cli_conn_open(&c, o->admin_socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0)
 		goto out;
 	if (reply->type != VIGIL_MSG_RESULT) {
@@ -80,9 +77,10 @@ static int unlock_source(const struct cli_opts *o, const char *source)
 		goto out;
 	}
 	if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_LOGIN) {
-		/* No failures were charged to it: nothing was lifted. */
-		fputs("Source ", stdout);
-		cli_put_safe(stdout, source);
+		/* Unknown, or neither locked nor charged a failure: nothing
+		 * was lifted. */
+		fputs(what[0] ? "Source " : "", stdout);
+		cli_put_safe(stdout, name);
 		fputs(" was not locked\n", stdout);
 		goto out;
 	}
@@ -92,9 +90,9 @@ static int unlock_source(const struct cli_opts *o, const char *source)
 		                                                                   : NULL);
 		goto out;
 	}
-	fputs("Unlocked source ", stdout);
-	cli_put_safe(stdout, source);
-	fputs("\n", stdout);
+	fprintf(stdout, "Unlocked %s", what);
+	cli_put_safe(stdout, name);
+	fputs(what[0] ? "\n" : ".\n", stdout);
 	r = CLI_EXIT_OK;
 out:
 	cli_conn_close(&c);
@@ -103,12 +101,20 @@ out:
 	return r;
 }
 
+/* unlock --source ADDR: lifts the failures charged to one source. */
+static int unlock_source(const struct cli_opts *o, const char *source)
+{
+	size_t n = strlen(source);
+
+	if (n == 0 || n > VIGIL_ADDR_MAX) {
+		fprintf(stderr, "vigilctl: invalid source (1 to %d bytes: an address, or uid=N)\n", VIGIL_ADDR_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	return unlock_call(o, VIGIL_MSG_ADMIN_UNLOCK_SOURCE, source, "source ");
+}
+
 int verb_unlock(const struct cli_opts *o, int argc, char **argv)
 {
-	struct cli_conn c = {.fd = -1};
-	struct vigil_msg *req = NULL, *reply = NULL;
-	int r = CLI_EXIT_FAIL;
-
 	if (argc == 3 && strcmp(argv[1], "--source") == 0)
 		return unlock_source(o, argv[2]);
 	if (argc == 2 && strncmp(argv[1], "--source=", 9) == 0)
@@ -117,37 +123,7 @@ int verb_unlock(const struct cli_opts *o, int argc, char **argv)
 		return usage_error("usage: vigilctl unlock NAME | vigilctl unlock --source ADDR");
 	if (cli_check_user(argv[1]) < 0)
 		return CLI_EXIT_USAGE;
-	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
-		goto out;
-	req->type = VIGIL_MSG_ADMIN_UNLOCK;
-	strcpy(req->u.user.user, argv[1]); /* length checked above */
-	if (cli_conn_open(&c, o->admin_socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0)
-		goto out;
-	if (reply->type != VIGIL_MSG_RESULT) {
-		cli_print_unexpected("unlock", reply->type);
-		goto out;
-	}
-	if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_LOGIN) {
-		/* Unknown, or neither locked nor charged a failure. */
-		cli_put_safe(stdout, argv[1]);
-		fputs(" was not locked\n", stdout);
-		goto out;
-	}
-	if (reply->u.result.status != VIGIL_STATUS_OK) {
-		cli_print_status("unlock", reply->u.result.status,
-		                 reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"
-		                                                                   : NULL);
-		goto out;
-	}
-	fputs("Unlocked ", stdout);
-	cli_put_safe(stdout, argv[1]);
-	fputs(".\n", stdout);
-	r = CLI_EXIT_OK;
-out:
-	cli_conn_close(&c);
-	cli_msg_free(req);
-	cli_msg_free(reply);
-	return r;
+	return unlock_call(o, VIGIL_MSG_ADMIN_UNLOCK, argv[1], "");
 }
 
 int main(int argc, char **argv)
