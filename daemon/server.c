@@ -16,6 +16,7 @@
  * Peer identity comes from SO_PEERCRED at accept time, never from a frame.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,7 +72,8 @@
  * first, so only uids flooding right now hold a slot; past that the slot
  * nearest to full is reused (a uid then gets at most a fresh burst). */
 #define RATE_SLOTS 64
-/* A refused uid is logged at most this often, with the count since. */
+/* A uid refused for one reason is logged at most this often, with the
+ * count since. */
 #define REFUSE_LOG_INTERVAL_USEC 5000000ULL
 
 /* One accept round takes what is waiting on a public listener, up to this
@@ -93,13 +95,33 @@ enum listener {
 	LISTENER_N,
 };
 
+/* Why a uid was refused; each has its own notices. */
+enum refusal {
+	REFUSAL_PAM,     /* a non-root peer on the PAM socket */
+	REFUSAL_ADMIN,   /* a non-root peer on the admin socket */
+	REFUSAL_CONNS,   /* at CONN_PER_USER_MAX */
+	REFUSAL_ACCEPTS, /* past ACCEPT_PER_UID_ROUND in one round */
+	REFUSAL_RATE,    /* its token bucket empty */
+	REFUSAL_HUNG_UP, /* a request whose peer already hung up */
+	REFUSAL_N,
+};
+
+static const char *const refusal_text[REFUSAL_N] = {
+    [REFUSAL_PAM] = "connected to the root-only PAM socket: closed",
+    [REFUSAL_ADMIN] = "connected to the root-only admin socket: closed",
+    [REFUSAL_CONNS] = "too many connections on the public socket: refused",
+    [REFUSAL_ACCEPTS] = "connecting too fast on the public socket: refused",
+    [REFUSAL_RATE] = "over its request rate on the public socket: connections closed",
+    [REFUSAL_HUNG_UP] = "hung up before its requests were served: dropped",
+};
+
 /* Per-uid token bucket and the state of its refusal notices. */
 struct rate_slot {
 	uid_t uid;
 	bool used;
-	uint64_t tat;         /* when the bucket is full again (CLOCK_MONOTONIC) */
-	uint64_t logged_usec; /* last notice; 0: none yet */
-	uint64_t refused;     /* requests or connections refused since it */
+	uint64_t tat;                    /* when the bucket is full again (CLOCK_MONOTONIC) */
+	uint64_t logged_usec[REFUSAL_N]; /* last notice; 0: none yet */
+	uint64_t refused[REFUSAL_N];     /* refusals since it */
 };
 
 struct conn {
@@ -216,18 +238,19 @@ static bool rate_take(struct server *s, uid_t uid)
 /* Counts one refusal of uid and logs it, at most once per
  * REFUSE_LOG_INTERVAL_USEC with the count since the last notice: a flood
  * must not turn into a flood of the log. */
-static void refuse_note(struct server *s, uid_t uid, const char *why)
+static void refuse_note(struct server *s, uid_t uid, enum refusal why)
 {
 	uint64_t now = server_now(s);
 	struct rate_slot *r = rate_slot(s, uid, now);
 
-	r->refused++;
-	if (r->logged_usec != 0 && now - r->logged_usec < REFUSE_LOG_INTERVAL_USEC)
+	r->refused[why]++;
+	if (r->logged_usec[why] != 0 && now - r->logged_usec[why] < REFUSE_LOG_INTERVAL_USEC)
 		return;
-	log_msg(LOG_WARNING, "uid %u: %s (%llu refused in the last %llu s)", (unsigned)uid, why,
-	        (unsigned long long)r->refused, (unsigned long long)(REFUSE_LOG_INTERVAL_USEC / 1000000));
-	r->logged_usec = now;
-	r->refused = 0;
+	log_msg(LOG_WARNING, "uid %u: %s (%llu refused since the last notice; at most one every %llu s)", (unsigned)uid,
+	        refusal_text[why], (unsigned long long)r->refused[why],
+	        (unsigned long long)(REFUSE_LOG_INTERVAL_USEC / 1000000));
+	r->logged_usec[why] = now;
+	r->refused[why] = 0;
 }
 
 /* Logins of user waiting at a prompt on connections other than self. */
@@ -256,12 +279,12 @@ static int conn_handle_frame(struct conn *c)
 			log_msg(LOG_NOTICE, "uid 0 pid %d hung up before its %s request was served: dropped",
 			        (int)c->peer.pid, msg_type_name(c->hdr.type));
 		else
-			refuse_note(s, c->peer.uid, "hung up before requests were served: dropped");
+			refuse_note(s, c->peer.uid, REFUSAL_HUNG_UP);
 		r = -ECONNRESET;
 		goto drop;
 	}
 	if (c->via == LISTENER_PUBLIC && c->peer.uid != 0 && !rate_take(s, c->peer.uid)) {
-		refuse_note(s, c->peer.uid, "over its request rate on the public socket: connections closed");
+		refuse_note(s, c->peer.uid, REFUSAL_RATE);
 		r = -EDQUOT;
 		goto drop;
 	}
@@ -412,7 +435,7 @@ static void conn_new(struct server *s, enum listener via, int cfd, const struct 
 	int64_t prio = via == LISTENER_PUBLIC ? PRIORITY_PUBLIC : PRIORITY_ROOT;
 
 	if (via != LISTENER_PUBLIC && cred->uid != 0) {
-		refuse_note(s, cred->uid, via == LISTENER_PAM ? "PAM socket refused" : "admin socket refused");
+		refuse_note(s, cred->uid, via == LISTENER_PAM ? REFUSAL_PAM : REFUSAL_ADMIN);
 		goto refuse;
 	}
 	if (s->n_conns >= CONN_MAX || (via == LISTENER_PUBLIC && s->n_public >= CONN_PUBLIC_MAX)) {
@@ -427,11 +450,11 @@ static void conn_new(struct server *s, enum listener via, int cfd, const struct 
 	}
 	if (via == LISTENER_PUBLIC && cred->uid != 0) {
 		if (conns_of_uid(s, cred->uid) >= CONN_PER_USER_MAX) {
-			refuse_note(s, cred->uid, "too many connections");
+			refuse_note(s, cred->uid, REFUSAL_CONNS);
 			goto refuse;
 		}
 		if (n_round >= ACCEPT_PER_UID_ROUND) {
-			refuse_note(s, cred->uid, "connecting too fast");
+			refuse_note(s, cred->uid, REFUSAL_ACCEPTS);
 			goto refuse;
 		}
 	}
@@ -554,7 +577,7 @@ static int listen_activated(struct server *s)
 	if (n <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		int fd = SD_LISTEN_FDS_START + i, slot;
+		int fd = SD_LISTEN_FDS_START + i, slot, flags;
 
 		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
 			slot = -1;
@@ -571,6 +594,11 @@ static int listen_activated(struct server *s)
 			close(fd);
 			continue;
 		}
+		/* Passed sockets are blocking: an accept round must stop at
+		 * an empty queue, never wait on it. */
+		flags = fcntl(fd, F_GETFL);
+		if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+			log_msg(LOG_WARNING, "passed socket %d: cannot make it non-blocking: %s", fd, strerror(errno));
 		s->listen_fd[slot] = fd;
 		found++;
 	}

@@ -701,7 +701,9 @@ static int cmd_hammer(const char *path)
 
 		if (fd < 0) {
 			if (client_connect(path, 0, deadline, &fd) < 0) {
+				/* No daemon (yet, or any more): no busy loop. */
 				fd = -1;
+				(void)poll(NULL, 0, 1);
 				continue;
 			}
 			conns++;
