@@ -537,6 +537,7 @@ test_flood() {
 		as_nobody_bg "$STRESS" hammer "$VT_SOCKET" >"$out.hammer.$i" 2>&1
 		pids+=($!)
 	done
+	wait_for 10 test "$(cat "$out".hold.* "$out".hammer.* | grep -c ' running$')" -eq 7
 	sleep 0.3
 	kill -CONT "$VT_VIGILD_PID"
 	"$STRESS" decide "$PAM_SOCKET" alice 198.51.100.7 "$FLOOD_DECISIONS" >"$out" 2>"$out.err"

@@ -531,13 +531,17 @@ static void on_stop(int sig)
 	stopping = 1;
 }
 
-/* Runs until SIGTERM or SIGINT, which only interrupt (no SA_RESTART). */
-static void stop_on_signals(void)
+/* Runs until SIGTERM or SIGINT, which only interrupt (no SA_RESTART).
+ * Says "MODE running" once they are caught: a test waits for that line
+ * before it counts on the flood, and may stop it from then on. */
+static void stop_on_signals(const char *mode)
 {
 	struct sigaction sa = {.sa_handler = on_stop};
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	printf("%s running\n", mode);
+	fflush(stdout);
 }
 
 static uint64_t now_usec(void)
@@ -648,7 +652,7 @@ static int cmd_hold(const char *path, const char *count)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		pf[i].fd = -1;
-	stop_on_signals();
+	stop_on_signals("hold");
 	while (!stopping) {
 		for (i = 0; i < n && !stopping; i++) {
 			if (pf[i].fd >= 0)
@@ -695,7 +699,7 @@ static int cmd_hammer(const char *path)
 		snprintf(login->u.login.user, sizeof(login->u.login.user), "%s", getpwuid(getuid())->pw_name);
 	strcpy(login->u.login.service, "sshd");
 	strcpy(login->u.login.rhost, "192.0.2.66");
-	stop_on_signals();
+	stop_on_signals("hammer");
 	while (!stopping) {
 		int64_t deadline = clock_now_ms() + 1000;
 
