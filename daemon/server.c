@@ -84,7 +84,11 @@
 #define ACCEPT_PER_UID_ROUND 4
 
 /* Root's PAM and admin work first: sd-event dispatches pending sources by
- * priority, lowest value first. */
+ * priority, lowest value first.  It polls again only once nothing is
+ * pending, so a PAM event that arrives meanwhile waits for the public
+ * events already pending: at most one each of the public listener and its
+ * connections, each bounded (an accept round, one frame) and most of a
+ * flood's only a close, thanks to the per-uid limits below. */
 #define PRIORITY_ROOT   SD_EVENT_PRIORITY_IMPORTANT
 #define PRIORITY_PUBLIC SD_EVENT_PRIORITY_NORMAL
 
