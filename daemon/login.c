@@ -49,6 +49,7 @@ struct login_context {
 	 * charged with its failures.  "" for a remote login. */
 	char party[CALLER_PARTY_MAX];
 	uint32_t caller_uid; /* the peer's uid */
+	struct peer peer;    /* who asked, on which connection */
 	int64_t user_id;     /* 0: a user the store has never seen (self-query) */
 	uint64_t first_allowed;
 	uint8_t factor_digits; /* of the active TOTP factor; 0 if none */
@@ -160,6 +161,7 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 	strcpy(c->service, req->service);
 	strcpy(c->tty, req->tty);
 	c->caller_uid = (uint32_t)p->uid;
+	c->peer = *p;
 	if (!req->user[0] || !req->service[0]) {
 		*ret_reason = VIGIL_REASON_PERMISSION;
 		return -EINVAL;
@@ -368,6 +370,16 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		 * own question must never pass for a login. */
 		reply_decision(reply, outcome, reason, c, NULL);
 		return 0;
+	}
+	if (outcome == VIGIL_OUTCOME_ALLOW && peer_hung_up(&c->peer)) {
+		/* The module gave up waiting (its timeout passed while vigild
+		 * was busy): nobody will be let in by this answer, so it must
+		 * not stand as an allowed login either.  A code it proved
+		 * still moves the watermark. */
+		log_msg(LOG_NOTICE, "the caller of a login of %s hung up before the answer: recorded as denied",
+		        c->user);
+		outcome = VIGIL_OUTCOME_DENY;
+		reason = VIGIL_REASON_INTERNAL;
 	}
 	if ((r = vigild_new_id(l.login_id, sizeof(l.login_id))) < 0)
 		goto fail;
@@ -829,6 +841,11 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 			}
 			if (l.outcome != VIGIL_OUTCOME_ALLOW) {
 				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, &c, l.login_id);
+				return 0;
+			}
+			if (peer_hung_up(p)) {
+				/* Nobody waits for this answer: write no trust. */
+				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, &c, NULL);
 				return 0;
 			}
 			if (account_commit(d, &c, &l, now, reply) == 0)

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The daemon's event loop (sd-event): two listening sockets, many clients at
- * once, every socket non-blocking.  A connection reads one frame at a time
- * into a bounded buffer (the header is checked before the body is read),
- * answers it, and only then reads the next; a client that stalls mid-frame
- * or idles too long is closed by its own timer, so nobody can hold up the
- * others.  A bad frame closes only that connection.  Peer identity comes
- * from SO_PEERCRED at accept time.
+ * The daemon's event loop (sd-event): three listening sockets, many clients
+ * at once, every socket non-blocking.  The public socket (0666) serves user
+ * self-service and may be flooded by any local user; the PAM socket and the
+ * admin socket (0600) accept root only, and their work is dispatched before
+ * any public work that is waiting, so that no local user can starve a login.
+ * On the public socket each non-root uid has a bounded number of
+ * connections, of accepts per round and a request rate (a token bucket);
+ * past them its connections are closed and that is logged once in a while,
+ * not once per request.  A connection reads one frame at a time into a
+ * bounded buffer (the header is checked before the body is read), answers
+ * it, and only then reads the next; a request whose peer has already hung
+ * up is dropped unserved; a client that stalls mid-frame or idles too long
+ * is closed by its own timer.  A bad frame closes only that connection.
+ * Peer identity comes from SO_PEERCRED at accept time, never from a frame.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +39,9 @@
 #include "wipe.h"
 
 #define CONN_MAX 1024 /* connections at once */
+/* Of which the public socket may hold: the rest stays for root's PAM and
+ * admin connections whatever many local users do. */
+#define CONN_PUBLIC_MAX 768
 /* Prompts waiting at once for one key (a local caller, or a user at an
  * address: login_pending_key()): parked su or sudo prompts must not be able
  * to use up the connections every other login needs, and never block a user
@@ -44,10 +55,86 @@
 #define RECONCILE_INTERVAL_USEC 60000000ULL
 #define PRUNE_INTERVAL_USEC     3600000000ULL
 
+/* Listen backlogs (when vigild binds the sockets itself; under socket
+ * activation the units' Backlog= applies).  Separate queues are the point:
+ * connects flooding the public socket's queue never delay a PAM connect. */
+#define BACKLOG_PUBLIC 128
+#define BACKLOG_PAM    128
+#define BACKLOG_ADMIN  16
+
+/* Request rate of one non-root uid on the public socket, as a token bucket
+ * (kept as a theoretical arrival time, GCRA): a burst of 20, then 10 a
+ * second.  vigilctl makes one to three requests per command and an
+ * enrollment a few more, so a person never comes near it; a script polling
+ * its own status once a second is fine; a flood is cut to 10 requests a
+ * second, each a few SQLite reads. */
+#define RATE_BURST         20
+#define RATE_INTERVAL_USEC 100000ULL /* 10 a second */
+/* uids tracked at once.  A full bucket carries no state and is reused
+ * first, so only uids flooding right now hold a slot; past that the slot
+ * nearest to full is reused (a uid then gets at most a fresh burst). */
+#define RATE_SLOTS 64
+/* A uid refused for one reason is logged at most this often, with the
+ * count since. */
+#define REFUSE_LOG_INTERVAL_USEC 5000000ULL
+
+/* One accept round takes what is waiting on a public listener, up to this
+ * many connections, and from one uid no more than the second number: the
+ * rest of that uid's connections in the round are refused, so a connect
+ * flood by one user costs one round of closes, not the whole loop. */
+#define ACCEPT_ROUND_MAX     32
+#define ACCEPT_PER_UID_ROUND 4
+
+/* Root's PAM and admin work first: sd-event dispatches pending sources by
+ * priority, lowest value first.  It polls again only once nothing is
+ * pending, so a PAM event that arrives meanwhile waits for the public
+ * events already pending: at most one each of the public listener and its
+ * connections, each bounded (an accept round, one frame) and most of a
+ * flood's only a close, thanks to the per-uid limits below. */
+#define PRIORITY_ROOT   SD_EVENT_PRIORITY_IMPORTANT
+#define PRIORITY_PUBLIC SD_EVENT_PRIORITY_NORMAL
+
+enum listener {
+	LISTENER_PUBLIC,
+	LISTENER_PAM,
+	LISTENER_ADMIN,
+	LISTENER_N,
+};
+
+/* Why a uid was refused; each has its own notices. */
+enum refusal {
+	REFUSAL_PAM,     /* a non-root peer on the PAM socket */
+	REFUSAL_ADMIN,   /* a non-root peer on the admin socket */
+	REFUSAL_CONNS,   /* at CONN_PER_USER_MAX */
+	REFUSAL_ACCEPTS, /* past ACCEPT_PER_UID_ROUND in one round */
+	REFUSAL_RATE,    /* its token bucket empty */
+	REFUSAL_HUNG_UP, /* a request whose peer already hung up */
+	REFUSAL_N,
+};
+
+static const char *const refusal_text[REFUSAL_N] = {
+    [REFUSAL_PAM] = "connected to the root-only PAM socket: closed",
+    [REFUSAL_ADMIN] = "connected to the root-only admin socket: closed",
+    [REFUSAL_CONNS] = "too many connections on the public socket: refused",
+    [REFUSAL_ACCEPTS] = "connecting too fast on the public socket: refused",
+    [REFUSAL_RATE] = "over its request rate on the public socket: connections closed",
+    [REFUSAL_HUNG_UP] = "hung up before its requests were served: dropped",
+};
+
+/* Per-uid token bucket and the state of its refusal notices. */
+struct rate_slot {
+	uid_t uid;
+	bool used;
+	uint64_t tat;                    /* when the bucket is full again (CLOCK_MONOTONIC) */
+	uint64_t logged_usec[REFUSAL_N]; /* last notice; 0: none yet */
+	uint64_t refused[REFUSAL_N];     /* refusals since it */
+};
+
 struct conn {
 	struct server *srv;
 	struct conn *prev, *next;
 	int fd;
+	enum listener via;
 	struct peer peer;
 	struct exchange x;
 	sd_event_source *io, *timer;
@@ -62,12 +149,14 @@ struct server {
 	struct vigild *d;
 	char *config_path;
 	sd_event *event;
-	int listen_fd[2];     /* [0] public, [1] admin */
-	char *socket_path[2]; /* made by us, unlinked at exit; NULL if activated */
-	sd_event_source *listen_src[2];
+	int listen_fd[LISTENER_N];
+	char *socket_path[LISTENER_N]; /* made by us, unlinked at exit; NULL if activated */
+	sd_event_source *listen_src[LISTENER_N];
 	sd_event_source *prune_timer, *reconcile_timer;
 	struct conn *conns;
-	unsigned n_conns;
+	unsigned n_conns, n_public;
+	struct rate_slot rate[RATE_SLOTS];
+	uint64_t full_logged_usec;     /* last "too many connections" notice */
 	struct vigil_msg *req, *reply; /* scratch: one request at a time */
 };
 
@@ -82,6 +171,8 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->n_conns--;
+	if (c->via == LISTENER_PUBLIC)
+		s->n_public--;
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
 	close(c->fd);
@@ -108,6 +199,66 @@ static int on_conn_timer(sd_event_source *src, uint64_t usec, void *userdata)
 	return 0;
 }
 
+static uint64_t server_now(const struct server *s)
+{
+	uint64_t now = 0;
+
+	sd_event_now(s->event, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+/* The slot of uid, made if need be (see RATE_SLOTS for which is reused). */
+static struct rate_slot *rate_slot(struct server *s, uid_t uid, uint64_t now)
+{
+	struct rate_slot *r, *pick = &s->rate[0];
+
+	for (r = s->rate; r < s->rate + RATE_SLOTS; r++)
+		if (r->used && r->uid == uid)
+			return r;
+	for (r = s->rate; r < s->rate + RATE_SLOTS; r++) {
+		if (!r->used || r->tat <= now) {
+			pick = r;
+			break;
+		}
+		if (r->tat < pick->tat)
+			pick = r;
+	}
+	*pick = (struct rate_slot){.uid = uid, .used = true, .tat = now};
+	return pick;
+}
+
+/* Takes one token of uid's bucket: false when it is empty. */
+static bool rate_take(struct server *s, uid_t uid)
+{
+	uint64_t now = server_now(s);
+	struct rate_slot *r = rate_slot(s, uid, now);
+
+	if (r->tat < now)
+		r->tat = now;
+	if (r->tat - now > (RATE_BURST - 1) * RATE_INTERVAL_USEC)
+		return false;
+	r->tat += RATE_INTERVAL_USEC;
+	return true;
+}
+
+/* Counts one refusal of uid and logs it, at most once per
+ * REFUSE_LOG_INTERVAL_USEC with the count since the last notice: a flood
+ * must not turn into a flood of the log. */
+static void refuse_note(struct server *s, uid_t uid, enum refusal why)
+{
+	uint64_t now = server_now(s);
+	struct rate_slot *r = rate_slot(s, uid, now);
+
+	r->refused[why]++;
+	if (r->logged_usec[why] != 0 && now - r->logged_usec[why] < REFUSE_LOG_INTERVAL_USEC)
+		return;
+	log_msg(LOG_WARNING, "uid %u: %s (%llu refused since the last notice; at most one every %llu s)", (unsigned)uid,
+	        refusal_text[why], (unsigned long long)r->refused[why],
+	        (unsigned long long)(REFUSE_LOG_INTERVAL_USEC / 1000000));
+	r->logged_usec[why] = now;
+	r->refused[why] = 0;
+}
+
 /* Logins waiting at a prompt for key on connections other than self. */
 static unsigned pending_for_key(const struct server *s, const struct conn *self, const char *key)
 {
@@ -125,6 +276,24 @@ static int conn_handle_frame(struct conn *c)
 	struct server *s = c->srv;
 	char desc[256];
 	int r;
+
+	if (peer_hung_up(&c->peer)) {
+		/* The caller gave up (the module's timeout passed while we
+		 * were busy): nobody waits for this answer, and serving it
+		 * anyway would only add to the work that made it late. */
+		if (c->peer.uid == 0)
+			log_msg(LOG_NOTICE, "uid 0 pid %d hung up before its %s request was served: dropped",
+			        (int)c->peer.pid, msg_type_name(c->hdr.type));
+		else
+			refuse_note(s, c->peer.uid, REFUSAL_HUNG_UP);
+		r = -ECONNRESET;
+		goto drop;
+	}
+	if (c->via == LISTENER_PUBLIC && c->peer.uid != 0 && !rate_take(s, c->peer.uid)) {
+		refuse_note(s, c->peer.uid, REFUSAL_RATE);
+		r = -EDQUOT;
+		goto drop;
+	}
 
 	r = msg_decode(c->hdr.type, c->in + VIGIL_FRAME_HEADER_SIZE, c->hdr.body_len, s->req);
 	wipe(c->in, c->in_len);
@@ -160,6 +329,10 @@ static int conn_handle_frame(struct conn *c)
 	}
 	c->out_off = 0;
 	return 0;
+drop:
+	wipe(c->in, c->in_len);
+	c->in_len = 0;
+	return r;
 }
 
 static int conn_read(struct conn *c)
@@ -233,7 +406,7 @@ static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *user
 		conn_arm_timer(c, IDLE_TIMEOUT_USEC);
 	return 0;
 close:
-	if (r != -ECONNRESET)
+	if (r != -ECONNRESET && r != -EDQUOT)
 		log_msg(LOG_DEBUG, "closing connection of uid %u: %s", (unsigned)c->peer.uid, strerror(-r));
 	conn_free(c);
 	return 0;
@@ -259,41 +432,55 @@ static void peer_name(uid_t uid, char *out, size_t cap)
 		strcpy(out, res->pw_name);
 }
 
-static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+/* Takes over cfd, accepted on listener via from the peer cred: serves it
+ * or closes it.  n_round: connections of the same uid already taken in this
+ * accept round. */
+static void conn_new(struct server *s, enum listener via, int cfd, const struct ucred *cred, unsigned n_round)
 {
-	struct server *s = userdata;
-	bool admin = fd == s->listen_fd[1];
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	struct conn *c = NULL;
-	int cfd, r;
+	int64_t prio = via == LISTENER_PUBLIC ? PRIORITY_PUBLIC : PRIORITY_ROOT;
 
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0)
-		return 0;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred))
-		goto refuse;
-	if (admin && cred.uid != 0) {
-		log_msg(LOG_WARNING, "admin socket: refused uid %u", (unsigned)cred.uid);
+	if (via != LISTENER_PUBLIC && cred->uid != 0) {
+		refuse_note(s, cred->uid, via == LISTENER_PAM ? REFUSAL_PAM : REFUSAL_ADMIN);
 		goto refuse;
 	}
-	if (s->n_conns >= CONN_MAX || (cred.uid != 0 && conns_of_uid(s, cred.uid) >= CONN_PER_USER_MAX)) {
-		log_msg(LOG_WARNING, "too many connections: refused uid %u", (unsigned)cred.uid);
+	if (s->n_conns >= CONN_MAX || (via == LISTENER_PUBLIC && s->n_public >= CONN_PUBLIC_MAX)) {
+		uint64_t now = server_now(s);
+
+		if (s->full_logged_usec == 0 || now - s->full_logged_usec >= REFUSE_LOG_INTERVAL_USEC) {
+			log_msg(LOG_WARNING, "too many connections (%u, %u public): refusing new ones", s->n_conns,
+			        s->n_public);
+			s->full_logged_usec = now;
+		}
 		goto refuse;
+	}
+	if (via == LISTENER_PUBLIC && cred->uid != 0) {
+		if (conns_of_uid(s, cred->uid) >= CONN_PER_USER_MAX) {
+			refuse_note(s, cred->uid, REFUSAL_CONNS);
+			goto refuse;
+		}
+		if (n_round >= ACCEPT_PER_UID_ROUND) {
+			refuse_note(s, cred->uid, REFUSAL_ACCEPTS);
+			goto refuse;
+		}
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		goto refuse;
 	c->srv = s;
 	c->fd = cfd;
-	c->peer.uid = cred.uid;
-	c->peer.gid = cred.gid;
-	c->peer.pid = cred.pid;
-	c->peer.admin_socket = admin;
-	peer_name(cred.uid, c->peer.name, sizeof(c->peer.name));
-	if ((r = sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_conn_io, c)) < 0 ||
-	    (r = sd_event_add_time(s->event, &c->timer, CLOCK_MONOTONIC, 0, 0, on_conn_timer, c)) < 0) {
+	c->via = via;
+	c->peer.fd = cfd;
+	c->peer.uid = cred->uid;
+	c->peer.gid = cred->gid;
+	c->peer.pid = cred->pid;
+	c->peer.admin_socket = via == LISTENER_ADMIN;
+	peer_name(cred->uid, c->peer.name, sizeof(c->peer.name));
+	if (sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
+	    sd_event_add_time(s->event, &c->timer, CLOCK_MONOTONIC, 0, 0, on_conn_timer, c) < 0 ||
+	    sd_event_source_set_priority(c->io, prio) < 0 || sd_event_source_set_priority(c->timer, prio) < 0) {
 		sd_event_source_disable_unref(c->io);
+		sd_event_source_disable_unref(c->timer);
 		free(c);
 		goto refuse;
 	}
@@ -302,15 +489,48 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 		s->conns->prev = c;
 	s->conns = c;
 	s->n_conns++;
+	if (via == LISTENER_PUBLIC)
+		s->n_public++;
 	conn_arm_timer(c, IDLE_TIMEOUT_USEC);
-	return 0;
+	return;
 refuse:
 	close(cfd);
+}
+
+/* One accept round: what is waiting, up to ACCEPT_ROUND_MAX; then the other
+ * sources get their turn. */
+static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+	struct server *s = userdata;
+	enum listener via = fd == s->listen_fd[LISTENER_PAM]     ? LISTENER_PAM
+	                    : fd == s->listen_fd[LISTENER_ADMIN] ? LISTENER_ADMIN
+	                                                         : LISTENER_PUBLIC;
+	uid_t round_uid[ACCEPT_ROUND_MAX];
+	unsigned i, j, n_round;
+
+	for (i = 0; i < ACCEPT_ROUND_MAX; i++) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		int cfd;
+
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0)
+			break;
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || len != sizeof(cred)) {
+			close(cfd);
+			round_uid[i] = (uid_t)-1;
+			continue;
+		}
+		round_uid[i] = cred.uid;
+		for (j = 0, n_round = 0; j < i; j++)
+			n_round += round_uid[j] == cred.uid;
+		conn_new(s, via, cfd, &cred, n_round);
+	}
 	return 0;
 }
 
 /* Binds a fresh socket at dir/name with the given mode. */
-static int listen_unix(const char *dir, const char *name, mode_t mode, int *ret_fd, char **ret_path)
+static int listen_unix(const char *dir, const char *name, mode_t mode, int backlog, int *ret_fd, char **ret_path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -337,7 +557,7 @@ static int listen_unix(const char *dir, const char *name, mode_t mode, int *ret_
 		r = -errno;
 		goto out;
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
 		r = -errno;
 		goto out;
 	}
@@ -351,8 +571,9 @@ out:
 	return r;
 }
 
-/* Sockets passed by systemd, named "public" and "admin" (or, unnamed, in
- * that order).  Returns the number found. */
+/* Sockets passed by systemd, named "public", "pam" and "admin" (or, unnamed,
+ * public then admin then pam: a setup from before the PAM socket passes the
+ * first two).  Returns the number found. */
 static int listen_activated(struct server *s)
 {
 	char **names = NULL;
@@ -362,21 +583,28 @@ static int listen_activated(struct server *s)
 	if (n <= 0)
 		return 0;
 	for (i = 0; i < n; i++) {
-		int fd = SD_LISTEN_FDS_START + i, slot;
+		int fd = SD_LISTEN_FDS_START + i, slot, flags;
 
 		if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0)
 			slot = -1;
 		else if (names && strcmp(names[i], "admin") == 0)
-			slot = 1;
+			slot = LISTENER_ADMIN;
+		else if (names && strcmp(names[i], "pam") == 0)
+			slot = LISTENER_PAM;
 		else if (names && strcmp(names[i], "public") == 0)
-			slot = 0;
+			slot = LISTENER_PUBLIC;
 		else
-			slot = i < 2 ? i : -1;
+			slot = i == 0 ? LISTENER_PUBLIC : i == 1 ? LISTENER_ADMIN : i == 2 ? LISTENER_PAM : -1;
 		if (slot < 0 || s->listen_fd[slot] >= 0) {
 			log_msg(LOG_WARNING, "ignoring passed file descriptor %d", fd);
 			close(fd);
 			continue;
 		}
+		/* Passed sockets are blocking: an accept round must stop at
+		 * an empty queue, never wait on it. */
+		flags = fcntl(fd, F_GETFL);
+		if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+			log_msg(LOG_WARNING, "passed socket %d: cannot make it non-blocking: %s", fd, strerror(errno));
 		s->listen_fd[slot] = fd;
 		found++;
 	}
@@ -450,8 +678,18 @@ static int on_terminate(sd_event_source *src, const struct signalfd_siginfo *si,
 
 int server_new(struct vigild *d, const char *config_path, const char *runtime_dir, struct server **ret)
 {
-	static const char *const names[2] = {VIGIL_PUBLIC_SOCKET_NAME, VIGIL_ADMIN_SOCKET_NAME};
-	static const mode_t modes[2] = {0666, 0600};
+	static const char *const names[LISTENER_N] = {
+	    [LISTENER_PUBLIC] = VIGIL_PUBLIC_SOCKET_NAME,
+	    [LISTENER_PAM] = VIGIL_PAM_SOCKET_NAME,
+	    [LISTENER_ADMIN] = VIGIL_ADMIN_SOCKET_NAME,
+	};
+	static const mode_t modes[LISTENER_N] = {
+	    [LISTENER_PUBLIC] = 0666, [LISTENER_PAM] = 0600, [LISTENER_ADMIN] = 0600};
+	static const int backlogs[LISTENER_N] = {
+	    [LISTENER_PUBLIC] = BACKLOG_PUBLIC,
+	    [LISTENER_PAM] = BACKLOG_PAM,
+	    [LISTENER_ADMIN] = BACKLOG_ADMIN,
+	};
 	struct server *s;
 	sigset_t mask;
 	int r, i;
@@ -460,7 +698,8 @@ int server_new(struct vigild *d, const char *config_path, const char *runtime_di
 	if (!s)
 		return -ENOMEM;
 	s->d = d;
-	s->listen_fd[0] = s->listen_fd[1] = -1;
+	for (i = 0; i < LISTENER_N; i++)
+		s->listen_fd[i] = -1;
 	s->req = calloc(1, sizeof(*s->req));
 	s->reply = calloc(1, sizeof(*s->reply));
 	s->config_path = strdup(config_path);
@@ -482,13 +721,15 @@ int server_new(struct vigild *d, const char *config_path, const char *runtime_di
 		goto fail;
 
 	listen_activated(s);
-	for (i = 0; i < 2; i++) {
-		if (s->listen_fd[i] < 0 &&
-		    (r = listen_unix(runtime_dir, names[i], modes[i], &s->listen_fd[i], &s->socket_path[i])) < 0) {
+	for (i = 0; i < LISTENER_N; i++) {
+		if (s->listen_fd[i] < 0 && (r = listen_unix(runtime_dir, names[i], modes[i], backlogs[i],
+		                                            &s->listen_fd[i], &s->socket_path[i])) < 0) {
 			log_msg(LOG_ERR, "cannot listen on %s/%s: %s", runtime_dir, names[i], strerror(-r));
 			goto fail;
 		}
-		if ((r = sd_event_add_io(s->event, &s->listen_src[i], s->listen_fd[i], EPOLLIN, on_accept, s)) < 0)
+		if ((r = sd_event_add_io(s->event, &s->listen_src[i], s->listen_fd[i], EPOLLIN, on_accept, s)) < 0 ||
+		    (r = sd_event_source_set_priority(s->listen_src[i],
+		                                      i == LISTENER_PUBLIC ? PRIORITY_PUBLIC : PRIORITY_ROOT)) < 0)
 			goto fail;
 	}
 	prune(s);
@@ -518,7 +759,7 @@ void server_free(struct server *s)
 		return;
 	while (s->conns)
 		conn_free(s->conns);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < LISTENER_N; i++) {
 		sd_event_source_disable_unref(s->listen_src[i]);
 		if (s->listen_fd[i] >= 0)
 			close(s->listen_fd[i]);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The daemon's event loop: listens on the public and admin sockets (passed
- * by systemd socket activation, or created in runtime_dir), serves many
+ * The daemon's event loop: listens on the public, PAM and admin sockets
+ * (passed by systemd socket activation, or created in runtime_dir; the PAM
+ * and admin sockets serve root only, before public work), serves many
  * clients at once, reloads the configuration on SIGHUP and stops on SIGTERM
  * or SIGINT.  Blocks those signals in the calling thread.
  */

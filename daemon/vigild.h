@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,12 +28,28 @@ struct vigild {
 
 /* The kernel's word on who is connected, and through which socket. */
 struct peer {
+	int fd; /* the connection, owned by the server: only to be polled */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
 	bool admin_socket;
 	char name[VIGIL_USER_MAX + 1]; /* user name of uid, "" if it has none */
 };
+
+/* True when the peer has closed (or shut down the writing half of) its
+ * connection: the module gave up after its timeout, so nobody is waiting
+ * for the answer.  Called before a request is served and right before trust
+ * is committed, so that an abandoned login never counts.  Never blocks. */
+static inline bool peer_hung_up(const struct peer *p)
+{
+	struct pollfd pf = {.fd = p->fd, .events = POLLRDHUP};
+
+	if (p->fd < 0)
+		return true;
+	if (poll(&pf, 1, 0) < 0)
+		return false;
+	return (pf.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
 
 struct login_pending;
 struct enroll_pending;

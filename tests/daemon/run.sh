@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # vigild's lifecycle and robustness, against the real daemon on a private
-# temporary tree: socket activation (systemd-socket-activate), sd_notify
+# temporary tree: socket activation of its three sockets
+# (systemd-socket-activate), sd_notify
 # (READY, RELOADING, STOPPING) read from a datagram socket of our own, SIGHUP
 # with a good and with a broken configuration, hostile clients beside a
 # normal one and 100 clients at once (tests/daemon/stress_client), a non-root
@@ -11,8 +12,12 @@
 # wrong size), a FIFO drop-in at start and on SIGHUP (refused with the
 # reason, never waited on), the runtime directory a hand-started vigild
 # makes under umask 077, vigilctl naming a socket directory it cannot
-# search, vigilctl unlock --source, and user names NSS does not know (the
-# made-up users come from nss_wrapper, tests/lib.sh).
+# search, vigilctl unlock --source, user names NSS does not know (the
+# made-up users come from nss_wrapper, tests/lib.sh); the root-only PAM
+# socket, the per-uid request rate on the public socket, a request whose
+# caller hung up before it was served, and root's decisions through the PAM
+# socket while uid 65534 floods the public one (p50/p99 printed, p99 < 100 ms
+# asserted as a correctness bound).
 #
 # Each check prints "ok - ..." or "not ok - ..."; the run ends with
 # "N passed, N failed" and exits 1 if any failed.  Root only (vigild, the
@@ -117,9 +122,11 @@ has_line() { grep -qxF -- "$2" "$1"; }
 lacks_match() { ! grep -qE -- "$2" "$1"; }
 log_count() { grep -c -e "$2" "$1"; }
 log_count_above() { [ "$(log_count "$1" "$2")" -gt "$3" ]; }
-both_sockets() { [ -S "$1/vigild.sock" ] && [ -S "$1/admin.sock" ]; }
-no_sockets() { [ ! -e "$1/vigild.sock" ] && [ ! -e "$1/admin.sock" ]; }
+both_sockets() { [ -S "$1/vigild.sock" ] && [ -S "$1/pam.sock" ] && [ -S "$1/admin.sock" ]; }
+no_sockets() { [ ! -e "$1/vigild.sock" ] && [ ! -e "$1/pam.sock" ] && [ ! -e "$1/admin.sock" ]; }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# as_nobody_bg CMD...: in the background; its pid (setpriv execs) in $!.
+as_nobody_bg() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@" & }
 
 # start_private DIR [VAR=VALUE...]: a vigild of its own on DIR/state and
 # DIR/run (made here), log in DIR/vigild.log; pid in PRIV_PID.
@@ -168,10 +175,10 @@ main_config() {
 main_config
 
 # ---------------------------------------------------------------------------
-# 1. Socket activation: two sockets made by systemd-socket-activate, named
-#    public and admin; vigild serves on them and binds nothing itself.
+# 1. Socket activation: three sockets made by systemd-socket-activate, named
+#    public, pam and admin; vigild serves on them and binds nothing itself.
 test_activation() {
-	local sa="" c dir=$VT_TMP/t1 ino_pub ino_adm rc
+	local sa="" c dir=$VT_TMP/t1 ino_pub ino_pam ino_adm rc
 	for c in "$(command -v systemd-socket-activate)" /usr/bin/systemd-socket-activate \
 		/lib/systemd/systemd-socket-activate; do
 		[ -n "$c" ] && [ -x "$c" ] && { sa=$c; break; }
@@ -185,7 +192,8 @@ test_activation() {
 	# It listens first and execs vigild (same pid) at the first connection.
 	(
 		umask 022
-		exec "$sa" -l "$dir/run/vigild.sock" -l "$dir/run/admin.sock" --fdname=public:admin \
+		exec "$sa" -l "$dir/run/vigild.sock" -l "$dir/run/pam.sock" -l "$dir/run/admin.sock" \
+			--fdname=public:pam:admin \
 			env LD_PRELOAD="$VT_VIGILD_PRELOAD" "$VIGILD" --config "$CONF" --state-dir "$dir/state" \
 			--runtime-dir "$dir/run" --debug
 	) >"$dir/activate.out" 2>"$dir/vigild.log" &
@@ -196,14 +204,18 @@ test_activation() {
 		return
 	fi
 	ino_pub=$(stat -c %i "$dir/run/vigild.sock")
+	ino_pam=$(stat -c %i "$dir/run/pam.sock")
 	ino_adm=$(stat -c %i "$dir/run/admin.sock")
 	"$STRESS" status "$dir/run/vigild.sock" root >"$dir/pub.out" 2>&1
 	check "1 socket activation: STATUS_QUERY as root over the passed public socket" has_line "$dir/pub.out" "user root"
 	"$STRESS" status "$dir/run/admin.sock" root >"$dir/adm.out" 2>&1
 	check "1 socket activation: STATUS_QUERY as root over the passed admin socket" has_line "$dir/adm.out" "user root"
+	"$STRESS" status "$dir/run/pam.sock" root >"$dir/pam.out" 2>&1
+	check "1 socket activation: STATUS_QUERY as root over the passed PAM socket" has_line "$dir/pam.out" "user root"
 	check "1 socket activation: the process serving is vigild" grep -qF "serving on $dir/run" "$dir/vigild.log"
 	check "1 socket activation: vigild bound no socket of its own (inodes unchanged)" \
-		test "$(stat -c %i "$dir/run/vigild.sock"):$(stat -c %i "$dir/run/admin.sock")" = "$ino_pub:$ino_adm"
+		test "$(stat -c %i "$dir/run/vigild.sock"):$(stat -c %i "$dir/run/pam.sock"):$(stat -c %i "$dir/run/admin.sock")" \
+		= "$ino_pub:$ino_pam:$ino_adm"
 	check "1 socket activation: no passed descriptor ignored, no listen error" \
 		lacks_match "$dir/vigild.log" "ignoring passed|cannot listen"
 	stop_private
@@ -214,7 +226,7 @@ test_activation() {
 
 # ---------------------------------------------------------------------------
 # 2. sd_notify: READY=1 once listening, RELOADING=1 then READY=1 on SIGHUP,
-#    STOPPING=1 on SIGTERM; exit 0 and both sockets removed.
+#    STOPPING=1 on SIGTERM; exit 0 and all three sockets removed.
 test_notify() {
 	local dir=$VT_TMP/t2 rc states
 	mkdir -m 755 "$dir"
@@ -237,7 +249,7 @@ with open(sys.argv[2], "a", buffering=1) as out:
 	fi
 	start_private "$dir" NOTIFY_SOCKET="$dir/notify.sock"
 	check "2 sd_notify: READY=1 after start" wait_for 5 has_line "$dir/notify.log" READY=1
-	check "2 sd_notify: both sockets exist once READY=1 is sent" both_sockets "$dir/run"
+	check "2 sd_notify: all three sockets exist once READY=1 is sent" both_sockets "$dir/run"
 	kill -HUP "$PRIV_PID"
 	wait_for 5 log_count_above "$dir/notify.log" '^READY=1$' 1
 	kill -TERM "$PRIV_PID"
@@ -249,7 +261,7 @@ with open(sys.argv[2], "a", buffering=1) as out:
 	check "2 sd_notify: READY=1, then RELOADING=1 and READY=1 on SIGHUP, then STOPPING=1 on SIGTERM (got: $states)" \
 		test "$states" = "READY=1 RELOADING=1 READY=1 STOPPING=1 "
 	check "2 sd_notify: exit status 0 after SIGTERM (got $rc)" test "$rc" -eq 0
-	check "2 sd_notify: both sockets removed at exit" no_sockets "$dir/run"
+	check "2 sd_notify: all three sockets removed at exit" no_sockets "$dir/run"
 	kill "$NOTIFY_PID" 2>/dev/null
 	wait "$NOTIFY_PID" 2>/dev/null
 	NOTIFY_PID=
@@ -587,6 +599,115 @@ test_start_fifo() {
 		grep -qF "$dir/conf/vigil.conf.d/10-fifo.conf: a FIFO, not a regular file" "$dir/vigild.log" &&
 		no_sockets "$dir/run" && ok=true
 	check "13 FIFO: a FIFO drop-in makes vigild exit with the reason, not hang (exit $rc)" $ok
+# 15. The PAM socket: 0600, root's requests answered there, uid 65534 closed
+#     by vigild itself even when the file's mode is opened up.
+PAM_SOCKET=$VT_TMP/run/pam.sock
+test_pam_socket() {
+	local out=$OUT.t15 rc ok
+	check "15 pam socket: pam.sock is a socket of mode 0600 (got $(stat -c %a "$PAM_SOCKET"))" \
+		test "$(stat -c %a "$PAM_SOCKET")" = 600
+	"$STRESS" auth "$PAM_SOCKET" alice 198.51.100.7 </dev/null >"$out" 2>&1
+	check "15 pam socket: root's AUTH_BEGIN through pam.sock gets a decision" grep -q '^decision ' "$out"
+	chmod 666 "$PAM_SOCKET"
+	as_nobody "$STRESS" status "$PAM_SOCKET" >"$out" 2>&1
+	rc=$?
+	chmod 600 "$PAM_SOCKET"
+	ok=false
+	[ "$rc" -ne 0 ] && grep -q "call on" "$out" && lacks_match "$out" "^user " && ok=true
+	check "15 pam socket: with pam.sock made 0666, vigild itself closes uid 65534's connection (exit $rc)" $ok
+	check "15 pam socket: the refusal is logged" grep -q "uid 65534: connected to the root-only PAM socket" "$LOG"
+}
+
+# ---------------------------------------------------------------------------
+# 16. Request rate: a non-root uid gets a burst of 20 requests on the public
+#     socket, then its connection is closed; root is not limited; the bucket
+#     refills; a run of refusals is one line of the log, not one each.
+# rate_answered FILE: N of "rate N of M answered".
+rate_answered() { sed -n 's/^rate \([0-9]*\) of .*/\1/p' "$1"; }
+test_rate() {
+	local out=$OUT.t16 n i before
+	sleep 2.1 # whatever uid 65534 asked before, its bucket is full again
+	before=$(log_count "$LOG" "over its request rate")
+	as_nobody "$STRESS" rate "$VT_SOCKET" 40 >"$out" 2>&1
+	n=$(rate_answered "$out")
+	check "16 rate: uid 65534 sending 40 requests in a row is answered about its burst of 20, then closed (got ${n:-none})" \
+		test "${n:-0}" -ge 18 -a "${n:-99}" -le 25
+	"$STRESS" rate "$VT_SOCKET" 40 >"$out" 2>&1
+	check "16 rate: root sending 40 requests in a row on the public socket gets all 40 answered" \
+		has_line "$out" "rate 40 of 40 answered"
+	for i in 1 2 3 4 5; do
+		as_nobody "$STRESS" rate "$VT_SOCKET" 40 >/dev/null 2>&1
+	done
+	check "16 rate: six runs over the rate within seconds are one notice in the log (got $(($(log_count "$LOG" "over its request rate") - before)))" \
+		test "$(($(log_count "$LOG" "over its request rate") - before))" -eq 1
+	sleep 1.2
+	as_nobody "$STRESS" rate "$VT_SOCKET" 40 >"$out" 2>&1
+	n=$(rate_answered "$out")
+	check "16 rate: after 1.2 s the bucket has refilled by about 12 (got ${n:-none})" \
+		test "${n:-0}" -ge 8 -a "${n:-99}" -le 16
+}
+
+# ---------------------------------------------------------------------------
+# 17. A request whose caller hung up before it was served (the module's
+#     timeout passed while vigild was stopped) is dropped, not served.
+test_hangup() {
+	local out=$OUT.t17
+	kill -STOP "$VT_VIGILD_PID"
+	"$STRESS" hangup "$PAM_SOCKET" hangupprobe >"$out" 2>&1
+	kill -CONT "$VT_VIGILD_PID"
+	check "17 hangup: (control) the request was sent before the caller hung up" grep -q '^hangup sent ' "$out"
+	"$STRESS" status "$PAM_SOCKET" root >"$out" 2>&1
+	check "17 hangup: vigild serves the next caller" has_line "$out" "user root"
+	check "17 hangup: the abandoned AUTH_BEGIN is logged as dropped" \
+		grep -q "hung up before its AUTH_BEGIN request was served: dropped" "$LOG"
+	check "17 hangup: and was never served (no record names its user)" lacks_match "$LOG" hangupprobe
+}
+
+# ---------------------------------------------------------------------------
+# 18. Root's logins are never starved by a local user: uid 65534 fills the
+#     public socket's backlog with connects it never writes (3 processes,
+#     300 each, reopened as soon as closed) and hammers it with requests
+#     from 4 more processes, vigild stopped for 0.3 s at the start so the
+#     backlog is full; meanwhile root makes 300 sequential AUTH_BEGIN
+#     through pam.sock.  None may fail and p99 must stay under 100 ms: a
+#     correctness bound, far above an idle run's, not a benchmark.
+FLOOD_DECISIONS=300
+FLOOD_P99_US=100000
+db_sizes() { echo "vigil.db $(stat -c %s "$VT_TMP/state/vigil.db") bytes, wal $(stat -c %s "$VT_TMP/state/vigil.db-wal" 2>/dev/null || echo 0) bytes"; }
+test_flood() {
+	local out=$OUT.t18 i pids=() p99 mark requests connects warnings
+	echo "# 18 flood: database before: $(db_sizes)"
+	mark=$(wc -l <"$LOG")
+	kill -STOP "$VT_VIGILD_PID"
+	for i in 1 2 3; do
+		as_nobody_bg "$STRESS" hold "$VT_SOCKET" 300 >"$out.hold.$i" 2>&1
+		pids+=($!)
+	done
+	for i in 1 2 3 4; do
+		as_nobody_bg "$STRESS" hammer "$VT_SOCKET" >"$out.hammer.$i" 2>&1
+		pids+=($!)
+	done
+	wait_for 10 test "$(cat "$out".hold.* "$out".hammer.* | grep -c ' running$')" -eq 7
+	sleep 0.3
+	kill -CONT "$VT_VIGILD_PID"
+	"$STRESS" decide "$PAM_SOCKET" alice 198.51.100.7 "$FLOOD_DECISIONS" >"$out" 2>"$out.err"
+	kill -TERM "${pids[@]}" 2>/dev/null
+	wait "${pids[@]}" 2>/dev/null
+	requests=$(cat "$out".hammer.* | awk '$1 == "hammer" { n += $2 } END { print n + 0 }')
+	connects=$(cat "$out".hold.* | awk '$1 == "hold" { n += $2 } END { print n + 0 }')
+	echo "# 18 flood: root through pam.sock: $(cat "$out")"
+	echo "# 18 flood: uid 65534: $requests requests from 4 processes, $connects connects from 3"
+	echo "# 18 flood: database after: $(db_sizes)"
+	check "18 flood: (control) the flood ran ($requests requests, $connects connects: over 100 and 1000)" \
+		test "$requests" -gt 100 -a "$connects" -gt 1000
+	check "18 flood: all $FLOOD_DECISIONS of root's requests through pam.sock were answered" \
+		grep -q "^decide $FLOOD_DECISIONS of $FLOOD_DECISIONS answered" "$out"
+	p99=$(sed -n 's/.* p99_us \([0-9]*\) .*/\1/p' "$out")
+	check "18 flood: root's p99 latency ${p99:-?} us < $FLOOD_P99_US us" test "${p99:-999999999}" -lt "$FLOOD_P99_US"
+	warnings=$(tail -n +"$((mark + 1))" "$LOG" | grep -c '^<4>.*uid 65534')
+	check "18 flood: the flood left at most 20 warnings about uid 65534 in the log (got $warnings)" \
+		test "$warnings" -le 20
+	check "18 flood: vigild still runs" kill -0 "$VT_VIGILD_PID"
 }
 
 # ---------------------------------------------------------------------------
@@ -658,17 +779,17 @@ test_identity() {
 		rc=$?
 		ok=false
 		[ "$rc" -ne 0 ] && grep -qi permission "$out" && ok=true
-		check "10 identity: root's status of '$name', unknown to NSS, is refused (exit $rc)" $ok
+		check "14 identity: root's status of '$name', unknown to NSS, is refused (exit $rc)" $ok
 		"$CTL" --socket "$VT_SOCKET" totp enroll --user "$name" </dev/null >"$out" 2>&1
 		rc=$?
 		ok=false
 		[ "$rc" -ne 0 ] && lacks_match "$out" "otpauth://" && ok=true
-		check "10 identity: root's enrollment of '$name' is refused (exit $rc)" $ok
+		check "14 identity: root's enrollment of '$name' is refused (exit $rc)" $ok
 	done
-	check "10 identity: no user row was made for any of them" test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" \
+	check "14 identity: no user row was made for any of them" test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" \
 		"SELECT count(*) FROM users WHERE name IN ('ALICE', 'alice ', 'alice@EXAMPLE.ORG', 'nosuchuser')")" = 0
 	"$CTL" --socket "$VT_SOCKET" status --user mallory >"$out" 2>&1
-	check "10 identity: (control) root's status of mallory, known through nss_wrapper, works" \
+	check "14 identity: (control) root's status of mallory, known through nss_wrapper, works" \
 		has_line "$out" "user: mallory"
 }
 
@@ -685,6 +806,10 @@ test_parked_prompts
 test_unlock_source
 test_socket_dir_denied
 test_identity
+test_rate
+test_pam_socket
+test_hangup
+test_flood
 vt_stop_vigild
 test_state_files
 test_runtime_dir

@@ -4,7 +4,8 @@
  * time (STATUS_QUERY, AUTH_BEGIN with its TOTP step, SESSION_OPEN), hostile
  * connections (a half-written frame, a bad magic, an oversized body length,
  * a reply type sent as a request) beside a normal client, and many clients
- * at once.  It speaks the protocol through lib/ like the module does, and
+ * at once, and a flood by an unprivileged user (connects never written,
+ * requests at full rate) beside root's timed decisions.  It speaks the protocol through lib/ like the module does, and
  * breaks the framing by hand only where a test needs it to.  It trusts the
  * daemon no more than the module: client_connect() checks the socket and
  * the peer (uid 0).  A TOTP code comes on stdin, never in argv, and is
@@ -14,13 +15,17 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -547,13 +552,293 @@ out:
 	return r;
 }
 
+/* ---- A flood and root's decisions beside it ---- */
+
+#define DECIDE_MAX 100000
+#define HOLD_MAX   4096
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Runs until SIGTERM or SIGINT, which only interrupt (no SA_RESTART).
+ * Says "MODE running" once they are caught: a test waits for that line
+ * before it counts on the flood, and may stop it from then on. */
+static void stop_on_signals(const char *mode)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	printf("%s running\n", mode);
+	fflush(stdout);
+}
+
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* n sequential AUTH_BEGIN for user from rhost, each on a new connection as
+ * the module makes them; any DECISION or PROMPT is an answer (a prompt is
+ * left unanswered).  Prints the count answered, p50, p99 and max in ms. */
+static int cmd_decide(const char *path, const char *user, const char *rhost, const char *count)
+{
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	uint64_t n = 0, i, ok = 0, allowed = 0, *lat = NULL;
+	int r;
+
+	if ((r = parse_u64(count, DECIDE_MAX, &n)) < 0 || n == 0)
+		return -EINVAL;
+	lat = calloc(n, sizeof(*lat));
+	if (!req || !reply || !lat) {
+		r = -ENOMEM;
+		goto out;
+	}
+	req->type = VIGIL_MSG_AUTH_BEGIN;
+	if ((r = copy_str(req->u.login.user, sizeof(req->u.login.user), user)) < 0 ||
+	    (r = copy_str(req->u.login.rhost, sizeof(req->u.login.rhost), rhost)) < 0)
+		goto out;
+	strcpy(req->u.login.service, "sshd");
+	strcpy(req->u.login.tty, "ssh");
+	strcpy(req->u.login.ssh_auth_info, "publickey ssh-ed25519 " STRESS_KEY_BLOB "\n");
+	req->u.login.pid = (uint32_t)getpid();
+	for (i = 0; i < n; i++) {
+		int64_t deadline = clock_now_ms() + DEADLINE_MS;
+		uint64_t t0 = now_usec();
+		int fd = -1;
+
+		r = client_connect(path, 0, deadline, &fd);
+		if (r == 0)
+			r = client_call(fd, (uint32_t)i + 1, req, reply, deadline);
+		if (fd >= 0)
+			close(fd);
+		lat[i] = now_usec() - t0;
+		if (r == 0 && reply->type != VIGIL_MSG_DECISION && reply->type != VIGIL_MSG_PROMPT)
+			r = -EBADMSG;
+		if (r < 0) {
+			fprintf(stderr, "stress_client: decision %llu: %s\n", (unsigned long long)i + 1, strerror(-r));
+			continue;
+		}
+		ok++;
+		allowed += reply->type == VIGIL_MSG_DECISION && reply->u.decision.outcome == VIGIL_OUTCOME_ALLOW;
+	}
+	qsort(lat, n, sizeof(*lat), cmp_u64);
+	/* Nearest rank: the smallest value with at least p% at or below it. */
+	printf("decide %llu of %llu answered (%llu allowed) p50_us %llu p99_us %llu max_us %llu\n",
+	       (unsigned long long)ok, (unsigned long long)n, (unsigned long long)allowed,
+	       (unsigned long long)lat[(n * 50 + 99) / 100 - 1], (unsigned long long)lat[(n * 99 + 99) / 100 - 1],
+	       (unsigned long long)lat[n - 1]);
+	r = ok == n ? 0 : -EIO;
+out:
+	free(lat);
+	msg_free(req);
+	msg_free(reply);
+	return r;
+}
+
+/* A raw non-blocking connect: the fd, or -1 (backlog full or any error). */
+static int connect_raw(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Keeps up to n connections open that never send a byte, until SIGTERM:
+ * whatever the daemon closes is opened again at once, so the listen
+ * backlog stays as full as the daemon lets it be. */
+static int cmd_hold(const char *path, const char *count)
+{
+	struct pollfd *pf = NULL;
+	uint64_t n = 0, i, connects = 0, closed = 0;
+	int r;
+
+	if ((r = parse_u64(count, HOLD_MAX, &n)) < 0 || n == 0)
+		return -EINVAL;
+	pf = calloc(n, sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		pf[i].fd = -1;
+	stop_on_signals("hold");
+	while (!stopping) {
+		for (i = 0; i < n && !stopping; i++) {
+			if (pf[i].fd >= 0)
+				continue;
+			pf[i].fd = connect_raw(path);
+			pf[i].events = POLLIN;
+			connects += pf[i].fd >= 0;
+		}
+		/* A closed slot shows as readable (end of file or a reset). */
+		if (poll(pf, n, 5) <= 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (pf[i].fd >= 0 && pf[i].revents) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				closed++;
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	free(pf);
+	printf("hold %llu connects %llu closed by the daemon\n", (unsigned long long)connects,
+	       (unsigned long long)closed);
+	return 0;
+}
+
+/* Until SIGTERM: requests at full rate, alternately STATUS_QUERY about
+ * oneself and AUTH_BEGIN for oneself, on a connection used until the
+ * daemon closes it, then on a new one.  Prints how many were sent and
+ * answered. */
+static int cmd_hammer(const char *path)
+{
+	struct vigil_msg *status = msg_new(), *login = msg_new(), *reply = msg_new();
+	uint64_t sent = 0, answered = 0, conns = 0;
+	int fd = -1, r = -ENOMEM;
+
+	if (!status || !login || !reply)
+		goto out;
+	status->type = VIGIL_MSG_STATUS_QUERY;
+	login->type = VIGIL_MSG_AUTH_BEGIN;
+	if (getpwuid(getuid()))
+		snprintf(login->u.login.user, sizeof(login->u.login.user), "%s", getpwuid(getuid())->pw_name);
+	strcpy(login->u.login.service, "sshd");
+	strcpy(login->u.login.rhost, "192.0.2.66");
+	stop_on_signals("hammer");
+	while (!stopping) {
+		int64_t deadline = clock_now_ms() + 1000;
+
+		if (fd < 0) {
+			if (client_connect(path, 0, deadline, &fd) < 0) {
+				/* No daemon (yet, or any more): no busy loop. */
+				fd = -1;
+				(void)poll(NULL, 0, 1);
+				continue;
+			}
+			conns++;
+		}
+		r = client_call(fd, (uint32_t)sent + 1, sent % 2 ? login : status, reply, deadline);
+		sent++;
+		if (r < 0) {
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		answered++;
+	}
+	printf("hammer %llu requests %llu answered %llu connections\n", (unsigned long long)sent,
+	       (unsigned long long)answered, (unsigned long long)conns);
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	msg_free(status);
+	msg_free(login);
+	msg_free(reply);
+	return r;
+}
+
+/* n STATUS_QUERY about oneself on one connection, as fast as answered;
+ * prints how many were answered before the daemon closed it. */
+static int cmd_rate(const char *path, const char *count)
+{
+	struct vigil_msg *req = msg_new(), *reply = msg_new();
+	int64_t deadline = clock_now_ms() + DEADLINE_MS;
+	uint64_t n = 0, i;
+	int fd = -1, r;
+
+	if ((r = parse_u64(count, FLOOD_MAX, &n)) < 0 || n == 0)
+		return -EINVAL;
+	if (!req || !reply) {
+		r = -ENOMEM;
+		goto out;
+	}
+	req->type = VIGIL_MSG_STATUS_QUERY;
+	if ((r = client_connect(path, 0, deadline, &fd)) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (client_call(fd, (uint32_t)i + 1, req, reply, deadline) < 0 ||
+		    reply->type != VIGIL_MSG_STATUS_REPORT)
+			break;
+	printf("rate %llu of %llu answered\n", (unsigned long long)i, (unsigned long long)n);
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	msg_free(req);
+	msg_free(reply);
+	return r;
+}
+
+/* Sends one AUTH_BEGIN for user and closes at once, without waiting for an
+ * answer: as the module does when its timeout passes. */
+static int cmd_hangup(const char *path, const char *user)
+{
+	struct vigil_msg *req = msg_new();
+	int64_t deadline = clock_now_ms() + DEADLINE_MS;
+	uint8_t frame[VIGIL_FRAME_MAX];
+	size_t len = 0;
+	int fd = -1, r = -ENOMEM;
+
+	if (!req)
+		goto out;
+	req->type = VIGIL_MSG_AUTH_BEGIN;
+	if ((r = copy_str(req->u.login.user, sizeof(req->u.login.user), user)) < 0)
+		goto out;
+	strcpy(req->u.login.service, "sshd");
+	strcpy(req->u.login.rhost, "192.0.2.77");
+	if ((r = msg_encode(req, 1, frame, sizeof(frame), &len)) < 0 ||
+	    (r = client_connect(path, 0, deadline, &fd)) < 0 || (r = send_bytes(fd, frame, len, deadline)) < 0)
+		goto out;
+	printf("hangup sent %zu bytes\n", len);
+out:
+	if (fd >= 0)
+		close(fd);
+	msg_free(req);
+	return r;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "Usage: stress_client status SOCKET [USER]\n"
 	                "       stress_client auth SOCKET USER RHOST   (TOTP code, if asked, on stdin)\n"
 	                "       stress_client session-open SOCKET USER\n"
 	                "       stress_client hostile SOCKET\n"
-	                "       stress_client flood SOCKET N\n");
+	                "       stress_client flood SOCKET N\n"
+	                "       stress_client decide SOCKET USER RHOST N   (N timed AUTH_BEGIN)\n"
+	                "       stress_client hold SOCKET N                (until SIGTERM)\n"
+	                "       stress_client hammer SOCKET                (until SIGTERM)\n"
+	                "       stress_client rate SOCKET N\n"
+	                "       stress_client hangup SOCKET USER\n");
 	return 2;
 }
 
@@ -573,6 +858,16 @@ int main(int argc, char **argv)
 		r = cmd_hostile(argv[2]);
 	else if (strcmp(argv[1], "flood") == 0 && argc == 4)
 		r = cmd_flood(argv[2], argv[3]);
+	else if (strcmp(argv[1], "decide") == 0 && argc == 6)
+		r = cmd_decide(argv[2], argv[3], argv[4], argv[5]);
+	else if (strcmp(argv[1], "hold") == 0 && argc == 4)
+		r = cmd_hold(argv[2], argv[3]);
+	else if (strcmp(argv[1], "hammer") == 0 && argc == 3)
+		r = cmd_hammer(argv[2]);
+	else if (strcmp(argv[1], "rate") == 0 && argc == 4)
+		r = cmd_rate(argv[2], argv[3]);
+	else if (strcmp(argv[1], "hangup") == 0 && argc == 4)
+		r = cmd_hangup(argv[2], argv[3]);
 	else
 		return usage();
 	fflush(stdout);
