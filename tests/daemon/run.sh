@@ -599,6 +599,9 @@ test_start_fifo() {
 		grep -qF "$dir/conf/vigil.conf.d/10-fifo.conf: a FIFO, not a regular file" "$dir/vigild.log" &&
 		no_sockets "$dir/run" && ok=true
 	check "13 FIFO: a FIFO drop-in makes vigild exit with the reason, not hang (exit $rc)" $ok
+}
+
+# ---------------------------------------------------------------------------
 # 15. The PAM socket: 0600, root's requests answered there, uid 65534 closed
 #     by vigild itself even when the file's mode is opened up.
 PAM_SOCKET=$VT_TMP/run/pam.sock
@@ -708,6 +711,11 @@ test_flood() {
 	check "18 flood: the flood left at most 20 warnings about uid 65534 in the log (got $warnings)" \
 		test "$warnings" -le 20
 	check "18 flood: vigild still runs" kill -0 "$VT_VIGILD_PID"
+	# What uid 65534 asked about itself (status, self-logins) wrote
+	# nothing: no user row, no login history, no failure.
+	check "18 flood: nothing durable was written for uid 65534 (users, logins, failures)" \
+		test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" "SELECT (SELECT count(*) FROM users WHERE name = 'nobody') \
+			+ (SELECT count(*) FROM logins WHERE user = 'nobody') + (SELECT count(*) FROM failures WHERE user = 'nobody')")" = 0
 }
 
 # ---------------------------------------------------------------------------
