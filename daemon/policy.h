@@ -24,14 +24,14 @@ struct policy_input {
 	const char *rhost; /* may be "" */
 	uint32_t score;
 	uint64_t now;
-	bool has_factor;          /* an active TOTP factor */
-	bool enroll_path;         /* in-band enrollment is possible on this path:
-	                             an sshd login whose public key is proven */
+	bool has_factor;             /* an active TOTP factor */
+	bool enroll_path;            /* in-band enrollment is possible on this path:
+	                                an sshd login whose public key is proven */
 	uint64_t user_first_allowed; /* 0 = never: for the enrollment grace period */
-	uint64_t grant_time;      /* newest step-up for user+device+source still
-	                             within grant_lifetime; 0 = none */
-	bool locked;              /* user locked out now */
-	bool source_locked;       /* the source (address, or local caller) is */
+	uint64_t grant_time;         /* newest step-up for user+device+source still
+	                                within grant_lifetime; 0 = none */
+	bool locked;                 /* user locked out now */
+	bool source_locked;          /* the source (address, or local caller) is */
 };
 
 struct policy_verdict {

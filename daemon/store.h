@@ -30,7 +30,7 @@ void store_close(struct store *s); /* NULL-safe */
 struct store_user {
 	int64_t id;
 	uint64_t first_seen;
-	uint64_t last_success; /* 0 = never */
+	uint64_t last_success;  /* 0 = never */
 	uint64_t locked_until;  /* 0 = not locked */
 	uint64_t first_allowed; /* first login whose trust was committed; 0 = none */
 };
@@ -106,8 +106,8 @@ struct store_login {
 	uint8_t outcome; /* enum vigil_outcome */
 	bool stepped_up;
 	uint64_t time;
-	uint8_t state;       /* enum store_login_state */
-	uint32_t caller_uid; /* the uid of the process that asked (SO_PEERCRED) */
+	uint8_t state;                  /* enum store_login_state */
+	uint32_t caller_uid;            /* the uid of the process that asked (SO_PEERCRED) */
 	char party[VIGIL_ADDR_MAX + 1]; /* a local caller ("uid=N"), or "" */
 	int64_t activate_factor;        /* pending TOTP factor an in-band enrollment proved, 0 none */
 	int64_t activate_step;          /* its first accepted step */
