@@ -54,6 +54,9 @@
 #define IDLE_TIMEOUT_USEC       120000000ULL
 #define RECONCILE_INTERVAL_USEC 60000000ULL
 #define PRUNE_INTERVAL_USEC     3600000000ULL
+/* Login records kept per user at most: anyone who can run su can add
+ * records for any user, so age alone does not bound them. */
+#define HISTORY_PER_USER_MAX 1000
 
 /* Listen backlogs (when vigild binds the sockets itself; under socket
  * activation the units' Backlog= applies).  Separate queues are the point:
@@ -621,6 +624,11 @@ static void prune(struct server *s)
 
 	if ((r = store_prune(s->d->store, now > keep ? now - keep : 0)) < 0)
 		log_msg(LOG_ERR, "pruning old history failed: %s", strerror(-r));
+	/* Twice the interval back: a pass late by a little still sees every
+	 * user that logged in since the last one. */
+	if ((r = store_prune_user_history(s->d->store, now - 2 * PRUNE_INTERVAL_USEC / 1000000, HISTORY_PER_USER_MAX)) <
+	    0)
+		log_msg(LOG_ERR, "bounding per-user history failed: %s", strerror(-r));
 }
 
 static int on_prune(sd_event_source *src, uint64_t usec, void *userdata)

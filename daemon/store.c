@@ -208,6 +208,8 @@ enum st {
 	ST_PRUNE_LOGINS,
 	ST_PRUNE_GRANTS,
 	ST_PRUNE_SESSIONS,
+	ST_PRUNE_RECENT_USERS,
+	ST_PRUNE_USER_HISTORY,
 	ST_MAX_
 };
 
@@ -286,6 +288,10 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_PRUNE_LOGINS] = "DELETE FROM logins WHERE time < ?1",
     [ST_PRUNE_GRANTS] = "DELETE FROM grants WHERE expires <= ?1",
     [ST_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE closed IS NOT NULL AND closed < ?1",
+    /* Only users with logins since the last pass can be over the cap. */
+    [ST_PRUNE_RECENT_USERS] = "SELECT DISTINCT user_id FROM logins WHERE time >= ?1",
+    [ST_PRUNE_USER_HISTORY] = "DELETE FROM logins WHERE user_id = ?1 AND time < "
+                              "(SELECT time FROM logins WHERE user_id = ?1 ORDER BY time DESC LIMIT 1 OFFSET ?2 - 1)",
 };
 
 struct store {
@@ -1739,4 +1745,50 @@ out:
 	if (r < 0)
 		tx_rollback(s);
 	return r;
+}
+
+int store_prune_user_history(struct store *s, uint64_t since, uint32_t keep)
+{
+	int64_t *ids = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if (keep == 0)
+		return -EINVAL;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	/* Collect first: the rows are deleted after the scan is over. */
+	st = st_use(s, ST_PRUNE_RECENT_USERS);
+	bind_u64(st, 1, since, &rc);
+	if ((r = bind_result(rc)) < 0)
+		goto out;
+	while ((r = st_row(st)) == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = reallocarray(ids, cap, sizeof(*ids));
+			if (!grown) {
+				sqlite3_reset(st);
+				r = -ENOMEM;
+				goto out;
+			}
+			ids = grown;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (r < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		st = st_use(s, ST_PRUNE_USER_HISTORY);
+		bind_i64(st, 1, ids[i], &rc);
+		bind_i64(st, 2, keep, &rc);
+		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+			goto out;
+	}
+	r = tx_commit(s);
+out:
+	if (r < 0)
+		tx_rollback(s);
+	free(ids);
+	return r < 0 ? r : 0;
 }

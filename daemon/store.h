@@ -213,3 +213,9 @@ int store_status(struct store *s, const char *user, struct vigil_status_report *
 
 /* Deletes failures, expired grants and login history older than before. */
 int store_prune(struct store *s, uint64_t before);
+/* Keeps at most about keep login records per user (those of the same second
+ * as the keep-th newest are kept too), for the users with a login since
+ * `since`: su and sudo attempts naming a user add records for that user
+ * whoever makes them, so history must be bounded per user, not only by age.
+ * -EINVAL if keep is 0. */
+int store_prune_user_history(struct store *s, uint64_t since, uint32_t keep);

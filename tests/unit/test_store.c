@@ -741,6 +741,39 @@ static void test_login_finish(void **state)
 	assert_false(facts.device_known);
 }
 
+/* History is bounded per user: only the newest `keep` records of a user
+ * with recent logins stay; another user's are untouched. */
+static void test_prune_user_history(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	struct store_login l, got;
+	char id[32];
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		l = login_make(alice, id, T0 + (uint64_t)i);
+		l.state = STORE_LOGIN_DONE;
+		assert_int_equal(store_login_put(f->s, &l), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "b%d", i);
+		l = login_make(bob, id, T0 + (uint64_t)i);
+		snprintf(l.user, sizeof(l.user), "bob");
+		assert_int_equal(store_login_put(f->s, &l), 0);
+	}
+	assert_int_equal(store_prune_user_history(f->s, T0, 0), -EINVAL);
+	assert_int_equal(store_prune_user_history(f->s, T0, 4), 0);
+	assert_int_equal(store_login_get(f->s, "a5", &got), -ENOENT);
+	assert_int_equal(store_login_get(f->s, "a6", &got), 0);
+	assert_int_equal(store_login_get(f->s, "a9", &got), 0);
+	assert_int_equal(store_login_get(f->s, "b0", &got), 0);
+	/* Users without a login since `since` are not looked at. */
+	assert_int_equal(store_prune_user_history(f->s, T0 + 100, 1), 0);
+	assert_int_equal(store_login_get(f->s, "a6", &got), 0);
+}
+
 /* A local caller's failures are its own: they never count for the user it
  * tried, only for that caller against that user (and at the address rate
  * for the caller across users). */
@@ -1146,6 +1179,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_logins, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_finish, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_failures_local, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_user_history, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_row_refused, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_limit, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_find_and_close, open_setup, fixture_teardown),
