@@ -35,6 +35,8 @@ static int auth_code(int kind, int value)
 	case VIGIL_KIND_FAIL_OPEN:
 		return PAM_SUCCESS;
 	case VIGIL_KIND_DENY:
+		if (value == VIGIL_REASON_UNKNOWN_USER)
+			return PAM_USER_UNKNOWN; /* a name NSS does not know */
 		return value == VIGIL_REASON_PERMISSION ? PAM_PERM_DENIED : PAM_AUTH_ERR;
 	case VIGIL_KIND_ERROR:
 		if (value == -ENOMEM)

@@ -781,7 +781,7 @@ test_state_files() {
 #     and no row is made for it; a user NSS knows (through nss_wrapper) is
 #     served.
 test_identity() {
-	local out=$OUT.t10 rc ok name
+	local out=$OUT.t14 rc ok name
 	for name in ALICE 'alice ' 'alice@EXAMPLE.ORG' nosuchuser; do
 		"$CTL" --socket "$VT_SOCKET" status --user "$name" >"$out" 2>&1
 		rc=$?
@@ -793,9 +793,15 @@ test_identity() {
 		ok=false
 		[ "$rc" -ne 0 ] && lacks_match "$out" "otpauth://" && ok=true
 		check "14 identity: root's enrollment of '$name' is refused (exit $rc)" $ok
+		"$STRESS" auth "$VT_SOCKET" "$name" 198.51.100.7 </dev/null >"$out" 2>&1
+		check "14 identity: a login of '$name' (PAM's user as typed) is denied as unknown_user" \
+			has_line "$out" "decision deny reason=unknown_user"
 	done
-	check "14 identity: no user row was made for any of them" test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" \
-		"SELECT count(*) FROM users WHERE name IN ('ALICE', 'alice ', 'alice@EXAMPLE.ORG', 'nosuchuser')")" = 0
+	check "14 identity: no user row, login or failure was made for any of them" \
+		test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" "SELECT
+			(SELECT count(*) FROM users WHERE name IN ('ALICE', 'alice ', 'alice@EXAMPLE.ORG', 'nosuchuser')) +
+			(SELECT count(*) FROM logins WHERE user IN ('ALICE', 'alice ', 'alice@EXAMPLE.ORG', 'nosuchuser')) +
+			(SELECT count(*) FROM failures WHERE user IN ('ALICE', 'alice ', 'alice@EXAMPLE.ORG', 'nosuchuser'))")" = 0
 	"$CTL" --socket "$VT_SOCKET" status --user mallory >"$out" 2>&1
 	check "14 identity: (control) root's status of mallory, known through nss_wrapper, works" \
 		has_line "$out" "user: mallory"

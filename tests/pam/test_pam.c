@@ -657,6 +657,36 @@ static void test_login_id_bound(void **pstate)
 	free(st);
 }
 
+/* One user is one user: "Alice", "alice " or "alice@EXAMPLE" are not alice
+ * (NSS does not know them), so they are refused before anything is written:
+ * no user row, hence no factor-less second alice that could slip past. */
+static void test_user_names_canonical(void **pstate)
+{
+	static const char *const names[] = {"Alice", "alice ", "alice@EXAMPLE", "nosuchuser"};
+	struct state *s = *pstate;
+	struct harness_login l = {.service = SVC_SSHD, .rhost = "198.51.100.7", .tty = "ssh", .key = s->env.key1};
+	struct vigil_status_report *st;
+	struct harness_conv conv;
+	struct login_run run;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		l.user = names[i];
+		harness_conv_init(&conv);
+		login_run(&l, &conv, &run);
+		assert_int_equal(run.auth, PAM_USER_UNKNOWN);
+		assert_int_equal(conv.n_prompts, 0);
+		harness_conv_wipe(&conv);
+		if (!strchr(names[i], ' ')) /* the log line escapes a blank */
+			audit_expect(s->env.log, "decision", names[i], " VIGIL_REASON=unknown_user");
+		/* Root's status of that name is refused too: NSS does not know
+		 * it (tests/daemon/run.sh 14 checks no row is made). */
+		st = NULL;
+		assert_int_not_equal(harness_status(s->env.socket, names[i], &st), 0);
+		free(st);
+	}
+}
+
 /* 5. Three wrong codes (deny=3): each PAM_AUTH_ERR, the third locks; then
  * even the right code is refused, without a prompt.  Through libpamtest. */
 static void test_lockout(void **pstate)
@@ -845,6 +875,7 @@ int main(void)
 	    cmocka_unit_test(test_session_unknown_user),
 	    cmocka_unit_test(test_replayed_code),
 	    cmocka_unit_test(test_login_id_bound),
+	    cmocka_unit_test(test_user_names_canonical),
 	    cmocka_unit_test(test_lockout),
 	    cmocka_unit_test(test_not_enrolled),
 	    cmocka_unit_test(test_daemon_unreachable),

@@ -51,7 +51,9 @@ static void test_outcome_auth_table(void **state)
 
 	for (reason = 0; reason < VIGIL_REASON_MAX_; reason++)
 		assert_int_equal(outcome_pam_code(p, VIGIL_KIND_DENY, reason),
-		                 reason == VIGIL_REASON_PERMISSION ? PAM_PERM_DENIED : PAM_AUTH_ERR);
+		                 reason == VIGIL_REASON_PERMISSION     ? PAM_PERM_DENIED
+		                 : reason == VIGIL_REASON_UNKNOWN_USER ? PAM_USER_UNKNOWN
+		                                                       : PAM_AUTH_ERR);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ENOENT), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ECONNREFUSED), PAM_AUTHINFO_UNAVAIL);
 	assert_int_equal(outcome_pam_code(p, VIGIL_KIND_ERROR, -ETIMEDOUT), PAM_AUTHINFO_UNAVAIL);
