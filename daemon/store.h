@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The daemon's state, behind one interface so another backend can be added
- * beside SQLite.  store.c is the only file that talks to SQLite: WAL, file
+ * beside SQLite.  store*.c are the only files that talk to SQLite: WAL, file
  * mode 0600, schema versioned with forward migrations (PRAGMA user_version),
  * bound parameters only, prepared statements cached for the login path,
  * counters and watermarks updated inside transactions.  Every function

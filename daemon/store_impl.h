@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the files of the SQLite store share, and nothing outside them sees:
+ * the connection with its cached statements (every SQL text is in
+ * store.c's table, prepared once at open), and the helpers that bind
+ * parameters, step statements, read rows with bounds checks and run
+ * transactions.  store.c holds these and the opening of the database; each
+ * store_*.c holds one family of tables behind store.h.  Only these files
+ * talk to SQLite.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* A sealed TOTP seed is a few dozen bytes; anything far larger is not ours. */
+#define STORE_SEALED_MAX 4096
+
+/* A fixed-size string field of a struct: NUL-terminated inside it. */
+#define FIELD_CHECK(f) (strnlen((f), sizeof(f)) < sizeof(f) ? 0 : -E2BIG)
+
+/* The cached statements, by job; their SQL is st_sql[] in store.c. */
+enum st {
+	ST_BEGIN,
+	ST_BEGIN_IMMEDIATE,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_USER_BY_NAME,
+	ST_USER_INSERT,
+	ST_USER_LOCK,
+	ST_USER_UNLOCK,
+	ST_USER_SUCCESS,
+	ST_DEVICE_GET,
+	ST_DEVICE_TOUCH,
+	ST_DEVICE_ADD,
+	ST_SOURCE_GET,
+	ST_SOURCE_TOUCH,
+	ST_SOURCE_ADD,
+	ST_PREFIX_GET,
+	ST_PREFIX_TOUCH,
+	ST_PREFIX_ADD,
+	ST_FAILURE_ADD,
+	ST_FAILURE_ADD_LOCAL,
+	ST_FAILURES_PARTY,
+	ST_FAILURES_USER,
+	ST_FAILURES_USER_ID,
+	ST_FAILURES_SOURCE,
+	ST_FAILURES_CLEAR_USER,
+	ST_FAILURES_CLEAR_SOURCE,
+	ST_GRANT_GET,
+	ST_GRANT_PUT,
+	ST_LOGIN_PUT,
+	ST_LOGIN_GET,
+	ST_LOGIN_CLAIM,
+	ST_TOTP_GET_ACTIVE,
+	ST_TOTP_GET_PENDING,
+	ST_TOTP_DELETE_PENDING,
+	ST_TOTP_INSERT,
+	ST_TOTP_ACTIVATE,
+	ST_TOTP_ACCEPT,
+	ST_TOTP_STATE,
+	ST_SESSION_COUNT,
+	ST_SESSION_INSERT,
+	ST_SESSION_BY_PID,
+	ST_SESSION_BY_ID,
+	ST_SESSION_CLOSE,
+	ST_SESSION_OPEN_ALL,
+	ST_STATUS_FACTORS,
+	ST_STATUS_DEVICES,
+	ST_STATUS_SOURCES,
+	ST_STATUS_LOGINS,
+	ST_PRUNE_FAILURES,
+	ST_PRUNE_LOGINS,
+	ST_PRUNE_GRANTS,
+	ST_PRUNE_SESSIONS,
+	ST_PRUNE_RECENT_USERS,
+	ST_PRUNE_USER_HISTORY,
+	ST_MAX_
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX_];
+};
+
+/* Reads the columns of a row in order; the first bad value sticks in r. */
+struct row {
+	sqlite3_stmt *st;
+	int col;
+	int r;
+};
+
+/* Maps an SQLite result code to a negative errno. */
+int sql_error(int rc);
+/* A string the caller hands in: present and within its protocol limit. */
+int str_check(const char *v, size_t max);
+/* Resets a cached statement for a new use.  Binding is sticky: the first
+ * failure is kept in *rc and later binds are skipped. */
+sqlite3_stmt *st_use(struct store *s, enum st id);
+void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc);
+void bind_text_or_null(sqlite3_stmt *st, int i, const char *v, int *rc);
+void bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc);
+void bind_u64(sqlite3_stmt *st, int i, uint64_t v, int *rc);
+void bind_blob(sqlite3_stmt *st, int i, const uint8_t *v, size_t n, int *rc);
+/* 0, or the errno for the first failed bind. */
+int bind_result(int rc);
+/* Runs a statement that returns no row: the number of rows it changed, or a
+ * negative errno. */
+int st_exec(struct store *s, sqlite3_stmt *st);
+/* Steps a query: 1 for a row (left pending: the caller reads it, then
+ * resets), 0 for none, or a negative errno. */
+int st_row(sqlite3_stmt *st);
+/* Column readers of a row, in order; the first bad value sticks in w->r. */
+int64_t row_i64(struct row *w);
+uint64_t row_u64(struct row *w);
+uint32_t row_u32(struct row *w);
+void row_text(struct row *w, char *out, size_t cap);
+/* Transactions on the one connection; rollback is a no-op outside one. */
+int tx_begin(struct store *s, bool immediate);
+int tx_commit(struct store *s);
+void tx_rollback(struct store *s);
+/* Runs a query whose answer is one count. */
+int count_query(struct store *s, sqlite3_stmt *st, int rc, uint32_t *ret);

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The store's logins (see store.h): the facts risk scoring reads, the
+ * record of each decision, and the trust a login teaches (known devices,
+ * sources and prefixes, grants, an in-band enrollment), written only by the
+ * commit of a login whose whole auth stack passed, once.  Also the pruning
+ * of history, by age and per user.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+/* Whether a (user, key) row of a known-things table exists; its last_seen
+ * in *ret_last_seen when asked for. */
+static int known_query(struct store *s, enum st id, int64_t user_id, const char *key, bool *ret_known,
+                       uint64_t *ret_last_seen)
+{
+	sqlite3_stmt *st = st_use(s, id);
+	struct row w = {st, 0, 0};
+	uint64_t last_seen = 0;
+	int rc = SQLITE_OK, r;
+
+	bind_i64(st, 1, user_id, &rc);
+	bind_text(st, 2, key, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
+		goto out;
+	if (r == 1 && ret_last_seen) {
+		last_seen = row_u64(&w);
+		if ((r = w.r) < 0)
+			goto out;
+		r = 1;
+	}
+	*ret_known = r == 1;
+	if (ret_last_seen)
+		*ret_last_seen = last_seen;
+	r = 0;
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
+                      uint64_t since, uint64_t now, struct store_facts *ret)
+{
+	struct store_facts f = {0};
+	sqlite3_stmt *st;
+	struct row w;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0 ||
+	    (r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	/* One read transaction: all facts describe the same instant. */
+	if ((r = tx_begin(s, false)) < 0)
+		return r;
+	if (device[0] && (r = known_query(s, ST_DEVICE_GET, user_id, device, &f.device_known, &f.device_last_seen)) < 0)
+		goto out;
+	if (source[0] && (r = known_query(s, ST_SOURCE_GET, user_id, source, &f.source_known, NULL)) < 0)
+		goto out;
+	if (prefix[0] && (r = known_query(s, ST_PREFIX_GET, user_id, prefix, &f.prefix_known, NULL)) < 0)
+		goto out;
+
+	st = st_use(s, ST_FAILURES_USER_ID);
+	bind_i64(st, 1, user_id, &rc);
+	bind_u64(st, 2, since, &rc);
+	if ((r = count_query(s, st, rc, &f.user_failures)) < 0)
+		goto out;
+	if (source[0]) {
+		st = st_use(s, ST_FAILURES_SOURCE);
+		bind_text(st, 1, source, &rc);
+		bind_u64(st, 2, since, &rc);
+		if ((r = count_query(s, st, rc, &f.source_failures)) < 0)
+			goto out;
+	}
+
+	/* No device, no grant: a grant is bound to one. */
+	st = st_use(s, ST_GRANT_GET);
+	bind_i64(st, 1, user_id, &rc);
+	bind_text(st, 2, device, &rc);
+	bind_text(st, 3, source, &rc);
+	bind_u64(st, 4, now, &rc);
+	if (!device[0])
+		r = 0;
+	else if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
+		goto out;
+	if (r == 1) {
+		w = (struct row){st, 0, 0};
+		f.grant_time = row_u64(&w);
+		sqlite3_reset(st);
+		if ((r = w.r) < 0)
+			goto out;
+	}
+	if ((r = tx_commit(s)) < 0)
+		goto out;
+	*ret = f;
+	r = 0;
+out:
+	if (r < 0)
+		tx_rollback(s);
+	return r;
+}
+
+/* Refreshes last_seen of a known (user, key) or learns it. */
+static int known_touch(struct store *s, enum st touch, enum st add, int64_t user_id, const char *key, uint64_t now)
+{
+	sqlite3_stmt *st = st_use(s, touch);
+	int rc = SQLITE_OK, r;
+
+	bind_i64(st, 1, user_id, &rc);
+	bind_text(st, 2, key, &rc);
+	bind_u64(st, 3, now, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) != 0)
+		return r < 0 ? r : 0;
+	st = st_use(s, add);
+	bind_i64(st, 1, user_id, &rc);
+	bind_text(st, 2, key, &rc);
+	bind_u64(st, 3, now, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		return r;
+	return 0;
+}
+
+/* The writes of a successful login, inside the caller's transaction. */
+static int login_success_in_tx(struct store *s, int64_t user_id, const char *device, const char *source,
+                               const char *prefix, uint64_t now, bool stepped_up, uint64_t grant_expires)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	st = st_use(s, ST_USER_SUCCESS);
+	bind_i64(st, 1, user_id, &rc);
+	bind_u64(st, 2, now, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		goto out;
+	if (r == 0) {
+		r = -ENOENT;
+		goto out;
+	}
+	if (device[0] && (r = known_touch(s, ST_DEVICE_TOUCH, ST_DEVICE_ADD, user_id, device, now)) < 0)
+		goto out;
+	if (source[0] && (r = known_touch(s, ST_SOURCE_TOUCH, ST_SOURCE_ADD, user_id, source, now)) < 0)
+		goto out;
+	if (prefix[0] && (r = known_touch(s, ST_PREFIX_TOUCH, ST_PREFIX_ADD, user_id, prefix, now)) < 0)
+		goto out;
+	/* Failures are not cleared: they age out of their windows.  A login
+	 * that is allowed without a factor must not reset the count that
+	 * limits guessing, nor the count of the source it came from. */
+	/* A grant needs a device: one for "no device" would cover any key. */
+	if (stepped_up && device[0]) {
+		st = st_use(s, ST_GRANT_PUT);
+		bind_i64(st, 1, user_id, &rc);
+		bind_text(st, 2, device, &rc);
+		bind_text(st, 3, source, &rc);
+		bind_u64(st, 4, now, &rc);
+		bind_u64(st, 5, grant_expires, &rc);
+		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	return r;
+}
+
+int store_login_success(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
+                        uint64_t now, bool stepped_up, uint64_t grant_expires)
+{
+	int r;
+
+	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0 ||
+	    (r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	if ((r = login_success_in_tx(s, user_id, device, source, prefix, now, stepped_up, grant_expires)) < 0 ||
+	    (r = tx_commit(s)) < 0)
+		tx_rollback(s);
+	return r < 0 ? r : 0;
+}
+
+int store_login_put(struct store *s, const struct store_login *l)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if ((r = FIELD_CHECK(l->login_id)) < 0 || (r = FIELD_CHECK(l->user)) < 0 || (r = FIELD_CHECK(l->service)) < 0 ||
+	    (r = FIELD_CHECK(l->device)) < 0 || (r = FIELD_CHECK(l->source)) < 0 || (r = FIELD_CHECK(l->party)) < 0)
+		return r;
+	if (l->state > STORE_LOGIN_PENDING_OBSERVE)
+		return -EINVAL;
+	if (!l->login_id[0])
+		return -EINVAL;
+	st = st_use(s, ST_LOGIN_PUT);
+	bind_text(st, 1, l->login_id, &rc);
+	bind_i64(st, 2, l->user_id, &rc);
+	bind_text(st, 3, l->user, &rc);
+	bind_text(st, 4, l->service, &rc);
+	bind_text(st, 5, l->device, &rc);
+	bind_text(st, 6, l->source, &rc);
+	bind_i64(st, 7, l->score, &rc);
+	bind_i64(st, 8, l->signals, &rc);
+	bind_i64(st, 9, l->outcome, &rc);
+	bind_i64(st, 10, l->stepped_up ? 1 : 0, &rc);
+	bind_u64(st, 11, l->time, &rc);
+	bind_i64(st, 12, l->state, &rc);
+	bind_u64(st, 13, l->caller_uid, &rc);
+	bind_text(st, 14, l->party, &rc);
+	bind_i64(st, 15, l->activate_factor, &rc);
+	bind_i64(st, 16, l->activate_step, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		return r;
+	return 0;
+}
+
+int store_login_get(struct store *s, const char *login_id, struct store_login *ret)
+{
+	struct store_login l = {0};
+	sqlite3_stmt *st;
+	struct row w;
+	uint32_t v;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	st = st_use(s, ST_LOGIN_GET);
+	bind_text(st, 1, login_id, &rc);
+	if ((r = bind_result(rc)) < 0)
+		goto out;
+	if ((r = st_row(st)) <= 0) {
+		r = r == 0 ? -ENOENT : r;
+		goto out;
+	}
+	w = (struct row){st, 0, 0};
+	row_text(&w, l.login_id, sizeof(l.login_id));
+	l.user_id = row_i64(&w);
+	row_text(&w, l.user, sizeof(l.user));
+	row_text(&w, l.service, sizeof(l.service));
+	row_text(&w, l.device, sizeof(l.device));
+	row_text(&w, l.source, sizeof(l.source));
+	l.score = row_u32(&w);
+	l.signals = row_u32(&w);
+	v = row_u32(&w);
+	if (v > UINT8_MAX && w.r == 0)
+		w.r = -EBADMSG;
+	l.outcome = (uint8_t)v;
+	l.stepped_up = row_u32(&w) != 0;
+	l.time = row_u64(&w);
+	v = row_u32(&w);
+	if (v > STORE_LOGIN_PENDING_OBSERVE && w.r == 0)
+		w.r = -EBADMSG;
+	l.state = (uint8_t)v;
+	l.caller_uid = row_u32(&w);
+	row_text(&w, l.party, sizeof(l.party));
+	l.activate_factor = row_i64(&w);
+	l.activate_step = row_i64(&w);
+	if ((r = w.r) < 0)
+		goto out;
+	*ret = l;
+	r = 0;
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
+/* What an allowed login teaches, inside the caller's transaction: the
+ * device, source and prefix, last_success and first_allowed, the grant of a
+ * step-up, and the activation of a factor enrolled in-band. */
+static int login_trust_in_tx(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires)
+{
+	int r;
+
+	if (l->learn && (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix, l->time, l->stepped_up,
+	                                         grant_expires)) < 0)
+		return r;
+	if (l->activate_factor > 0 &&
+	    (r = store_totp_activate(s, l->user_id, l->activate_factor, l->activate_step, l->time)) < 0)
+		return r;
+	return 0;
+}
+
+int store_login_commit(struct store *s, const char *login_id, const char *prefix, uint64_t grant_expires,
+                       struct store_login *ret)
+{
+	struct store_login l;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	if ((r = store_login_get(s, login_id, &l)) < 0)
+		goto out;
+	st = st_use(s, ST_LOGIN_CLAIM);
+	bind_text(st, 1, login_id, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		goto out;
+	if (r == 0) {
+		r = -EALREADY; /* claimed before: an id is good for one account phase */
+		goto out;
+	}
+	l.learn = l.state == STORE_LOGIN_PENDING;
+	if (l.outcome == VIGIL_OUTCOME_ALLOW && (r = login_trust_in_tx(s, &l, prefix, grant_expires)) < 0)
+		goto out;
+	if ((r = tx_commit(s)) < 0)
+		goto out;
+	l.state = STORE_LOGIN_DONE;
+	*ret = l;
+	r = 0;
+out:
+	if (r < 0)
+		tx_rollback(s);
+	return r;
+}
+
+int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
+                       const struct store_factor_use *use)
+{
+	int r;
+
+	if ((r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	/* The factor first: a refused step leaves no trace of this login.  An
+	 * in-band enrollment is not activated here: the login carries it to
+	 * store_login_commit(). */
+	if (use && !use->activate)
+		r = store_totp_accept(s, use->factor_id, use->step, l->time);
+	if (r < 0 || (r = store_login_put(s, l)) < 0)
+		goto out;
+	if (l->state == STORE_LOGIN_DONE && l->outcome == VIGIL_OUTCOME_ALLOW &&
+	    (r = login_trust_in_tx(s, l, prefix, grant_expires)) < 0)
+		goto out;
+	r = tx_commit(s);
+out:
+	if (r < 0)
+		tx_rollback(s);
+	return r < 0 ? r : 0;
+}
+
+int store_prune(struct store *s, uint64_t before)
+{
+	static const enum st prune[] = {ST_PRUNE_FAILURES, ST_PRUNE_LOGINS, ST_PRUNE_GRANTS, ST_PRUNE_SESSIONS};
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = SQLITE_OK, r;
+
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	for (i = 0; i < sizeof(prune) / sizeof(prune[0]); i++) {
+		st = st_use(s, prune[i]);
+		bind_u64(st, 1, before, &rc);
+		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+			goto out;
+	}
+	if ((r = tx_commit(s)) < 0)
+		goto out;
+	r = 0;
+out:
+	if (r < 0)
+		tx_rollback(s);
+	return r;
+}
+
+int store_prune_user_history(struct store *s, uint64_t since, uint32_t keep)
+{
+	int64_t *ids = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if (keep == 0)
+		return -EINVAL;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	/* Collect first: the rows are deleted after the scan is over. */
+	st = st_use(s, ST_PRUNE_RECENT_USERS);
+	bind_u64(st, 1, since, &rc);
+	if ((r = bind_result(rc)) < 0)
+		goto out;
+	while ((r = st_row(st)) == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = reallocarray(ids, cap, sizeof(*ids));
+			if (!grown) {
+				sqlite3_reset(st);
+				r = -ENOMEM;
+				goto out;
+			}
+			ids = grown;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (r < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		st = st_use(s, ST_PRUNE_USER_HISTORY);
+		bind_i64(st, 1, ids[i], &rc);
+		bind_i64(st, 2, keep, &rc);
+		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+			goto out;
+	}
+	r = tx_commit(s);
+out:
+	if (r < 0)
+		tx_rollback(s);
+	free(ids);
+	return r < 0 ? r : 0;
+}
