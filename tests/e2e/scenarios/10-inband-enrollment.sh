@@ -56,7 +56,9 @@ EOF
 	rm -f "$d/$tag".*
 	install -m 600 /dev/null "$d/$tag.stderr"
 	S10_RC=0
-	S10_OUT=$(SSH_ASKPASS="$d/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid -w \
+	# The client shows a UTF-8 prompt (the QR code's half blocks) as it is
+	# only in a UTF-8 locale; a run with LANG unset must test the same.
+	S10_OUT=$(LC_ALL=C.UTF-8 SSH_ASKPASS="$d/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 setsid -w \
 		ssh -F /dev/null -p "$E2E_SSHD_PORT" -b "$from" -i "$E2E/keys/$user" -o IdentitiesOnly=yes \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=INFO \
 		-o PreferredAuthentications=publickey,keyboard-interactive -o NumberOfPasswordPrompts=1 \
