@@ -187,7 +187,8 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_FAILURES_PARTY] = "SELECT count(*) FROM failures WHERE source = ?1 AND user = ?2 AND time >= ?3 "
                           "AND local = 1",
     [ST_FAILURES_SOURCE] = "SELECT count(*) FROM failures WHERE source = ?1 AND time >= ?2",
-    [ST_FAILURES_CLEAR_USER] = "DELETE FROM failures WHERE user = ?1",
+    /* The failures that count against the user; a local caller's stay its own. */
+    [ST_FAILURES_CLEAR_USER] = "DELETE FROM failures WHERE user = ?1 AND local = 0",
     [ST_FAILURES_CLEAR_SOURCE] = "DELETE FROM failures WHERE source = ?1",
     [ST_GRANT_GET] = "SELECT granted FROM grants "
                      "WHERE user_id = ?1 AND device = ?2 AND source = ?3 AND expires > ?4",

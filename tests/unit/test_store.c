@@ -803,6 +803,13 @@ static void test_failures_local(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(store_failures_party(f->s, "uid=1001", "victor", 0, &n), 0);
 	assert_int_equal(n, 2);
+	/* Unlocking victor lifts what counts against victor, not the lockout
+	 * of the one who tried to become victor. */
+	assert_int_equal(store_user_unlock(f->s, "victor"), 0);
+	assert_int_equal(store_failures_user(f->s, "victor", 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_failures_party(f->s, "uid=1001", "victor", 0, &n), 0);
+	assert_int_equal(n, 2);
 }
 
 /* A row written behind the store's back, too long for its buffer. */
