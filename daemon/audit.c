@@ -207,6 +207,8 @@ static struct audit_rec *record_format(const struct audit_record *r)
 	line_str(&b, "VIGIL_TTY", r->tty);
 	line_str(&b, "VIGIL_CALLER", r->caller);
 	line_str(&b, "VIGIL_DEVICE", r->device);
+	if (r->pam_pid)
+		line_u32(&b, "VIGIL_PAM_PID", r->pam_pid);
 	line_str(&b, "VIGIL_LOGIN_ID", r->login_id);
 	line_str(&b, "VIGIL_SESSION_ID", r->session_id);
 	line_str(&b, "VIGIL_DECISION", r->decision);

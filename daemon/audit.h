@@ -40,6 +40,10 @@ struct audit_record {
 	 * failures and lockouts are charged to it, not to the user. */
 	const char *caller;
 	const char *device; /* fingerprint */
+	/* The process that ran the PAM stack (sshd, sudo, su), from
+	 * SO_PEERCRED; for a session, the process logind names as the
+	 * session's Leader, so an auditor can join the two.  0: left out. */
+	uint32_t pam_pid;
 	const char *login_id;
 	const char *session_id;
 	const char *decision; /* "allow", "deny", "stepup", ... */

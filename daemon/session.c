@@ -40,6 +40,7 @@ static void audit_session(struct vigild *d, enum audit_event event, int priority
 	    .rhost = s->rhost[0] ? s->rhost : NULL,
 	    .tty = s->tty[0] ? s->tty : NULL,
 	    .device = s->device[0] ? s->device : NULL,
+	    .pam_pid = s->pid,
 	    .login_id = s->login_id[0] ? s->login_id : NULL,
 	    .session_id = s->id[0] ? s->id : NULL,
 	    .result = result,

@@ -530,3 +530,92 @@ e2e_count() {
 
 # The SHA256 fingerprint of a client key, as sshd and vigild write it.
 e2e_fingerprint() { ssh-keygen -l -E sha256 -f "$E2E/keys/$1.pub" | awk '{print $2}'; }
+
+# --- running scenarios -----------------------------------------------------------
+
+# e2e_selected FILE [NAME...]: FILE is one of the scenarios NAME (a number
+# or part of a name) names; all are when none is given.
+e2e_selected() {
+	local f=$1 base n
+	shift
+	[ $# -eq 0 ] && return 0
+	base=$(basename "$f" .sh)
+	for n in "$@"; do
+		case $base in "$n"-* | *"$n"*) return 0 ;; esac
+	done
+	return 1
+}
+
+# e2e_run_scenarios DIR AFTER [NAME...]: runs each scenario DIR/NN-*.sh
+# (selected by NAME, see e2e_selected) in a subshell of its own: sources it,
+# calls its function "scenario", then the function AFTER.  One "ok" or "not
+# ok" line each, with its time; a failed one shows the end of its stderr
+# log (log/NAME.err).  Counts in E2E_PASSED and E2E_FAILED.
+e2e_run_scenarios() {
+	local dir=$1 after=$2 f name start rc ms
+	shift 2
+	E2E_PASSED=${E2E_PASSED:-0} E2E_FAILED=${E2E_FAILED:-0}
+	for f in "$dir"/[0-9]*.sh; do
+		e2e_selected "$f" "$@" || continue
+		name=$(basename "$f" .sh)
+		E2E_SCENARIO_FAILS=$E2E/log/fails-$name
+		: >"$E2E_SCENARIO_FAILS"
+		export E2E_SCENARIO_FAILS
+		echo "# $name"
+		start=$(date +%s%N)
+		(
+			set -u
+			# shellcheck source=/dev/null
+			. "$f"
+			scenario
+			"$after"
+		) 2>>"$E2E/log/$name.err"
+		rc=$?
+		ms=$((($(date +%s%N) - start) / 1000000))
+		if [ "$rc" -eq 0 ] && [ ! -s "$E2E_SCENARIO_FAILS" ]; then
+			printf 'ok - %s (%d.%03d s)\n' "$name" $((ms / 1000)) $((ms % 1000))
+			E2E_PASSED=$((E2E_PASSED + 1))
+		else
+			printf 'not ok - %s (%d.%03d s, exit %d)\n' "$name" $((ms / 1000)) $((ms % 1000)) "$rc"
+			sed 's/^/    | /' "$E2E/log/$name.err" | tail -n 20
+			E2E_FAILED=$((E2E_FAILED + 1))
+		fi
+	done
+}
+
+# e2e_no_secrets JOURNAL_EXPORT FILE...: no TOTP seed of the run in the
+# journal export (journalctl -o export) or any FILE; no code the suite typed
+# in any journal message or VIGIL_ field (a 6-digit code is only looked for
+# there: elsewhere pids and timestamps would match by chance).  One "ok" or
+# "not ok" line, counted in E2E_PASSED or E2E_FAILED.
+e2e_no_secrets() {
+	local export=$1 leak=0 seeds=0 codes=0 seed f
+	shift
+	echo "# no secrets"
+	for seed in "$E2E"/secrets/*.b32; do
+		[ -e "$seed" ] || continue
+		seeds=$((seeds + 1))
+		for f in "$export" "$@"; do
+			[ -f "$f" ] || continue
+			if grep -qaF -f "$seed" "$f"; then
+				echo "    not ok - a TOTP seed appears in ${f#"$E2E"/}"
+				leak=1
+			fi
+		done
+	done
+	if [ -s "$E2E/secrets/codes.used" ]; then
+		codes=$(sort -u "$E2E/secrets/codes.used" | wc -l)
+		if grep -a -E '^(MESSAGE|VIGIL_[A-Z_]+)=' "$export" |
+			grep -qw -F -f <(sort -u "$E2E/secrets/codes.used"); then
+			echo "    not ok - a TOTP code the suite typed appears in a journal field"
+			leak=1
+		fi
+	fi
+	if [ "$leak" -eq 0 ]; then
+		echo "ok - no-secrets ($seeds seeds and $codes codes: none in the journal, the logs or the databases)"
+		E2E_PASSED=$((${E2E_PASSED:-0} + 1))
+	else
+		echo "not ok - no-secrets"
+		E2E_FAILED=$((${E2E_FAILED:-0} + 1))
+	fi
+}

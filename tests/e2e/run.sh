@@ -50,83 +50,17 @@ trap 'exit 130' INT TERM
 echo "# setting up: install, users, PAM stacks, journald"
 e2e_setup
 
-selected() { # SCENARIO-FILE
-	local base n
-	[ $# -gt 0 ] || return 0
-	[ "${#E2E_ONLY[@]}" -eq 0 ] && return 0
-	base=$(basename "$1" .sh)
-	for n in "${E2E_ONLY[@]}"; do
-		case $base in "$n"-* | *"$n"*) return 0 ;; esac
-	done
-	return 1
+e2e_scenario_done() {
+	e2e_sshd_stop
+	e2e_vigild_stop
 }
-E2E_ONLY=("$@")
-
-passed=0 failed=0
-for f in "$top_srcdir"/tests/e2e/scenarios/[0-9]*.sh; do
-	selected "$f" || continue
-	name=$(basename "$f" .sh)
-	E2E_SCENARIO_FAILS=$E2E/log/fails-$name
-	: >"$E2E_SCENARIO_FAILS"
-	export E2E_SCENARIO_FAILS
-	echo "# $name"
-	start=$(date +%s%N)
-	# A subshell per scenario: its daemons stop with it, its state is its own.
-	(
-		set -u
-		# shellcheck source=/dev/null
-		. "$f"
-		scenario
-		e2e_sshd_stop
-		e2e_vigild_stop
-	) 2>>"$E2E/log/$name.err"
-	rc=$?
-	ms=$((($(date +%s%N) - start) / 1000000))
-	if [ "$rc" -eq 0 ] && [ ! -s "$E2E_SCENARIO_FAILS" ]; then
-		printf 'ok - %s (%d.%03d s)\n' "$name" $((ms / 1000)) $((ms % 1000))
-		passed=$((passed + 1))
-	else
-		printf 'not ok - %s (%d.%03d s, exit %d)\n' "$name" $((ms / 1000)) $((ms % 1000)) "$rc"
-		sed 's/^/    | /' "$E2E/log/$name.err" | tail -n 20
-		failed=$((failed + 1))
-	fi
-done
+e2e_run_scenarios "$top_srcdir/tests/e2e/scenarios" e2e_scenario_done "$@"
 
 # No secret anywhere: no TOTP seed in the whole journal, any log of the run
-# (vigild, sshd at DEBUG2, clients) or the databases; no code the suite
-# typed in any journal message or VIGIL_ field (a 6-digit code is only
-# looked for there: elsewhere pids and timestamps would match by chance).
-echo "# no secrets"
+# (vigild, sshd at DEBUG2, clients) or the databases.
 journalctl --sync 2>/dev/null || true
 journalctl -o export --no-pager >"$E2E/log/journal.export" 2>/dev/null
-leak=0 seeds=0
-for seed in "$E2E"/secrets/*.b32; do
-	[ -e "$seed" ] || continue
-	seeds=$((seeds + 1))
-	for f in "$E2E"/log/* "$E2E"/s/*/state/vigil.db*; do
-		[ -f "$f" ] || continue
-		if grep -qaF -f "$seed" "$f"; then
-			echo "    not ok - a TOTP seed appears in ${f#"$E2E"/}"
-			leak=1
-		fi
-	done
-done
-codes=0
-if [ -s "$E2E/secrets/codes.used" ]; then
-	codes=$(sort -u "$E2E/secrets/codes.used" | wc -l)
-	if grep -a -E '^(MESSAGE|VIGIL_[A-Z_]+)=' "$E2E/log/journal.export" |
-		grep -qw -F -f <(sort -u "$E2E/secrets/codes.used"); then
-		echo "    not ok - a TOTP code the suite typed appears in a journal field"
-		leak=1
-	fi
-fi
-if [ "$leak" -eq 0 ]; then
-	echo "ok - no-secrets ($seeds seeds and $codes codes: none in the journal, the logs or the databases)"
-	passed=$((passed + 1))
-else
-	echo "not ok - no-secrets"
-	failed=$((failed + 1))
-fi
+e2e_no_secrets "$E2E/log/journal.export" "$E2E"/log/* "$E2E"/s/*/state/vigil.db*
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+echo "$E2E_PASSED passed, $E2E_FAILED failed"
+[ "$E2E_FAILED" -eq 0 ]
