@@ -14,6 +14,8 @@ packages=(
 	libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester oathtool
 	openssh-server openssh-client openssh-tests sudo systemd expect zbar-tools
 	iproute2 util-linux sqlite3
+	# the booted-container tests (tests/container/run.sh)
+	systemd-container debootstrap
 )
 
 missing=()

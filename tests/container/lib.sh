@@ -27,8 +27,9 @@
 # shellcheck source=../e2e/lib.sh
 . "$top_srcdir/tests/e2e/lib.sh"
 
-# alice: enrolled, in sudoers.  bob: not enrolled, in sudoers.
-CT_USERS="alice bob"
+# alice and carol: enrolled by their scenarios.  bob: never enrolled.  All
+# three in group sudo.
+CT_USERS="alice bob carol"
 CT_PASSWORD=$E2E_PASSWORD
 CT_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb)
 
@@ -48,13 +49,24 @@ ct_prop() { ct systemctl show -P "$2" "$1"; }
 # e2e_record and e2e_count.
 journalctl() { ct journalctl "$@"; }
 
-# ct_journal_has CURSOR TEXT [journalctl matches]: a message after CURSOR
-# contains TEXT.
+# ct_journal_has CURSOR TEXT [UNIT]: a message after CURSOR contains TEXT
+# (and is about UNIT: logged by it, or by systemd about it).  No journalctl
+# match here: with --after-cursor, systemd 252 skips the first entry that
+# matches; the filtering is done on the JSON instead.
 ct_journal_has() {
-	local cursor=$1 text=$2
-	shift 2
 	ct journalctl --sync 2>/dev/null || true
-	ct journalctl -q --no-pager -o cat --after-cursor="$cursor" "$@" | grep -qF -- "$text"
+	ct journalctl -o json --no-pager --after-cursor="$1" | /usr/bin/python3 -c '
+import json, sys
+text, unit = sys.argv[1], sys.argv[2]
+for line in sys.stdin:
+    r = json.loads(line)
+    m = r.get("MESSAGE")
+    if not isinstance(m, str) or text not in m:
+        continue
+    if unit and unit not in (r.get("UNIT"), r.get("_SYSTEMD_UNIT")):
+        continue
+    sys.exit(0)
+sys.exit(1)' "$2" "${3:-}"
 }
 
 # ct_vigild_pid: vigild's main pid as systemd knows it (0: not running).

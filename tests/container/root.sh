@@ -68,6 +68,8 @@ echo "root.sh: making the container root $root (log: $log)" >&2
 	# test host.
 	: >"$work/etc/machine-id"
 	echo vigil-test >"$work/etc/hostname"
+	# sudo looks its host name up.
+	echo '127.0.1.1 vigil-test' >>"$work/etc/hosts"
 } >"$log" 2>&1 || {
 	echo "root.sh: making the root failed; the end of $log:" >&2
 	tail -n 30 "$log" >&2
@@ -77,4 +79,8 @@ touch "$work/.vigil-root-complete"
 rm -rf "$root"
 mv "$work" "$root"
 trap - EXIT
+# Roots made from an older root.sh are not used again.
+for old in "$cache/$suite"-*; do
+	[ "$old" = "$root" ] || [ "$old" = "$log" ] || rm -rf "$old"
+done
 echo "$root"

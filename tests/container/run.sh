@@ -13,7 +13,10 @@
 # too; the cached root is never written.  Usage (from a build tree):
 #   sudo make check TESTS=tests/container/run.sh
 #   sudo top_srcdir=SRC top_builddir=BUILD tests/container/run.sh [SCENARIO...]
-# CT_KEEP=1 keeps the tree (logs, the journal export) for a look afterwards.
+# SCENARIO is a number or a name from tests/container/scenarios/ (all by
+# default); CT_SCENARIOS=DIR runs the scenarios of DIR instead (for trying
+# one out).  CT_KEEP=1 keeps the tree (logs, the journal export) for a look
+# afterwards.  VIGIL_CONTAINER_CACHE: where root.sh keeps the root.
 set -uo pipefail
 
 : "${top_builddir:?}" "${top_srcdir:?}"
@@ -62,7 +65,7 @@ ct_setup "$CT_ROOT"
 echo "# up in $(($(date +%s) - start)) s: $(ct systemctl --version | head -n 1)"
 
 ct_scenario_done() { :; }
-e2e_run_scenarios "$top_srcdir/tests/container/scenarios" ct_scenario_done "$@"
+e2e_run_scenarios "${CT_SCENARIOS:-$top_srcdir/tests/container/scenarios}" ct_scenario_done "$@"
 
 # No seed or typed code in the container's journal, the scenarios' logs or
 # Vigil's database.

@@ -8,7 +8,7 @@
 #      shows it active with the status "Serving logins" (Type=notify:
 #      systemd saw READY=1);
 #    - `systemctl stop vigild.service` with the sockets still listening
-#      stops it; the next PAM login (the PAM socket) starts it again and is
+#      stops it, and the socket files stay; the next PAM login (the PAM socket) starts it again and is
 #      answered: bob, not enrolled, is refused with reason not_enrolled;
 #    - logins one after the other through a stack with failmode=open while
 #      vigild restarts three times: none is allowed, each ends within the
@@ -59,7 +59,7 @@ scenario() {
 	e2e_check "bob's 'vigilctl status' started vigild" s01_service_active
 	e2e_check "systemd's status of vigild: Serving logins" [ "$(ct_prop vigild.service StatusText)" = "Serving logins" ]
 	e2e_check "the journal: systemd started vigild.service" \
-		ct_journal_has "$c" "Started vigild.service" -u vigild.service
+		ct_journal_has "$c" "Started vigild.service" vigild.service
 	e2e_check "vigilctl status answered bob" has_line "$E2E/log/01-status.out" "bob"
 	pid1=$(ct_vigild_pid)
 
@@ -67,6 +67,8 @@ scenario() {
 	ct systemctl stop vigild.service 2>>"$E2E/log/01-systemctl.err"
 	e2e_check "stopped: vigild.service inactive" [ "$(ct_prop vigild.service ActiveState)" = inactive ]
 	e2e_check "stopped: the sockets still listen" s01_all_active
+	e2e_check "stopped: /run/vigil and its sockets stay (RuntimeDirectoryPreserve)" \
+		ct test -S /run/vigil/vigild.sock -a -S /run/vigil/pam.sock -a -S /run/vigil/admin.sock
 	s01_failopen_stack
 	read -r rc ms < <(s01_login)
 	e2e_check "a login while stopped is refused (pamtester exit $rc)" [ "$rc" -ne 0 ]
