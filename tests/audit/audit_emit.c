@@ -52,6 +52,7 @@ static void emit_full(struct audit *a, const char *user)
 		                  .rhost = "192.0.2.7",
 		                  .tty = "ssh",
 		                  .device = "SHA256:AAAAtestkeyfingerprint",
+		                  .pam_pid = 4242,
 		                  .login_id = login_id,
 		                  .session_id = "0123456789abcdef",
 		                  .decision = "stepup",

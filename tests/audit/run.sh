@@ -140,7 +140,8 @@ for i, ev in enumerate(events):
     want = {
         "MESSAGE_ID": ids[ev], "PRIORITY": "5", "SYSLOG_IDENTIFIER": "vigild", "VIGIL_EVENT": ev,
         "VIGIL_USER": user, "VIGIL_SERVICE": "sshd", "VIGIL_RHOST": "192.0.2.7", "VIGIL_TTY": "ssh",
-        "VIGIL_DEVICE": "SHA256:AAAAtestkeyfingerprint", "VIGIL_SESSION_ID": "0123456789abcdef",
+        "VIGIL_DEVICE": "SHA256:AAAAtestkeyfingerprint", "VIGIL_PAM_PID": "4242",
+        "VIGIL_SESSION_ID": "0123456789abcdef",
         "VIGIL_DECISION": "stepup", "VIGIL_REASON": "risk", "VIGIL_METHOD": "totp", "VIGIL_RESULT": "ok",
         "VIGIL_SCORE": "42", "VIGIL_SIGNALS": "new_device,privileged", "VIGIL_SHADOW": "1",
         "MESSAGE": "test record: user %s, service sshd, from 192.0.2.7" % user,
@@ -151,7 +152,7 @@ for i, ev in enumerate(events):
     assert not any(ord(c) < 0x20 for c in r["MESSAGE"] + r["VIGIL_USER"])
 r = [x for x in recs if x.get("VIGIL_LOGIN_ID") == "sparse"]
 assert len(r) == 1
-for k in ("VIGIL_USER", "VIGIL_SERVICE", "VIGIL_RHOST", "VIGIL_SCORE", "VIGIL_SIGNALS", "VIGIL_SHADOW"):
+for k in ("VIGIL_USER", "VIGIL_SERVICE", "VIGIL_RHOST", "VIGIL_PAM_PID", "VIGIL_SCORE", "VIGIL_SIGNALS", "VIGIL_SHADOW"):
     assert k not in r[0], k
 assert r[0]["MESSAGE"] == "sparse record" and r[0]["VIGIL_EVENT"] == "service"
 EOF
