@@ -102,11 +102,19 @@ ct_boot() {
 	export CT_PID1
 }
 
-# The container's PID 1 is the child of the nspawn process.
+# The container's PID 1 is the child of the nspawn process that is pid 1 in
+# a PID namespace of its own (the last NSpid column); nspawn's short-lived
+# helper child is not.
 ct_find_pid1() {
+	local p
 	kill -0 "$CT_NSPAWN" 2>/dev/null || return 1
-	CT_PID1=$(pgrep -P "$CT_NSPAWN" | head -n 1)
-	[ -n "$CT_PID1" ]
+	for p in $(pgrep -P "$CT_NSPAWN"); do
+		if [ "$(awk '/^NSpid:/ {print $NF}' "/proc/$p/status" 2>/dev/null)" = 1 ]; then
+			CT_PID1=$p
+			return 0
+		fi
+	done
+	return 1
 }
 
 # ct_shutdown: a clean poweroff (nspawn turns SIGTERM into one), then
