@@ -60,15 +60,32 @@ static bool factor_type_valid(uint8_t v)
 	return v == VIGIL_FACTOR_TOTP || v == VIGIL_FACTOR_FIDO2;
 }
 
+static bool verdict_valid(uint8_t v)
+{
+	return v < VIGIL_VERDICT_MAX_;
+}
+
+/* The admin verbs that change state or explain decisions (30..39, 90..99). */
+static bool change_request(uint8_t type)
+{
+	return type >= VIGIL_MSG_CHANGE_FIRST && type <= VIGIL_MSG_CHANGE_LAST;
+}
+
+static bool change_reply(uint8_t type)
+{
+	return type >= VIGIL_MSG_CHANGE_REPLY_FIRST && type <= VIGIL_MSG_CHANGE_REPLY_LAST;
+}
+
 static bool type_valid(uint8_t type)
 {
 	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK_SOURCE) ||
-	       (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_STATUS_REPORT);
+	       (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_STATUS_REPORT) || change_request(type) ||
+	       change_reply(type);
 }
 
 int msg_type_is_request(uint8_t type)
 {
-	return type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK_SOURCE;
+	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK_SOURCE) || change_request(type);
 }
 
 const char *msg_type_name(uint8_t type)
@@ -104,6 +121,24 @@ const char *msg_type_name(uint8_t type)
 		return "ENROLL_PENDING";
 	case VIGIL_MSG_STATUS_REPORT:
 		return "STATUS_REPORT";
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+		return "ADMIN_FACTOR_REMOVE";
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+		return "ADMIN_DEVICE_FORGET";
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+		return "ADMIN_SOURCE_FORGET";
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		return "ADMIN_EXPLAIN";
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		return "ADMIN_SIMULATE";
+	case VIGIL_MSG_ADMIN_RELOAD:
+		return "ADMIN_RELOAD";
+	case VIGIL_MSG_TOTP_REMOVE:
+		return "TOTP_REMOVE";
+	case VIGIL_MSG_EXPLANATION:
+		return "EXPLANATION";
+	case VIGIL_MSG_RELOAD_RESULT:
+		return "RELOAD_RESULT";
 	default:
 		return "UNKNOWN";
 	}
@@ -284,6 +319,60 @@ static int put_report(struct wbuf *w, const struct vigil_status_report *s)
 	return 0;
 }
 
+static int put_target(struct wbuf *w, const struct vigil_admin_target *t)
+{
+	int r;
+
+	if ((r = wbuf_put_str(w, t->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, t->target, VIGIL_TARGET_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+/* The outcome of an EXPLANATION may also be 0: waiting for a step-up. */
+static bool explain_enums_valid(const struct vigil_explanation *e)
+{
+	return (e->outcome == 0 || outcome_valid(e->outcome)) && verdict_valid(e->verdict) &&
+	       prompt_why_valid(e->why) && e->shadow <= 1 && reason_valid(e->reason) && signals_valid(e->signals);
+}
+
+static int put_explain(struct wbuf *w, const struct vigil_explanation *e)
+{
+	int r;
+
+	if (!explain_enums_valid(e))
+		return -EINVAL;
+	if ((r = wbuf_put_str(w, e->login_id, VIGIL_LOGIN_ID_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, e->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, e->service, VIGIL_SERVICE_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, e->source, VIGIL_ADDR_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, e->device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = wbuf_put_u64(w, e->time)) < 0 ||
+	    (r = wbuf_put_u8(w, e->outcome)) < 0 || (r = wbuf_put_u8(w, e->verdict)) < 0 ||
+	    (r = wbuf_put_u8(w, e->why)) < 0 || (r = wbuf_put_u8(w, e->shadow)) < 0 ||
+	    (r = wbuf_put_u16(w, e->reason)) < 0 || (r = wbuf_put_u32(w, e->score)) < 0 ||
+	    (r = wbuf_put_u32(w, e->signals)) < 0)
+		return r;
+	/* points: one u32 per signal, in bit order (no count: always all) */
+	for (size_t i = 0; i < VIGIL_SIGNAL_COUNT; i++)
+		if ((r = wbuf_put_u32(w, e->points[i])) < 0)
+			return r;
+	if ((r = wbuf_put_u32(w, e->stepup_at)) < 0 || (r = wbuf_put_u32(w, e->deny_at)) < 0 ||
+	    (r = wbuf_put_u32(w, e->fresh_window)) < 0 || (r = wbuf_put_str(w, e->rule, VIGIL_RULE_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_reload(struct wbuf *w, const struct vigil_reload_result *res)
+{
+	int r;
+
+	if (!status_valid(res->status))
+		return -EINVAL;
+	if ((r = wbuf_put_u16(w, res->status)) < 0 || (r = wbuf_put_str(w, res->message, VIGIL_MESSAGE_MAX)) < 0)
+		return r;
+	return 0;
+}
+
 static int put_body(struct wbuf *w, const struct vigil_msg *m)
 {
 	switch (m->type) {
@@ -311,6 +400,21 @@ static int put_body(struct wbuf *w, const struct vigil_msg *m)
 		return put_pending(w, &m->u.pending);
 	case VIGIL_MSG_STATUS_REPORT:
 		return put_report(w, &m->u.report);
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		return put_target(w, &m->u.target);
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		return put_login(w, &m->u.login);
+	case VIGIL_MSG_ADMIN_RELOAD:
+		return 0; /* no body */
+	case VIGIL_MSG_TOTP_REMOVE:
+		return wbuf_put_str(w, m->u.answer.answer, VIGIL_ANSWER_MAX);
+	case VIGIL_MSG_EXPLANATION:
+		return put_explain(w, &m->u.explain);
+	case VIGIL_MSG_RELOAD_RESULT:
+		return put_reload(w, &m->u.reload);
 	default:
 		return -EINVAL;
 	}
@@ -520,6 +624,53 @@ static int get_report(struct rbuf *b, struct vigil_status_report *s)
 	return 0;
 }
 
+static int get_target(struct rbuf *b, struct vigil_admin_target *t)
+{
+	int r;
+
+	if ((r = rbuf_get_str(b, t->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, t->target, VIGIL_TARGET_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_explain(struct rbuf *b, struct vigil_explanation *e)
+{
+	int r;
+
+	if ((r = rbuf_get_str(b, e->login_id, VIGIL_LOGIN_ID_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, e->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, e->service, VIGIL_SERVICE_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, e->source, VIGIL_ADDR_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, e->device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = rbuf_get_u64(b, &e->time)) < 0 ||
+	    (r = rbuf_get_u8(b, &e->outcome)) < 0 || (r = rbuf_get_u8(b, &e->verdict)) < 0 ||
+	    (r = rbuf_get_u8(b, &e->why)) < 0 || (r = rbuf_get_u8(b, &e->shadow)) < 0 ||
+	    (r = rbuf_get_u16(b, &e->reason)) < 0 || (r = rbuf_get_u32(b, &e->score)) < 0 ||
+	    (r = rbuf_get_u32(b, &e->signals)) < 0)
+		return r;
+	if (!explain_enums_valid(e))
+		return -EBADMSG;
+	/* points: one u32 per signal, in bit order */
+	for (size_t i = 0; i < VIGIL_SIGNAL_COUNT; i++)
+		if ((r = rbuf_get_u32(b, &e->points[i])) < 0)
+			return r;
+	if ((r = rbuf_get_u32(b, &e->stepup_at)) < 0 || (r = rbuf_get_u32(b, &e->deny_at)) < 0 ||
+	    (r = rbuf_get_u32(b, &e->fresh_window)) < 0 || (r = rbuf_get_str(b, e->rule, VIGIL_RULE_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_reload(struct rbuf *b, struct vigil_reload_result *res)
+{
+	int r;
+
+	if ((r = rbuf_get_u16(b, &res->status)) < 0)
+		return r;
+	if (!status_valid(res->status))
+		return -EBADMSG;
+	return rbuf_get_str(b, res->message, VIGIL_MESSAGE_MAX);
+}
+
 static int get_body(struct rbuf *b, struct vigil_msg *m)
 {
 	switch (m->type) {
@@ -547,6 +698,21 @@ static int get_body(struct rbuf *b, struct vigil_msg *m)
 		return get_pending(b, &m->u.pending);
 	case VIGIL_MSG_STATUS_REPORT:
 		return get_report(b, &m->u.report);
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		return get_target(b, &m->u.target);
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		return get_login(b, &m->u.login);
+	case VIGIL_MSG_ADMIN_RELOAD:
+		return 0; /* no body: rbuf_end() refuses any byte */
+	case VIGIL_MSG_TOTP_REMOVE:
+		return rbuf_get_str(b, m->u.answer.answer, VIGIL_ANSWER_MAX);
+	case VIGIL_MSG_EXPLANATION:
+		return get_explain(b, &m->u.explain);
+	case VIGIL_MSG_RELOAD_RESULT:
+		return get_reload(b, &m->u.reload);
 	default:
 		return -EBADMSG;
 	}
@@ -828,6 +994,38 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
 		break;
 	case VIGIL_MSG_STATUS_REPORT:
 		describe_report(&l, &m->u.report);
+		break;
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		line_str(&l, "user", m->u.target.user);
+		line_str(&l, "target", m->u.target.target);
+		break;
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		line_str(&l, "user", m->u.login.user);
+		line_str(&l, "service", m->u.login.service);
+		line_str(&l, "rhost", m->u.login.rhost);
+		line_str(&l, "tty", m->u.login.tty);
+		line_printf(&l, " auth_info_len=%zu", strnlen(m->u.login.ssh_auth_info, VIGIL_AUTH_INFO_MAX + 1));
+		break;
+	case VIGIL_MSG_ADMIN_RELOAD:
+		break;
+	case VIGIL_MSG_TOTP_REMOVE:
+		/* A secret: its length only. */
+		line_printf(&l, " answer_len=%zu", strnlen(m->u.answer.answer, VIGIL_ANSWER_MAX + 1));
+		break;
+	case VIGIL_MSG_EXPLANATION:
+		line_str(&l, "login_id", m->u.explain.login_id);
+		line_str(&l, "user", m->u.explain.user);
+		line_printf(&l, " outcome=%s verdict=%u reason=%s score=%u", outcome_name(m->u.explain.outcome),
+		            (unsigned)m->u.explain.verdict, reason_name(m->u.explain.reason),
+		            (unsigned)m->u.explain.score);
+		line_signals(&l, m->u.explain.signals);
+		break;
+	case VIGIL_MSG_RELOAD_RESULT:
+		line_printf(&l, " status=%s", status_name(m->u.reload.status));
+		line_str(&l, "message", m->u.reload.message);
 		break;
 	default:
 		line_printf(&l, "(%u)", (unsigned)m->type);

@@ -46,6 +46,12 @@
 #define VIGIL_LIST_MAX        32
 /* A QR code rendered by the daemon as UTF-8 half blocks, lines split by \n. */
 #define VIGIL_QR_MAX 16383
+/* What an admin verb acts on: a factor kind, a fingerprint, an address or a
+ * login id (each also bounded by its own limit above, checked by vigild). */
+#define VIGIL_TARGET_MAX 127
+/* A human explanation: the rule of an EXPLANATION, the error of a reload. */
+#define VIGIL_RULE_MAX    255
+#define VIGIL_MESSAGE_MAX 511
 
 /* Where the daemon listens unless told otherwise. */
 #define VIGIL_DEFAULT_RUNTIME_DIR "/run/vigil"
@@ -70,13 +76,29 @@ enum vigil_msg_type {
 	/* Requests, admin socket only. */
 	VIGIL_MSG_ADMIN_UNLOCK = 9,
 	VIGIL_MSG_ADMIN_UNLOCK_SOURCE = 10, /* body: vigil_user_request, the source */
+	/* Requests that change state or analyse decisions (30..39). */
+	VIGIL_MSG_ADMIN_FACTOR_REMOVE = 30, /* admin; vigil_admin_target: user, "totp" */
+	VIGIL_MSG_ADMIN_DEVICE_FORGET = 31, /* admin; vigil_admin_target: user, fingerprint */
+	VIGIL_MSG_ADMIN_SOURCE_FORGET = 32, /* admin; vigil_admin_target: user, address */
+	VIGIL_MSG_ADMIN_EXPLAIN = 33,       /* admin; vigil_admin_target: "", login id */
+	VIGIL_MSG_ADMIN_SIMULATE = 34,      /* admin; vigil_login_request, nothing written */
+	VIGIL_MSG_ADMIN_RELOAD = 35,        /* admin; empty body */
+	VIGIL_MSG_TOTP_REMOVE = 36,         /* a user, for itself; vigil_answer: a fresh code */
 	/* Replies. */
 	VIGIL_MSG_DECISION = 64,
 	VIGIL_MSG_PROMPT = 65,
 	VIGIL_MSG_RESULT = 66,
 	VIGIL_MSG_ENROLL_PENDING = 67,
 	VIGIL_MSG_STATUS_REPORT = 68,
+	/* Replies to the requests 30..39 (90..99). */
+	VIGIL_MSG_EXPLANATION = 90,   /* to ADMIN_EXPLAIN and ADMIN_SIMULATE */
+	VIGIL_MSG_RELOAD_RESULT = 91, /* to ADMIN_RELOAD */
 };
+/* The ranges above, for the codec. */
+#define VIGIL_MSG_CHANGE_FIRST       VIGIL_MSG_ADMIN_FACTOR_REMOVE
+#define VIGIL_MSG_CHANGE_LAST        VIGIL_MSG_TOTP_REMOVE
+#define VIGIL_MSG_CHANGE_REPLY_FIRST VIGIL_MSG_EXPLANATION
+#define VIGIL_MSG_CHANGE_REPLY_LAST  VIGIL_MSG_RELOAD_RESULT
 
 enum vigil_outcome {
 	VIGIL_OUTCOME_ALLOW = 1,
@@ -148,6 +170,18 @@ enum vigil_status {
 	VIGIL_STATUS_MAX_
 };
 
+/* What the policy made of a login (EXPLANATION): the verdict before any
+ * step-up was answered.  UNKNOWN: recorded before vigild kept it. */
+enum vigil_verdict {
+	VIGIL_VERDICT_UNKNOWN = 0,
+	VIGIL_VERDICT_ALLOW = 1,
+	VIGIL_VERDICT_STEPUP = 2,
+	VIGIL_VERDICT_DENY = 3,
+	VIGIL_VERDICT_ENROLL = 4,          /* step up by in-band enrollment */
+	VIGIL_VERDICT_ALLOW_NO_FACTOR = 5, /* owed a step-up, has no factor, no_factor=allow */
+	VIGIL_VERDICT_MAX_
+};
+
 enum vigil_factor_type {
 	VIGIL_FACTOR_TOTP = 1,
 	VIGIL_FACTOR_FIDO2 = 2, /* reserved for the FIDO2 work */
@@ -189,6 +223,14 @@ struct vigil_session_request {
  * ADMIN_UNLOCK_SOURCE: a source (an address, or "uid=N" for a local caller). */
 struct vigil_user_request {
 	char user[VIGIL_USER_MAX + 1];
+};
+
+/* The admin verbs that act on one thing of one user (ADMIN_FACTOR_REMOVE,
+ * ADMIN_DEVICE_FORGET, ADMIN_SOURCE_FORGET), and ADMIN_EXPLAIN (user "",
+ * target the login id). */
+struct vigil_admin_target {
+	char user[VIGIL_USER_MAX + 1];
+	char target[VIGIL_TARGET_MAX + 1];
 };
 
 /* ---- Replies ---- */
@@ -267,12 +309,41 @@ struct vigil_status_report {
 	struct vigil_login_info logins[VIGIL_LIST_MAX];
 };
 
+/* How a login was (EXPLAIN) or would now be (SIMULATE) decided, and why.
+ * Points, thresholds and the rule come from the configuration running now;
+ * the rest from the login's record (EXPLAIN) or the assessment (SIMULATE). */
+struct vigil_explanation {
+	char login_id[VIGIL_LOGIN_ID_MAX + 1]; /* "" for SIMULATE */
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1];        /* "" for a local login */
+	char device[VIGIL_FINGERPRINT_MAX + 1]; /* "" when sshd did not say */
+	uint64_t time;
+	uint8_t outcome; /* enum vigil_outcome; 0 = waits for a step-up (SIMULATE) */
+	uint8_t verdict; /* enum vigil_verdict */
+	uint8_t why;     /* enum vigil_prompt_why, for STEPUP / ENROLL */
+	uint8_t shadow;  /* 1: shadow mode allowed what the verdict would not */
+	uint16_t reason; /* enum vigil_reason */
+	uint32_t score;
+	uint32_t signals;                    /* enum vigil_signal bits */
+	uint32_t points[VIGIL_SIGNAL_COUNT]; /* each signal's weight, bit order */
+	uint32_t stepup_at;                  /* the service's thresholds */
+	uint32_t deny_at;
+	uint32_t fresh_window; /* seconds; 0 unless the service is privileged */
+	char rule[VIGIL_RULE_MAX + 1];
+};
+
+struct vigil_reload_result {
+	uint16_t status;                     /* enum vigil_status */
+	char message[VIGIL_MESSAGE_MAX + 1]; /* the error, "" on success */
+};
+
 /* Every message, tagged by its type.  Large (tens of KiB): heap-allocate. */
 struct vigil_msg {
 	uint8_t type; /* enum vigil_msg_type */
 	union {
-		struct vigil_login_request login;     /* AUTH_BEGIN, ACCOUNT_CHECK */
-		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM */
+		struct vigil_login_request login;     /* AUTH_BEGIN, ACCOUNT_CHECK, ADMIN_SIMULATE */
+		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM, TOTP_REMOVE */
 		struct vigil_session_request session; /* SESSION_OPEN, SESSION_CLOSE */
 		struct vigil_user_request user;       /* STATUS_QUERY, ADMIN_UNLOCK,
 		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE */
@@ -281,5 +352,8 @@ struct vigil_msg {
 		struct vigil_result result;
 		struct vigil_enroll_pending pending;
 		struct vigil_status_report report;
+		struct vigil_admin_target target;  /* ADMIN_FACTOR_REMOVE .. ADMIN_EXPLAIN */
+		struct vigil_explanation explain;  /* EXPLANATION */
+		struct vigil_reload_result reload; /* RELOAD_RESULT */
 	} u;
 };

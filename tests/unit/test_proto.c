@@ -375,6 +375,116 @@ static void build_report_max(struct vigil_msg *m)
 	build_report_n(m, VIGIL_LIST_MAX, 1);
 }
 
+static void build_factor_remove(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_FACTOR_REMOVE;
+	SET(m->u.target.user, "alice");
+	SET(m->u.target.target, "totp");
+}
+
+static void build_device_forget_max(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_DEVICE_FORGET;
+	FILL_MAX(m->u.target.user, 30);
+	FILL_MAX(m->u.target.target, 31);
+}
+
+static void build_source_forget(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_SOURCE_FORGET;
+	SET(m->u.target.user, "bob");
+	SET(m->u.target.target, "198.51.100.7");
+}
+
+static void build_explain_request(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_EXPLAIN;
+	SET(m->u.target.target, "0123456789abcdef0123456789abcdef");
+}
+
+static void build_simulate(struct vigil_msg *m)
+{
+	build_auth_begin(m);
+	m->type = VIGIL_MSG_ADMIN_SIMULATE;
+}
+
+static void build_simulate_max(struct vigil_msg *m)
+{
+	build_login_max(m, VIGIL_MSG_ADMIN_SIMULATE);
+}
+
+static void build_reload(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_RELOAD;
+}
+
+static void build_totp_remove(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_TOTP_REMOVE;
+	SET(m->u.answer.answer, "246810");
+}
+
+static void build_explanation(struct vigil_msg *m)
+{
+	struct vigil_explanation *e = &m->u.explain;
+
+	m->type = VIGIL_MSG_EXPLANATION;
+	SET(e->login_id, "abc");
+	SET(e->user, "alice");
+	SET(e->service, "sshd");
+	SET(e->source, "192.0.2.10");
+	SET(e->device, "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
+	e->time = 1700000000;
+	e->outcome = VIGIL_OUTCOME_ALLOW;
+	e->verdict = VIGIL_VERDICT_STEPUP;
+	e->why = VIGIL_WHY_RISK;
+	e->reason = VIGIL_REASON_NONE;
+	e->score = 80;
+	e->signals = VIGIL_SIGNAL_NEW_DEVICE | VIGIL_SIGNAL_NEW_SOURCE;
+	for (size_t i = 0; i < VIGIL_SIGNAL_COUNT; i++)
+		e->points[i] = 10u * (uint32_t)(i + 1);
+	e->stepup_at = 40;
+	e->deny_at = 100;
+	SET(e->rule, "score 80 >= stepup_at 40: step-up required");
+}
+
+static void build_explanation_max(struct vigil_msg *m)
+{
+	struct vigil_explanation *e = &m->u.explain;
+
+	m->type = VIGIL_MSG_EXPLANATION;
+	FILL_MAX(e->login_id, 32);
+	FILL_MAX(e->user, 33);
+	FILL_MAX(e->service, 34);
+	FILL_MAX(e->source, 35);
+	FILL_MAX(e->device, 36);
+	e->time = UINT64_MAX;
+	e->outcome = 0; /* simulate: waits for a step-up */
+	e->verdict = VIGIL_VERDICT_MAX_ - 1;
+	e->why = VIGIL_WHY_MAX_ - 1;
+	e->shadow = 1;
+	e->reason = VIGIL_REASON_MAX_ - 1;
+	e->score = UINT32_MAX;
+	e->signals = (1U << VIGIL_SIGNAL_COUNT) - 1;
+	for (size_t i = 0; i < VIGIL_SIGNAL_COUNT; i++)
+		e->points[i] = UINT32_MAX - (uint32_t)i;
+	e->stepup_at = e->deny_at = e->fresh_window = UINT32_MAX;
+	FILL_MAX(e->rule, 37);
+}
+
+static void build_reload_result(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_RELOAD_RESULT;
+	m->u.reload.status = VIGIL_STATUS_OK;
+}
+
+static void build_reload_result_max(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_RELOAD_RESULT;
+	m->u.reload.status = VIGIL_STATUS_MAX_ - 1;
+	FILL_MAX(m->u.reload.message, 38);
+}
+
 struct tcase {
 	const char *name;
 	void (*build)(struct vigil_msg *m);
@@ -405,13 +515,26 @@ static const struct tcase cases[] = {
     {"status_report_1", build_report_1},
     {"status_report_max", build_report_max},
     {"admin_unlock_source", build_admin_unlock_source},
+    {"admin_factor_remove", build_factor_remove},
+    {"admin_device_forget_max", build_device_forget_max},
+    {"admin_source_forget", build_source_forget},
+    {"admin_explain", build_explain_request},
+    {"admin_simulate", build_simulate},
+    {"admin_simulate_max", build_simulate_max},
+    {"admin_reload", build_reload},
+    {"totp_remove", build_totp_remove},
+    {"explanation", build_explanation},
+    {"explanation_max", build_explanation_max},
+    {"reload_result", build_reload_result},
+    {"reload_result_max", build_reload_result_max},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
 /* The small (non-max) case of each type, for the per-field attacks. */
 static const struct tcase *small_cases[] = {
     &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10],
-    &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23],
+    &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24],
+    &cases[26], &cases[27], &cases[28], &cases[30], &cases[31], &cases[32], &cases[34],
 };
 #define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
 
@@ -461,6 +584,28 @@ static void assert_report_equal(const struct vigil_status_report *a, const struc
 		assert_int_equal(a->logins[i].score, b->logins[i].score);
 		assert_int_equal(a->logins[i].signals, b->logins[i].signals);
 	}
+}
+
+static void assert_explain_equal(const struct vigil_explanation *a, const struct vigil_explanation *b)
+{
+	assert_string_equal(a->login_id, b->login_id);
+	assert_string_equal(a->user, b->user);
+	assert_string_equal(a->service, b->service);
+	assert_string_equal(a->source, b->source);
+	assert_string_equal(a->device, b->device);
+	assert_int_equal(a->time, b->time);
+	assert_int_equal(a->outcome, b->outcome);
+	assert_int_equal(a->verdict, b->verdict);
+	assert_int_equal(a->why, b->why);
+	assert_int_equal(a->shadow, b->shadow);
+	assert_int_equal(a->reason, b->reason);
+	assert_int_equal(a->score, b->score);
+	assert_int_equal(a->signals, b->signals);
+	assert_memory_equal(a->points, b->points, sizeof(a->points));
+	assert_int_equal(a->stepup_at, b->stepup_at);
+	assert_int_equal(a->deny_at, b->deny_at);
+	assert_int_equal(a->fresh_window, b->fresh_window);
+	assert_string_equal(a->rule, b->rule);
 }
 
 static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *b)
@@ -520,6 +665,28 @@ static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *
 		break;
 	case VIGIL_MSG_STATUS_REPORT:
 		assert_report_equal(&a->u.report, &b->u.report);
+		break;
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		assert_string_equal(a->u.target.user, b->u.target.user);
+		assert_string_equal(a->u.target.target, b->u.target.target);
+		break;
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		assert_login_equal(&a->u.login, &b->u.login);
+		break;
+	case VIGIL_MSG_ADMIN_RELOAD:
+		break;
+	case VIGIL_MSG_TOTP_REMOVE:
+		assert_string_equal(a->u.answer.answer, b->u.answer.answer);
+		break;
+	case VIGIL_MSG_EXPLANATION:
+		assert_explain_equal(&a->u.explain, &b->u.explain);
+		break;
+	case VIGIL_MSG_RELOAD_RESULT:
+		assert_int_equal(a->u.reload.status, b->u.reload.status);
+		assert_string_equal(a->u.reload.message, b->u.reload.message);
 		break;
 	default:
 		fail_msg("unexpected type %u", (unsigned)a->type);
@@ -590,6 +757,37 @@ static size_t string_fields(struct vigil_msg *m, struct sfield *f)
 		ADD(m->u.report.logins[0].service);
 		ADD(m->u.report.logins[0].rhost);
 		break;
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		ADD(m->u.target.user);
+		ADD(m->u.target.target);
+		break;
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		ADD(m->u.login.user);
+		ADD(m->u.login.service);
+		ADD(m->u.login.rhost);
+		ADD(m->u.login.tty);
+		ADD(m->u.login.ruser);
+		ADD(m->u.login.ssh_auth_info);
+		ADD(m->u.login.ssh_connection);
+		ADD(m->u.login.login_id);
+		break;
+	case VIGIL_MSG_TOTP_REMOVE:
+		ADD(m->u.answer.answer);
+		break;
+	case VIGIL_MSG_EXPLANATION:
+		ADD(m->u.explain.login_id);
+		ADD(m->u.explain.user);
+		ADD(m->u.explain.service);
+		ADD(m->u.explain.source);
+		ADD(m->u.explain.device);
+		ADD(m->u.explain.rule);
+		break;
+	case VIGIL_MSG_RELOAD_RESULT:
+		ADD(m->u.reload.message);
+		break;
 	default:
 		break;
 	}
@@ -606,6 +804,12 @@ static long find(const uint8_t *hay, size_t n, const char *needle)
 		if (memcmp(hay + i, needle, k) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* The message types the protocol defines. */
+static int type_known(unsigned t)
+{
+	return (t >= 1 && t <= 10) || (t >= 64 && t <= 68) || (t >= 30 && t <= 36) || (t >= 90 && t <= 91);
 }
 
 /* ---- Tests ---- */
@@ -1145,11 +1349,38 @@ static void test_enums(void **state)
 	bad->u.report.logins[0].signals = 1U << 31;
 	expect_encode_einval(bad);
 
+	/* EXPLANATION with every string empty: outcome @18, verdict @19, why
+	 * @20, shadow @21, reason @22, signals @28. */
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_EXPLANATION;
+	m->u.explain.outcome = VIGIL_OUTCOME_DENY;
+	m->u.explain.verdict = VIGIL_VERDICT_DENY;
+	expect_bad_at(m, 18, (const uint8_t[]){3}, 1);
+	expect_bad_at(m, 19, (const uint8_t[]){VIGIL_VERDICT_MAX_}, 1);
+	expect_bad_at(m, 20, (const uint8_t[]){VIGIL_WHY_MAX_}, 1);
+	expect_bad_at(m, 21, (const uint8_t[]){2}, 1);
+	expect_bad_at(m, 22, (const uint8_t[]){0, VIGIL_REASON_MAX_}, 2);
+	expect_bad_at(m, 28, (const uint8_t[]){0, 0, 1, 0}, 4);
+	*bad = *m;
+	bad->u.explain.verdict = VIGIL_VERDICT_MAX_;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.explain.shadow = 2;
+	expect_encode_einval(bad);
+
+	/* RELOAD_RESULT: status @0 */
+	memset(m, 0, sizeof(*m));
+	build_reload_result(m);
+	expect_bad_at(m, 0, (const uint8_t[]){0, VIGIL_STATUS_MAX_}, 2);
+	*bad = *m;
+	bad->u.reload.status = VIGIL_STATUS_MAX_;
+	expect_encode_einval(bad);
+
 	/* Unknown message types. */
 	memset(m, 0, sizeof(*m));
 	build_status_query(m);
 	for (unsigned t = 0; t < 256; t++) {
-		if ((t >= 1 && t <= 10) || (t >= 64 && t <= 68))
+		if (type_known(t))
 			continue;
 		m->type = (uint8_t)t;
 		expect_encode_einval(m);
@@ -1196,7 +1427,7 @@ static void test_header(void **state)
 	for (unsigned t = 0; t < 256; t++) {
 		memcpy(hdr, f, sizeof(hdr));
 		hdr[5] = (uint8_t)t;
-		if ((t >= 1 && t <= 10) || (t >= 64 && t <= 68)) {
+		if (type_known(t)) {
 			assert_int_equal(frame_header_decode(hdr, &h), 0);
 			assert_int_equal(h.type, t);
 		} else {
@@ -1256,8 +1487,8 @@ static void test_encode_limits(void **state)
 static void test_request_types(void **state)
 {
 	for (unsigned t = 0; t < 256; t++) {
-		int req = t >= 1 && t <= 10;
-		int known = req || (t >= 64 && t <= 68);
+		int req = (t >= 1 && t <= 10) || (t >= 30 && t <= 36);
+		int known = type_known(t);
 
 		assert_int_equal(!!msg_type_is_request((uint8_t)t), req);
 		if (known)
@@ -1354,6 +1585,13 @@ static void test_describe_secrets(void **state)
 	msg_describe(m, line, sizeof(line));
 	assert_non_null(strstr(line, "TOTP_ENROLL_CONFIRM"));
 	assert_no_secret(line, "RECOVERY-CODE-QWERTY");
+
+	m->type = VIGIL_MSG_TOTP_REMOVE;
+	SET(m->u.answer.answer, "314159");
+	msg_describe(m, line, sizeof(line));
+	assert_non_null(strstr(line, "TOTP_REMOVE"));
+	assert_non_null(strstr(line, "answer_len=6"));
+	assert_no_secret(line, "314159");
 
 	memset(m, 0, sizeof(*m));
 	m->type = VIGIL_MSG_PROMPT;
