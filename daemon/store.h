@@ -111,6 +111,10 @@ struct store_login {
 	char party[VIGIL_ADDR_MAX + 1]; /* a local caller ("uid=N"), or "" */
 	int64_t activate_factor;        /* pending TOTP factor an in-band enrollment proved, 0 none */
 	int64_t activate_step;          /* its first accepted step */
+	uint16_t reason;                /* enum vigil_reason of the outcome */
+	uint8_t verdict;                /* enum vigil_verdict before any step-up; 0 unknown */
+	uint8_t why;                    /* enum vigil_prompt_why of a step-up */
+	bool shadow;                    /* shadow mode allowed what the verdict did not */
 	/* Not stored: for a login written STORE_LOGIN_DONE by
 	 * store_login_finish(), whether it teaches (false: observe only). */
 	bool learn;
@@ -219,3 +223,15 @@ int store_prune(struct store *s, uint64_t before);
  * whoever makes them, so history must be bounded per user, not only by age.
  * -EINVAL if keep is 0. */
 int store_prune_user_history(struct store *s, uint64_t since, uint32_t keep);
+
+/* The admin's changes (store_admin.c).  user is a name the store knows;
+ * -ENOENT if it does not, or if there was nothing to remove. */
+/* Deletes the user's TOTP factors, active and pending, and its grants (a
+ * step-up proved with a lost factor must not outlive it). */
+int store_totp_remove(struct store *s, const char *user);
+/* Forgets a known device of user, and the grants bound to it. */
+int store_device_forget(struct store *s, const char *user, const char *fingerprint);
+/* Forgets a known source address of user, and the grants bound to it.  The
+ * prefix stays known: a login from the address again is a new source in a
+ * known prefix. */
+int store_source_forget(struct store *s, const char *user, const char *addr);

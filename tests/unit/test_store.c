@@ -460,6 +460,100 @@ static void test_grants(void **state)
 	assert_int_equal(x.grant_time, T0);
 }
 
+/* ---- admin changes (store_admin.c) ---- */
+
+/* Removing a user's TOTP factor takes the active and the pending one and
+ * every grant of the user; another user's factor and grants stay. */
+static void test_totp_remove(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	uint8_t blob[32] = {1, 2, 3};
+	struct store_totp t = {0};
+	struct store_facts x;
+
+	assert_int_equal(store_totp_remove(f->s, "alice"), -ENOENT);
+	assert_int_equal(store_totp_remove(f->s, "nosuch"), -ENOENT);
+	assert_int_equal(store_totp_remove(f->s, ""), -EINVAL);
+	for (int64_t u = alice; u; u = u == alice ? bob : 0) {
+		assert_int_equal(store_totp_put_pending(f->s, u, blob, sizeof(blob), 6, 30, T0), 0);
+		assert_int_equal(store_totp_get(f->s, u, false, &t), 0);
+		assert_int_equal(store_totp_activate(f->s, u, t.id, 10, T0), 0);
+		store_totp_clear(&t);
+		assert_int_equal(
+		    store_login_success(f->s, u, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0, true, T0 + 300), 0);
+	}
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0 + 1), 0);
+
+	assert_int_equal(store_totp_remove(f->s, "alice"), 0);
+	assert_int_equal(store_totp_get(f->s, alice, true, &t), -ENOENT);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), -ENOENT);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_int_equal(x.grant_time, 0);
+	/* The device and source stay known: only the factor was lost. */
+	assert_true(x.device_known);
+	assert_true(x.source_known);
+	/* Bob is untouched. */
+	assert_int_equal(store_totp_get(f->s, bob, true, &t), 0);
+	store_totp_clear(&t);
+	assert_int_equal(store_login_facts(f->s, bob, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_int_equal(x.grant_time, T0);
+	/* Gone: a second removal has nothing to remove. */
+	assert_int_equal(store_totp_remove(f->s, "alice"), -ENOENT);
+	/* The user can enroll again. */
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0 + 2), 0);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
+	assert_int_equal(store_totp_activate(f->s, alice, t.id, 20, T0 + 2), 0);
+	store_totp_clear(&t);
+}
+
+static void test_device_source_forget(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	struct store_facts x;
+	char big[VIGIL_FINGERPRINT_MAX + 2];
+
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0, true, T0 + 300), 0);
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key2", "192.0.2.11", "192.0.2.0/24", T0, true, T0 + 300), 0);
+	assert_int_equal(
+	    store_login_success(f->s, bob, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0, true, T0 + 300), 0);
+
+	assert_int_equal(store_device_forget(f->s, "alice", "SHA256:nosuch"), -ENOENT);
+	assert_int_equal(store_device_forget(f->s, "nosuch", "SHA256:key1"), -ENOENT);
+	assert_int_equal(store_device_forget(f->s, "alice", ""), -EINVAL);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(store_device_forget(f->s, "alice", big), -E2BIG);
+	assert_int_equal(store_device_forget(f->s, "alice", "SHA256:key1"), 0);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_false(x.device_known);
+	assert_true(x.source_known);
+	assert_int_equal(x.grant_time, 0);
+	/* Alice's other device and Bob's same key stay. */
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key2", "192.0.2.11", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_true(x.device_known);
+	assert_int_equal(x.grant_time, T0);
+	assert_int_equal(store_login_facts(f->s, bob, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_true(x.device_known);
+	assert_int_equal(x.grant_time, T0);
+	assert_int_equal(store_device_forget(f->s, "alice", "SHA256:key1"), -ENOENT);
+
+	assert_int_equal(store_source_forget(f->s, "alice", "198.51.100.1"), -ENOENT);
+	assert_int_equal(store_source_forget(f->s, "alice", ""), -EINVAL);
+	assert_int_equal(store_source_forget(f->s, "alice", "192.0.2.11"), 0);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key2", "192.0.2.11", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_true(x.device_known);
+	assert_false(x.source_known);
+	/* The prefix stays known (documented in store.h). */
+	assert_true(x.prefix_known);
+	assert_int_equal(x.grant_time, 0);
+	assert_int_equal(store_login_facts(f->s, bob, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 1, &x), 0);
+	assert_true(x.source_known);
+}
+
 /* ---- failures ---- */
 
 static void test_failures(void **state)
@@ -629,6 +723,10 @@ static struct store_login login_make(int64_t uid, const char *id, uint64_t time)
 	l.outcome = VIGIL_OUTCOME_ALLOW;
 	l.stepped_up = true;
 	l.time = time;
+	l.reason = VIGIL_REASON_NONE;
+	l.verdict = VIGIL_VERDICT_STEPUP;
+	l.why = VIGIL_WHY_FRESH;
+	l.shadow = false;
 	return l;
 }
 
@@ -642,6 +740,21 @@ static void test_logins(void **state)
 	assert_int_equal(store_login_get(f->s, l.login_id, &got), 0);
 	assert_memory_equal(&got, &l, sizeof(l));
 	assert_int_equal(store_login_put(f->s, &l), -EEXIST);
+	/* Why it was decided comes back as it was recorded (schema 3). */
+	l = login_make(user_id(f->s, "alice"), "denied-shadow", T0 + 1);
+	l.outcome = VIGIL_OUTCOME_DENY;
+	l.reason = VIGIL_REASON_NETWORK;
+	l.verdict = VIGIL_VERDICT_DENY;
+	l.why = VIGIL_WHY_RISK;
+	l.shadow = true;
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(store_login_get(f->s, l.login_id, &got), 0);
+	assert_memory_equal(&got, &l, sizeof(l));
+	/* A row that names no known reason or verdict is refused, not shown. */
+	raw_exec(f->path, "UPDATE logins SET verdict = 99 WHERE login_id = 'denied-shadow'");
+	assert_int_equal(store_login_get(f->s, "denied-shadow", &got), -EBADMSG);
+	raw_exec(f->path, "UPDATE logins SET verdict = 3, reason = 999 WHERE login_id = 'denied-shadow'");
+	assert_int_equal(store_login_get(f->s, "denied-shadow", &got), -EBADMSG);
 	/* A login of an unknown user is refused by the foreign key. */
 	l = login_make(424242, "other", T0);
 	assert_int_equal(store_login_put(f->s, &l), -ENOENT);
@@ -1184,6 +1297,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_source_unlock, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_totp, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_logins, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_totp_remove, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_device_source_forget, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_finish, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_failures_local, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_prune_user_history, open_setup, fixture_teardown),
