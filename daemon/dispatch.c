@@ -9,10 +9,14 @@
 #include <string.h>
 
 #include "admin.h"
+#include "admin_change.h"
 #include "dispatch.h"
 #include "enroll.h"
+#include "explain.h"
 #include "login.h"
 #include "session.h"
+#include "simulate.h"
+#include "totp_remove.h"
 
 static void refuse(struct vigil_msg *reply, uint16_t status)
 {
@@ -60,6 +64,20 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 		return admin_user_unlock(d, p, &req->u.user, reply);
 	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		return admin_source_unlock(d, p, &req->u.user, reply);
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+		return admin_factor_remove(d, p, &req->u.target, reply);
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+		return admin_device_forget(d, p, &req->u.target, reply);
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+		return admin_source_forget(d, p, &req->u.target, reply);
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		return admin_explain(d, p, &req->u.target, reply);
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		return admin_simulate(d, p, &req->u.login, reply);
+	case VIGIL_MSG_ADMIN_RELOAD:
+		return admin_reload(d, p, reply);
+	case VIGIL_MSG_TOTP_REMOVE:
+		return totp_remove(d, p, req->u.answer.answer, reply);
 	default:
 		/* A reply type sent as a request. */
 		return -EPROTO;

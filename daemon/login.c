@@ -172,6 +172,10 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 	l.stepped_up = use != NULL && outcome == VIGIL_OUTCOME_ALLOW;
 	l.time = now;
 	l.learn = !c->observe_only;
+	l.reason = reason;
+	l.verdict = c->verdict;
+	l.why = c->why;
+	l.shadow = c->observe_only;
 	if (outcome != VIGIL_OUTCOME_ALLOW || phase == PHASE_ACCOUNT)
 		l.state = STORE_LOGIN_DONE;
 	else

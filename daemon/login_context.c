@@ -151,9 +151,11 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	bool has_factor = false, src_locked;
 	int r;
 
-	/* A self-query writes nothing, not even the user's row. */
-	r = c->self_query ? store_user_find(d->store, c->user, &u) : store_user_get(d->store, c->user, now, &u);
-	if (r < 0 && !(r == -ENOENT && c->self_query))
+	/* A self-query or a simulation writes nothing, not even the user's
+	 * row; a user never seen scores as the row a login would make. */
+	r = c->self_query || c->dry_run ? store_user_find(d->store, c->user, &u)
+	                                : store_user_get(d->store, c->user, now, &u);
+	if (r < 0 && !(r == -ENOENT && (c->self_query || c->dry_run)))
 		return r;
 	c->user_id = u.id;
 	c->first_allowed = u.first_allowed;
@@ -201,5 +203,7 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	    .source_locked = src_locked,
 	};
 	policy_decide(cfg, &in, ret);
+	c->verdict = policy_action_verdict(ret->action);
+	c->why = ret->why;
 	return 0;
 }

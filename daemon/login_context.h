@@ -49,6 +49,13 @@ struct login_context {
 	bool enroll_path;
 	uint32_t score;
 	uint32_t signals;
+	/* What the policy said (enum vigil_verdict, enum vigil_prompt_why),
+	 * kept with the login for `vigilctl explain`. */
+	uint8_t verdict;
+	uint8_t why;
+	/* Asked by `vigilctl simulate`: assessed like any login, never
+	 * written (not even the user's row). */
+	bool dry_run;
 };
 
 /* Fills c from the request, trusting only what this peer may tell.
@@ -62,7 +69,7 @@ int login_context_build(struct vigild *d, const struct peer *p, const struct vig
  * user (or, at the address rate, for anyone).  Returns 0 with *ret. */
 int login_source_locked(struct vigild *d, const struct login_context *c, uint64_t now, bool *ret);
 
-/* Scores c (its user row is made if new, except for a self-query, which
- * writes nothing) and asks the policy what to do, into *ret.  Returns 0 or
+/* Scores c (its user row is made if new, except for a self-query or a
+ * dry run, which write nothing) and asks the policy what to do, into *ret.  Returns 0 or
  * a negative errno from the store. */
 int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now, struct policy_verdict *ret);

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	d.config_path = config_path;
 	r = config_load(config_path, &d.config, err, sizeof(err));
 	if (r < 0) {
 		log_msg(LOG_ERR, "%s", err[0] ? err : strerror(-r));

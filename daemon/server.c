@@ -36,6 +36,7 @@
 #include "log.h"
 #include "login.h"
 #include "proto.h"
+#include "reload.h"
 #include "server.h"
 #include "wipe.h"
 
@@ -653,35 +654,15 @@ static int on_reconcile(sd_event_source *src, uint64_t usec, void *userdata)
 static int on_reload(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct server *s = userdata;
-	struct vigil_config *c = NULL;
-	struct audit_record a = {.event = AUDIT_SERVICE, .priority = LOG_NOTICE};
 	struct timespec ts;
-	char err[512];
-	int r;
+	char err[VIGIL_MESSAGE_MAX + 1];
 
 	/* MONOTONIC_USEC: systemd 253 and later match it to the reload they
 	 * asked for; older ones ignore it. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 	           (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
-	r = config_load(s->config_path, &c, err, sizeof(err));
-	if (r < 0) {
-		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s",
-		        r == -EINVAL ? err : strerror(-r));
-		a.message = "configuration reload failed; the previous configuration stays in force";
-		a.result = "failed";
-		/* `systemctl status` says so until the next good reload. */
-		sd_notify(0, "READY=1\nSTATUS=Serving logins; the last reload failed, the previous configuration "
-		             "stays in force (see the journal)");
-	} else {
-		free(s->d->config);
-		s->d->config = c;
-		log_msg(LOG_NOTICE, "configuration reloaded from %s", s->config_path);
-		a.message = "configuration reloaded";
-		a.result = "reloaded";
-		sd_notify(0, "READY=1\nSTATUS=Serving logins");
-	}
-	audit_emit(s->d->audit, &a);
+	(void)vigild_reload(s->d, "SIGHUP", err, sizeof(err));
 	return 0;
 }
 

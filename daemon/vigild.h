@@ -24,6 +24,7 @@ struct vigild {
 	struct store *store;
 	struct audit *audit;
 	uint8_t seal_key[SEAL_KEY_SIZE]; /* wiped at exit */
+	const char *config_path;         /* what a reload reads (reload.h) */
 };
 
 /* The kernel's word on who is connected, and through which socket. */

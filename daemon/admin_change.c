@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The admin's changes (see admin_change.h).  Trusts the peer credentials
+ * and the socket the request came through, nothing in the message: a user
+ * name, a fingerprint or an address is only a key to look up, bounded by the
+ * store.  The audit record is written only once the change is durable.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admin_change.h"
+#include "log.h"
+#include "reload.h"
+
+static void reply_result(struct vigil_msg *reply, uint16_t status, const char *id)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+	snprintf(reply->u.result.id, sizeof(reply->u.result.id), "%s", id);
+}
+
+static bool admin_allowed(const struct peer *p)
+{
+	return p->admin_socket && p->uid == 0;
+}
+
+/* What one change does to the store, and how it is named. */
+struct change {
+	const char *noun; /* "device", "source", "factor" */
+	int (*apply)(struct store *s, const char *user, const char *key);
+	const char *message; /* of the audit record */
+	const char *result;  /* VIGIL_RESULT */
+};
+
+static int totp_remove(struct store *s, const char *user, const char *key)
+{
+	(void)key;
+	return store_totp_remove(s, user);
+}
+
+/* Applies c for t->user and t->target, answers, and audits a change made. */
+static int change_apply(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t,
+                        const struct change *c, struct vigil_msg *reply)
+{
+	struct audit_record a = {
+	    .event = AUDIT_ADMIN,
+	    .priority = LOG_NOTICE,
+	    .message = c->message,
+	    .user = t->user,
+	    .result = c->result,
+	};
+	struct store_user u;
+	int r;
+
+	if (!admin_allowed(p)) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION, "");
+		return 0;
+	}
+	if (!t->user[0] || !t->target[0]) {
+		reply_result(reply, VIGIL_STATUS_PROTOCOL, "");
+		return 0;
+	}
+	/* A name the store never saw is said to be unknown, and nothing is
+	 * made for it. */
+	r = store_user_find(d->store, t->user, &u);
+	if (r == 0)
+		r = c->apply(d->store, t->user, t->target);
+	if (r == -ENOENT) {
+		bool known = store_user_find(d->store, t->user, &u) == 0;
+
+		if (!known)
+			reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN, "user");
+		else if (strcmp(c->noun, "factor") == 0)
+			reply_result(reply, VIGIL_STATUS_NOT_ENROLLED, "");
+		else
+			reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN, c->noun);
+		return 0;
+	}
+	if (r == -EINVAL || r == -E2BIG) {
+		/* Longer than anything stored under that name. */
+		reply_result(reply, VIGIL_STATUS_PROTOCOL, "");
+		return 0;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, "admin change (%s) for %s failed: %s", c->result, t->user, strerror(-r));
+		reply_result(reply, VIGIL_STATUS_INTERNAL, "");
+		return 0;
+	}
+	if (strcmp(c->noun, "device") == 0)
+		a.device = t->target;
+	else if (strcmp(c->noun, "source") == 0)
+		a.rhost = t->target;
+	else
+		a.method = t->target;
+	audit_emit(d->audit, &a);
+	reply_result(reply, VIGIL_STATUS_OK, "");
+	return 0;
+}
+
+int admin_factor_remove(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t,
+                        struct vigil_msg *reply)
+{
+	static const struct change c = {
+	    .noun = "factor",
+	    .apply = totp_remove,
+	    .message = "TOTP factor removed by an administrator",
+	    .result = "factor_removed",
+	};
+
+	/* One factor kind today; naming another is a mistake, not a no-op. */
+	if (admin_allowed(p) && strcmp(t->target, "totp") != 0) {
+		reply_result(reply, VIGIL_STATUS_PROTOCOL, "");
+		return 0;
+	}
+	return change_apply(d, p, t, &c, reply);
+}
+
+int admin_device_forget(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t,
+                        struct vigil_msg *reply)
+{
+	static const struct change c = {
+	    .noun = "device",
+	    .apply = store_device_forget,
+	    .message = "known device forgotten by an administrator",
+	    .result = "device_forgotten",
+	};
+
+	return change_apply(d, p, t, &c, reply);
+}
+
+int admin_source_forget(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t,
+                        struct vigil_msg *reply)
+{
+	static const struct change c = {
+	    .noun = "source",
+	    .apply = store_source_forget,
+	    .message = "known source forgotten by an administrator",
+	    .result = "source_forgotten",
+	};
+
+	return change_apply(d, p, t, &c, reply);
+}
+
+int admin_reload(struct vigild *d, const struct peer *p, struct vigil_msg *reply)
+{
+	char err[VIGIL_MESSAGE_MAX + 1];
+	int r;
+
+	if (!admin_allowed(p)) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION, "");
+		return 0;
+	}
+	r = vigild_reload(d, "admin", err, sizeof(err));
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RELOAD_RESULT;
+	reply->u.reload.status = r < 0 ? VIGIL_STATUS_DENIED : VIGIL_STATUS_OK;
+	if (r < 0)
+		snprintf(reply->u.reload.message, sizeof(reply->u.reload.message), "%s", err);
+	return 0;
+}

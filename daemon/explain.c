@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Explaining a decision (see explain.h).  The login's record (store_login)
+ * says what was decided: score, signals, verdict, reason, outcome, shadow,
+ * the same values its audit record carries.  The running configuration
+ * says what each signal weighs and where the thresholds are; when it
+ * changed since, the points may not add up to the recorded score, and the
+ * rule says so.  Database rows are trusted only after store_login_get()
+ * checked them; strings reach the client through the codec's limits.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "explain.h"
+#include "log.h"
+
+/* Each signal's weight, in bit order (enum vigil_signal). */
+static void points_fill(const struct vigil_config *c, uint32_t points[VIGIL_SIGNAL_COUNT])
+{
+	const uint32_t w[VIGIL_SIGNAL_COUNT] = {
+	    c->new_device,   c->new_source,    c->new_prefix,      c->stale_account,
+	    c->stale_device, c->user_failures, c->source_failures, c->privileged,
+	};
+
+	memcpy(points, w, sizeof(w));
+}
+
+static const char *no_factor_name(enum no_factor_action a)
+{
+	switch (a) {
+	case NO_FACTOR_ENROLL:
+		return "enroll";
+	case NO_FACTOR_ALLOW:
+		return "allow";
+	case NO_FACTOR_DENY:
+	default:
+		return "deny";
+	}
+}
+
+/* An append-only, always terminated, silently truncated line. */
+struct text {
+	char *out;
+	size_t cap, len;
+};
+
+__attribute__((format(printf, 2, 3))) static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->len + 1 >= t->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->out + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->len = (size_t)n < t->cap - t->len ? t->len + (size_t)n : t->cap - 1;
+}
+
+/* Why a step-up was owed. */
+static void owed(struct text *t, const struct vigil_explanation *e)
+{
+	if (e->why == VIGIL_WHY_FRESH)
+		text_add(t, "privileged service without a step-up in the last %u s", (unsigned)e->fresh_window);
+	else
+		text_add(t, "score %u >= stepup_at %u", (unsigned)e->score, (unsigned)e->stepup_at);
+}
+
+/* How a step-up ended, for a recorded login (SIMULATE: outcome 0). */
+static void step_end(struct text *t, const struct vigil_explanation *e)
+{
+	if (e->outcome == VIGIL_OUTCOME_ALLOW)
+		text_add(t, "; the code was accepted: allowed");
+	else if (e->outcome == VIGIL_OUTCOME_DENY)
+		text_add(t, "; %s: denied",
+		         e->reason == VIGIL_REASON_REPLAY      ? "the code was just used (replay)"
+		         : e->reason == VIGIL_REASON_NO_ANSWER ? "no code was typed"
+		                                               : "the code was wrong or refused");
+}
+
+/* The rule that applied, in words. */
+static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
+{
+	struct text t = {e->rule, sizeof(e->rule), 0};
+
+	e->rule[0] = '\0';
+	if (e->shadow)
+		text_add(&t, "shadow mode allowed what enforcement would not: ");
+	switch (e->reason) {
+	case VIGIL_REASON_NETWORK:
+		text_add(&t, "source %s is on the network deny list or off the allow list: denied before scoring",
+		         e->source);
+		return;
+	case VIGIL_REASON_LOCKED:
+		text_add(&t, "the user is locked out after %u wrong codes within %u s: denied",
+		         (unsigned)c->lockout_deny, (unsigned)c->lockout_interval);
+		return;
+	case VIGIL_REASON_SOURCE_LOCKED:
+		text_add(&t, "where the attempts come from is locked (its failures over the limit): denied");
+		return;
+	case VIGIL_REASON_INTERNAL:
+		text_add(&t, "vigild could not decide (store error, or the caller hung up): denied");
+		return;
+	case VIGIL_REASON_STEPUP_NOT_DONE:
+		text_add(&t, "a step-up was owed but auth never asked for it (sshd publickey-only; use "
+		             "AuthenticationMethods publickey,keyboard-interactive): denied");
+		return;
+	case VIGIL_REASON_UNKNOWN_USER:
+		text_add(&t, "NSS does not know the user: denied");
+		return;
+	case VIGIL_REASON_PERMISSION:
+		text_add(&t, "the request named no user or service: denied");
+		return;
+	default:
+		break;
+	}
+	switch (e->verdict) {
+	case VIGIL_VERDICT_ALLOW:
+		if (e->score < e->stepup_at)
+			text_add(&t, "score %u < stepup_at %u", (unsigned)e->score, (unsigned)e->stepup_at);
+		else
+			text_add(&t,
+			         "score %u >= stepup_at %u, covered by an unexpired step-up grant for this "
+			         "device and source",
+			         (unsigned)e->score, (unsigned)e->stepup_at);
+		if (e->fresh_window)
+			text_add(&t, "; privileged service with a step-up in the last %u s", (unsigned)e->fresh_window);
+		text_add(&t, ": allowed");
+		break;
+	case VIGIL_VERDICT_DENY:
+		if (e->reason == VIGIL_REASON_NOT_ENROLLED) {
+			text_add(&t, "a step-up is owed (");
+			owed(&t, e);
+			text_add(&t, ") and the user has no factor; no_factor = %s: denied",
+			         no_factor_name(c->no_factor));
+		} else {
+			text_add(&t, "score %u >= deny_at %u: denied", (unsigned)e->score, (unsigned)e->deny_at);
+		}
+		break;
+	case VIGIL_VERDICT_STEPUP:
+		text_add(&t, "a step-up is owed (");
+		owed(&t, e);
+		text_add(&t, "): TOTP code asked");
+		if (!e->shadow)
+			step_end(&t, e);
+		break;
+	case VIGIL_VERDICT_ENROLL:
+		text_add(&t, "a step-up is owed (");
+		owed(&t, e);
+		text_add(&t, "), no factor, no_factor = enroll within the grace period: in-band enrollment offered");
+		if (!e->shadow)
+			step_end(&t, e);
+		break;
+	case VIGIL_VERDICT_ALLOW_NO_FACTOR:
+		text_add(&t, "a step-up is owed (");
+		owed(&t, e);
+		text_add(&t, "), no factor, no_factor = allow: allowed and audited");
+		break;
+	default:
+		text_add(&t, "recorded before vigild kept the verdict: outcome and score only");
+		break;
+	}
+	if (e->shadow)
+		text_add(&t, "; allowed");
+}
+
+void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e)
+{
+	struct service_view v;
+
+	config_service(cfg, e->service, &v);
+	points_fill(cfg, e->points);
+	e->stepup_at = v.stepup_at;
+	e->deny_at = v.deny_at;
+	e->fresh_window = v.privileged ? v.fresh_window : 0;
+	rule_fill(cfg, e);
+}
+
+static void reply_result(struct vigil_msg *reply, uint16_t status)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+}
+
+int admin_explain(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t, struct vigil_msg *reply)
+{
+	struct vigil_explanation *e = &reply->u.explain;
+	struct store_login l;
+	int r;
+
+	if (!p->admin_socket || p->uid != 0) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		return 0;
+	}
+	r = strlen(t->target) > VIGIL_LOGIN_ID_MAX ? -ENOENT : store_login_get(d->store, t->target, &l);
+	if (r == -ENOENT) {
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		return 0;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, "explaining login %s failed: %s", t->target, strerror(-r));
+		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		return 0;
+	}
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_EXPLANATION;
+	strcpy(e->login_id, l.login_id);
+	strcpy(e->user, l.user);
+	strcpy(e->service, l.service);
+	strcpy(e->source, l.source);
+	strcpy(e->device, l.device);
+	e->time = l.time;
+	e->outcome = l.outcome;
+	e->verdict = l.verdict;
+	e->why = l.why;
+	e->shadow = l.shadow ? 1 : 0;
+	e->reason = l.reason;
+	e->score = l.score;
+	e->signals = l.signals;
+	explain_fill(d->config, e);
+	return 0;
+}

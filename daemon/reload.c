@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Configuration reload (see reload.h).  Trusts the file only as far as
+ * config_load() does; the new configuration replaces the old one between
+ * two requests (the daemon is single-threaded), so no request ever sees
+ * half of each.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "reload.h"
+
+int vigild_reload(struct vigild *d, const char *by, char *err, size_t errlen)
+{
+	struct vigil_config *c = NULL;
+	struct audit_record a = {.event = AUDIT_SERVICE, .priority = LOG_NOTICE, .method = by};
+	int r;
+
+	err[0] = '\0';
+	r = config_load(d->config_path, &c, err, errlen);
+	if (r < 0) {
+		if (r != -EINVAL || !err[0])
+			snprintf(err, errlen, "%s: %s", d->config_path, strerror(-r));
+		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s", err);
+		a.message = "configuration reload failed; the previous configuration stays in force";
+		a.result = "failed";
+		/* `systemctl status` says so until the next good reload. */
+		sd_notify(0, "READY=1\nSTATUS=Serving logins; the last reload failed, the previous configuration "
+		             "stays in force (see the journal)");
+	} else {
+		free(d->config);
+		d->config = c;
+		log_msg(LOG_NOTICE, "configuration reloaded from %s", d->config_path);
+		a.message = "configuration reloaded";
+		a.result = "reloaded";
+		sd_notify(0, "READY=1\nSTATUS=Serving logins");
+	}
+	audit_emit(d->audit, &a);
+	return r < 0 ? r : 0;
+}

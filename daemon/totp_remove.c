@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A user's removal of its own TOTP factor (see totp_remove.h).  Trusts only
+ * the peer's uid and name.  The code is checked like a login's (replay
+ * watermark, window) and accepted codes advance the watermark even when the
+ * removal is then refused, so a code shown to this command cannot be
+ * reused at a login.  Wrong codes are failures of the caller ("uid=N") for
+ * this user: guessing is bounded by the lockout, and cannot lock anyone
+ * else out.  The code is a secret: never logged, wiped by the caller.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "caller.h"
+#include "enroll.h"
+#include "log.h"
+#include "totp.h"
+#include "totp_remove.h"
+#include "wipe.h"
+
+static void reply_result(struct vigil_msg *reply, uint16_t status)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+}
+
+static void audit_remove(struct vigild *d, const char *user, const char *party, const char *result, int priority,
+                         const char *message)
+{
+	struct audit_record a = {
+	    .event = AUDIT_ENROLL,
+	    .priority = priority,
+	    .message = message,
+	    .user = user,
+	    .caller = party,
+	    .method = "totp",
+	    .result = result,
+	};
+
+	audit_emit(d->audit, &a);
+}
+
+/* Checks answer against the active factor t; 0 with its step, -EACCES for
+ * a wrong, malformed or replayed code, another negative errno else. */
+static int check_code(struct vigild *d, const char *user, const struct store_totp *t, const char *answer, uint64_t now,
+                      int64_t *ret_step)
+{
+	uint8_t *secret = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = enroll_totp_secret(d, user, t, &secret, &n)) < 0)
+		return r;
+	r = totp_verify(secret, n, now, t->period, t->digits, d->config->totp_window, answer, t->last_step, ret_step);
+	wipe_free(secret, n);
+	if (r == -EINVAL || r == -EALREADY)
+		r = -EACCES;
+	return r;
+}
+
+int totp_remove(struct vigild *d, const struct peer *p, const char *answer, struct vigil_msg *reply)
+{
+	const struct vigil_config *cfg = d->config;
+	char party[CALLER_PARTY_MAX];
+	struct store_totp t = {0};
+	struct store_user u;
+	uint64_t now = vigild_now();
+	uint32_t failures = 0;
+	int64_t step = 0;
+	int r;
+
+	if (!p->name[0]) {
+		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		return 0;
+	}
+	caller_party(p->uid, party);
+	r = store_user_find(d->store, p->name, &u);
+	if (r == 0)
+		r = store_totp_get(d->store, u.id, true, &t);
+	if (r == -ENOENT) {
+		reply_result(reply, VIGIL_STATUS_NOT_ENROLLED);
+		goto out;
+	}
+	if (r < 0)
+		goto internal;
+	if ((r = store_failures_party(d->store, party, p->name, now - cfg->lockout_interval, &failures)) < 0)
+		goto internal;
+	if (u.locked_until > now || failures >= cfg->lockout_deny) {
+		audit_remove(d, p->name, party, "locked", LOG_WARNING, "TOTP removal refused: locked out");
+		reply_result(reply, VIGIL_STATUS_LOCKED);
+		goto out;
+	}
+
+	r = check_code(d, p->name, &t, answer, now, &step);
+	if (r == -EACCES) {
+		audit_remove(d, p->name, party, "bad_code", LOG_WARNING, "TOTP removal refused: wrong code");
+		if ((r = store_failure_add_local(d->store, p->name, party, now)) < 0)
+			goto internal;
+		reply_result(reply, VIGIL_STATUS_BAD_CODE);
+		goto out;
+	}
+	/* The code is spent whatever follows: it must not open a login. */
+	if (r < 0 || (r = store_totp_accept(d->store, t.id, step, now)) == -ENOENT)
+		goto internal;
+	if (r == -EALREADY) {
+		/* Used meanwhile by a login: a replay here. */
+		reply_result(reply, VIGIL_STATUS_BAD_CODE);
+		goto out;
+	}
+	if (r < 0)
+		goto internal;
+	/* The only factor kind today: removing it leaves none. */
+	if (cfg->no_factor == NO_FACTOR_DENY) {
+		audit_remove(d, p->name, party, "refused", LOG_NOTICE,
+		             "TOTP removal refused: the last factor, and the policy requires one (no_factor = deny)");
+		reply_result(reply, VIGIL_STATUS_DENIED);
+		goto out;
+	}
+	if ((r = store_totp_remove(d->store, p->name)) < 0 && r != -ENOENT)
+		goto internal;
+	audit_remove(d, p->name, party, "removed", LOG_NOTICE, "TOTP factor removed by its user");
+	reply_result(reply, VIGIL_STATUS_OK);
+	goto out;
+internal:
+	log_msg(LOG_ERR, "TOTP removal for %s failed: %s", p->name, strerror(-r));
+	reply_result(reply, VIGIL_STATUS_INTERNAL);
+out:
+	store_totp_clear(&t);
+	return 0;
+}
