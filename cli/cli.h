@@ -15,8 +15,9 @@
 /* Process exit status of every verb. */
 enum cli_exit {
 	CLI_EXIT_OK = 0,
-	CLI_EXIT_FAIL = 1,  /* the daemon could not be reached, refused, or failed */
-	CLI_EXIT_USAGE = 2, /* bad command line */
+	CLI_EXIT_FAIL = 1,        /* the daemon could not be reached, refused, or failed */
+	CLI_EXIT_USAGE = 2,       /* bad command line */
+	CLI_EXIT_UNREACHABLE = 3, /* vigild could not be reached or did not answer */
 };
 
 /* One connection to the daemon; each call gets timeout_ms from its start. */
@@ -74,3 +75,10 @@ int cli_user_option(int argc, char **argv, const char *usage, const char **ret_u
 int verb_status(const struct cli_opts *o, int argc, char **argv);
 int verb_totp(const struct cli_opts *o, int argc, char **argv);
 int verb_unlock(const struct cli_opts *o, int argc, char **argv);
+/* The admin verbs that change state or analyse decisions (admin_write.c). */
+int verb_factor(const struct cli_opts *o, int argc, char **argv);
+int verb_device(const struct cli_opts *o, int argc, char **argv);
+int verb_source(const struct cli_opts *o, int argc, char **argv);
+int verb_explain(const struct cli_opts *o, int argc, char **argv);
+int verb_simulate(const struct cli_opts *o, int argc, char **argv);
+int verb_reload(const struct cli_opts *o, int argc, char **argv);

@@ -220,6 +220,68 @@ static int confirm_loop(struct cli_conn *c, unsigned digits, struct vigil_msg *r
 	return CLI_EXIT_FAIL;
 }
 
+/* `vigilctl totp remove`: one fresh code proves the factor it removes.
+ * Returns an enum cli_exit. */
+static int totp_remove(const struct cli_opts *o, int argc)
+{
+	struct cli_conn c = {.fd = -1};
+	struct vigil_msg *req = NULL, *reply = NULL;
+	int r = CLI_EXIT_FAIL, err;
+
+	if (argc != 1) {
+		fputs("vigilctl: usage: vigilctl totp remove\n", stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
+		goto out;
+	req->type = VIGIL_MSG_TOTP_REMOVE;
+	err =
+	    code_read("Enter a code from your app to remove it: ", req->u.answer.answer, sizeof(req->u.answer.answer));
+	if (err <= 0) {
+		fputs(err == 0 || err == -ENODATA ? "vigilctl: totp remove: no code entered; nothing removed\n"
+		                                  : "vigilctl: totp remove: cannot read the code\n",
+		      stderr);
+		goto out;
+	}
+	if (cli_conn_open(&c, o->socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0) {
+		r = CLI_EXIT_UNREACHABLE;
+		goto out;
+	}
+	wipe(req, sizeof(*req));
+	if (reply->type != VIGIL_MSG_RESULT) {
+		cli_print_unexpected("totp remove", reply->type);
+		goto out;
+	}
+	switch (reply->u.result.status) {
+	case VIGIL_STATUS_OK:
+		puts("TOTP factor removed.");
+		r = CLI_EXIT_OK;
+		break;
+	case VIGIL_STATUS_BAD_CODE:
+		fputs("vigilctl: totp remove: that code is not valid (or was already used); nothing removed\n", stderr);
+		break;
+	case VIGIL_STATUS_NOT_ENROLLED:
+		fputs("vigilctl: totp remove: you have no TOTP factor\n", stderr);
+		break;
+	case VIGIL_STATUS_DENIED:
+		fputs("vigilctl: totp remove: this is your last factor and the policy requires one "
+		      "(no_factor = deny); ask root to run 'vigilctl factor remove --user NAME totp'\n",
+		      stderr);
+		break;
+	case VIGIL_STATUS_LOCKED:
+		fputs("vigilctl: totp remove: locked after too many wrong codes; try again later\n", stderr);
+		break;
+	default:
+		cli_print_status("totp remove", reply->u.result.status, NULL);
+		break;
+	}
+out:
+	cli_conn_close(&c);
+	cli_msg_free(req);
+	cli_msg_free(reply);
+	return r;
+}
+
 int verb_totp(const struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_conn c = {.fd = -1};
@@ -228,8 +290,10 @@ int verb_totp(const struct cli_opts *o, int argc, char **argv)
 	unsigned digits;
 	int r = CLI_EXIT_FAIL, err;
 
+	if (argc >= 2 && strcmp(argv[1], "remove") == 0)
+		return totp_remove(o, argc - 1);
 	if (argc < 2 || strcmp(argv[1], "enroll") != 0) {
-		fputs("vigilctl: usage: vigilctl totp enroll [--user NAME]\n", stderr);
+		fputs("vigilctl: usage: vigilctl totp enroll [--user NAME] | vigilctl totp remove\n", stderr);
 		return CLI_EXIT_USAGE;
 	}
 	argc--;

@@ -33,6 +33,17 @@ static void help(void)
 	       "  unlock NAME                clear NAME's lockout (admin socket, root only)\n"
 	       "  unlock --source ADDR       forget the failed codes from ADDR (an address,\n"
 	       "                             or uid=N for a local caller; root only)\n"
+	       "  totp remove                remove your own TOTP factor (asks a fresh code)\n"
+	       "  factor remove --user NAME totp\n"
+	       "                             remove NAME's TOTP factor (lost phone; root)\n"
+	       "  device forget --user NAME FINGERPRINT\n"
+	       "  source forget --user NAME ADDR\n"
+	       "                             forget a known device or source of NAME (root)\n"
+	       "  explain LOGIN_ID           why a login was decided as it was (root)\n"
+	       "  simulate --user NAME --service NAME [--rhost ADDR] [--key FILE] [--tty TTY]\n"
+	       "                             the decision such a login would get now,\n"
+	       "                             writing nothing (root)\n"
+	       "  reload                     reload vigild's configuration (root)\n"
 	       "\n"
 	       "  Without --user a command acts on the calling user.  vigild honours\n"
 	       "  --user NAME for another user only when the caller is root.\n"
@@ -47,7 +58,8 @@ static void help(void)
 	       "Exit status:\n"
 	       "  0  success\n"
 	       "  1  failure: vigild unreachable, refused or failed, or the codes were wrong\n"
-	       "  2  usage error\n",
+	       "  2  usage error\n"
+	       "  3  vigild unreachable (the admin verbs above marked root)\n",
 	       VIGIL_DEFAULT_SOCKET, VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_ADMIN_SOCKET_NAME, DEFAULT_TIMEOUT_S);
 }
 
@@ -187,6 +199,18 @@ int main(int argc, char **argv)
 		return verb_totp(&o, argc, argv);
 	if (strcmp(verb, "unlock") == 0)
 		return verb_unlock(&o, argc, argv);
+	if (strcmp(verb, "factor") == 0)
+		return verb_factor(&o, argc, argv);
+	if (strcmp(verb, "device") == 0)
+		return verb_device(&o, argc, argv);
+	if (strcmp(verb, "source") == 0)
+		return verb_source(&o, argc, argv);
+	if (strcmp(verb, "explain") == 0)
+		return verb_explain(&o, argc, argv);
+	if (strcmp(verb, "simulate") == 0)
+		return verb_simulate(&o, argc, argv);
+	if (strcmp(verb, "reload") == 0)
+		return verb_reload(&o, argc, argv);
 	if (strcmp(verb, "help") == 0) {
 		help();
 		return CLI_EXIT_OK;
