@@ -17,9 +17,9 @@
 
 /* What a login with this verdict would get: decided now, or (0) only once
  * its step-up is answered.  Shadow mode allows whatever the verdict. */
-static uint8_t outcome_of(const struct vigil_config *cfg, enum policy_action a, bool *ret_shadow)
+static uint8_t outcome_of(const struct vigil_config *cfg, enum policy_action a, bool assessed, bool *ret_shadow)
 {
-	*ret_shadow = cfg->shadow && a != POLICY_ALLOW;
+	*ret_shadow = assessed && cfg->shadow && a != POLICY_ALLOW;
 	if (*ret_shadow || a == POLICY_ALLOW || a == POLICY_ALLOW_NO_FACTOR)
 		return VIGIL_OUTCOME_ALLOW;
 	if (a == POLICY_DENY)
@@ -63,7 +63,9 @@ int admin_simulate(struct vigild *d, const struct peer *p, const struct vigil_lo
 	strcpy(e->source, c.source);
 	strcpy(e->device, c.device);
 	e->time = vigild_now();
-	e->outcome = outcome_of(d->config, v.action, &shadow);
+	/* Shadow mode covers what was assessed; a refusal before that (an
+	 * unknown user, a store error) stands, as in login_begin(). */
+	e->outcome = outcome_of(d->config, v.action, r == 0, &shadow);
 	e->verdict = policy_action_verdict(v.action);
 	e->why = v.why;
 	e->shadow = shadow ? 1 : 0;
