@@ -207,6 +207,58 @@ int main(int argc, char **argv)
 	strcpy(m->u.pending.qr, "\xe2\x96\x88\xe2\x96\x80\n");
 	SEED("enroll_pending", frame, encode(m, 13));
 
+	/* The admin change and analysis verbs (30..36, 90..91). */
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ADMIN_FACTOR_REMOVE;
+	strcpy(m->u.target.user, "alice");
+	strcpy(m->u.target.target, "totp");
+	SEED("admin_factor_remove", frame, encode(m, 20));
+	m->type = VIGIL_MSG_ADMIN_DEVICE_FORGET;
+	strcpy(m->u.target.target, "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
+	SEED("admin_device_forget", frame, encode(m, 21));
+	m->type = VIGIL_MSG_ADMIN_SOURCE_FORGET;
+	strcpy(m->u.target.target, "192.0.2.10");
+	SEED("admin_source_forget", frame, encode(m, 22));
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ADMIN_EXPLAIN;
+	strcpy(m->u.target.target, "6f1c2a9e0b7d4e35");
+	SEED("admin_explain", frame, encode(m, 23));
+	login(m, VIGIL_MSG_AUTH_BEGIN);
+	m->type = VIGIL_MSG_ADMIN_SIMULATE;
+	SEED("admin_simulate", frame, encode(m, 24));
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ADMIN_RELOAD;
+	SEED("admin_reload", frame, encode(m, 25));
+	m->type = VIGIL_MSG_TOTP_REMOVE;
+	strcpy(m->u.answer.answer, "123456");
+	SEED("totp_remove", frame, encode(m, 26));
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_EXPLANATION;
+	strcpy(m->u.explain.login_id, "6f1c2a9e0b7d4e35");
+	strcpy(m->u.explain.user, "alice");
+	strcpy(m->u.explain.service, "sshd");
+	strcpy(m->u.explain.source, "192.0.2.10");
+	m->u.explain.time = 1700000000;
+	m->u.explain.outcome = VIGIL_OUTCOME_ALLOW;
+	m->u.explain.verdict = VIGIL_VERDICT_STEPUP;
+	m->u.explain.score = 60;
+	m->u.explain.signals = VIGIL_SIGNAL_NEW_DEVICE | VIGIL_SIGNAL_NEW_SOURCE;
+	m->u.explain.points[0] = 40;
+	m->u.explain.points[1] = 20;
+	m->u.explain.stepup_at = 30;
+	m->u.explain.deny_at = 100;
+	strcpy(m->u.explain.rule, "a step-up is owed (score 60 >= stepup_at 30): TOTP code asked");
+	SEED("explanation", frame, encode(m, 27));
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_RELOAD_RESULT;
+	m->u.reload.status = VIGIL_STATUS_DENIED;
+	strcpy(m->u.reload.message, "/etc/vigil/vigil.conf:3: syntax error");
+	SEED("reload_result", frame, encode(m, 28));
+	len = encode(m, 28);
+	frame[len] = 0;
+	set_body_len(len + 1 - VIGIL_FRAME_HEADER_SIZE);
+	SEED("bad_reload_trailing_byte", frame, len + 1);
+
 	report(m);
 	SEED("status_report", frame, encode(m, 14));
 
