@@ -13,17 +13,11 @@
 #include "log.h"
 #include "reload.h"
 
+/* A RESULT whose id names what was not found ("" otherwise). */
 static void reply_result(struct vigil_msg *reply, uint16_t status, const char *id)
 {
-	memset(reply, 0, sizeof(*reply));
-	reply->type = VIGIL_MSG_RESULT;
-	reply->u.result.status = status;
+	vigild_reply_status(reply, status);
 	snprintf(reply->u.result.id, sizeof(reply->u.result.id), "%s", id);
-}
-
-static bool admin_allowed(const struct peer *p)
-{
-	return p->admin_socket && p->uid == 0;
 }
 
 /* What one change does to the store, and how it is named. */
@@ -54,7 +48,7 @@ static int change_apply(struct vigild *d, const struct peer *p, const struct vig
 	struct store_user u;
 	int r;
 
-	if (!admin_allowed(p)) {
+	if (!peer_is_admin(p)) {
 		reply_result(reply, VIGIL_STATUS_PERMISSION, "");
 		return 0;
 	}
@@ -110,7 +104,7 @@ int admin_factor_remove(struct vigild *d, const struct peer *p, const struct vig
 	};
 
 	/* One factor kind today; naming another is a mistake, not a no-op. */
-	if (admin_allowed(p) && strcmp(t->target, "totp") != 0) {
+	if (peer_is_admin(p) && strcmp(t->target, "totp") != 0) {
 		reply_result(reply, VIGIL_STATUS_PROTOCOL, "");
 		return 0;
 	}
@@ -148,7 +142,7 @@ int admin_reload(struct vigild *d, const struct peer *p, struct vigil_msg *reply
 	char err[VIGIL_MESSAGE_MAX + 1];
 	int r;
 
-	if (!admin_allowed(p)) {
+	if (!peer_is_admin(p)) {
 		reply_result(reply, VIGIL_STATUS_PERMISSION, "");
 		return 0;
 	}

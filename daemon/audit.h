@@ -22,7 +22,7 @@ enum audit_event {
 	AUDIT_SESSION_CLOSE,
 	AUDIT_LOCKOUT,   /* a user or source was locked out */
 	AUDIT_FAIL_OPEN, /* reserved: fail-open use reported to the daemon */
-	AUDIT_ADMIN,     /* an admin changed state (unlock) */
+	AUDIT_ADMIN,     /* an admin changed state (unlock, factor remove, forget) */
 	AUDIT_SERVICE,   /* daemon start, stop, reload */
 	AUDIT_EVENT_MAX_
 };

@@ -179,31 +179,24 @@ void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e)
 	rule_fill(cfg, e);
 }
 
-static void reply_result(struct vigil_msg *reply, uint16_t status)
-{
-	memset(reply, 0, sizeof(*reply));
-	reply->type = VIGIL_MSG_RESULT;
-	reply->u.result.status = status;
-}
-
 int admin_explain(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t, struct vigil_msg *reply)
 {
 	struct vigil_explanation *e = &reply->u.explain;
 	struct store_login l;
 	int r;
 
-	if (!p->admin_socket || p->uid != 0) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION);
+	if (!peer_is_admin(p)) {
+		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	r = strlen(t->target) > VIGIL_LOGIN_ID_MAX ? -ENOENT : store_login_get(d->store, t->target, &l);
 	if (r == -ENOENT) {
-		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		vigild_reply_status(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
 		return 0;
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "explaining login %s failed: %s", t->target, strerror(-r));
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
 	memset(reply, 0, sizeof(*reply));

@@ -37,10 +37,8 @@ int admin_simulate(struct vigild *d, const struct peer *p, const struct vigil_lo
 	bool shadow = false;
 	int r;
 
-	if (!p->admin_socket || p->uid != 0) {
-		memset(reply, 0, sizeof(*reply));
-		reply->type = VIGIL_MSG_RESULT;
-		reply->u.result.status = VIGIL_STATUS_PERMISSION;
+	if (!peer_is_admin(p)) {
+		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	r = login_context_build(d, p, req, &c, &reason);

@@ -18,13 +18,6 @@
 #include "totp_remove.h"
 #include "wipe.h"
 
-static void reply_result(struct vigil_msg *reply, uint16_t status)
-{
-	memset(reply, 0, sizeof(*reply));
-	reply->type = VIGIL_MSG_RESULT;
-	reply->u.result.status = status;
-}
-
 static void audit_remove(struct vigild *d, const char *user, const char *party, const char *result, int priority,
                          const char *message)
 {
@@ -71,7 +64,7 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 	int r;
 
 	if (!p->name[0]) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION);
+		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	caller_party(p->uid, party);
@@ -79,7 +72,7 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 	if (r == 0)
 		r = store_totp_get(d->store, u.id, true, &t);
 	if (r == -ENOENT) {
-		reply_result(reply, VIGIL_STATUS_NOT_ENROLLED);
+		vigild_reply_status(reply, VIGIL_STATUS_NOT_ENROLLED);
 		goto out;
 	}
 	if (r < 0)
@@ -88,7 +81,7 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 		goto internal;
 	if (u.locked_until > now || failures >= cfg->lockout_deny) {
 		audit_remove(d, p->name, party, "locked", LOG_WARNING, "TOTP removal refused: locked out");
-		reply_result(reply, VIGIL_STATUS_LOCKED);
+		vigild_reply_status(reply, VIGIL_STATUS_LOCKED);
 		goto out;
 	}
 
@@ -97,7 +90,7 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 		audit_remove(d, p->name, party, "bad_code", LOG_WARNING, "TOTP removal refused: wrong code");
 		if ((r = store_failure_add_local(d->store, p->name, party, now)) < 0)
 			goto internal;
-		reply_result(reply, VIGIL_STATUS_BAD_CODE);
+		vigild_reply_status(reply, VIGIL_STATUS_BAD_CODE);
 		goto out;
 	}
 	/* The code is spent whatever follows: it must not open a login. */
@@ -105,7 +98,7 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 		goto internal;
 	if (r == -EALREADY) {
 		/* Used meanwhile by a login: a replay here. */
-		reply_result(reply, VIGIL_STATUS_BAD_CODE);
+		vigild_reply_status(reply, VIGIL_STATUS_BAD_CODE);
 		goto out;
 	}
 	if (r < 0)
@@ -114,17 +107,17 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 	if (cfg->no_factor == NO_FACTOR_DENY) {
 		audit_remove(d, p->name, party, "refused", LOG_NOTICE,
 		             "TOTP removal refused: the last factor, and the policy requires one (no_factor = deny)");
-		reply_result(reply, VIGIL_STATUS_DENIED);
+		vigild_reply_status(reply, VIGIL_STATUS_DENIED);
 		goto out;
 	}
 	if ((r = store_totp_remove(d->store, p->name)) < 0 && r != -ENOENT)
 		goto internal;
 	audit_remove(d, p->name, party, "removed", LOG_NOTICE, "TOTP factor removed by its user");
-	reply_result(reply, VIGIL_STATUS_OK);
+	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	goto out;
 internal:
 	log_msg(LOG_ERR, "TOTP removal for %s failed: %s", p->name, strerror(-r));
-	reply_result(reply, VIGIL_STATUS_INTERNAL);
+	vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 out:
 	store_totp_clear(&t);
 	return 0;

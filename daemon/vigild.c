@@ -62,3 +62,10 @@ int vigild_new_id(char *out, size_t cap)
 		snprintf(out + 2 * i, 3, "%02x", id[i]);
 	return 0;
 }
+
+void vigild_reply_status(struct vigil_msg *reply, uint16_t status)
+{
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_RESULT;
+	reply->u.result.status = status;
+}

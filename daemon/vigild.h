@@ -74,3 +74,13 @@ uint64_t vigild_now(void);
 
 /* Fills out (cap >= 33) with a fresh random 128-bit id in hex.  0 or -EIO. */
 int vigild_new_id(char *out, size_t cap);
+
+/* Makes *reply a RESULT with status and an empty id, every other byte zero
+ * (a reply may have held a secret before). */
+void vigild_reply_status(struct vigil_msg *reply, uint16_t status);
+
+/* Root on the admin socket: the only peer the admin verbs serve. */
+static inline bool peer_is_admin(const struct peer *p)
+{
+	return p->admin_socket && p->uid == 0;
+}

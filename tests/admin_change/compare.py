@@ -74,7 +74,7 @@ def wrong_code(user):
 
 
 def ctl(*args):
-    return subprocess.run([CTL, "--admin-socket", ADMIN] + list(args), capture_output=True, text=True)
+    return subprocess.run([CTL, "--admin-socket", ADMIN] + list(args), capture_output=True, text=True, errors="replace")
 
 
 def parse_fields(out):
@@ -88,7 +88,7 @@ def parse_fields(out):
 
 def cursor():
     subprocess.run(["journalctl", "--sync"], capture_output=True)
-    out = subprocess.run(["journalctl", "-n", "0", "--show-cursor", "-q"], capture_output=True, text=True).stdout
+    out = subprocess.run(["journalctl", "-n", "0", "--show-cursor", "-q"], capture_output=True, text=True, errors="replace").stdout
     for line in out.splitlines():
         if line.startswith("-- cursor: "):
             return line[len("-- cursor: "):]
@@ -108,7 +108,7 @@ def records_new(done, deadline=5.0):
     while True:
         subprocess.run(["journalctl", "--sync"], capture_output=True)
         args = ["journalctl", "-o", "json", "--no-pager"] + (["--after-cursor=" + journal_at] if journal_at else [])
-        out = subprocess.run(args, capture_output=True, text=True).stdout
+        out = subprocess.run(args, capture_output=True, text=True, errors="replace").stdout
         new = [json.loads(l) for l in out.splitlines() if l.strip()]
         if new:
             journal_at = new[-1]["__CURSOR"]
@@ -124,10 +124,11 @@ def decisions(recs):
 
 def final_decision(recs):
     """The record that ends a login: allow or deny, not a shadow verdict."""
+    last = None
     for r in decisions(recs):
         if r.get("VIGIL_DECISION") in ("allow", "deny") and r.get("VIGIL_SHADOW") != "1":
             last = r
-    return locals().get("last")
+    return last
 
 
 def login(user, service, rhost, key, answer):
@@ -138,7 +139,7 @@ def login(user, service, rhost, key, answer):
         cmd += ["-I", "rhost=" + rhost, "-I", "tty=ssh", "-E", "SSH_AUTH_INFO_0=publickey %s %s" % (typ, blob)]
     cmd += [service, user, "authenticate", "acct_mgmt"]
     e = dict(env, LD_PRELOAD="libpam_wrapper.so", PAM_WRAPPER="1", PAM_WRAPPER_SERVICE_DIR=PAMD)
-    p = subprocess.run(cmd, input=(answer + "\n") if answer else "", capture_output=True, text=True, env=e)
+    p = subprocess.run(cmd, input=(answer + "\n") if answer else "", capture_output=True, text=True, errors="replace", env=e)
     return p.returncode
 
 
@@ -161,7 +162,7 @@ def admin_action(n):
         ctl("unlock", "--source", rng.choice(SOURCES + ["uid=0"]))
     elif r < 0.7:
         fp = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", os.path.join(TMP, "keys", rng.choice(KEYS) + ".pub")],
-                            capture_output=True, text=True).stdout.split()[1]
+                            capture_output=True, text=True, errors="replace").stdout.split()[1]
         ctl("device", "forget", "--user", user, fp)
     elif r < 0.85:
         ctl("source", "forget", "--user", user, rng.choice(SOURCES))
@@ -180,7 +181,10 @@ compared = explained = 0
 kinds = {}
 journal_at = cursor()
 t0 = time.time()
-for n in range(CASES):
+
+
+def run_case(n):
+    global compared, explained
     if rng.random() < 0.08:
         admin_action(n)
     user = rng.choices(["alice", "carol", "bob", "nosuch"], [4, 3, 2, 1])[0]
@@ -194,7 +198,7 @@ for n in range(CASES):
     case = {"n": n, "desc": "%s %s %s %s" % (user, service, rhost or "-", key or "-")}
     if sim.returncode != 0:
         mismatch(case, "simulate exit", 0, sim.returncode)
-        continue
+        return
     s = parse_fields(sim.stdout)
     # "stepup (shadow mode: allowed)": the verdict is the first word.
     verdict = s.get("decision", "").split(" ")[0]
@@ -214,7 +218,7 @@ for n in range(CASES):
     ds = decisions(recs)
     if not ds:
         mismatch(case, "decision record", "one", "none")
-        continue
+        return
     first = ds[0]
     compared += 1
     kinds[verdict] = kinds.get(verdict, 0) + 1
@@ -233,11 +237,11 @@ for n in range(CASES):
     # explain the login the final record names.
     fin = final_decision(recs)
     if not fin or not fin.get("VIGIL_LOGIN_ID"):
-        continue  # refused before a login was recorded (an unknown user)
+        return  # refused before a login was recorded (an unknown user)
     ex = ctl("explain", fin["VIGIL_LOGIN_ID"])
     if ex.returncode != 0:
         mismatch(case, "explain exit", 0, ex.returncode)
-        continue
+        return
     e = parse_fields(ex.stdout)
     explained += 1
     if e.get("outcome") != fin.get("VIGIL_DECISION"):
@@ -256,6 +260,14 @@ for n in range(CASES):
     if norm_verdict(verdict) != first.get("VIGIL_DECISION"):
         mismatch(case, "explain verdict", verdict, first.get("VIGIL_DECISION"))
 
+
+for n in range(CASES):
+    try:
+        run_case(n)
+    except Exception as ex:  # a broken case is a failure to report, not a crash
+        mismatches.append("case %d: the comparison itself failed: %r" % (n, ex))
+
+
 for m in mismatches[:40]:
     print("not ok - " + m)
 print("# %d cases compared, %d explained, verdicts %s, %.1f s" %
@@ -265,7 +277,7 @@ if compared < CASES * 0.9:
     sys.exit(1)
 # Enough of each kind, or the generator does not test what it claims.
 for k in ("allow", "stepup", "deny"):
-    if kinds.get(k, 0) < 10:
+    if kinds.get(k, 0) < max(1, CASES // 25):
         print("not ok - only %d cases with verdict %s" % (kinds.get(k, 0), k))
         sys.exit(1)
 sys.exit(1 if mismatches else 0)
