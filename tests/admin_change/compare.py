@@ -179,6 +179,7 @@ def admin_action(n):
 
 compared = explained = 0
 kinds = {}
+reasons = {}  # of the denials: the generator must reach each policy rule
 journal_at = cursor()
 t0 = time.time()
 
@@ -205,7 +206,7 @@ def run_case(n):
     answer, how = "", "none"
     if verdict == "stepup" and user in ENROLLED:
         pick = rng.random()
-        if pick < 0.7:
+        if pick < 0.55:
             answer, how = next_code(user) or "", "code"
         elif pick < 0.85:
             answer, how = wrong_code(user), "wrong"
@@ -222,6 +223,8 @@ def run_case(n):
     first = ds[0]
     compared += 1
     kinds[verdict] = kinds.get(verdict, 0) + 1
+    if verdict == "deny":
+        reasons[s.get("reason")] = reasons.get(s.get("reason"), 0) + 1
     if norm_verdict(verdict) != first.get("VIGIL_DECISION"):
         mismatch(case, "verdict", verdict, first.get("VIGIL_DECISION"))
     if ("(shadow mode" in s.get("decision", "")) != (first.get("VIGIL_SHADOW") == "1"):
@@ -270,8 +273,9 @@ for n in range(CASES):
 
 for m in mismatches[:40]:
     print("not ok - " + m)
-print("# %d cases compared, %d explained, verdicts %s, %.1f s" %
-      (compared, explained, json.dumps(kinds, sort_keys=True), time.time() - t0))
+print("# %d cases compared, %d explained, verdicts %s, denials %s, %.1f s" %
+      (compared, explained, json.dumps(kinds, sort_keys=True), json.dumps(reasons, sort_keys=True),
+       time.time() - t0))
 if compared < CASES * 0.9:
     print("not ok - only %d of %d cases compared" % (compared, CASES))
     sys.exit(1)

@@ -111,7 +111,7 @@ conf_of() {
 		'[risk]' 'user_failures_min = 2' 'source_failures_min = 3' \
 		'[policy]' 'stepup_at = 30' 'deny_at = 100' 'fresh_window = 300' "no_factor = $2" "shadow = $3" \
 		'[totp]' 'window = 10' \
-		'[lockout]' 'deny = 4' 'interval = 900' 'unlock = 600' 'source_max = 8' 'source_window = 60' \
+		'[lockout]' 'deny = 3' 'interval = 900' 'unlock = 600' 'source_max = 8' 'source_window = 60' \
 		'[network]' 'deny = 203.0.113.0/24'
 }
 conf_of "$VT_TMP/etc/enforce.conf" deny no
