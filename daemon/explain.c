@@ -81,39 +81,39 @@ static void step_end(struct text *t, const struct vigil_explanation *e)
 		                                               : "the code was wrong or refused");
 }
 
-/* The rule that applied, in words. */
+/* The rule that applied, in words.  In shadow mode the verdict is said as
+ * what enforcement would have done, and that the login was let in. */
 static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
 {
 	struct text t = {e->rule, sizeof(e->rule), 0};
+	const char *denied = e->shadow ? "would be denied" : "denied";
 
 	e->rule[0] = '\0';
-	if (e->shadow)
-		text_add(&t, "shadow mode allowed what enforcement would not: ");
 	switch (e->reason) {
 	case VIGIL_REASON_NETWORK:
-		text_add(&t, "source %s is on the network deny list or off the allow list: denied before scoring",
-		         e->source);
-		return;
+		text_add(&t, "source %s is on the network deny list or off the allow list: %s before scoring",
+		         e->source, denied);
+		goto done;
 	case VIGIL_REASON_LOCKED:
-		text_add(&t, "the user is locked out after %u wrong codes within %u s: denied",
-		         (unsigned)c->lockout_deny, (unsigned)c->lockout_interval);
-		return;
+		text_add(&t, "the user is locked out after %u wrong codes within %u s: %s", (unsigned)c->lockout_deny,
+		         (unsigned)c->lockout_interval, denied);
+		goto done;
 	case VIGIL_REASON_SOURCE_LOCKED:
-		text_add(&t, "where the attempts come from is locked (its failures over the limit): denied");
-		return;
+		text_add(&t, "where the attempts come from is locked (its failures over the limit): %s", denied);
+		goto done;
 	case VIGIL_REASON_INTERNAL:
 		text_add(&t, "vigild could not decide (store error, or the caller hung up): denied");
-		return;
+		goto done;
 	case VIGIL_REASON_STEPUP_NOT_DONE:
 		text_add(&t, "a step-up was owed but auth never asked for it (sshd publickey-only; use "
 		             "AuthenticationMethods publickey,keyboard-interactive): denied");
-		return;
+		goto done;
 	case VIGIL_REASON_UNKNOWN_USER:
 		text_add(&t, "NSS does not know the user: denied");
-		return;
+		goto done;
 	case VIGIL_REASON_PERMISSION:
 		text_add(&t, "the request named no user or service: denied");
-		return;
+		goto done;
 	default:
 		break;
 	}
@@ -134,23 +134,24 @@ static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
 		if (e->reason == VIGIL_REASON_NOT_ENROLLED) {
 			text_add(&t, "a step-up is owed (");
 			owed(&t, e);
-			text_add(&t, ") and the user has no factor; no_factor = %s: denied",
-			         no_factor_name(c->no_factor));
+			text_add(&t, ") and the user has no factor; no_factor = %s: %s", no_factor_name(c->no_factor),
+			         denied);
 		} else {
-			text_add(&t, "score %u >= deny_at %u: denied", (unsigned)e->score, (unsigned)e->deny_at);
+			text_add(&t, "score %u >= deny_at %u: %s", (unsigned)e->score, (unsigned)e->deny_at, denied);
 		}
 		break;
 	case VIGIL_VERDICT_STEPUP:
 		text_add(&t, "a step-up is owed (");
 		owed(&t, e);
-		text_add(&t, "): TOTP code asked");
+		text_add(&t, e->shadow ? "): a TOTP code would be asked" : "): TOTP code asked");
 		if (!e->shadow)
 			step_end(&t, e);
 		break;
 	case VIGIL_VERDICT_ENROLL:
 		text_add(&t, "a step-up is owed (");
 		owed(&t, e);
-		text_add(&t, "), no factor, no_factor = enroll within the grace period: in-band enrollment offered");
+		text_add(&t, "), no factor, no_factor = enroll within the grace period: in-band enrollment %s",
+		         e->shadow ? "would be offered" : "offered");
 		if (!e->shadow)
 			step_end(&t, e);
 		break;
@@ -163,8 +164,9 @@ static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
 		text_add(&t, "recorded before vigild kept the verdict: outcome and score only");
 		break;
 	}
+done:
 	if (e->shadow)
-		text_add(&t, "; allowed");
+		text_add(&t, "; shadow mode let the login in");
 }
 
 void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e)
