@@ -33,13 +33,15 @@ CT_USERS="alice bob carol"
 CT_PASSWORD=$E2E_PASSWORD
 CT_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb)
 
-ct() { nsenter -t "$CT_PID1" -a -- "${CT_ENV[@]}" "$@"; }
+# -r -w: the container's root and working directory, named, not left to
+# setns(): a run inside a chroot otherwise keeps the chroot's /run.
+ct() { nsenter -t "$CT_PID1" -a -r -w -- "${CT_ENV[@]}" "$@"; }
 
 ct_as() {
 	local user=$1 home
 	shift
 	home=$(ct getent passwd "$user" | cut -d: -f6)
-	nsenter -t "$CT_PID1" -a -- setpriv --reuid="$user" --regid="$user" --init-groups \
+	nsenter -t "$CT_PID1" -a -r -w -- setpriv --reuid="$user" --regid="$user" --init-groups \
 		env -i PATH=/usr/bin:/bin HOME="$home" USER="$user" LOGNAME="$user" TERM=dumb "$@"
 }
 
@@ -91,9 +93,10 @@ ct_boot() {
 	CT_PID1=
 	e2e_wait 20 ct_find_pid1 || vt_die "the container did not start (see $E2E/log/console.log)"
 	# systemctl talks to PID 1 over this socket: there once systemd runs.
-	e2e_wait 30 nsenter -t "$CT_PID1" -m test -S /run/systemd/private ||
+	# (-r: the container's root, also when this script runs in a chroot.)
+	e2e_wait 30 nsenter -t "$CT_PID1" -m -r test -S /run/systemd/private ||
 		vt_die "the container's systemd did not start (see $E2E/log/console.log)"
-	state=$(timeout 60 nsenter -t "$CT_PID1" -a systemctl is-system-running --wait 2>/dev/null)
+	state=$(timeout 60 nsenter -t "$CT_PID1" -a -r -w systemctl is-system-running --wait 2>/dev/null)
 	case $state in
 	running) ;;
 	degraded) ct systemctl --failed --no-pager >&2 ;;
@@ -208,7 +211,7 @@ ct_conf() {
 # container's.
 ct_vigilctl_wrapper() {
 	mkdir -p "$E2E/bin"
-	printf '#!/bin/sh\nexec nsenter -t %s -a -- env -i PATH=/usr/bin:/bin TERM=dumb /usr/bin/vigilctl "$@"\n' \
+	printf '#!/bin/sh\nexec nsenter -t %s -a -r -w -- env -i PATH=/usr/bin:/bin TERM=dumb /usr/bin/vigilctl "$@"\n' \
 		"$CT_PID1" >"$E2E/bin/vigilctl"
 	chmod 755 "$E2E/bin/vigilctl"
 }
@@ -239,7 +242,7 @@ set codes 0
 set pws 0
 set begun 0
 set rc -1
-spawn -noecho nsenter -t $env(CT_PID1) -a -- env -i PATH=/usr/bin:/bin HOME=/root TERM=dumb \
+spawn -noecho nsenter -t $env(CT_PID1) -a -r -w -- env -i PATH=/usr/bin:/bin HOME=/root TERM=dumb \
 	ssh -tt -F /dev/null -i /root/keys/$env(CT_USER) -o IdentitiesOnly=yes \
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
 	-o PreferredAuthentications=publickey,keyboard-interactive -o NumberOfPasswordPrompts=1 \
