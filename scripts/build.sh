@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Installs the dependencies and builds Vigil out of tree.
+# Installs the build dependencies (scripts/deps.sh, no test tools) and
+# builds Vigil out of tree.
 #   scripts/build.sh [BUILD_DIR [configure options...]]     (default: build/)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,7 +10,7 @@ shift || true
 
 bash "$top/scripts/deps.sh"
 cd "$top"
-[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || autoreconf -fi >/dev/null
+[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || ./bootstrap >/dev/null
 mkdir -p "$builddir"
 cd "$builddir"
 [ -f Makefile ] || "$top/configure" -q "$@"

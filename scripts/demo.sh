@@ -11,10 +11,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo.sh: run as root (sudo $0): it installs packages and uses a private mount namespace" >&2
+	echo "demo.sh: run as root: it installs packages and uses a private mount namespace" >&2
 	exit 1
 fi
 if [ -z "${VT_IN_NAMESPACE:-}" ]; then
+	bash "$top/scripts/deps.sh" --demo
 	bash "$top/scripts/build.sh" "$top/build"
 	exec unshare -m --propagation private env VT_IN_NAMESPACE=1 bash "$0" "$@"
 fi

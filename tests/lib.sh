@@ -24,7 +24,7 @@ vt_require_root() {
 vt_require() {
 	local tool
 	for tool in "$@"; do
-		command -v "$tool" >/dev/null 2>&1 || vt_die "missing tool: $tool (run scripts/deps.sh)"
+		command -v "$tool" >/dev/null 2>&1 || vt_die "missing tool: $tool (run scripts/deps.sh --test)"
 	done
 }
 
@@ -73,7 +73,7 @@ vt_nss_setup() {
 	# As ld.so finds it (Debian ships it without a soname link, so
 	# ldconfig -p does not list it); ld.so only warns about a missing one.
 	[ -z "$(LD_PRELOAD=libnss_wrapper.so /bin/true 2>&1)" ] ||
-		vt_die "libnss_wrapper.so cannot be preloaded (run scripts/deps.sh: libnss-wrapper)"
+		vt_die "libnss_wrapper.so cannot be preloaded (run scripts/deps.sh --test: libnss-wrapper)"
 	[ -d "$dir" ] || mkdir -m 755 "$dir"
 	getent passwd >"$dir/passwd"
 	getent group >"$dir/group"
