@@ -7,6 +7,14 @@
 # Secrets (TOTP seeds, codes) live only in files of the temporary tree,
 # mode 0600, and are never printed.
 
+# One known locale whatever the caller's (LANG unset, LC_ALL=C, or a locale
+# that is not installed): the suites read UTF-8 text (the enrollment QR code
+# in a prompt, which the ssh client escapes unless its locale is UTF-8) and
+# match English messages.  C.UTF-8 is built into Debian's libc.  make check
+# sets the same for every test (Makefile.am); this covers direct runs.
+export LC_ALL=C.UTF-8
+unset LANGUAGE
+
 vt_die() {
 	echo "FAIL: $*" >&2
 	exit 1
