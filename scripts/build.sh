@@ -10,6 +10,13 @@ shift || true
 
 bash "$top/scripts/deps.sh"
 cd "$top"
+# configure refuses an out-of-tree build of a tree configured in place (the
+# README's Install section builds in place): say what to do instead.
+if [ -f config.status ]; then
+	echo "build.sh: $top was configured in place (./configure there); build.sh builds out of tree," \
+		"in $builddir. Run 'make distclean' in $top first (what make install put in place stays)." >&2
+	exit 1
+fi
 [ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || ./bootstrap >/dev/null
 mkdir -p "$builddir"
 cd "$builddir"
