@@ -57,4 +57,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+# A file an admin already put in place (say /etc/pam.d/sshd, copied from
+# Vigil's examples before openssh-server came) is kept, not asked about:
+# dpkg's question has no terminal to go to and would fail the install.
+apt-get install -y -q --no-install-recommends \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
