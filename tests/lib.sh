@@ -201,9 +201,11 @@ vt_journald() {
 	VT_JOURNALD_PID=$!
 	for i in $(seq 1 200); do
 		[ -S /run/systemd/journal/socket ] && return 0
+		kill -0 "$VT_JOURNALD_PID" 2>/dev/null || break
 		sleep 0.02
 	done
-	vt_die "journald did not start"
+	# The tree (and its log) may be removed on exit: say why here.
+	vt_die "journald did not start: $(tail -n 3 "$VT_TMP/log/journald.log" 2>/dev/null | tr '\n' ' ')"
 }
 
 vt_stop_journald() {
