@@ -208,7 +208,7 @@ check "a bad drop-in on SIGHUP keeps the running configuration" \
 	wait_for /var/log/vigild.log 'reload failed, keeping the running configuration'
 check "and vigild still serves: a login with a right code is allowed" pam code 192.0.2.10
 
-# --- 5. stop with SIGTERM ---------------------------------------------------
+# --- 4. stop with SIGTERM ---------------------------------------------------
 kill "$(cat /run/vigild.pid)"
 rc=0
 wait "$vigild_pid" || rc=$?
