@@ -422,23 +422,6 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 	return 0;
 }
 
-/* PAM service names as they appear in /etc/pam.d. */
-static bool service_name_valid(const char *s)
-{
-	size_t len = strlen(s), i;
-
-	if (len < 1 || len > VIGIL_SERVICE_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-		      ch == '_' || ch == '.' || ch == '+'))
-			return false;
-	}
-	return true;
-}
-
 static int service_set(struct load_ctx *x, const char *section, const char *name, const char *key, const char *value)
 {
 	struct vigil_config *c = x->c;
@@ -448,11 +431,12 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 	bool b;
 	int r;
 
-	if (!service_name_valid(name)) {
+	if (!pamdir_name_valid(name)) {
 		struct quoted q;
 
 		errf(x->err, x->errlen,
-		     "%s:%u: [%s]: '%s' is not a PAM service name (1 to %u letters, digits, '-', '_', '.' or '+')",
+		     "%s:%u: [%s]: '%s' is not a PAM service name (1 to %u letters, digits, '-', '_', '.' or '+', "
+		     "not starting with '.')",
 		     x->file, x->lineno, section, quote(&q, name), VIGIL_SERVICE_MAX);
 		return -EINVAL;
 	}

@@ -19,17 +19,17 @@
 
 #include "pamdir.h"
 #include "safe_file.h"
+#include "vigil/proto.h"
 
 #define PAMDIR_FILES_MAX   256         /* files looked at */
 #define PAMDIR_FILE_MAX    (64 * 1024) /* bytes read of one service file */
 #define PAMDIR_INCLUDE_MAX 4           /* levels of includes followed */
-#define PAMDIR_NAME_MAX    64
 
-static bool name_plain(const char *s)
+bool pamdir_name_valid(const char *s)
 {
 	size_t len = strlen(s), i;
 
-	if (len < 1 || len > PAMDIR_NAME_MAX || s[0] == '.')
+	if (len < 1 || len > VIGIL_SERVICE_MAX || s[0] == '.')
 		return false;
 	for (i = 0; i < len; i++) {
 		char ch = s[i];
@@ -71,7 +71,7 @@ static bool uses_vigil(int dfd, const char *name, unsigned depth)
 	ssize_t n;
 	int fd = -1;
 
-	if (depth > PAMDIR_INCLUDE_MAX || !name_plain(name))
+	if (depth > PAMDIR_INCLUDE_MAX || !pamdir_name_valid(name))
 		return false;
 	if (safe_file_open(dfd, name, O_RDONLY, 0, SAFE_FILE_OURS_OR_ROOT | SAFE_FILE_NO_WRITE, NULL, &fd, NULL, NULL,
 	                   0) < 0)
@@ -178,7 +178,7 @@ int pamdir_check(const char *dir, const char *name, char *hint, size_t hintlen)
 	if (dfd < 0)
 		return -errno;
 	/* libpam follows a symlink to the service file: so do we. */
-	if (name_plain(name) && fstatat(dfd, name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+	if (pamdir_name_valid(name) && fstatat(dfd, name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
 		close(dfd);
 		return 1;
 	}
@@ -195,7 +195,7 @@ int pamdir_check(const char *dir, const char *name, char *hint, size_t hintlen)
 		goto out;
 	}
 	while (n < PAMDIR_FILES_MAX && (de = readdir(d))) {
-		if (!name_plain(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		if (!pamdir_name_valid(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		files[n] = strdup(de->d_name);
 		if (!files[n]) {

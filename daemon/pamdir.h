@@ -9,9 +9,15 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PAMDIR_DEFAULT "/etc/pam.d"
+
+/* Whether s can name a PAM service file: 1 to VIGIL_SERVICE_MAX letters,
+ * digits, '-', '_', '.' or '+', not starting with '.' (no path, no hidden
+ * or backup file). */
+bool pamdir_name_valid(const char *s);
 
 /* Whether PAM service name has a file in dir (as libpam looks it up,
  * following a symlink).  Returns 1 if it has; 0 if not, with a hint for the

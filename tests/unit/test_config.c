@@ -401,6 +401,8 @@ static void test_structure_errors(void **state)
 	text_fails_at(f, "[service.]\nstepup_at = 1\n", 2, "[service.]: '' is not a PAM service name");
 	text_fails_at(f, "[service.a b]\nstepup_at = 1\n", 2, "[service.a b]: 'a b' is not a PAM service name");
 	text_fails_at(f, "[service.a/b]\nstepup_at = 1\n", 2, "'a/b' is not a PAM service name");
+	text_fails_at(f, "[service..]\nstepup_at = 1\n", 2, "'.' is not a PAM service name");
+	text_fails_at(f, "[service..sshd.swp]\nstepup_at = 1\n", 2, "not starting with '.'");
 	text_fails_at(f, "[service.sshd]\nnew_device = 1\n", 2, "[service.sshd]: unknown key 'new_device'");
 	text_fails_at(f, "[network]\nallow = 1.2.3.4\nallow = 1.2.3.5\nallow 1.2.3.6\n", 4, "syntax error");
 	/* inih would cut a section name this long: refused, not truncated. */
@@ -835,11 +837,11 @@ static void test_service_warnings(void **state)
 	assert_int_equal(w.n, 1);
 	expect_end(w.text[0], " no service there uses pam_vigil; files there: common-auth, login, sshd, su, sudo");
 
-	/* A directory is not a service; "." is not one either. */
+	/* A directory is not a service. */
 	tmp_join(file, sizeof(file), pam, "dir");
 	assert_int_equal(mkdir(file, 0755), 0);
-	put(f->path, "[service.dir]\nprivileged = no\n[service..]\nprivileged = no\n");
-	assert_int_equal(load_warnings(f, pam, &w)->n, 2);
+	put(f->path, "[service.dir]\nprivileged = no\n");
+	assert_int_equal(load_warnings(f, pam, &w)->n, 1);
 
 	/* No PAM directory: nothing can be said, nothing is. */
 	tmp_join(file, sizeof(file), f->dir, "no-such-dir");
