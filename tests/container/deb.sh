@@ -225,6 +225,8 @@ pk_check "alice logs in again (rc ${CT_SSH_RC}): the state survived the upgrade"
 echo "# apt-get remove"
 ct dpkg -L vigil libpam-vigil >"$E2E/log/dpkg-L.txt" 2>&1
 pk_check "apt-get remove vigil libpam-vigil succeeds" pk_dpkg apt-get remove -y vigil libpam-vigil
+pk_check "libpam-vigil warned that /etc/pam.d/sshd still names the module" \
+	grep -q '^libpam-vigil: warning: pam_vigil.so is still named in:.*/etc/pam.d/sshd' "$E2E/log/dpkg.log"
 pk_check "vigil is removed, its conffiles kept" pk_status vigil "deinstall ok config-files"
 pk_check "vigild, vigilctl and the module are gone" ct test ! -e /usr/sbin/vigild -a ! -e /usr/bin/vigilctl -a ! -e "$MODULE"
 pk_check "the units are gone and stopped; no vigild runs" \
