@@ -149,7 +149,7 @@ bash "$top_srcdir/scripts/deb.sh" --no-lintian "$E2E/debs" >"$E2E/log/deb.log" 2
 	vt_die "scripts/deb.sh failed (see $E2E/log/deb.log and $E2E/debs/build.log)"
 debs=$(cd "$E2E/debs" && ls vigil_*.deb libpam-vigil_*.deb 2>/dev/null | tr '\n' ' ')
 echo "# built in $(($(date +%s) - start)) s: $debs"
-[ "$(echo $debs | wc -w)" -eq 2 ] || vt_die "scripts/deb.sh did not make vigil and libpam-vigil (see $E2E/log/deb.log)"
+[ "$(wc -w <<<"$debs")" -eq 2 ] || vt_die "scripts/deb.sh did not make vigil and libpam-vigil (see $E2E/log/deb.log)"
 
 echo "# the container root (made once, then cached)"
 CT_ROOT=$(bash "$top_srcdir/tests/container/root.sh") || vt_die "no container root"
