@@ -24,13 +24,20 @@ fi
 	exit 2
 }
 top=$(cd "$(dirname "$0")/.." && pwd)
+version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version 2>/dev/null ||
+	sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$top/debian/changelog")
+# The package's version is the release's: a new AC_INIT version needs its
+# debian/changelog entry.
+ac_version=$(sed -n 's/^AC_INIT(\[vigil\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
+[ "${version%%-*}" = "$ac_version" ] || {
+	echo "deb.sh: debian/changelog is at $version, configure.ac at $ac_version: add a changelog entry" >&2
+	exit 1
+}
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-version=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version 2>/dev/null ||
-	sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$top/debian/changelog")
 src=$work/vigil-${version%%-*}
 mkdir "$src"
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
