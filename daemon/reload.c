@@ -15,6 +15,13 @@
 #include "log.h"
 #include "reload.h"
 
+/* A setting that loads but probably does not do what was meant. */
+static void reload_warning(const char *msg, void *userdata)
+{
+	(void)userdata;
+	log_msg(LOG_WARNING, "%s", msg);
+}
+
 int vigild_reload(struct vigild *d, const char *by, char *err, size_t errlen)
 {
 	struct vigil_config *c = NULL;
@@ -22,7 +29,7 @@ int vigild_reload(struct vigild *d, const char *by, char *err, size_t errlen)
 	int r;
 
 	err[0] = '\0';
-	r = config_load(d->config_path, &c, err, errlen);
+	r = config_load_with(d->config_path, &(struct config_load_opts){.warn = reload_warning}, &c, err, errlen);
 	if (r < 0) {
 		if (r != -EINVAL || !err[0])
 			snprintf(err, errlen, "%s: %s", d->config_path, strerror(-r));

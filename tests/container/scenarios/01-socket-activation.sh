@@ -12,9 +12,10 @@
 #      answered: bob, not enrolled, is refused with reason not_enrolled;
 #    - logins one after the other through a stack with failmode=open while
 #      vigild restarts three times: none is allowed, each ends within the
-#      module's timeout and every one is answered, by four vigild processes
-#      in turn (the sockets stay with systemd, so a connection waits for
-#      the new vigild instead of failing);
+#      module's timeout, and all are answered, by four vigild processes in
+#      turn (the sockets stay with systemd, so a connection waits for the
+#      new vigild instead of failing), but for at most one per restart that
+#      the stopping vigild was serving, which fails closed;
 #    - a vigild that is stopped (SIGSTOP) but whose socket is there: a
 #      failmode=open login fails closed after the module's timeout.
 
@@ -106,15 +107,19 @@ scenario() {
 	echo "restarts: $logins logins, $answered answered by $daemons vigild processes, slowest $slowest ms" >&2
 	e2e_check "$logins logins during 3 restarts: none allowed ($allowed)" [ "$allowed" -eq 0 ]
 	e2e_check "each ended within the 3 s timeout (slowest: $slowest ms)" [ "$slow" -eq 0 ]
-	e2e_check "all were answered by a vigild ($answered of $logins)" [ "$answered" -eq "$logins" ]
+	# A login that vigild was serving when systemd stopped it is cut off
+	# (vigild exits on SIGTERM without finishing it) and fails closed
+	# (counted above): at most one per restart.
+	e2e_check "all but at most one per restart were answered by a vigild ($answered of $logins)" \
+		[ "$answered" -ge $((logins - 3)) ]
 	e2e_check "they were answered by 4 vigild processes, one per restart ($daemons)" [ "$daemons" -eq 4 ]
 	e2e_check "vigild serves after the restarts" [ "$(ct_prop vigild.service StatusText)" = "Serving logins" ]
 
 	# A hung vigild: the connection is accepted by the kernel, nothing
 	# answers; failmode=open must not open.
-	ct systemctl kill -s STOP vigild.service
+	ct systemctl kill --kill-who=main -s STOP vigild.service
 	read -r rc ms < <(s01_login)
-	ct systemctl kill -s CONT vigild.service
+	ct systemctl kill --kill-who=main -s CONT vigild.service
 	e2e_check "a login to a hung vigild fails (exit $rc) within the timeout (${ms} ms)" \
 		[ "$rc" -ne 0 -a "$ms" -ge 2500 -a "$ms" -le 4500 ]
 }
