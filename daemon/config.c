@@ -590,12 +590,30 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 	return 0;
 }
 
+/* Records the origin of what one accepted line set: every entry it added
+ * to a [network] list, or its one value. */
+static void config_origin_note_set(struct vigil_config *c, const char *section, const char *key, unsigned n_before,
+                                   const char *file, unsigned line)
+{
+	unsigned n_after, i;
+
+	if (strcmp(section, "network") != 0) {
+		config_origin_note(&c->origins, section, key, 0, file, line);
+		return;
+	}
+	n_after = strcmp(key, "allow") == 0 ? c->n_allow : c->n_deny;
+	for (i = n_before; i < n_after; i++)
+		config_origin_note(&c->origins, section, key, i, file, line);
+}
+
 /* inih's handler: nonzero on success. */
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
 	static const char service_prefix[] = "service.";
 	struct load_ctx *x = user;
 	bool known_section = false;
+	/* List keys append: each new entry gets this line as its origin. */
+	unsigned n_before = strcmp(key, "allow") == 0 ? x->c->n_allow : x->c->n_deny;
 	size_t k;
 	int r;
 
@@ -631,6 +649,7 @@ out:
 		x->stop = true;
 		return 0;
 	}
+	config_origin_note_set(x->c, section, key, n_before, x->file, x->lineno);
 	return 1;
 }
 
@@ -990,6 +1009,7 @@ int config_load(const char *path, struct vigil_config **ret, char *err, size_t e
 	if (r < 0)
 		goto out;
 
+	c->loaded = (uint64_t)time(NULL);
 	*ret = c;
 	c = NULL;
 	r = 0;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "vigil/proto.h"
+#include "config_origin.h"
 
 #define CONFIG_LINE_MAX     1024 /* longer lines are rejected, not split */
 #define CONFIG_SERVICES_MAX 16   /* per-service override sections */
@@ -93,6 +94,11 @@ struct vigil_config {
 	/* [service.NAME] sections */
 	unsigned n_services;
 	struct service_policy services[CONFIG_SERVICES_MAX];
+
+	/* Not settable: when this configuration was loaded (wall clock), and
+	 * where each value was set (vigilctl config). */
+	uint64_t loaded;
+	struct config_origins origins;
 };
 
 /* Fills *c with the defaults. */

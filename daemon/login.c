@@ -104,6 +104,7 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
 	 * user could fill the journal. */
 	if (c->self_query)
 		return;
+	stats_note(&d->stats, &r);
 	audit_emit(d->audit, &r);
 }
 
@@ -172,6 +173,9 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 	l.stepped_up = use != NULL && outcome == VIGIL_OUTCOME_ALLOW;
 	l.time = now;
 	l.learn = !c->observe_only;
+	/* A shadowed login keeps what enforcement would have said. */
+	l.shadow = c->shadow;
+	l.reason = c->shadow != VIGIL_SHADOW_NONE ? c->shadow_reason : reason;
 	if (outcome != VIGIL_OUTCOME_ALLOW || phase == PHASE_ACCOUNT)
 		l.state = STORE_LOGIN_DONE;
 	else
@@ -217,6 +221,8 @@ static bool shadowed(struct vigild *d, struct login_context *c, const struct pol
 	if (!d->config->shadow || v->action == POLICY_ALLOW)
 		return false;
 	c->observe_only = true;
+	c->shadow = v->action == POLICY_DENY ? VIGIL_SHADOW_DENY : VIGIL_SHADOW_STEPUP;
+	c->shadow_reason = v->action == POLICY_DENY ? v->reason : VIGIL_REASON_NONE;
 	audit_login(d, AUDIT_DECISION, LOG_NOTICE, c, action_name(v->action), v->reason, NULL, NULL, NULL, 1,
 	            "shadow mode: this login would not have been allowed without a step-up or at all");
 	return true;

@@ -40,6 +40,10 @@ struct login_context {
 	/* Recorded but not learned from: a shadow-mode login the policy
 	 * would have refused. */
 	bool observe_only;
+	/* With observe_only: what enforcement would have done (enum
+	 * vigil_shadow) and the denial reason it would have given. */
+	uint8_t shadow;
+	uint16_t shadow_reason;
 	/* An sshd login whose key Vigil was not told (OpenSSH runs the account
 	 * phase of a publickey-only login before it exposes the key): the
 	 * device is unknown, always new, and never learned. */
