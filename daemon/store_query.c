@@ -78,9 +78,11 @@ out:
 
 int store_history_page(struct store *s, const struct vigil_history_request *q, struct vigil_history_page *ret)
 {
-	/* Newest first, ties broken by login id so the cursor (the last
-	 * login of a page) splits the order exactly.  Shadow: allowed only
-	 * because of shadow mode. */
+	/* Newest first; logins of the same second in the order they were
+	 * written (rowid), so the cursor (the last login of a page, by id)
+	 * splits the order exactly.  Should that login be pruned between two
+	 * pages, the rest of its second is skipped, never repeated.  Shadow:
+	 * allowed only because of shadow mode. */
 	static const char sql[] =
 	    "SELECT login_id, time, user, service, source, device, outcome, reason, shadow, stepped_up, score, signals "
 	    "FROM logins "
@@ -88,8 +90,9 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 	    " AND (?3 = 0 OR (?3 = 1 AND outcome = 1) OR (?3 = 2 AND outcome = 2)"
 	    "      OR (?3 = 3 AND outcome = 1 AND shadow <> 0))"
 	    " AND time >= ?4"
-	    " AND (?6 = '' OR time < ?5 OR (time = ?5 AND login_id < ?6)) "
-	    "ORDER BY time DESC, login_id DESC LIMIT ?7";
+	    " AND (?6 = '' OR time < ?5"
+	    "      OR (time = ?5 AND rowid < (SELECT rowid FROM logins WHERE login_id = ?6))) "
+	    "ORDER BY time DESC, rowid DESC LIMIT ?7";
 	sqlite3_stmt *st = NULL;
 	struct row w;
 	int rc = SQLITE_OK, r;
