@@ -786,8 +786,8 @@ test_identity() {
 		"$CTL" --socket "$VT_SOCKET" status --user "$name" >"$out" 2>&1
 		rc=$?
 		ok=false
-		[ "$rc" -ne 0 ] && grep -qi permission "$out" && ok=true
-		check "14 identity: root's status of '$name', unknown to NSS, is refused (exit $rc)" $ok
+		[ "$rc" -eq 1 ] && grep -qF "no such user: $name" "$out" && ok=true
+		check "14 identity: root's status of '$name', unknown to NSS, is refused as no such user (exit $rc)" $ok
 		"$CTL" --socket "$VT_SOCKET" totp enroll --user "$name" </dev/null >"$out" 2>&1
 		rc=$?
 		ok=false
