@@ -540,7 +540,7 @@ test_socket_dir_denied() {
 	rc=$?
 	chmod 755 "$VT_TMP/run"
 	ok=false
-	[ "$rc" -eq 1 ] && grep -qF "permission denied on the socket directory $VT_TMP/run" "$out" &&
+	[ "$rc" -eq 3 ] && grep -qF "permission denied on the socket directory $VT_TMP/run" "$out" &&
 		lacks_match "$out" "not allowed for this user" && ok=true
 	check "11 socket dir: uid 65534 with the runtime directory 0700 is told 'permission denied on the socket directory' (exit $rc)" $ok
 }
