@@ -145,9 +145,7 @@ int admin_config(struct vigild *d, const struct peer *p, const struct vigil_page
 	memset(reply, 0, sizeof(*reply));
 	reply->type = VIGIL_MSG_CONFIG_PAGE;
 	page = &reply->u.config;
-	/* The load time in seconds is not enough to tell two reloads of one
-	 * second apart: the configuration's address changes with each. */
-	page->generation = d->config->loaded ^ (uint64_t)(uintptr_t)d->config;
+	page->generation = d->config->generation;
 	page->total = (uint16_t)n;
 	page->offset = req->offset;
 	for (i = req->offset; i < n && page->n_entries < VIGIL_LIST_MAX; i++)

@@ -968,6 +968,15 @@ static int config_check(struct load_ctx *x)
 	return 0;
 }
 
+/* Tells one load from another (vigilctl config reads pages of one). */
+static uint64_t load_generation(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 int config_load(const char *path, struct vigil_config **ret, char *err, size_t errlen)
 {
 	struct vigil_config *c = NULL;
@@ -1010,6 +1019,7 @@ int config_load(const char *path, struct vigil_config **ret, char *err, size_t e
 		goto out;
 
 	c->loaded = (uint64_t)time(NULL);
+	c->generation = load_generation();
 	*ret = c;
 	c = NULL;
 	r = 0;

@@ -98,6 +98,7 @@ struct vigil_config {
 	/* Not settable: when this configuration was loaded (wall clock), and
 	 * where each value was set (vigilctl config). */
 	uint64_t loaded;
+	uint64_t generation; /* CLOCK_MONOTONIC ns of the load: differs between any two loads */
 	struct config_origins origins;
 };
 
