@@ -46,7 +46,7 @@ static void add_u32(struct walk *w, const char *section, const char *key, uint32
 	add(w, section, key, 0, buf);
 }
 
-static const char *no_factor_name(enum no_factor_action a)
+const char *config_no_factor_name(enum no_factor_action a)
 {
 	switch (a) {
 	case NO_FACTOR_ENROLL:
@@ -95,7 +95,7 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 	add_u32(&w, "policy", "fresh_window", c->fresh_window);
 	add_u32(&w, "policy", "grant_lifetime", c->grant_lifetime);
 	add(&w, "policy", "shadow", 0, c->shadow ? "yes" : "no");
-	add(&w, "policy", "no_factor", 0, no_factor_name(c->no_factor));
+	add(&w, "policy", "no_factor", 0, config_no_factor_name(c->no_factor));
 	add_u32(&w, "policy", "enroll_grace", c->enroll_grace);
 	if (c->enroll_since) {
 		time_t t = (time_t)c->enroll_since;
