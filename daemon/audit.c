@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,21 +179,55 @@ static void line_u32(struct linebuf *b, const char *key, uint32_t value)
 	line_put(b, key, v, (size_t)n);
 }
 
-/* The human summary: the caller's text and who it is about. */
+/* Appends to msg (cap bytes) what fits; *len may reach cap - 1, never more. */
+static void msg_add(char *msg, size_t cap, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void msg_add(char *msg, size_t cap, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= cap - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(msg + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = *len + (size_t)n < cap - 1 ? *len + (size_t)n : cap - 1;
+}
+
+/* The human summary: the caller's text, who it is about, and then what was
+ * decided and why in the words of the VIGIL_* fields, so that a reader of
+ * `journalctl -u vigild` (or of stderr) sees the decision and its reason on
+ * the one line: "login denied, the source is not allowed by [network]: user
+ * alice, service sshd, from 192.0.2.7 (decision deny, reason network)". */
 static void line_message(struct linebuf *b, const struct audit_record *r, const char *event)
 {
 	char msg[AUDIT_VALUE_MAX + 1];
+	const char *sep = " (";
 	size_t len = 0;
-	int n;
 
-	n = snprintf(msg, sizeof(msg), "%.*s", 512, r->message ? r->message : event);
-	len = n > 0 ? (size_t)n : 0;
-	if (r->user && len < sizeof(msg))
-		len += (size_t)snprintf(msg + len, sizeof(msg) - len, ": user %.*s", 256, r->user);
-	if (r->service && len < sizeof(msg))
-		len += (size_t)snprintf(msg + len, sizeof(msg) - len, ", service %.*s", 64, r->service);
-	if (r->rhost && len < sizeof(msg))
-		(void)snprintf(msg + len, sizeof(msg) - len, ", from %.*s", 256, r->rhost);
+	msg[0] = '\0';
+	msg_add(msg, sizeof(msg), &len, "%.*s", 512, r->message ? r->message : event);
+	if (r->user)
+		msg_add(msg, sizeof(msg), &len, ": user %.*s", 256, r->user);
+	if (r->service)
+		msg_add(msg, sizeof(msg), &len, ", service %.*s", 64, r->service);
+	if (r->rhost)
+		msg_add(msg, sizeof(msg), &len, ", from %.*s", 256, r->rhost);
+	if (r->decision) {
+		msg_add(msg, sizeof(msg), &len, "%sdecision %.*s", sep, 32, r->decision);
+		sep = ", ";
+	}
+	if (r->reason) {
+		msg_add(msg, sizeof(msg), &len, "%sreason %.*s", sep, 32, r->reason);
+		sep = ", ";
+	}
+	if (r->result) {
+		msg_add(msg, sizeof(msg), &len, "%sresult %.*s", sep, 32, r->result);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		msg_add(msg, sizeof(msg), &len, ")");
 	line_str(b, "MESSAGE", msg);
 }
 

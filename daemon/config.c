@@ -7,12 +7,9 @@
  * bounded in size.  We read a file whole, reject NUL bytes and lines longer
  * than CONFIG_LINE_MAX ourselves, and only then hand it to inih one line at a
  * time through our own reader, so inih can never split a line and parse its
- * tail as a new one.  Every error names "file:line: why".
- *
- * Network lists: an IPv4 address a.b.c.d and its IPv4-mapped IPv6 form
- * ::ffff:a.b.c.d are the same source, so either form matches entries written
- * in either form.  A CIDR with host bits set (10.0.0.1/8) is rejected rather
- * than masked: it is more likely a typo than a wish.
+ * tail as a new one.  Every error names "file:line: why", and why quotes
+ * the value it refuses (escaped: it goes to a log) and says what is wrong
+ * with it, so the admin needs no second guess.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -32,12 +29,14 @@
 #include <ini.h>
 
 #include "config.h"
+#include "escape.h"
+#include "pamdir.h"
 #include "parse.h"
 #include "safe_file.h"
 
 #define CONFIG_FILE_MAX    (1024 * 1024) /* bytes per file */
 #define CONFIG_DROPINS_MAX 256           /* *.conf files in <path>.d/ */
-#define CIDR_TEXT_MAX      63            /* longest list entry we try to parse */
+#define QUOTE_MAX          80            /* bytes of a bad value quoted in an error */
 #define INIH_SECTION_MAX   49            /* inih truncates longer section names */
 
 #define DAY           86400U
@@ -144,6 +143,11 @@ struct load_ctx {
 	/* For the cross-checks. */
 	struct where policy_where;
 	struct where svc_where[CONFIG_SERVICES_MAX];
+	/* The line of the section header last read, and where each service
+	 * section first appeared, for the warnings. */
+	unsigned section_line;
+	struct where svc_first[CONFIG_SERVICES_MAX];
+	const struct config_load_opts *opts;
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -156,6 +160,16 @@ static void errf(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+/* value as the admin wrote it, escaped and cut to fit an error line. */
+struct quoted {
+	char s[QUOTE_MAX + 1];
+};
+static const char *quote(struct quoted *q, const char *value)
+{
+	(void)escape_string(value, q->s, sizeof(q->s));
+	return q->s;
 }
 
 void config_defaults(struct vigil_config *c)
@@ -198,115 +212,6 @@ void config_defaults(struct vigil_config *c)
 	c->history_days = 90;
 }
 
-/* ---- CIDR lists ---- */
-
-int cidr_parse(const char *s, struct cidr *ret)
-{
-	char text[CIDR_TEXT_MAX + 1];
-	struct cidr c = {0};
-	const char *slash;
-	uint64_t prefix;
-	size_t len, alen;
-	unsigned bits, i;
-
-	if (!s)
-		return -EINVAL;
-	len = strnlen(s, sizeof(text));
-	if (len == 0 || len >= sizeof(text))
-		return -EINVAL;
-	slash = strchr(s, '/');
-	alen = slash ? (size_t)(slash - s) : len;
-	memcpy(text, s, alen);
-	text[alen] = '\0';
-
-	if (inet_pton(AF_INET, text, c.addr) == 1) {
-		c.family = AF_INET;
-		bits = 32;
-	} else if (inet_pton(AF_INET6, text, c.addr) == 1) {
-		c.family = AF_INET6;
-		bits = 128;
-	} else
-		return -EINVAL;
-
-	prefix = bits;
-	if (slash && parse_u64(slash + 1, bits, &prefix) < 0)
-		return -EINVAL;
-	c.prefix = (uint8_t)prefix;
-
-	/* Host bits must be zero. */
-	for (i = 0; i < bits / 8; i++) {
-		unsigned first = i * 8;
-		uint8_t mask;
-
-		if (first >= prefix)
-			mask = 0;
-		else if (first + 8 <= prefix)
-			mask = 0xff;
-		else
-			mask = (uint8_t)(0xff << (8 - (prefix - first)));
-		if (c.addr[i] & (uint8_t)~mask)
-			return -EINVAL;
-	}
-
-	*ret = c;
-	return 0;
-}
-
-static bool prefix_match(const uint8_t *net, const uint8_t *addr, unsigned prefix)
-{
-	unsigned full = prefix / 8, rest = prefix % 8;
-	uint8_t mask;
-
-	if (memcmp(net, addr, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	mask = (uint8_t)(0xff << (8 - rest));
-	return (net[full] & mask) == (addr[full] & mask);
-}
-
-bool cidr_list_match(const struct cidr *list, unsigned n, const char *addr)
-{
-	static const uint8_t mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	char text[INET6_ADDRSTRLEN + 1];
-	uint8_t v4[4], v6[16];
-	bool has_v4 = false, has_v6 = false;
-	const char *zone;
-	size_t len;
-	unsigned i;
-
-	if (!list || !addr)
-		return false;
-	/* A link-local address may carry "%zone"; the zone is not part of it. */
-	zone = strchr(addr, '%');
-	len = zone ? (size_t)(zone - addr) : strnlen(addr, sizeof(text));
-	if (len == 0 || len >= sizeof(text))
-		return false;
-	memcpy(text, addr, len);
-	text[len] = '\0';
-
-	if (!zone && inet_pton(AF_INET, text, v4) == 1) {
-		has_v4 = has_v6 = true;
-		memcpy(v6, mapped_prefix, sizeof(mapped_prefix));
-		memcpy(v6 + 12, v4, 4);
-	} else if (inet_pton(AF_INET6, text, v6) == 1) {
-		has_v6 = true;
-		if (memcmp(v6, mapped_prefix, sizeof(mapped_prefix)) == 0) {
-			has_v4 = true;
-			memcpy(v4, v6 + 12, 4);
-		}
-	} else
-		return false;
-
-	for (i = 0; i < n; i++) {
-		if (list[i].family == AF_INET && has_v4 && prefix_match(list[i].addr, v4, list[i].prefix))
-			return true;
-		if (list[i].family == AF_INET6 && has_v6 && prefix_match(list[i].addr, v6, list[i].prefix))
-			return true;
-	}
-	return false;
-}
-
 /* ---- Values ---- */
 
 static bool is_list_sep(char ch)
@@ -317,8 +222,8 @@ static bool is_list_sep(char ch)
 /* Appends every entry of a space- or comma-separated list. */
 static int nets_append(struct load_ctx *x, const char *key, struct cidr *list, unsigned *n, const char *value)
 {
-	char token[CIDR_TEXT_MAX + 1];
-	unsigned index = 0;
+	char entry[CONFIG_LINE_MAX + 1], why[128];
+	struct quoted q;
 	const char *p = value;
 
 	for (;;) {
@@ -328,26 +233,19 @@ static int nets_append(struct load_ctx *x, const char *key, struct cidr *list, u
 			p++;
 		if (!*p)
 			break;
-		for (len = 0; p[len] && !is_list_sep(p[len]); len++)
+		for (len = 0; p[len] && !is_list_sep(p[len]) && len < CONFIG_LINE_MAX; len++)
 			;
-		index++;
-		if (len >= sizeof(token)) {
-			errf(x->err, x->errlen, "%s:%u: [network] %s: entry %u is not an address or CIDR", x->file,
-			     x->lineno, key, index);
-			return -EINVAL;
-		}
-		memcpy(token, p, len);
-		token[len] = '\0';
+		memcpy(entry, p, len);
+		entry[len] = '\0';
 		p += len;
 		if (*n >= CONFIG_NETS_MAX) {
 			errf(x->err, x->errlen, "%s:%u: [network] %s: more than %u entries", x->file, x->lineno, key,
 			     CONFIG_NETS_MAX);
 			return -E2BIG;
 		}
-		if (cidr_parse(token, &list[*n]) < 0) {
-			errf(x->err, x->errlen,
-			     "%s:%u: [network] %s: entry %u is not an address or CIDR with zero host bits", x->file,
-			     x->lineno, key, index);
+		if (cidr_parse_why(entry, &list[*n], why, sizeof(why)) < 0) {
+			errf(x->err, x->errlen, "%s:%u: [network] %s: '%s' %s", x->file, x->lineno, key,
+			     quote(&q, entry), why);
 			return -EINVAL;
 		}
 		(*n)++;
@@ -358,21 +256,34 @@ static int nets_append(struct load_ctx *x, const char *key, struct cidr *list, u
 static int u32_parse(struct load_ctx *x, const char *section, const char *key, const char *value, uint32_t min,
                      uint32_t max, uint32_t *ret)
 {
+	struct quoted q;
 	uint64_t v;
+	int r;
 
-	if (parse_u64(value, max, &v) < 0 || v < min) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: expected a number from %u to %u", x->file, x->lineno, section,
-		     key, min, max);
-		return -EINVAL;
+	r = parse_u64(value, max, &v);
+	if (r == 0 && v >= min) {
+		*ret = (uint32_t)v;
+		return 0;
 	}
-	*ret = (uint32_t)v;
-	return 0;
+	if (!*value)
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: no value (expected a whole number from %u to %u)", x->file,
+		     x->lineno, section, key, min, max);
+	else if (r == 0 || r == -ERANGE)
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is out of range (expected a whole number from %u to %u)",
+		     x->file, x->lineno, section, key, quote(&q, value), min, max);
+	else
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not a number (expected a whole number from %u to %u)",
+		     x->file, x->lineno, section, key, quote(&q, value), min, max);
+	return -EINVAL;
 }
 
 static int bool_parse(struct load_ctx *x, const char *section, const char *key, const char *value, bool *ret)
 {
+	struct quoted q;
+
 	if (parse_bool(value, ret) < 0) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: expected yes or no", x->file, x->lineno, section, key);
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not yes or no", x->file, x->lineno, section, key,
+		     quote(&q, value));
 		return -EINVAL;
 	}
 	return 0;
@@ -381,17 +292,26 @@ static int bool_parse(struct load_ctx *x, const char *section, const char *key, 
 static int issuer_parse(struct load_ctx *x, const char *value, char *out, size_t cap)
 {
 	size_t len = strlen(value), i;
+	const char *what = NULL;
+	struct quoted q;
 
-	if (len < 1 || len >= cap)
-		goto bad;
-	for (i = 0; i < len; i++)
-		if (value[i] < 0x20 || value[i] > 0x7e || value[i] == ':')
-			goto bad;
-	memcpy(out, value, len + 1);
-	return 0;
-bad:
-	errf(x->err, x->errlen, "%s:%u: [totp] issuer: expected 1 to %zu printable characters without ':'", x->file,
-	     x->lineno, cap - 1);
+	if (len < 1)
+		what = "is empty";
+	else if (len >= cap)
+		what = "is too long";
+	for (i = 0; i < len && !what; i++)
+		if (value[i] == ':')
+			what = "contains ':'";
+		else if (value[i] < 0x20 || value[i] > 0x7e)
+			what = "contains a character that is not printable ASCII";
+	if (!what) {
+		memcpy(out, value, len + 1);
+		return 0;
+	}
+	/* The otpauth:// URI puts the issuer before a ':'. */
+	errf(x->err, x->errlen,
+	     "%s:%u: [totp] issuer: '%s' %s (expected 1 to %zu printable ASCII characters without ':')", x->file,
+	     x->lineno, quote(&q, value), what, cap - 1);
 	return -EINVAL;
 }
 
@@ -400,18 +320,20 @@ bad:
 static int date_parse(struct load_ctx *x, const char *section, const char *key, const char *value, uint64_t *ret)
 {
 	struct tm tm = {0};
+	struct quoted q;
 	const char *end;
 	time_t t;
 
 	end = strptime(value, "%Y-%m-%d", &tm);
 	if (!end || *end != '\0' || strlen(value) != 10 || tm.tm_year < 100) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: expected a date as YYYY-MM-DD", x->file, x->lineno, section,
-		     key);
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not a date (expected YYYY-MM-DD)", x->file, x->lineno,
+		     section, key, quote(&q, value));
 		return -EINVAL;
 	}
 	t = timegm(&tm);
 	if (t <= 0) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: date out of range", x->file, x->lineno, section, key);
+		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is out of range", x->file, x->lineno, section, key,
+		     quote(&q, value));
 		return -EINVAL;
 	}
 	*ret = (uint64_t)t;
@@ -462,8 +384,10 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 		else if (strcmp(value, "allow") == 0)
 			v = NO_FACTOR_ALLOW;
 		else {
-			errf(x->err, x->errlen, "%s:%u: [policy] no_factor: expected deny, enroll or allow", x->file,
-			     x->lineno);
+			struct quoted q;
+
+			errf(x->err, x->errlen, "%s:%u: [policy] no_factor: '%s' is not deny, enroll or allow", x->file,
+			     x->lineno, quote(&q, value));
 			return -EINVAL;
 		}
 		memcpy(field, &v, sizeof(v));
@@ -498,23 +422,6 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 	return 0;
 }
 
-/* PAM service names as they appear in /etc/pam.d. */
-static bool service_name_valid(const char *s)
-{
-	size_t len = strlen(s), i;
-
-	if (len < 1 || len > VIGIL_SERVICE_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-		      ch == '_' || ch == '.' || ch == '+'))
-			return false;
-	}
-	return true;
-}
-
 static int service_set(struct load_ctx *x, const char *section, const char *name, const char *key, const char *value)
 {
 	struct vigil_config *c = x->c;
@@ -524,8 +431,13 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 	bool b;
 	int r;
 
-	if (!service_name_valid(name)) {
-		errf(x->err, x->errlen, "%s:%u: [%s]: not a PAM service name", x->file, x->lineno, section);
+	if (!pamdir_name_valid(name)) {
+		struct quoted q;
+
+		errf(x->err, x->errlen,
+		     "%s:%u: [%s]: '%s' is not a PAM service name (1 to %u letters, digits, '-', '_', '.' or '+', "
+		     "not starting with '.')",
+		     x->file, x->lineno, section, quote(&q, name), VIGIL_SERVICE_MAX);
 		return -EINVAL;
 	}
 	for (k = 0; k < SVC_KEYS_; k++)
@@ -553,6 +465,7 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		memcpy(s->name, name, strlen(name) + 1);
 		s->stepup_at = s->deny_at = s->fresh_window = -1;
 		s->privileged = -1;
+		x->svc_first[i] = (struct where){x->file, x->section_line};
 		c->n_services++;
 	}
 
@@ -653,6 +566,22 @@ out:
 	return 1;
 }
 
+/* Inline comments: a '#' or ';' at the start of a line or after a blank
+ * starts a comment that runs to the end of the line, as in "deny_at = 60  #
+ * was 100".  One rule for both characters and every line: inih on its own
+ * takes " ;" but not " #" inline, and an admin cannot be expected to know
+ * which.  A value can therefore not hold a blank followed by '#' or ';'. */
+static void comment_cut(char *line)
+{
+	size_t i;
+
+	for (i = 0; line[i]; i++)
+		if ((line[i] == '#' || line[i] == ';') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+			line[i] = '\0';
+			return;
+		}
+}
+
 /* inih's reader: one whole line per call, or nothing.  Leading blanks are
  * dropped, so an indented line is never taken for the continuation of the
  * previous value; a section name inih would truncate is refused. */
@@ -673,6 +602,8 @@ static char *config_reader(char *str, int num, void *stream)
 		start++;
 		n--;
 	}
+	if (n > 0 && *start == '[')
+		x->section_line = x->lineno;
 	if (num < 2 || n >= (size_t)num) {
 		/* inih's buffer is smaller than our limit: refuse, never split. */
 		errf(x->err, x->errlen, "%s:%u: line too long (this build's parser takes %d bytes)", x->file, x->lineno,
@@ -687,6 +618,7 @@ static char *config_reader(char *str, int num, void *stream)
 	}
 	memcpy(str, start, n);
 	str[n] = '\0';
+	comment_cut(str);
 	return str;
 fail:
 	x->err_line = x->lineno;
@@ -948,8 +880,8 @@ static int config_check(struct load_ctx *x)
 	unsigned i;
 
 	if (c->stepup_at > c->deny_at) {
-		errf(x->err, x->errlen, "%s:%u: stepup_at must not exceed deny_at", x->policy_where.file,
-		     x->policy_where.line);
+		errf(x->err, x->errlen, "%s:%u: [policy] stepup_at (%u) must not exceed deny_at (%u)",
+		     x->policy_where.file, x->policy_where.line, c->stepup_at, c->deny_at);
 		return -EINVAL;
 	}
 	for (i = 0; i < c->n_services; i++) {
@@ -960,8 +892,11 @@ static int config_check(struct load_ctx *x)
 		if (stepup > deny) {
 			const struct where *w = x->svc_where[i].file ? &x->svc_where[i] : &x->policy_where;
 
-			errf(x->err, x->errlen, "%s:%u: [service.%s] stepup_at must not exceed deny_at", w->file,
-			     w->line, s->name);
+			/* A value the section does not set comes from [policy]:
+			 * say so, or the admin looks for it in the wrong place. */
+			errf(x->err, x->errlen, "%s:%u: [service.%s] stepup_at (%u%s) must not exceed deny_at (%u%s)",
+			     w->file, w->line, s->name, stepup, s->stepup_at >= 0 ? "" : ", from [policy]", deny,
+			     s->deny_at >= 0 ? "" : ", from [policy]");
 			return -EINVAL;
 		}
 	}
@@ -977,7 +912,36 @@ static uint64_t load_generation(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* Settings that load but probably do nothing: a [service.NAME] for a
+ * service this host does not have.  A warning, not an error: the admin may
+ * be writing the policy before installing the service. */
+static void config_warn(struct load_ctx *x)
+{
+	const struct config_load_opts *o = x->opts;
+	const char *dir = o->pam_dir ? o->pam_dir : PAMDIR_DEFAULT;
+	char hint[256], msg[PATH_MAX + 512];
+	unsigned i;
+
+	for (i = 0; i < x->c->n_services; i++) {
+		const struct service_policy *s = &x->c->services[i];
+
+		if (pamdir_check(dir, s->name, hint, sizeof(hint)) != 0)
+			continue;
+		(void)snprintf(msg, sizeof(msg),
+		               "%s:%u: [service.%s]: no PAM service '%s' in %s, so no login uses "
+		               "these settings; %s",
+		               x->svc_first[i].file, x->svc_first[i].line, s->name, s->name, dir, hint);
+		o->warn(msg, o->userdata);
+	}
+}
+
 int config_load(const char *path, struct vigil_config **ret, char *err, size_t errlen)
+{
+	return config_load_with(path, NULL, ret, err, errlen);
+}
+
+int config_load_with(const char *path, const struct config_load_opts *opts, struct vigil_config **ret, char *err,
+                     size_t errlen)
 {
 	struct vigil_config *c = NULL;
 	struct load_ctx *x = NULL;
@@ -1000,6 +964,7 @@ int config_load(const char *path, struct vigil_config **ret, char *err, size_t e
 	}
 	config_defaults(c);
 	x->c = c;
+	x->opts = opts;
 	x->err = err;
 	x->errlen = errlen;
 	x->policy_where = (struct where){path, 0};
@@ -1009,6 +974,9 @@ int config_load(const char *path, struct vigil_config **ret, char *err, size_t e
 		ini_max_line = CONFIG_LINE_MAX + 3;
 
 	r = file_load(x, AT_FDCWD, path, path);
+	if (r == -ENOENT)
+		/* One line that says it all, in place of the bare errno. */
+		errf(err, errlen, "%s: no such file (vigild has no built-in configuration; see vigil.conf(5))", path);
 	if (r < 0)
 		goto out;
 	r = dropins_load(x, path, files, &n_files);
@@ -1017,6 +985,8 @@ int config_load(const char *path, struct vigil_config **ret, char *err, size_t e
 	r = config_check(x);
 	if (r < 0)
 		goto out;
+	if (opts && opts->warn)
+		config_warn(x);
 
 	c->loaded = (uint64_t)time(NULL);
 	c->generation = load_generation();

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cidr.h"
 #include "vigil/proto.h"
 #include "config_origin.h"
 
@@ -23,12 +24,6 @@ enum no_factor_action {
 	NO_FACTOR_DENY = 0, /* deny with a message telling how to enroll */
 	NO_FACTOR_ENROLL,   /* in-band enrollment within the grace period */
 	NO_FACTOR_ALLOW,    /* allow, audited */
-};
-
-struct cidr {
-	int family;       /* AF_INET or AF_INET6 */
-	uint8_t addr[16]; /* network address, host bits zero */
-	uint8_t prefix;   /* 0..32 or 0..128 */
 };
 
 struct service_policy {
@@ -107,8 +102,25 @@ void config_defaults(struct vigil_config *c);
 
 /* Loads path and then path + ".d/" *.conf.  Returns 0 and a new config in
  * *ret (free with free()); -ENOENT if path does not exist (no defaults are
- * assumed silently); -EINVAL for a bad file, with "file:line: why" in err. */
+ * assumed silently), with one line saying so in err; -EINVAL for a bad file,
+ * with "file:line: why" in err, why quoting the offending value. */
 int config_load(const char *path, struct vigil_config **ret, char *err, size_t errlen);
+
+/* What config_load_with() does beyond config_load(). */
+struct config_load_opts {
+	/* Where [service.NAME] sections are looked up as PAM service files;
+	 * NULL: PAMDIR_DEFAULT (/etc/pam.d). */
+	const char *pam_dir;
+	/* Called once per warning with "file:line: why" (no newline): a
+	 * setting that loads but probably does not do what was meant.  NULL:
+	 * nothing is checked for warnings. */
+	void (*warn)(const char *msg, void *userdata);
+	void *userdata;
+};
+/* config_load(), then, for a configuration that loads, the warnings of
+ * opts (may be NULL).  A warning never fails the load. */
+int config_load_with(const char *path, const struct config_load_opts *opts, struct vigil_config **ret, char *err,
+                     size_t errlen);
 
 /* The effective per-service values for service (NULL-safe lookups). */
 struct service_view {
@@ -118,10 +130,3 @@ struct service_view {
 	bool privileged;
 };
 void config_service(const struct vigil_config *c, const char *service, struct service_view *ret);
-
-/* Parses "10.0.0.0/8", "2001:db8::/32" or a bare address (full-length
- * prefix).  Returns 0 or -EINVAL. */
-int cidr_parse(const char *s, struct cidr *ret);
-/* True if the textual address addr lies in any entry of list.  An address
- * that does not parse matches nothing. */
-bool cidr_list_match(const struct cidr *list, unsigned n, const char *addr);

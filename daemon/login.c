@@ -30,6 +30,7 @@
 #include "origin.h"
 #include "policy.h"
 #include "proto.h"
+#include "reason_text.h"
 #include "totp.h"
 #include "wipe.h"
 
@@ -75,9 +76,9 @@ static const char *action_name(enum policy_action a)
 	return "unknown";
 }
 
-static void audit_login(struct vigild *d, enum audit_event event, int priority, const struct login_context *c,
-                        const char *decision, uint16_t reason, const char *method, const char *result,
-                        const char *login_id, int shadow, const char *message)
+static void audit_record_login(struct vigild *d, enum audit_event event, int priority, const struct login_context *c,
+                               const char *decision, const char *reason, const char *method, const char *result,
+                               const char *login_id, int shadow, const char *message)
 {
 	struct audit_record r = {
 	    .event = event,
@@ -92,7 +93,7 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
 	    .pam_pid = c->peer.pid > 0 ? (uint32_t)c->peer.pid : 0,
 	    .login_id = login_id && login_id[0] ? login_id : NULL,
 	    .decision = decision,
-	    .reason = reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
+	    .reason = reason,
 	    .method = method,
 	    .result = result,
 	    .score = c->score,
@@ -106,6 +107,62 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
 		return;
 	stats_note(&d->stats, &r);
 	audit_emit(d->audit, &r);
+}
+
+static void audit_login(struct vigild *d, enum audit_event event, int priority, const struct login_context *c,
+                        const char *decision, uint16_t reason, const char *method, const char *result,
+                        const char *login_id, int shadow, const char *message)
+{
+	audit_record_login(d, event, priority, c, decision, reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
+	                   method, result, login_id, shadow, message);
+}
+
+/* A decision record: every one carries a reason (reason_text.h), and its
+ * MESSAGE says the decision and the reason in words. */
+static void audit_decision(struct vigild *d, int priority, const struct login_context *c, const char *decision,
+                           const char *reason, const char *method, const char *login_id, int shadow)
+{
+	char phrase[192], message[256];
+
+	reason_phrase(decision, reason, phrase, sizeof(phrase));
+	/* A shadow record is what enforcement would have done. */
+	snprintf(message, sizeof(message), "%s%s", shadow ? "shadow mode, not enforced: " : "", phrase);
+	audit_record_login(d, AUDIT_DECISION, priority, c, decision, reason, method, NULL, login_id, shadow, message);
+}
+
+/* Why a login is allowed, from how (method) and, for one that proved
+ * nothing, whether its score alone let it in or a grant did (the policy
+ * lets a login in without a step-up only below stepup_at, or with a
+ * grant; a privileged service with a fresh window always needs one). */
+static const char *allow_reason(struct vigild *d, const struct login_context *c, const char *method)
+{
+	struct service_view sv;
+
+	if (method && strcmp(method, "shadow") == 0)
+		return REASON_SHADOW;
+	if (method && strcmp(method, "no_factor") == 0)
+		return reason_name(VIGIL_REASON_NOT_ENROLLED);
+	if (method && strcmp(method, "none") != 0)
+		return REASON_STEPPED_UP;
+	config_service(d->config, c->service, &sv);
+	return c->score < sv.stepup_at && !(sv.privileged && sv.fresh_window > 0) ? REASON_LOW_RISK : REASON_GRANT;
+}
+
+/* Why a verdict that is not an allow asks for what it asks. */
+static const char *verdict_reason(const struct policy_verdict *v)
+{
+	switch (v->action) {
+	case POLICY_STEPUP:
+		return v->why == VIGIL_WHY_FRESH ? REASON_FRESH : reason_name(VIGIL_REASON_RISK);
+	case POLICY_ENROLL:
+	case POLICY_ALLOW_NO_FACTOR:
+		return reason_name(VIGIL_REASON_NOT_ENROLLED);
+	case POLICY_DENY:
+		return reason_name(v->reason);
+	case POLICY_ALLOW:
+		break;
+	}
+	return REASON_LOW_RISK;
 }
 
 static void reply_decision(struct vigil_msg *reply, uint8_t outcome, uint16_t reason, const struct login_context *c,
@@ -193,15 +250,15 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 	if (use)
 		audit_login(d, AUDIT_STEPUP, LOG_INFO, c, NULL, VIGIL_REASON_NONE, method, "ok", l.login_id, 0,
 		            use->activate ? "first code of an in-band enrollment accepted" : "step-up succeeded");
-	audit_login(d, AUDIT_DECISION, outcome == VIGIL_OUTCOME_ALLOW ? LOG_INFO : LOG_WARNING, c,
-	            outcome == VIGIL_OUTCOME_ALLOW ? "allow" : "deny", reason, method, NULL, l.login_id, 0,
-	            outcome == VIGIL_OUTCOME_ALLOW ? "login allowed" : "login denied");
+	if (outcome == VIGIL_OUTCOME_ALLOW)
+		audit_decision(d, LOG_INFO, c, "allow", allow_reason(d, c, method), method, l.login_id, 0);
+	else
+		audit_decision(d, LOG_WARNING, c, "deny", reason_name(reason), method, l.login_id, 0);
 	reply_decision(reply, outcome, reason, c, l.login_id);
 	return 0;
 fail:
 	log_msg(LOG_ERR, "recording the login of %s failed: %s", c->user, strerror(-r));
-	audit_login(d, AUDIT_DECISION, LOG_ERR, c, "deny", VIGIL_REASON_INTERNAL, method, NULL, NULL, 0,
-	            "login denied: internal error");
+	audit_decision(d, LOG_ERR, c, "deny", reason_name(VIGIL_REASON_INTERNAL), method, NULL, 0);
 	reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 	return 0;
 }
@@ -209,8 +266,7 @@ fail:
 static void deny_internal(struct vigild *d, const struct login_context *c, int error, struct vigil_msg *reply)
 {
 	log_msg(LOG_ERR, "assessing the login of %s failed: %s", c->user[0] ? c->user : "?", strerror(-error));
-	audit_login(d, AUDIT_DECISION, LOG_ERR, c, "deny", VIGIL_REASON_INTERNAL, NULL, NULL, NULL, 0,
-	            "login denied: internal error");
+	audit_decision(d, LOG_ERR, c, "deny", reason_name(VIGIL_REASON_INTERNAL), NULL, NULL, 0);
 	reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 }
 
@@ -223,8 +279,7 @@ static bool shadowed(struct vigild *d, struct login_context *c, const struct pol
 	c->observe_only = true;
 	c->shadow = v->action == POLICY_DENY ? VIGIL_SHADOW_DENY : VIGIL_SHADOW_STEPUP;
 	c->shadow_reason = v->action == POLICY_DENY ? v->reason : VIGIL_REASON_NONE;
-	audit_login(d, AUDIT_DECISION, LOG_NOTICE, c, action_name(v->action), v->reason, NULL, NULL, NULL, 1,
-	            "shadow mode: this login would not have been allowed without a step-up or at all");
+	audit_decision(d, LOG_NOTICE, c, action_name(v->action), verdict_reason(v), NULL, NULL, 1);
 	return true;
 }
 
@@ -301,8 +356,7 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 	x->login = NULL;
 
 	if ((r = login_context_build(d, p, req, &c, &reason)) < 0) {
-		audit_login(d, AUDIT_DECISION, LOG_WARNING, &c, "deny", reason, NULL, NULL, NULL, 0,
-		            "login request refused");
+		audit_decision(d, LOG_WARNING, &c, "deny", reason_name(reason), NULL, NULL, 0);
 		reply_decision(reply, VIGIL_OUTCOME_DENY, reason, &c, NULL);
 		return 0;
 	}
@@ -347,9 +401,8 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		memcpy(reply->u.prompt.qr, shown->qr, sizeof(shown->qr));
 		wipe_free(shown, sizeof(*shown));
 	}
-	audit_login(d, AUDIT_DECISION, LOG_INFO, &c, action_name(v.action), VIGIL_REASON_NONE,
-	            v.action == POLICY_ENROLL ? "tofu" : "totp", NULL, NULL, 0,
-	            v.action == POLICY_ENROLL ? "step-up by in-band enrollment required" : "step-up required");
+	audit_decision(d, LOG_INFO, &c, action_name(v.action), verdict_reason(&v),
+	               v.action == POLICY_ENROLL ? "tofu" : "totp", NULL, 0);
 	x->login = pending;
 	return 0;
 }
@@ -414,7 +467,9 @@ static int step_failed(struct vigild *d, const struct login_context *c, const ch
 	int r;
 
 	audit_login(d, AUDIT_STEPUP, LOG_WARNING, c, NULL, VIGIL_REASON_STEPUP_FAILED, method, result, NULL, 0,
-	            "step-up failed");
+	            strcmp(result, "bad_code") == 0    ? "step-up failed, wrong code"
+	            : strcmp(result, "malformed") == 0 ? "step-up failed, not a code"
+	                                               : "step-up failed, no factor to check the code against");
 	r = c->party[0] ? store_failure_add_local(d->store, c->user, c->party, now)
 	                : store_failure_add(d->store, c->user, c->source, now);
 	if (r < 0 || (r = failures_charged(d, c, now, &failures)) < 0) {
@@ -595,8 +650,7 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 	int r;
 
 	if ((r = login_context_build(d, p, req, &c, &reason)) < 0) {
-		audit_login(d, AUDIT_DECISION, LOG_WARNING, &c, "deny", reason, NULL, NULL, NULL, 0,
-		            "account check refused");
+		audit_decision(d, LOG_WARNING, &c, "deny", reason_name(reason), NULL, NULL, 0);
 		reply_decision(reply, VIGIL_OUTCOME_DENY, reason, &c, NULL);
 		return 0;
 	}

@@ -91,6 +91,14 @@ out:
 	return r;
 }
 
+/* Warnings go where errors go: stderr for --check-config, the journal for
+ * the service. */
+static void config_warning(const char *msg, void *userdata)
+{
+	(void)userdata;
+	log_msg(LOG_WARNING, "%s", msg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -146,11 +154,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	r = config_load(config_path, &d.config, err, sizeof(err));
+	r = config_load_with(config_path, &(struct config_load_opts){.warn = config_warning}, &d.config, err,
+	                     sizeof(err));
 	if (r < 0) {
 		log_msg(LOG_ERR, "%s", err[0] ? err : strerror(-r));
-		if (r == -ENOENT)
-			log_msg(LOG_ERR, "no configuration at %s", config_path);
 		return 1;
 	}
 	if (check_only) {

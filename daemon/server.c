@@ -650,6 +650,12 @@ static int on_reconcile(sd_event_source *src, uint64_t usec, void *userdata)
 	return sd_event_source_set_enabled(src, SD_EVENT_ON);
 }
 
+static void reload_warning(const char *msg, void *userdata)
+{
+	(void)userdata;
+	log_msg(LOG_WARNING, "%s", msg);
+}
+
 static int on_reload(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct server *s = userdata;
@@ -664,10 +670,9 @@ static int on_reload(sd_event_source *src, const struct signalfd_siginfo *si, vo
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 	           (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
-	r = config_load(s->config_path, &c, err, sizeof(err));
+	r = config_load_with(s->config_path, &(struct config_load_opts){.warn = reload_warning}, &c, err, sizeof(err));
 	if (r < 0) {
-		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s",
-		        r == -EINVAL ? err : strerror(-r));
+		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s", err[0] ? err : strerror(-r));
 		a.message = "configuration reload failed; the previous configuration stays in force";
 		a.result = "failed";
 		/* `systemctl status` says so until the next good reload. */

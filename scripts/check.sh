@@ -10,6 +10,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
+# The test tools on top of the build dependencies build.sh installs.
+bash "$top/scripts/deps.sh" --test
+
 run_check() { # BUILD_DIR [configure options]
 	local builddir=$1 rc=0
 	shift

@@ -7,14 +7,20 @@
 #
 # Runs as root in a private mount namespace: the host's /etc/pam.d, /run and
 # journal are never touched, and everything is removed at the end.
+#
+# Everything it shows must be real: a login whose outcome is not the one
+# announced, a journald that did not start, or an audit trail that lacks a
+# record the logins must have written ends the demo with a message and a
+# non-zero status, never with an empty table.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "demo.sh: run as root (sudo $0): it installs packages and uses a private mount namespace" >&2
+	echo "demo.sh: run as root: it installs packages and uses a private mount namespace" >&2
 	exit 1
 fi
 if [ -z "${VT_IN_NAMESPACE:-}" ]; then
+	bash "$top/scripts/deps.sh" --demo
 	bash "$top/scripts/build.sh" "$top/build"
 	exec unshare -m --propagation private env VT_IN_NAMESPACE=1 bash "$0" "$@"
 fi
@@ -30,11 +36,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# demo_fail WHY [LOG]: the demo could not show what it says; LOG's tail helps.
+demo_fail() {
+	echo "demo.sh: FAILED: $1" >&2
+	if [ -n "${2:-}" ] && [ -s "$2" ]; then
+		echo "--- last lines of $(basename "$2"):" >&2
+		tail -n 20 "$2" >&2
+	fi
+	exit 1
+}
+
 bold=$(tput bold 2>/dev/null || true) plain=$(tput sgr0 2>/dev/null || true)
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 # --- a private journald, PAM stacks and configuration --------------------
 vt_journald
+# The audit table is read back from this journald: without it there is
+# nothing true to show.
+[ -S /run/systemd/journal/socket ] && kill -0 "$VT_JOURNALD_PID" 2>/dev/null ||
+	demo_fail "the private journald did not start, so no audit record can be shown" "$VT_TMP/log/journald.log"
 mkdir -m 755 "$VT_TMP/pam.d"
 module="$(vt_module) socket=$VT_SOCKET"
 for service in sshd sudo; do
@@ -49,10 +69,11 @@ vt_config "$VT_TMP/etc/vigil.conf" \
 	'[network]' 'deny = 203.0.113.0/24'
 vt_start_vigild "$VT_TMP/etc/vigil.conf"
 
-# login SERVICE USER RHOST CODE-SOURCE: one pamtester login (auth + account).
-# CODE-SOURCE is "code" (the user's next valid code), "wrong" or "none".
+# login SERVICE USER RHOST CODE-SOURCE EXPECT: one pamtester login (auth +
+# account).  CODE-SOURCE is "code" (the user's next valid code), "wrong" or
+# "none"; EXPECT is "allowed" or "refused", what the step's title announced.
 login() {
-	local service=$1 user=$2 rhost=$3 answer=$4 input
+	local service=$1 user=$2 rhost=$3 answer=$4 expect=$5 input rc=0 got
 	case $answer in
 	code) input=$(vt_next_code "$user") ;;
 	wrong) input=000000 ;;
@@ -63,8 +84,12 @@ login() {
 	local args=(-I tty=pts/0)
 	[ -z "$rhost" ] || args+=(-I "rhost=$rhost")
 	# pamtester echoes nothing of what it reads: the code is never shown.
-	if printf '%s\n' "$input" | stdbuf -o0 -e0 pamtester "${args[@]}" "$service" "$user" authenticate acct_mgmt 2>&1 |
-		sed 's/^/    /'; then :; fi
+	printf '%s\n' "$input" | stdbuf -o0 -e0 pamtester "${args[@]}" "$service" "$user" authenticate acct_mgmt 2>&1 |
+		sed 's/^/    /' || rc=$?
+	got=allowed
+	[ "$rc" -eq 0 ] || got=refused
+	[ "$got" = "$expect" ] ||
+		demo_fail "$user's $service login from ${rhost:-a terminal} was $got, not $expect" "$VT_TMP/log/vigild.log"
 }
 
 say "alice enrolls a TOTP app (vigilctl totp enroll; the QR code and secret are not shown here)"
@@ -72,30 +97,57 @@ vt_enroll alice
 echo "    alice is enrolled"
 
 say "1. alice's first login from 192.0.2.10: new device, new source, new network -> step-up, right code"
-login sshd alice 192.0.2.10 code
+login sshd alice 192.0.2.10 code allowed
 say "2. alice again from 192.0.2.10: everything known -> allowed with no prompt"
-login sshd alice 192.0.2.10 none
+login sshd alice 192.0.2.10 none allowed
 say "3. alice from 198.51.100.7: new source and network -> step-up, and a wrong code -> denied"
-login sshd alice 198.51.100.7 wrong
+login sshd alice 198.51.100.7 wrong refused
 say "4. bob, never enrolled, must step up -> denied with how to enroll"
-login sshd bob 192.0.2.10 none
+login sshd bob 192.0.2.10 none refused
 say "5. alice from 203.0.113.5, on the deny list -> denied"
-login sshd alice 203.0.113.5 none
+login sshd alice 203.0.113.5 none refused
 say "6. alice runs sudo: privileged, needs a fresh step-up -> code -> allowed"
-login sudo alice "" code
+login sudo alice "" code allowed
 
 say "The audit trail in journald (journalctl -o json VIGIL_EVENT=...)"
-journalctl --sync 2>/dev/null || true
-journalctl -o json --no-pager SYSLOG_IDENTIFIER=vigild | /usr/bin/python3 -c '
-import json, sys
-print("    %-9s %-6s %-5s %-13s %-9s %-14s %5s  %s" % ("event", "user", "svc", "rhost", "decision", "result", "score", "signals"))
-for line in sys.stdin:
-    r = json.loads(line)
-    if "VIGIL_EVENT" not in r or r["VIGIL_EVENT"] == "service":
-        continue
-    g = lambda k: r.get("VIGIL_" + k, "") if isinstance(r.get("VIGIL_" + k, ""), str) else "?"
-    print("    %-9s %-6s %-5s %-13s %-9s %-14s %5s  %s" % (g("EVENT"), g("USER"), g("SERVICE"), g("RHOST"),
-          g("DECISION"), g("RESULT") or g("REASON"), g("SCORE"), g("SIGNALS")))
-'
+journalctl --sync >/dev/null 2>&1 ||
+	demo_fail "journalctl --sync failed: journald is gone, the audit trail cannot be read" "$VT_TMP/log/journald.log"
+journalctl -o json --no-pager SYSLOG_IDENTIFIER=vigild >"$VT_TMP/audit.json" 2>"$VT_TMP/log/journalctl.err" ||
+	demo_fail "journalctl could not read the audit trail" "$VT_TMP/log/journalctl.err"
+# Prints the table, then checks it holds every record the logins above must
+# have written (event, user, service, rhost, decision, result or reason);
+# exits 1 naming each one that is missing.
+/usr/bin/python3 - "$VT_TMP/audit.json" <<'EOF' || demo_fail "the audit trail is not what the logins above wrote" "$VT_TMP/log/vigild.log"
+import collections, json, sys
+expected = [
+    ("decision", "alice", "sshd", "192.0.2.10", "stepup", ""),
+    ("stepup", "alice", "sshd", "192.0.2.10", "", "ok"),
+    ("decision", "alice", "sshd", "192.0.2.10", "allow", ""),
+    ("decision", "alice", "sshd", "192.0.2.10", "allow", ""),
+    ("stepup", "alice", "sshd", "198.51.100.7", "", "bad_code"),
+    ("decision", "alice", "sshd", "198.51.100.7", "deny", "stepup_failed"),
+    ("decision", "bob", "sshd", "192.0.2.10", "deny", "not_enrolled"),
+    ("decision", "alice", "sshd", "203.0.113.5", "deny", "network"),
+    ("stepup", "alice", "sudo", "", "", "ok"),
+    ("decision", "alice", "sudo", "", "allow", ""),
+]
+fmt = "    %-9s %-6s %-5s %-13s %-9s %-14s %5s  %s"
+print(fmt % ("event", "user", "svc", "rhost", "decision", "result", "score", "signals"))
+seen = collections.Counter()
+with open(sys.argv[1]) as f:
+    for line in f:
+        r = json.loads(line)
+        if "VIGIL_EVENT" not in r or r["VIGIL_EVENT"] == "service":
+            continue
+        g = lambda k: r.get("VIGIL_" + k, "") if isinstance(r.get("VIGIL_" + k, ""), str) else "?"
+        row = (g("EVENT"), g("USER"), g("SERVICE"), g("RHOST"), g("DECISION"), g("RESULT") or g("REASON"))
+        print(fmt % (row + (g("SCORE"), g("SIGNALS"))))
+        seen[row] += 1
+missing = collections.Counter(expected) - seen
+for m in missing.elements():
+    print("demo.sh: no audit record with event=%s user=%s service=%s rhost=%s decision=%s result=%s"
+          % tuple(v or "-" for v in m), file=sys.stderr)
+sys.exit(1 if missing else 0)
+EOF
 echo
 echo "Every record above carries a MESSAGE_ID from conf/vigil.catalog; none carries a secret."

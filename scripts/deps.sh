@@ -1,22 +1,49 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Installs everything Vigil needs to build, test and run its demo on Debian.
-# Idempotent: packages already present are left alone.
+# Installs the Debian packages Vigil needs, in three sets, so that building
+# and running Vigil does not pull the test tools (clang, sshd, zbar, a
+# container toolchain: hundreds of packages):
+#   scripts/deps.sh            build tools and the libraries vigild,
+#                              vigilctl and pam_vigil.so link (what
+#                              ./bootstrap, ./configure and make need)
+#   scripts/deps.sh --demo     that, and what scripts/demo.sh runs
+#   scripts/deps.sh --test     that, and what `make check` runs
+#                              (scripts/check.sh)
+# Idempotent: packages already present are left alone, and nothing is
+# fetched when none is missing.
 set -euo pipefail
 
-packages=(
-	# build
-	build-essential autoconf automake libtool pkg-config clang clang-format
-	# libraries
+build=(
+	build-essential autoconf automake libtool pkg-config
+	# the libraries; their -dev packages pull the runtime ones
 	libpam0g-dev libssl-dev liboath-dev libsqlite3-dev libsystemd-dev
 	libinih-dev libqrencode-dev libfido2-dev
-	# tests
-	libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester oathtool
-	openssh-server openssh-client openssh-tests sudo systemd expect zbar-tools
-	iproute2 util-linux sqlite3
+)
+# scripts/demo.sh: pamtester logins, codes from oathtool, enrollment driven
+# by expect, made-up users through nss_wrapper, a private journald
+# (systemd ships the binary; nothing is started as a service), unshare,
+# and python3 to print the audit table.
+demo=(pamtester oathtool expect libnss-wrapper systemd util-linux python3)
+test=(
+	"${demo[@]}"
+	clang clang-format libcmocka-dev libpam-wrapper libpamtest0-dev
+	openssh-server openssh-client openssh-tests sudo zbar-tools
+	iproute2 sqlite3
 	# the booted-container tests (tests/container/run.sh)
 	systemd-container debootstrap
 )
+
+packages=("${build[@]}")
+for arg in "$@"; do
+	case $arg in
+	--demo) packages+=("${demo[@]}") ;;
+	--test) packages+=("${test[@]}") ;;
+	*)
+		echo "usage: deps.sh [--demo] [--test]" >&2
+		exit 2
+		;;
+	esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,4 +57,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+# A file an admin already put in place (say /etc/pam.d/sshd, copied from
+# Vigil's examples before openssh-server came) is kept, not asked about:
+# dpkg's question has no terminal to go to and would fail the install.
+apt-get install -y -q --no-install-recommends \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"

@@ -3,7 +3,7 @@
 # Every C file is formatted as .clang-format says.
 set -u
 : "${top_srcdir:?}"
-command -v clang-format >/dev/null 2>&1 || { echo "clang-format missing (scripts/deps.sh installs it)"; exit 1; }
+command -v clang-format >/dev/null 2>&1 || { echo "clang-format missing (scripts/deps.sh --test installs it)"; exit 1; }
 bad=0
 n=0
 for f in $(find "$top_srcdir/include" "$top_srcdir/lib" "$top_srcdir/pam" "$top_srcdir/daemon" \

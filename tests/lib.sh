@@ -7,6 +7,14 @@
 # Secrets (TOTP seeds, codes) live only in files of the temporary tree,
 # mode 0600, and are never printed.
 
+# One known locale whatever the caller's (LANG unset, LC_ALL=C, or a locale
+# that is not installed): the suites read UTF-8 text (the enrollment QR code
+# in a prompt, which the ssh client escapes unless its locale is UTF-8) and
+# match English messages.  C.UTF-8 is built into Debian's libc.  make check
+# sets the same for every test (Makefile.am); this covers direct runs.
+export LC_ALL=C.UTF-8
+unset LANGUAGE
+
 vt_die() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -24,7 +32,7 @@ vt_require_root() {
 vt_require() {
 	local tool
 	for tool in "$@"; do
-		command -v "$tool" >/dev/null 2>&1 || vt_die "missing tool: $tool (run scripts/deps.sh)"
+		command -v "$tool" >/dev/null 2>&1 || vt_die "missing tool: $tool (run scripts/deps.sh --test)"
 	done
 }
 
@@ -73,7 +81,7 @@ vt_nss_setup() {
 	# As ld.so finds it (Debian ships it without a soname link, so
 	# ldconfig -p does not list it); ld.so only warns about a missing one.
 	[ -z "$(LD_PRELOAD=libnss_wrapper.so /bin/true 2>&1)" ] ||
-		vt_die "libnss_wrapper.so cannot be preloaded (run scripts/deps.sh: libnss-wrapper)"
+		vt_die "libnss_wrapper.so cannot be preloaded (run scripts/deps.sh --test: libnss-wrapper)"
 	[ -d "$dir" ] || mkdir -m 755 "$dir"
 	getent passwd >"$dir/passwd"
 	getent group >"$dir/group"
@@ -193,9 +201,11 @@ vt_journald() {
 	VT_JOURNALD_PID=$!
 	for i in $(seq 1 200); do
 		[ -S /run/systemd/journal/socket ] && return 0
+		kill -0 "$VT_JOURNALD_PID" 2>/dev/null || break
 		sleep 0.02
 	done
-	vt_die "journald did not start"
+	# The tree (and its log) may be removed on exit: say why here.
+	vt_die "journald did not start: $(tail -n 3 "$VT_TMP/log/journald.log" 2>/dev/null | tr '\n' ' ')"
 }
 
 vt_stop_journald() {

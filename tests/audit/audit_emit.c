@@ -4,7 +4,8 @@
  * records through audit_emit(), then audit_free(), and prints the lost
  * counter.  Exit 0 only when nothing was lost.
  *
- *   audit_emit SPILL full USER       one record of each event, every field set
+ *   audit_emit SPILL full USER       one record of each event, every field set,
+ *                                    then a denial and a sparse record
  *   audit_emit SPILL many N TAG      N decisions, login ids TAG-0000 ...
  *   audit_emit SPILL replay          nothing new: replays what SPILL holds
  *   audit_emit SPILL ids             prints "event id" for each event
@@ -64,6 +65,18 @@ static void emit_full(struct audit *a, const char *user)
 		                  .shadow = 1,
 		              });
 	}
+	/* A denial as login.c writes one. */
+	audit_emit(a, &(struct audit_record){
+	                  .event = AUDIT_DECISION,
+	                  .priority = LOG_WARNING,
+	                  .message = "login denied, the source is not allowed",
+	                  .user = "bob",
+	                  .service = "sudo",
+	                  .rhost = "198.51.100.1",
+	                  .login_id = "deny",
+	                  .decision = "deny",
+	                  .reason = "network",
+	              });
 	/* NULL strings are left out. */
 	audit_emit(a, &(struct audit_record){
 	                  .event = AUDIT_SERVICE,

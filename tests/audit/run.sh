@@ -7,7 +7,9 @@
 #
 #  (c) no journald socket: every record is written to stderr, none lost;
 #  (a) delivered: every field, the MESSAGE_ID of each event (and each id in
-#      conf/vigil.catalog), the escaping of a hostile user name;
+#      conf/vigil.catalog), MESSAGE with the decision, reason and result,
+#      the escaping of a hostile user name; journalctl -x renders each
+#      catalog Subject with the decision and reason;
 #  (b) journald stopped: emitting 200 records completes (the writer gives up
 #      after its drain bound and spills), and once journald runs again a
 #      replay puts all 200 in the journal, nothing lost;
@@ -93,16 +95,19 @@ journal_dump() {
 import sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 recs = [l for l in lines if l.startswith("vigild: audit ") and not l.startswith("vigild: audit: ")]
-assert len(recs) == 10, recs
+assert len(recs) == 11, recs
 events = [l.split(" ")[2] for l in recs]
 assert events == ["decision", "stepup", "enroll", "session_open", "session_close", "lockout",
-                  "fail_open", "admin", "service", "service"], events
+                  "fail_open", "admin", "service", "decision", "service"], events
 want = 'VIGIL_USER=%s ' % sys.argv[2]
 assert all(want in l for l in recs[:9]), recs[0]
 assert "VIGIL_SIGNALS=new_device,privileged" in recs[0] and "VIGIL_SHADOW=1" in recs[0]
-assert "VIGIL_USER" not in recs[9]
+want = ('MESSAGE="login denied, the source is not allowed: user bob, service sudo, from 198.51.100.1 '
+        '(decision deny, reason network)"')
+assert want in recs[9], recs[9]
+assert "VIGIL_USER" not in recs[10]
 summary = [l for l in lines if l.startswith("vigild: audit: ")]
-assert summary == ["vigild: audit: 10 records not delivered to journald (written to stderr), 0 lost"], summary
+assert summary == ["vigild: audit: 11 records not delivered to journald (written to stderr), 0 lost"], summary
 EOF
 [ -s "$spill" ] && fail "(c) records were spilled"
 
@@ -144,7 +149,9 @@ for i, ev in enumerate(events):
         "VIGIL_SESSION_ID": "0123456789abcdef",
         "VIGIL_DECISION": "stepup", "VIGIL_REASON": "risk", "VIGIL_METHOD": "totp", "VIGIL_RESULT": "ok",
         "VIGIL_SCORE": "42", "VIGIL_SIGNALS": "new_device,privileged", "VIGIL_SHADOW": "1",
-        "MESSAGE": "test record: user %s, service sshd, from 192.0.2.7" % user,
+        # MESSAGE says who, then the decision, reason and result.
+        "MESSAGE": "test record: user %s, service sshd, from 192.0.2.7 (decision stepup, reason risk, result ok)"
+                   % user,
     }
     for k, v in want.items():
         assert r.get(k) == v, (ev, k, r.get(k), v)
@@ -155,7 +162,39 @@ assert len(r) == 1
 for k in ("VIGIL_USER", "VIGIL_SERVICE", "VIGIL_RHOST", "VIGIL_PAM_PID", "VIGIL_SCORE", "VIGIL_SIGNALS", "VIGIL_SHADOW"):
     assert k not in r[0], k
 assert r[0]["MESSAGE"] == "sparse record" and r[0]["VIGIL_EVENT"] == "service"
+r = [x for x in recs if x.get("VIGIL_LOGIN_ID") == "deny"]
+assert len(r) == 1
+want = "login denied, the source is not allowed: user bob, service sudo, from 198.51.100.1 (decision deny, reason network)"
+assert r[0]["MESSAGE"] == want, r[0]["MESSAGE"]
 EOF
+
+# ---- (a) the catalog: journalctl -x shows each Subject with what its
+# record decided.  The database is built in a root of its own and mounted,
+# in this namespace only, where journalctl -x reads it (it ignores --root). ----
+croot=$work/croot
+mkdir -p "$croot/usr/lib/systemd/catalog"
+cp "$top_srcdir/conf/vigil.catalog" "$croot/usr/lib/systemd/catalog/" || fail "(a) copy the catalog"
+journalctl --root="$croot" --update-catalog >"$work/catalog.err" 2>&1 || fail "(a) journalctl --update-catalog"
+[ -s "$work/catalog.err" ] && fail "(a) the catalog does not parse cleanly: $(head -n 3 "$work/catalog.err")"
+if [ ! -d /var/lib/systemd/catalog ]; then
+	mount -t tmpfs -o mode=0755 tmpfs /var/lib/systemd || fail "(a) cannot mount tmpfs on /var/lib/systemd"
+	mkdir /var/lib/systemd/catalog
+fi
+mount --bind "$croot/var/lib/systemd/catalog" /var/lib/systemd/catalog || fail "(a) cannot mount the catalog"
+journalctl --sync
+subject() {
+	journalctl -x --no-pager "VIGIL_LOGIN_ID=$1" 2>/dev/null | sed -n 's/^.*Subject: //p' | head -n 1
+}
+s=$(subject deny)
+[ "$s" = "Vigil login of bob through sudo: deny, reason network" ] || fail "(a) decision Subject: '$s'"
+s=$(subject full-0)
+case $s in "Vigil login of "*" through sshd: stepup, reason risk") ;; *) fail "(a) decision Subject: '$s'" ;; esac
+s=$(subject full-1)
+case $s in "Vigil step-up by "*": ok") ;; *) fail "(a) step-up Subject: '$s'" ;; esac
+s=$(subject full-3)
+case $s in "Vigil session open for "*": ok") ;; *) fail "(a) session Subject: '$s'" ;; esac
+s=$(subject full-5)
+case $s in "Vigil lockout of "*": risk") ;; *) fail "(a) lockout Subject: '$s'" ;; esac
 
 # ---- (b) journald stopped, then a replay ----
 kill -STOP "$jpid"
@@ -212,8 +251,8 @@ rm -f /run/systemd/journal/socket
 "$PY" -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind("/run/systemd/journal/socket")' ||
 	fail "(e) cannot make a stale socket"
 "$prog" "$spill" full "$user" >"$work/e.out" 2>"$work/e.err" || fail "(e) audit_emit exited $?"
-[ "$(grep -c '^vigild: audit [a-z_]* ' "$work/e.err")" -eq 10 ] || fail "(e) records missing on stderr"
-grep -q "^vigild: audit: 10 records not delivered to journald (written to stderr), 0 lost$" "$work/e.err" ||
+[ "$(grep -c '^vigild: audit [a-z_]* ' "$work/e.err")" -eq 11 ] || fail "(e) records missing on stderr"
+grep -q "^vigild: audit: 11 records not delivered to journald (written to stderr), 0 lost$" "$work/e.err" ||
 	fail "(e) undelivered records not counted"
 
 echo "PASS: audit records on stderr, delivered, spilled, replayed, refused"

@@ -33,13 +33,15 @@ CT_USERS="alice bob carol"
 CT_PASSWORD=$E2E_PASSWORD
 CT_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb)
 
-ct() { nsenter -t "$CT_PID1" -a -- "${CT_ENV[@]}" "$@"; }
+# -r -w: the container's root and working directory, named, not left to
+# setns(): a run inside a chroot otherwise keeps the chroot's /run.
+ct() { nsenter -t "$CT_PID1" -a -r -w -- "${CT_ENV[@]}" "$@"; }
 
 ct_as() {
 	local user=$1 home
 	shift
 	home=$(ct getent passwd "$user" | cut -d: -f6)
-	nsenter -t "$CT_PID1" -a -- setpriv --reuid="$user" --regid="$user" --init-groups \
+	nsenter -t "$CT_PID1" -a -r -w -- setpriv --reuid="$user" --regid="$user" --init-groups \
 		env -i PATH=/usr/bin:/bin HOME="$home" USER="$user" LOGNAME="$user" TERM=dumb "$@"
 }
 
@@ -91,9 +93,10 @@ ct_boot() {
 	CT_PID1=
 	e2e_wait 20 ct_find_pid1 || vt_die "the container did not start (see $E2E/log/console.log)"
 	# systemctl talks to PID 1 over this socket: there once systemd runs.
-	e2e_wait 30 nsenter -t "$CT_PID1" -m test -S /run/systemd/private ||
+	# (-r: the container's root, also when this script runs in a chroot.)
+	e2e_wait 30 nsenter -t "$CT_PID1" -m -r test -S /run/systemd/private ||
 		vt_die "the container's systemd did not start (see $E2E/log/console.log)"
-	state=$(timeout 60 nsenter -t "$CT_PID1" -a systemctl is-system-running --wait 2>/dev/null)
+	state=$(timeout 60 nsenter -t "$CT_PID1" -a -r -w systemctl is-system-running --wait 2>/dev/null)
 	case $state in
 	running) ;;
 	degraded) ct systemctl --failed --no-pager >&2 ;;
@@ -208,7 +211,7 @@ ct_conf() {
 # container's.
 ct_vigilctl_wrapper() {
 	mkdir -p "$E2E/bin"
-	printf '#!/bin/sh\nexec nsenter -t %s -a -- env -i PATH=/usr/bin:/bin TERM=dumb /usr/bin/vigilctl "$@"\n' \
+	printf '#!/bin/sh\nexec nsenter -t %s -a -r -w -- env -i PATH=/usr/bin:/bin TERM=dumb /usr/bin/vigilctl "$@"\n' \
 		"$CT_PID1" >"$E2E/bin/vigilctl"
 	chmod 755 "$E2E/bin/vigilctl"
 }
@@ -218,7 +221,8 @@ vt_vigilctl_bin() { echo "$E2E/bin/vigilctl"; }
 
 # ct_ssh USER ANSWER COMMAND: USER logs in to the container's sshd from
 # inside it (127.0.0.1 to 127.0.0.1: the container has its own network)
-# with USER's key, in a pty (ssh -tt, driven by expect), and runs COMMAND.
+# with USER's key, in a pty (ssh -tt, driven by tests/ssh_session.exp), and
+# runs COMMAND.
 # Vigil's code prompts get USER's next code (ANSWER "code") or an empty
 # line (ANSWER "empty": the user just pressed Enter); sudo's password
 # prompt gets the password.  Sets CT_SSH_CODES (code prompts during the login),
@@ -230,41 +234,14 @@ ct_ssh() {
 	local user=$1 answer=$2 cmd=$3
 	ct_ssh_n=$((ct_ssh_n + 1))
 	CT_SSH_LOG=$E2E/log/ssh-$ct_ssh_n.log
-	CT_USER=$user CT_ANSWER=$answer CT_CMD="echo CT-BEGIN; $cmd; echo CT-RC=\$?" CT_PW=$CT_PASSWORD \
-		CT_SUM=$CT_SSH_LOG.sum expect -f - >"$CT_SSH_LOG" 2>>"$E2E/log/expect.err" <<'EOF'
-log_user 1
-set timeout 30
-set login_codes 0
-set codes 0
-set pws 0
-set begun 0
-set rc -1
-spawn -noecho nsenter -t $env(CT_PID1) -a -- env -i PATH=/usr/bin:/bin HOME=/root TERM=dumb \
-	ssh -tt -F /dev/null -i /root/keys/$env(CT_USER) -o IdentitiesOnly=yes \
-	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-	-o PreferredAuthentications=publickey,keyboard-interactive -o NumberOfPasswordPrompts=1 \
-	-o ConnectTimeout=10 $env(CT_USER)@127.0.0.1 $env(CT_CMD)
-proc code {} {
-	return [exec bash -c {. "$top_srcdir/tests/lib.sh"; vt_next_code "$CT_USER"}]
-}
-expect {
-	"CT-BEGIN" { set begun 1; exp_continue }
-	-re {Verification code: ?$} {
-		if {$begun} { incr codes } else { incr login_codes }
-		if {$env(CT_ANSWER) eq "empty"} { send -- "\r" } else { send -- "[code]\r" }
-		exp_continue
-	}
-	-re {password for [^:\r\n]*: ?$} { incr pws; send -- "$env(CT_PW)\r"; exp_continue }
-	-re {CT-RC=([0-9]+)} { set rc $expect_out(1,string); exp_continue }
-	timeout { set rc timeout }
-	eof {}
-}
-catch {close}
-catch {wait}
-set f [open "$env(CT_SUM)" w]
-puts $f "$login_codes $codes $pws $rc"
-close $f
-EOF
+	SESSION_USER=$user SESSION_ANSWER=$answer SESSION_PW=$CT_PASSWORD SESSION_SUM=$CT_SSH_LOG.sum \
+		expect -f "$top_srcdir/tests/ssh_session.exp" \
+		nsenter -t "$CT_PID1" -a -r -w -- env -i PATH=/usr/bin:/bin HOME=/root TERM=dumb \
+		ssh -tt -F /dev/null -i "/root/keys/$user" -o IdentitiesOnly=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+		-o PreferredAuthentications=publickey,keyboard-interactive -o NumberOfPasswordPrompts=1 \
+		-o ConnectTimeout=10 "$user@127.0.0.1" "echo SESSION-BEGIN; $cmd; echo RC=\$?" \
+		>"$CT_SSH_LOG" 2>>"$E2E/log/expect.err"
 	CT_SSH_CODES=0 CT_SSH_SUDO_CODES=0 CT_SSH_PWS=0 CT_SSH_RC=-1
 	[ ! -s "$CT_SSH_LOG.sum" ] || read -r CT_SSH_CODES CT_SSH_SUDO_CODES CT_SSH_PWS CT_SSH_RC <"$CT_SSH_LOG.sum"
 	echo "$(date +%T.%N | cut -c1-12) ct_ssh $user '$cmd': login_codes=$CT_SSH_CODES" \

@@ -29,7 +29,7 @@ export top_srcdir top_builddir
 [ "$(id -u)" -eq 0 ] || vt_skip "needs root (debootstrap, systemd-nspawn)"
 [ -z "${VIGIL_ASAN_PRELOAD:-}" ] || vt_skip "a sanitizer build of the module cannot be loaded into sshd and sudo"
 for tool in systemd-nspawn debootstrap; do
-	command -v "$tool" >/dev/null 2>&1 || vt_skip "needs $tool (scripts/deps.sh installs it)"
+	command -v "$tool" >/dev/null 2>&1 || vt_skip "needs $tool (scripts/deps.sh --test installs it)"
 done
 vt_require unshare nsenter expect oathtool ssh-keygen pgrep tar gcc
 

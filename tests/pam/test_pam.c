@@ -586,6 +586,19 @@ static void test_replayed_code(void **pstate)
 	harness_conv_wipe(&conv);
 	audit_expect(s->env.log, "stepup", "alice", " VIGIL_RESULT=replay");
 	audit_expect(s->env.log, "decision", "alice", " VIGIL_REASON=replay");
+	/* MESSAGE says the decision and its reason, in words and in the
+	 * fields' names: the step-up asked for, the first login let in, the
+	 * replays refused. */
+	audit_expect(
+	    s->env.log, "decision", "alice",
+	    "MESSAGE=\"step-up required, the risk score is at or above stepup_at: user alice, service " SVC_SSHD
+	    ", from 198.51.100.7 (decision stepup, reason risk)\"");
+	audit_expect(s->env.log, "decision", "alice",
+	             "MESSAGE=\"login allowed, the second factor was proven: user alice, service " SVC_SSHD
+	             ", from 198.51.100.7 (decision allow, reason stepped_up)\"");
+	audit_expect(s->env.log, "decision", "alice",
+	             "MESSAGE=\"login denied, the code was just used: user alice, service " SVC_SSHD
+	             ", from 203.0.113.9 (decision deny, reason replay)\"");
 
 	/* A replay then a fresh code, in one login: allowed. */
 	harness_conv_init(&conv);
@@ -678,7 +691,10 @@ static void test_user_names_canonical(void **pstate)
 		assert_int_equal(conv.n_prompts, 0);
 		harness_conv_wipe(&conv);
 		if (!strchr(names[i], ' ')) /* the log line escapes a blank */
+		{
 			audit_expect(s->env.log, "decision", names[i], " VIGIL_REASON=unknown_user");
+			audit_expect(s->env.log, "decision", names[i], ", no such user: user ");
+		}
 		/* Root's status of that name is refused too: NSS does not know
 		 * it (tests/daemon/run.sh 14 checks no row is made). */
 		st = NULL;

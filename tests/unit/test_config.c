@@ -4,7 +4,9 @@
  * value, unknown key or section, duplicate and syntax error reported as
  * "file:line: why" with the right line; over-long lines rejected and never
  * split; drop-ins read in byte order, overriding values and appending
- * network lists; the stepup_at/deny_at cross-checks; file safety checks
+ * network lists; the stepup_at/deny_at cross-checks with both values;
+ * inline comments; warnings for [service.NAME] sections that match no PAM
+ * service file; file safety checks
  * (missing, world-writable, symlink, not ours, too big); the shipped
  * conf/vigil.conf equal to the defaults; config_service() and the CIDR
  * helpers with IPv4, IPv6 and IPv4-mapped addresses.
@@ -296,63 +298,76 @@ static void test_bad_values(void **state)
 	static const struct {
 		const char *section, *key, *value, *why;
 	} v[] = {
-	    {"risk", "new_device", "abc", "expected a number from 0 to 1000"},
-	    {"risk", "new_device", "-1", "expected a number"},
-	    {"risk", "new_device", "+1", "expected a number"},
-	    {"risk", "new_device", "1001", "expected a number from 0 to 1000"},
-	    {"risk", "new_device", "", "expected a number"},
-	    {"risk", "new_device", "1.5", "expected a number"},
-	    {"risk", "new_device", "0x10", "expected a number"},
-	    {"risk", "new_device", "10 20", "expected a number"},
-	    {"risk", "new_device", "99999999999999999999999", "expected a number"},
-	    {"risk", "stale_account_days", "0", "from 1 to 3650"},
+	    {"risk", "new_device", "abc",
+	     "[risk] new_device: 'abc' is not a number (expected a whole number from 0 to 1000)"},
+	    {"risk", "new_device", "-1", "'-1' is not a number"},
+	    {"risk", "new_device", "+1", "'+1' is not a number"},
+	    {"risk", "new_device", "1001", "'1001' is out of range (expected a whole number from 0 to 1000)"},
+	    {"risk", "new_device", "", "[risk] new_device: no value (expected a whole number from 0 to 1000)"},
+	    {"risk", "new_device", "1.5", "'1.5' is not a number"},
+	    {"risk", "new_device", "0x10", "'0x10' is not a number"},
+	    {"risk", "new_device", "10 20", "'10 20' is not a number"},
+	    {"risk", "new_device", "99999999999999999999999", "'99999999999999999999999' is out of range"},
+	    {"risk", "stale_account_days", "0", "'0' is out of range (expected a whole number from 1 to 3650)"},
 	    {"risk", "stale_device_days", "3651", "from 1 to 3650"},
-	    {"risk", "user_failures_min", "0", "expected a number"},
-	    {"risk", "source_failures_min", "0", "expected a number"},
-	    {"risk", "failure_window", "0", "expected a number"},
-	    {"policy", "stepup_at", "1000001", "expected a number"},
-	    {"policy", "fresh_window", "86401", "expected a number"},
-	    {"policy", "shadow", "maybe", "[policy] shadow: expected yes or no"},
-	    {"policy", "shadow", "", "expected yes or no"},
-	    {"policy", "no_factor", "sometimes", "expected deny, enroll or allow"},
-	    {"policy", "no_factor", "Deny", "expected deny, enroll or allow"},
-	    {"policy", "enroll_grace", "31536001", "expected a number"},
-	    {"totp", "digits", "5", "[totp] digits: expected a number from 6 to 8"},
+	    {"risk", "user_failures_min", "0", "'0' is out of range"},
+	    {"risk", "source_failures_min", "0", "'0' is out of range"},
+	    {"risk", "failure_window", "0", "'0' is out of range"},
+	    {"policy", "stepup_at", "1000001", "'1000001' is out of range"},
+	    {"policy", "fresh_window", "86401", "'86401' is out of range"},
+	    {"policy", "shadow", "maybe", "[policy] shadow: 'maybe' is not yes or no"},
+	    {"policy", "shadow", "", "'' is not yes or no"},
+	    {"policy", "no_factor", "sometimes", "[policy] no_factor: 'sometimes' is not deny, enroll or allow"},
+	    {"policy", "no_factor", "Deny", "'Deny' is not deny, enroll or allow"},
+	    {"policy", "enroll_grace", "31536001", "'31536001' is out of range"},
+	    {"policy", "enroll_since", "2024-13-01",
+	     "[policy] enroll_since: '2024-13-01' is not a date (expected YYYY-MM-DD)"},
+	    {"totp", "digits", "5", "[totp] digits: '5' is out of range (expected a whole number from 6 to 8)"},
 	    {"totp", "digits", "9", "from 6 to 8"},
 	    {"totp", "period", "14", "from 15 to 120"},
 	    {"totp", "period", "121", "from 15 to 120"},
 	    {"totp", "window", "11", "from 0 to 10"},
-	    {"totp", "issuer", "", "[totp] issuer"},
-	    {"totp", "issuer", "a:b", "[totp] issuer"},
-	    {"totp", "issuer", "a\tb", "[totp] issuer"},
-	    {"totp", "issuer", "\xc3\xa9t\xc3\xa9", "[totp] issuer"},
-	    {"totp", "issuer", "0123456789012345678901234567890123456789012345678901234567890123", "[totp] issuer"},
+	    {"totp", "issuer", "", "[totp] issuer: '' is empty"},
+	    {"totp", "issuer", "a:b", "[totp] issuer: 'a:b' contains ':'"},
+	    {"totp", "issuer", "a\tb", "[totp] issuer: 'a\\x09b' contains a character that is not printable ASCII"},
+	    {"totp", "issuer", "\xc3\xa9t\xc3\xa9", "[totp] issuer: '\xc3\xa9t\xc3\xa9' contains a character"},
+	    {"totp", "issuer", "0123456789012345678901234567890123456789012345678901234567890123", "is too long"},
 	    {"lockout", "deny", "0", "from 1 to 100"},
 	    {"lockout", "deny", "101", "from 1 to 100"},
-	    {"lockout", "interval", "0", "expected a number"},
-	    {"lockout", "unlock", "0", "expected a number"},
-	    {"lockout", "source_max", "0", "expected a number"},
-	    {"lockout", "source_window", "0", "expected a number"},
-	    {"network", "allow", "10.0.0.1/8", "[network] allow: entry 1"},
-	    {"network", "allow", "10.0.0.0/8 300.1.1.1", "entry 2"},
-	    {"network", "allow", "10.0.0.0/33", "entry 1"},
-	    {"network", "allow", "::1/129", "entry 1"},
-	    {"network", "allow", "2001:db8::1/32", "entry 1"},
-	    {"network", "allow", "fe80::1%eth0", "entry 1"},
-	    {"network", "allow", "example.org", "entry 1"},
-	    {"network", "allow", "10.0.0.0/", "entry 1"},
-	    {"network", "allow", "/8", "entry 1"},
-	    {"network", "allow", "10.0.0.0/8/8", "entry 1"},
-	    {"network", "allow", "10.0.0.0/-8", "entry 1"},
-	    {"network", "deny", "1.2.3.4,,junk", "[network] deny: entry 2"},
-	    {"network", "deny", "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd/128", "entry 1"},
+	    {"lockout", "interval", "0", "'0' is out of range"},
+	    {"lockout", "unlock", "0", "'0' is out of range"},
+	    {"lockout", "source_max", "0", "'0' is out of range"},
+	    {"lockout", "source_window", "0", "'0' is out of range"},
+	    /* A network entry is quoted and what is wrong with it named. */
+	    {"network", "allow", "10.0.0.1/8",
+	     "[network] allow: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)"},
+	    {"network", "allow", "10.0.0.0/8 300.1.1.1", "[network] allow: '300.1.1.1' is not an IPv4 or IPv6 address"},
+	    {"network", "allow", "10.0.0.0/33", "'10.0.0.0/33' has prefix length 33, out of range for IPv4 (0 to 32)"},
+	    {"network", "allow", "::1/129", "'::1/129' has prefix length 129, out of range for IPv6 (0 to 128)"},
+	    {"network", "allow", "2001:db8::1/32", "'2001:db8::1/32' has host bits set (did you mean 2001:db8::/32?)"},
+	    {"network", "allow", "::ffff:1.2.3.4/120", "has host bits set (did you mean ::ffff:1.2.3.0/120?)"},
+	    {"network", "allow", "fe80::1%eth0", "'fe80::1%eth0' is not an IPv4 or IPv6 address (a zone"},
+	    {"network", "allow", "example.org",
+	     "'example.org' is not an IPv4 or IPv6 address (host names are not allowed)"},
+	    {"network", "allow", "10.0.0", "'10.0.0' is not an IPv4 or IPv6 address"},
+	    {"network", "allow", "10.0.0.0/", "'10.0.0.0/' has no prefix length after the '/'"},
+	    {"network", "allow", "/8", "'/8' has no address before the '/'"},
+	    {"network", "allow", "10.0.0.0/8/8",
+	     "'10.0.0.0/8/8' has a prefix length that is not a number from 0 to 32"},
+	    {"network", "allow", "10.0.0.0/-8", "'10.0.0.0/-8' has a prefix length that is not a number"},
+	    {"network", "allow", "10.0.0.0/99999999999999999999",
+	     "has prefix length 99999999999999999999, out of range"},
+	    {"network", "deny", "1.2.3.4,,junk", "[network] deny: 'junk' is not an IPv4 or IPv6 address"},
+	    {"network", "deny", "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd/128",
+	     "'1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa:bbbb:cccc:dddd/128' is too long to be an address"},
+	    {"network", "deny", "1.2.3.4\x1b[2J", "'1.2.3.4\\x1b[2J' is not an IPv4 or IPv6 address"},
 	    {"session", "max_sessions", "10001", "from 0 to 10000"},
 	    {"store", "history_days", "0", "from 1 to 3650"},
 	    {"store", "history_days", "3651", "from 1 to 3650"},
-	    {"service.sshd", "stepup_at", "x", "[service.sshd] stepup_at: expected a number"},
-	    {"service.sshd", "deny_at", "-1", "expected a number"},
-	    {"service.sshd", "fresh_window", "86401", "expected a number"},
-	    {"service.sshd", "privileged", "2", "expected yes or no"},
+	    {"service.sshd", "stepup_at", "x", "[service.sshd] stepup_at: 'x' is not a number"},
+	    {"service.sshd", "deny_at", "-1", "'-1' is not a number"},
+	    {"service.sshd", "fresh_window", "86401", "'86401' is out of range"},
+	    {"service.sshd", "privileged", "2", "[service.sshd] privileged: '2' is not yes or no"},
 	};
 	struct fixture *f = *state;
 	char text[512];
@@ -384,9 +399,11 @@ static void test_structure_errors(void **state)
 	text_fails_at(f, "[risk]\nnew_device = 1\n[policy]\nstepup_at = 1\n[risk]\nnew_device = 1\n", 6, "set twice");
 	text_fails_at(f, "[service.sshd]\nstepup_at = 1\n\nstepup_at = 2\n", 4, "set twice");
 	/* Service sections. */
-	text_fails_at(f, "[service.]\nstepup_at = 1\n", 2, "not a PAM service name");
-	text_fails_at(f, "[service.a b]\nstepup_at = 1\n", 2, "not a PAM service name");
-	text_fails_at(f, "[service.a/b]\nstepup_at = 1\n", 2, "not a PAM service name");
+	text_fails_at(f, "[service.]\nstepup_at = 1\n", 2, "[service.]: '' is not a PAM service name");
+	text_fails_at(f, "[service.a b]\nstepup_at = 1\n", 2, "[service.a b]: 'a b' is not a PAM service name");
+	text_fails_at(f, "[service.a/b]\nstepup_at = 1\n", 2, "'a/b' is not a PAM service name");
+	text_fails_at(f, "[service..]\nstepup_at = 1\n", 2, "'.' is not a PAM service name");
+	text_fails_at(f, "[service..sshd.swp]\nstepup_at = 1\n", 2, "not starting with '.'");
 	text_fails_at(f, "[service.sshd]\nnew_device = 1\n", 2, "[service.sshd]: unknown key 'new_device'");
 	text_fails_at(f, "[network]\nallow = 1.2.3.4\nallow = 1.2.3.5\nallow 1.2.3.6\n", 4, "syntax error");
 	/* inih would cut a section name this long: refused, not truncated. */
@@ -594,8 +611,10 @@ static void test_cross_checks(void **state)
 	struct vigil_config *c;
 	char path[PATH_MAX];
 
-	text_fails_at(f, "[policy]\n\nstepup_at = 101\n", 3, "stepup_at must not exceed deny_at");
-	text_fails_at(f, "[policy]\nstepup_at = 50\ndeny_at = 40\n", 3, "stepup_at must not exceed deny_at");
+	/* Both values are shown, whichever line moved one of them. */
+	text_fails_at(f, "[policy]\n\nstepup_at = 101\n", 3, "[policy] stepup_at (101) must not exceed deny_at (100)");
+	text_fails_at(f, "[policy]\nstepup_at = 50\ndeny_at = 40\n", 3,
+	              "[policy] stepup_at (50) must not exceed deny_at (40)");
 	put(f->path, "[policy]\nstepup_at = 50\ndeny_at = 50\n");
 	free(load_ok(f));
 
@@ -603,19 +622,25 @@ static void test_cross_checks(void **state)
 	put(f->path, "[policy]\ndeny_at = 50\n");
 	put_dropin(f, "10-a.conf", "# raise it\n[policy]\nstepup_at = 60\n");
 	tmp_join(path, sizeof(path), f->dropin, "10-a.conf");
-	load_fails_at(f, path, 3, "stepup_at must not exceed deny_at");
+	load_fails_at(f, path, 3, "stepup_at (60) must not exceed deny_at (50)");
 	assert_int_equal(unlink(path), 0);
 
 	/* Per service, with inherited values. */
-	text_fails_at(f, "[service.sshd]\nstepup_at = 150\n", 2, "[service.sshd] stepup_at must not exceed deny_at");
-	text_fails_at(f, "[service.sshd]\nprivileged = no\ndeny_at = 10\n", 3, "[service.sshd] stepup_at");
+	/* Per service: a value the section does not set is said to come
+	 * from [policy]. */
+	text_fails_at(f, "[service.sshd]\nstepup_at = 150\n", 2,
+	              "[service.sshd] stepup_at (150) must not exceed deny_at (100, from [policy])");
+	text_fails_at(f, "[service.sshd]\nprivileged = no\ndeny_at = 10\n", 3,
+	              "[service.sshd] stepup_at (30, from [policy]) must not exceed deny_at (10)");
+	text_fails_at(f, "[service.sshd]\nstepup_at = 20\ndeny_at = 10\n", 3,
+	              "[service.sshd] stepup_at (20) must not exceed deny_at (10)");
 	put(f->path, "[service.sshd]\nstepup_at = 150\ndeny_at = 200\n");
 	c = load_ok(f);
 	assert_int_equal(c->services[0].stepup_at, 150);
 	free(c);
 	/* Only an inherited value moved. */
 	put(f->path, "[service.sshd]\ndeny_at = 40\n[policy]\nstepup_at = 45\ndeny_at = 60\n");
-	load_fails_at(f, f->path, 2, "[service.sshd] stepup_at must not exceed deny_at");
+	load_fails_at(f, f->path, 2, "[service.sshd] stepup_at (45, from [policy]) must not exceed deny_at (40)");
 }
 
 static void test_file_checks(void **state)
@@ -624,10 +649,17 @@ static void test_file_checks(void **state)
 	struct vigil_config *c = NULL;
 	char target[PATH_MAX];
 
-	/* Missing: -ENOENT, never silent defaults. */
+	/* Missing: -ENOENT, never silent defaults, and one line that says so
+	 * (no bare strerror for the caller to print first). */
 	assert_int_equal(config_load(f->path, &c, f->err, sizeof(f->err)), -ENOENT);
 	assert_null(c);
-	assert_non_null(strstr(f->err, f->path));
+	{
+		char want[PATH_MAX + 128];
+
+		snprintf(want, sizeof(want),
+		         "%s: no such file (vigild has no built-in configuration; see vigil.conf(5))", f->path);
+		assert_string_equal(f->err, want);
+	}
 
 	put_n(f->path, "[risk]\n", 7, 0666);
 	load_fails_at(f, f->path, 0, "mode 0666, must not be writable by others");
@@ -670,6 +702,154 @@ static void test_file_checks(void **state)
 		free(big);
 		load_fails_at(f, f->path, 0, "larger than");
 	}
+}
+
+static void test_inline_comments(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c;
+
+	/* '#' and ';' after a blank start a comment, on any line. */
+	put(f->path, "[risk] # points\n"
+	             "new_device = 20 # was 40\n"
+	             "new_source = 21\t; tab then semicolon\n"
+	             "new_prefix = 22;not a comment: no blank before it\n");
+	load_fails_at(f, f->path, 4, "[risk] new_prefix: '22;not a comment: no blank before it' is not a number");
+	put(f->path, "[risk] # points\n"
+	             "new_device = 20 # was 40\n"
+	             "new_source = 21\t; tab then semicolon\n"
+	             "[network] ; lists\n"
+	             "deny = 10.0.0.0/8 192.0.2.0/24 # office, lab\n"
+	             "[totp]\n"
+	             "issuer = ACME#1;2 # a '#' or ';' inside a word stays\n"
+	             "[service.sshd]   # the ssh daemon\n"
+	             "stepup_at = 50 ;\n");
+	c = load_ok(f);
+	assert_int_equal(c->new_device, 20);
+	assert_int_equal(c->new_source, 21);
+	assert_int_equal(c->n_deny, 2);
+	assert_string_equal(c->totp_issuer, "ACME#1;2");
+	assert_int_equal(c->n_services, 1);
+	assert_string_equal(c->services[0].name, "sshd");
+	assert_int_equal(c->services[0].stepup_at, 50);
+	free(c);
+
+	/* A value that is only a comment is no value. */
+	text_fails_at(f, "[risk]\nnew_device = # forty\n", 2, "[risk] new_device: no value");
+}
+
+struct warnings {
+	unsigned n;
+	char text[4][1024];
+};
+
+static void warning_keep(const char *msg, void *userdata)
+{
+	struct warnings *w = userdata;
+
+	if (w->n < 4)
+		snprintf(w->text[w->n], sizeof(w->text[0]), "%s", msg);
+	w->n++;
+}
+
+static struct warnings *load_warnings(struct fixture *f, const char *pam_dir, struct warnings *w)
+{
+	struct config_load_opts o = {.pam_dir = pam_dir, .warn = warning_keep, .userdata = w};
+	struct vigil_config *c = NULL;
+
+	memset(w, 0, sizeof(*w));
+	/* A warning never fails the load. */
+	if (config_load_with(f->path, &o, &c, f->err, sizeof(f->err)) != 0)
+		fail_msg("config_load_with: %s", f->err);
+	free(c);
+	return w;
+}
+
+static void expect_in(const char *text, const char *part)
+{
+	if (!strstr(text, part))
+		fail_msg("\"%s\" does not contain \"%s\"", text, part);
+}
+
+static void expect_end(const char *text, const char *tail)
+{
+	size_t n = strlen(text), k = strlen(tail);
+
+	if (n < k || strcmp(text + n - k, tail) != 0)
+		fail_msg("\"%s\" does not end with \"%s\"", text, tail);
+}
+
+static void test_service_warnings(void **state)
+{
+	struct fixture *f = *state;
+	char pam[PATH_MAX], file[PATH_MAX], want[2 * PATH_MAX + 64];
+	struct warnings w;
+
+	tmp_join(pam, sizeof(pam), f->dir, "pam.d");
+	assert_int_equal(mkdir(pam, 0755), 0);
+	/* common-auth and sudo use pam_vigil directly, sshd through Debian's
+	 * @include, su through a substack; login does not. */
+	tmp_join(file, sizeof(file), pam, "common-auth");
+	put(file, "auth required pam_unix.so\nauth required /lib/security/pam_vigil.so\n");
+	tmp_join(file, sizeof(file), pam, "sshd");
+	put(file, "# pam_vigil in a comment does not count\n@include common-auth\n");
+	tmp_join(file, sizeof(file), pam, "sudo");
+	put(file, "auth requisite pam_vigil.so\n");
+	tmp_join(file, sizeof(file), pam, "su");
+	put(file, "auth substack common-auth\n");
+	tmp_join(file, sizeof(file), pam, "login");
+	put(file, "auth required pam_unix.so # not pam_vigil here\n");
+
+	/* A service that exists: no warning. */
+	put(f->path, "[service.sshd]\nstepup_at = 50\n[service.login]\nprivileged = no\n");
+	assert_int_equal(load_warnings(f, pam, &w)->n, 0);
+
+	/* "ssh" for sshd: one warning naming the section's own line, the PAM
+	 * directory, a guess, and the services that use pam_vigil. */
+	put(f->path, "[policy]\nstepup_at = 20\n\n[service.ssh] # typo\n\nstepup_at = 50\n");
+	load_warnings(f, pam, &w);
+	assert_int_equal(w.n, 1);
+	snprintf(want, sizeof(want), "%s:4: [service.ssh]: no PAM service 'ssh' in %s", f->path, pam);
+	if (strncmp(w.text[0], want, strlen(want)) != 0)
+		fail_msg("warning \"%s\", expected \"%s...\"", w.text[0], want);
+	expect_in(w.text[0], "so no login uses these settings");
+	expect_in(w.text[0], "did you mean [service.sshd]?");
+	expect_end(w.text[0], " services there that use pam_vigil: common-auth, sshd, su, sudo");
+
+	/* Two unknown services, one in a drop-in: each named where it is. */
+	put(f->path, "[service.sshd2]\nprivileged = no\n");
+	put_dropin(f, "10-x.conf", "[service.sudo]\nprivileged = yes\n[service.doas]\nprivileged = yes\n");
+	load_warnings(f, pam, &w);
+	assert_int_equal(w.n, 2);
+	expect_in(w.text[0], "vigil.conf:1: [service.sshd2]: no PAM service 'sshd2'");
+	expect_in(w.text[0], "did you mean [service.sshd]?");
+	expect_in(w.text[1], "10-x.conf:3: [service.doas]: no PAM service 'doas'");
+	assert_null(strstr(w.text[1], "did you mean"));
+	tmp_join(file, sizeof(file), f->dropin, "10-x.conf");
+	assert_int_equal(unlink(file), 0);
+
+	/* No service uses pam_vigil: the files there are listed instead. */
+	tmp_join(file, sizeof(file), pam, "common-auth");
+	put(file, "auth required pam_unix.so\n");
+	tmp_join(file, sizeof(file), pam, "sudo");
+	put(file, "auth required pam_unix.so\n");
+	put(f->path, "[service.ssh]\nprivileged = no\n");
+	load_warnings(f, pam, &w);
+	assert_int_equal(w.n, 1);
+	expect_end(w.text[0], " no service there uses pam_vigil; files there: common-auth, login, sshd, su, sudo");
+
+	/* A directory is not a service. */
+	tmp_join(file, sizeof(file), pam, "dir");
+	assert_int_equal(mkdir(file, 0755), 0);
+	put(f->path, "[service.dir]\nprivileged = no\n");
+	assert_int_equal(load_warnings(f, pam, &w)->n, 1);
+
+	/* No PAM directory: nothing can be said, nothing is. */
+	tmp_join(file, sizeof(file), f->dir, "no-such-dir");
+	put(f->path, "[service.ssh]\nprivileged = no\n");
+	assert_int_equal(load_warnings(f, file, &w)->n, 0);
+	/* config_load() itself looks for no warnings. */
+	free(load_ok(f));
 }
 
 static void test_file_owner(void **state)
@@ -845,6 +1025,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cross_checks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_checks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_owner, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_inline_comments, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_service_warnings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shipped_config_is_defaults, setup, teardown),
 	    cmocka_unit_test(test_config_service),
 	    cmocka_unit_test(test_cidr),

@@ -3,9 +3,9 @@
  * Unit tests for daemon/qr.c.  The rendering is read back into a bitmap (a
  * block half is a light module, a blank half a dark one), written as a PBM
  * image with dark modules black, and decoded by zbarimg: the code must scan
- * back to exactly the URI it was made from.  zbarimg is a build dependency
- * (scripts/deps.sh), so its absence is a failure, not a skip.  The URIs here
- * hold a made-up seed; they are still never printed.
+ * back to exactly the URI it was made from.  zbarimg is a test dependency
+ * (scripts/deps.sh --test), so its absence is a failure, not a skip.  The
+ * URIs here hold a made-up seed; they are still never printed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -160,7 +160,7 @@ static void assert_scans_back(const char *uri)
 	unlink(path);
 	rmdir(dir);
 	if (st == 127)
-		fail_msg("zbarimg could not be run: install zbar-tools (scripts/deps.sh)");
+		fail_msg("zbarimg could not be run: install zbar-tools (scripts/deps.sh --test)");
 	assert_int_equal(st, 0);
 	/* Compared without printing: the URI carries a (test) seed. */
 	assert_int_equal(strlen(decoded), strlen(uri));

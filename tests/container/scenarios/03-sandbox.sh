@@ -21,10 +21,11 @@
 
 S03_MAX_EXPOSURE=1.3
 
-# s03_in_vigild CMD...: CMD in vigild's mount and network namespaces (as
+# s03_in_vigild CMD...: CMD in vigild's mount and network namespaces and its
+# root directory (-r: the caller may itself be chrooted) (as
 # root of the container, with all of root's powers: what fails there fails
 # for lack of a writable file system, not of a permission).
-s03_in_vigild() { nsenter -t "$S03_PID" -m -n -- "${CT_ENV[@]}" "$@"; }
+s03_in_vigild() { nsenter -t "$S03_PID" -m -n -r -- "${CT_ENV[@]}" "$@"; }
 
 s03_can_write() { s03_in_vigild sh -c "echo probe >'$1/.vigil-sandbox-probe' && rm -f '$1/.vigil-sandbox-probe'" 2>/dev/null; }
 

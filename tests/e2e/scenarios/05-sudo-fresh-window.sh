@@ -24,9 +24,9 @@
 S05_FRESH=8
 
 # s05_sudo USER COMMAND: logs USER in over ssh -tt from 127.0.0.2 with the
-# user's key and runs COMMAND in the session, then "echo RC=$?".  expect
-# answers the Vigil code prompt with the user's next code and sudo's password
-# prompt with the password.  Sets S05_LOGIN_CODES (code prompts before the
+# user's key and runs COMMAND in the session (tests/ssh_session.exp answers
+# the Vigil code prompt with the user's next code and sudo's password prompt
+# with the password).  Sets S05_LOGIN_CODES (code prompts before the
 # command started: the ssh login), S05_CODES and S05_PWS (prompts during the
 # command), S05_RC (the command's exit status, -1 if never seen), S05_LAST
 # (the last line the command printed) and S05_LOG (the transcript).
@@ -35,47 +35,13 @@ s05_sudo() {
 	local user=$1 cmd=$2
 	s05_n=$((s05_n + 1))
 	S05_LOG=$E2E/log/05-sudo-$s05_n.log
-	S05_USER=$user S05_CMD="echo S05-BEGIN; $cmd; echo RC=\$?" S05_PORT=$E2E_SSHD_PORT \
-		S05_KEY=$E2E/keys/$user S05_PW=$E2E_PASSWORD S05_LOG=$S05_LOG \
-		expect -f - >"$S05_LOG" 2>>"$E2E/log/05-expect.err" <<'EOF'
-log_user 1
-set timeout 20
-set login_codes 0
-set codes 0
-set pws 0
-set begun 0
-set rc -1
-set last ""
-spawn -noecho ssh -tt -F /dev/null -p $env(S05_PORT) -b 127.0.0.2 -i $env(S05_KEY) \
-	-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-	-o LogLevel=ERROR -o PreferredAuthentications=publickey,keyboard-interactive \
-	-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 $env(S05_USER)@127.0.0.1 $env(S05_CMD)
-proc code {} {
-	return [exec bash -c {. "$top_srcdir/tests/lib.sh"; vt_next_code "$S05_USER"}]
-}
-expect {
-	"S05-BEGIN" { set begun 1; exp_continue }
-	-re {Verification code: ?$} {
-		if {$begun} { incr codes } else { incr login_codes }
-		send -- "[code]\r"
-		exp_continue
-	}
-	-re {password for [^:\r\n]*: ?$} { incr pws; send -- "$env(S05_PW)\r"; exp_continue }
-	-re {([^\r\n]*)\r\nRC=([0-9]+)\r\n} {
-		set last $expect_out(1,string)
-		set rc $expect_out(2,string)
-		exp_continue
-	}
-	timeout { set rc timeout }
-	eof {}
-}
-catch {close}
-catch {wait}
-set f [open "$env(S05_LOG).sum" w]
-puts $f "$login_codes $codes $pws $rc"
-puts $f $last
-close $f
-EOF
+	SESSION_USER=$user SESSION_PW=$E2E_PASSWORD SESSION_SUM=$S05_LOG.sum \
+		expect -f "$top_srcdir/tests/ssh_session.exp" \
+		ssh -tt -F /dev/null -p "$E2E_SSHD_PORT" -b 127.0.0.2 -i "$E2E/keys/$user" \
+		-o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=ERROR -o PreferredAuthentications=publickey,keyboard-interactive \
+		-o NumberOfPasswordPrompts=1 -o ConnectTimeout=10 "$user@127.0.0.1" \
+		"echo SESSION-BEGIN; $cmd; echo RC=\$?" >"$S05_LOG" 2>>"$E2E/log/05-expect.err"
 	{ read -r S05_LOGIN_CODES S05_CODES S05_PWS S05_RC; IFS= read -r S05_LAST; } <"$S05_LOG.sum"
 	echo "$(date +%T.%N | cut -c1-12) s05_sudo $user '$cmd': login_codes=$S05_LOGIN_CODES codes=$S05_CODES pws=$S05_PWS rc=$S05_RC last='$S05_LAST'" >&2
 }
