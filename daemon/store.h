@@ -111,8 +111,10 @@ struct store_login {
 	char party[VIGIL_ADDR_MAX + 1]; /* a local caller ("uid=N"), or "" */
 	int64_t activate_factor;        /* pending TOTP factor an in-band enrollment proved, 0 none */
 	int64_t activate_step;          /* its first accepted step */
-	uint16_t reason;                /* enum vigil_reason: the denial, or the one shadow mode waived */
-	uint8_t shadow;                 /* enum vigil_shadow */
+	uint16_t reason;                /* enum vigil_reason of the outcome */
+	uint8_t verdict;                /* enum vigil_verdict before any step-up; 0 unknown */
+	uint8_t why;                    /* enum vigil_prompt_why of a step-up */
+	bool shadow;                    /* shadow mode allowed what the verdict did not */
 	/* Not stored: for a login written STORE_LOGIN_DONE by
 	 * store_login_finish(), whether it teaches (false: observe only). */
 	bool learn;

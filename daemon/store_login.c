@@ -187,7 +187,7 @@ int store_login_put(struct store *s, const struct store_login *l)
 	if ((r = FIELD_CHECK(l->login_id)) < 0 || (r = FIELD_CHECK(l->user)) < 0 || (r = FIELD_CHECK(l->service)) < 0 ||
 	    (r = FIELD_CHECK(l->device)) < 0 || (r = FIELD_CHECK(l->source)) < 0 || (r = FIELD_CHECK(l->party)) < 0)
 		return r;
-	if (l->state > STORE_LOGIN_PENDING_OBSERVE || l->reason >= VIGIL_REASON_MAX_ || l->shadow >= VIGIL_SHADOW_MAX_)
+	if (l->state > STORE_LOGIN_PENDING_OBSERVE)
 		return -EINVAL;
 	if (!l->login_id[0])
 		return -EINVAL;
@@ -209,7 +209,9 @@ int store_login_put(struct store *s, const struct store_login *l)
 	bind_i64(st, 15, l->activate_factor, &rc);
 	bind_i64(st, 16, l->activate_step, &rc);
 	bind_i64(st, 17, l->reason, &rc);
-	bind_i64(st, 18, l->shadow, &rc);
+	bind_i64(st, 18, l->verdict, &rc);
+	bind_i64(st, 19, l->why, &rc);
+	bind_i64(st, 20, l->shadow ? 1 : 0, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
 	return 0;
@@ -261,9 +263,14 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 		w.r = -EBADMSG;
 	l.reason = (uint16_t)v;
 	v = row_u32(&w);
-	if (v >= VIGIL_SHADOW_MAX_ && w.r == 0)
+	if (v >= VIGIL_VERDICT_MAX_ && w.r == 0)
 		w.r = -EBADMSG;
-	l.shadow = (uint8_t)v;
+	l.verdict = (uint8_t)v;
+	v = row_u32(&w);
+	if (v >= VIGIL_WHY_MAX_ && w.r == 0)
+		w.r = -EBADMSG;
+	l.why = (uint8_t)v;
+	l.shadow = row_u32(&w) != 0;
 	if ((r = w.r) < 0)
 		goto out;
 	*ret = l;

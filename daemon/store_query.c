@@ -25,6 +25,14 @@ static int query_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
 	return rc == SQLITE_OK ? 0 : sql_error(rc);
 }
 
+uint8_t store_shadow_marker(bool shadow, uint8_t verdict)
+{
+	if (!shadow)
+		return VIGIL_SHADOW_NONE;
+	/* Anything else shadow mode waives is a step-up it did not ask. */
+	return verdict == VIGIL_VERDICT_DENY ? VIGIL_SHADOW_DENY : VIGIL_SHADOW_STEPUP;
+}
+
 int store_users_page(struct store *s, const char *after, struct vigil_user_list *ret)
 {
 	/* One more row than a page: whether it exists is ret->more. */
@@ -84,7 +92,8 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 	 * pages, the rest of its second is skipped, never repeated.  Shadow:
 	 * allowed only because of shadow mode. */
 	static const char sql[] =
-	    "SELECT login_id, time, user, service, source, device, outcome, reason, shadow, stepped_up, score, signals "
+	    "SELECT login_id, time, user, service, source, device, outcome, reason, verdict, shadow, stepped_up, score,"
+	    " signals "
 	    "FROM logins "
 	    "WHERE (?1 = '' OR user = ?1) AND (?2 = '' OR service = ?2)"
 	    " AND (?3 = 0 OR (?3 = 1 AND outcome = 1) OR (?3 = 2 AND outcome = 2)"
@@ -115,7 +124,7 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 		goto out;
 	while ((r = st_row(st)) == 1) {
 		struct vigil_history_entry *e;
-		uint32_t outcome, reason, shadow, stepped_up;
+		uint32_t outcome, reason, verdict, shadow, stepped_up;
 
 		if (ret->n_logins == VIGIL_LIST_MAX) {
 			ret->more = 1;
@@ -131,6 +140,7 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 		row_text(&w, e->device, sizeof(e->device));
 		outcome = row_u32(&w);
 		reason = row_u32(&w);
+		verdict = row_u32(&w);
 		shadow = row_u32(&w);
 		stepped_up = row_u32(&w);
 		e->score = row_u32(&w);
@@ -139,13 +149,13 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 			goto out;
 		/* The codec would refuse to send these; say so here. */
 		if ((outcome != VIGIL_OUTCOME_ALLOW && outcome != VIGIL_OUTCOME_DENY) || reason >= VIGIL_REASON_MAX_ ||
-		    shadow >= VIGIL_SHADOW_MAX_ || stepped_up > 1 || (e->signals >> VIGIL_SIGNAL_COUNT) != 0) {
+		    verdict >= VIGIL_VERDICT_MAX_ || stepped_up > 1 || (e->signals >> VIGIL_SIGNAL_COUNT) != 0) {
 			r = -EBADMSG;
 			goto out;
 		}
 		e->outcome = (uint8_t)outcome;
 		e->reason = (uint16_t)reason;
-		e->shadow = (uint8_t)shadow;
+		e->shadow = store_shadow_marker(shadow != 0, (uint8_t)verdict);
 		e->stepped_up = (uint8_t)stepped_up;
 		ret->n_logins++;
 	}

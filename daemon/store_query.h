@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -20,6 +21,10 @@ int store_users_page(struct store *s, const char *after, struct vigil_user_list 
  * cursor; ret->more is 1 when older matching logins exist.  -EINVAL for a
  * filter out of range.  ret is overwritten. */
 int store_history_page(struct store *s, const struct vigil_history_request *q, struct vigil_history_page *ret);
+
+/* What the wire says of a login shadow mode let in (enum vigil_shadow),
+ * from the store's shadow flag and the verdict it waived. */
+uint8_t store_shadow_marker(bool shadow, uint8_t verdict);
 
 struct store_counts {
 	uint32_t users;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store_impl.h"
+#include "store_query.h"
 
 static int user_read(sqlite3_stmt *st, struct store_user *u)
 {
@@ -278,7 +279,7 @@ static int fill_source(struct row *w, struct vigil_status_report *rep)
 static int fill_login(struct row *w, struct vigil_status_report *rep)
 {
 	struct vigil_login_info *l;
-	uint32_t outcome, reason, shadow;
+	uint32_t outcome, reason, verdict, shadow;
 
 	if (rep->n_logins >= VIGIL_LIST_MAX)
 		return 0;
@@ -291,12 +292,13 @@ static int fill_login(struct row *w, struct vigil_status_report *rep)
 	l->score = row_u32(w);
 	l->signals = row_u32(w);
 	reason = row_u32(w);
+	verdict = row_u32(w);
 	shadow = row_u32(w);
-	if (w->r == 0 && (outcome > UINT8_MAX || reason >= VIGIL_REASON_MAX_ || shadow >= VIGIL_SHADOW_MAX_))
+	if (w->r == 0 && (outcome > UINT8_MAX || reason >= VIGIL_REASON_MAX_ || verdict >= VIGIL_VERDICT_MAX_))
 		w->r = -EBADMSG;
 	l->outcome = (uint8_t)outcome;
 	l->reason = (uint16_t)reason;
-	l->shadow = (uint8_t)shadow;
+	l->shadow = store_shadow_marker(shadow != 0, (uint8_t)verdict);
 	if (w->r == 0)
 		rep->n_logins++;
 	return w->r;

@@ -167,6 +167,18 @@ enum vigil_status {
 	VIGIL_STATUS_MAX_
 };
 
+/* What the policy made of a login (EXPLANATION): the verdict before any
+ * step-up was answered.  UNKNOWN: recorded before vigild kept it. */
+enum vigil_verdict {
+	VIGIL_VERDICT_UNKNOWN = 0,
+	VIGIL_VERDICT_ALLOW = 1,
+	VIGIL_VERDICT_STEPUP = 2,
+	VIGIL_VERDICT_DENY = 3,
+	VIGIL_VERDICT_ENROLL = 4,          /* step up by in-band enrollment */
+	VIGIL_VERDICT_ALLOW_NO_FACTOR = 5, /* owed a step-up, has no factor, no_factor=allow */
+	VIGIL_VERDICT_MAX_
+};
+
 /* What enforcement would have done with a login shadow mode allowed. */
 enum vigil_shadow {
 	VIGIL_SHADOW_NONE = 0,   /* enforced: the decision is what happened */

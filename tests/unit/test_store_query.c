@@ -76,7 +76,11 @@ static void login(struct fixture *f, const char *name, const char *service, uint
 	snprintf(l.source, sizeof(l.source), "192.0.2.1");
 	l.outcome = outcome;
 	l.reason = reason;
-	l.shadow = shadow;
+	/* The store keeps a flag and the verdict shadow mode waived. */
+	l.shadow = shadow != VIGIL_SHADOW_NONE;
+	l.verdict = shadow == VIGIL_SHADOW_DENY     ? VIGIL_VERDICT_DENY
+	            : shadow == VIGIL_SHADOW_STEPUP ? VIGIL_VERDICT_STEPUP
+	                                            : VIGIL_VERDICT_ALLOW;
 	l.time = t;
 	l.state = STORE_LOGIN_DONE;
 	l.score = 40;
@@ -151,7 +155,8 @@ static void test_history(void **state)
 	/* What was stored comes back. */
 	assert_int_equal(store_login_get(f->s, ids[71], &got), 0);
 	assert_int_equal(got.reason, VIGIL_REASON_NOT_ENROLLED);
-	assert_int_equal(got.shadow, VIGIL_SHADOW_DENY);
+	assert_true(got.shadow);
+	assert_int_equal(got.verdict, VIGIL_VERDICT_DENY);
 
 	/* Every login, page by page: each once, newest first, and within a
 	 * second in the reverse of the order written. */
@@ -215,19 +220,28 @@ static void test_history(void **state)
 static void test_login_put_checks(void **state)
 {
 	struct fixture *f = *state;
+	struct vigil_history_page *page = calloc(1, sizeof(*page));
+	struct vigil_history_request q = {0};
 	struct store_login l = {0};
 
+	assert_non_null(page);
 	strcpy(l.login_id, "x");
 	l.user_id = user(f, "carol");
 	strcpy(l.user, "carol");
 	l.outcome = VIGIL_OUTCOME_DENY;
-	l.reason = VIGIL_REASON_MAX_;
-	assert_int_equal(store_login_put(f->s, &l), -EINVAL);
 	l.reason = VIGIL_REASON_RISK;
-	l.shadow = VIGIL_SHADOW_MAX_;
-	assert_int_equal(store_login_put(f->s, &l), -EINVAL);
-	l.shadow = VIGIL_SHADOW_NONE;
+	l.verdict = VIGIL_VERDICT_STEPUP;
+	l.shadow = true;
 	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(store_history_page(f->s, &q, page), 0);
+	assert_int_equal(page->n_logins, 1);
+	assert_int_equal(page->logins[0].shadow, VIGIL_SHADOW_STEPUP);
+	/* A row the codec could not send is refused when read back. */
+	strcpy(l.login_id, "y");
+	l.reason = VIGIL_REASON_MAX_;
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(store_history_page(f->s, &q, page), -EBADMSG);
+	free(page);
 }
 
 static void test_counts(void **state)
