@@ -155,7 +155,7 @@ int verb_users(const struct cli_opts *o, int argc, char **argv)
 	struct vigil_msg *req = NULL, *reply = NULL;
 	uint64_t now = (uint64_t)time(NULL);
 	struct read_opts ro;
-	struct json j;
+	struct json j = {0};
 	size_t total = 0;
 	int r = CLI_EXIT_FAIL;
 
@@ -197,6 +197,7 @@ int verb_users(const struct cli_opts *o, int argc, char **argv)
 		r = out_flush();
 	}
 out:
+	json_free(&j);
 	cli_msg_free(req);
 	cli_msg_free(reply);
 	return r;
@@ -322,7 +323,7 @@ int verb_history(const struct cli_opts *o, int argc, char **argv)
 	struct vigil_history_request *q;
 	uint64_t limit = HISTORY_LIMIT_DEFAULT, shown = 0;
 	struct read_opts ro;
-	struct json j;
+	struct json j = {0};
 	bool more = false;
 	int r = CLI_EXIT_FAIL;
 
@@ -393,6 +394,7 @@ int verb_history(const struct cli_opts *o, int argc, char **argv)
 		r = out_flush();
 	}
 out:
+	json_free(&j);
 	cli_msg_free(req);
 	cli_msg_free(reply);
 	return r;
@@ -462,7 +464,7 @@ int verb_daemon(const struct cli_opts *o, int argc, char **argv)
 {
 	struct vigil_msg *req = NULL, *reply = NULL;
 	struct read_opts ro;
-	struct json j;
+	struct json j = {0};
 	int r = CLI_EXIT_FAIL;
 
 	if (read_opts_parse(argc, argv, &ro, 1, 0) < 0)
@@ -482,6 +484,7 @@ int verb_daemon(const struct cli_opts *o, int argc, char **argv)
 		r = out_flush();
 	}
 out:
+	json_free(&j);
 	cli_msg_free(req);
 	cli_msg_free(reply);
 	return r;
@@ -556,7 +559,7 @@ int verb_config(const struct cli_opts *o, int argc, char **argv)
 	struct vigil_config_entry *all = NULL;
 	const char *section = "";
 	struct read_opts ro;
-	struct json j;
+	struct json j = {0};
 	size_t n = 0;
 	int r = CLI_EXIT_FAIL;
 

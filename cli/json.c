@@ -4,23 +4,46 @@
  * keeps only whether a separator is due at each level.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "proto.h"
 
-void json_begin(struct json *j, FILE *f)
+void json_begin(struct json *j, FILE *out)
 {
 	memset(j, 0, sizeof(*j));
-	j->f = f;
+	j->out = out;
+	j->f = open_memstream(&j->buf, &j->len);
+	if (!j->f) {
+		/* Values still need somewhere to go; json_end() fails. */
+		j->broken = true;
+		j->f = fopen("/dev/null", "we");
+	}
+}
+
+void json_free(struct json *j)
+{
+	if (j->f)
+		fclose(j->f);
+	free(j->buf);
+	j->f = NULL;
+	j->buf = NULL;
+	j->len = 0;
 }
 
 int json_end(struct json *j)
 {
-	fputc('\n', j->f);
-	if (j->depth != 0 || j->broken)
+	int r = -EIO;
+
+	if (!j->f)
 		return -EIO;
-	return fflush(j->f) == 0 && !ferror(j->f) ? 0 : -EIO;
+	fputc('\n', j->f);
+	if (fflush(j->f) == 0 && !ferror(j->f) && j->depth == 0 && !j->broken && j->buf &&
+	    fwrite(j->buf, 1, j->len, j->out) == j->len && fflush(j->out) == 0)
+		r = 0;
+	json_free(j);
+	return r;
 }
 
 /* The length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */

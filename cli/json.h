@@ -6,7 +6,10 @@
  * control characters) and bytes that are not valid UTF-8 become U+FFFD, so
  * the document always parses and never carries a terminal escape.  Times
  * are Unix seconds (null for "never").  Nesting is bounded; a caller that
- * nests deeper is a bug caught by the check in json_end().
+ * nests deeper is a bug caught by the check in json_end().  The document is
+ * built in memory and written out whole by json_end(): a command that fails
+ * half way (the daemon goes away between two pages) prints no half
+ * document.
  */
 #pragma once
 
@@ -17,17 +20,24 @@
 #define JSON_DEPTH_MAX 8
 
 struct json {
-	FILE *f;
+	FILE *f;   /* the memory stream values go to */
+	FILE *out; /* where json_end() writes the document */
+	char *buf;
+	size_t len;
 	unsigned depth;
 	bool need_comma[JSON_DEPTH_MAX + 1];
 	bool broken; /* nesting went wrong: json_end() fails */
 };
 
-/* Starts a document on f. */
-void json_begin(struct json *j, FILE *f);
-/* Ends it with a newline and flushes; 0, or -EIO when the nesting was
- * wrong or writing failed. */
+/* Starts a document to be written to out. */
+void json_begin(struct json *j, FILE *out);
+/* Ends the document and writes it, with a newline, to out; 0, or -EIO
+ * (nothing written, or out failed) when the nesting was wrong or memory or
+ * writing failed.  Frees what j holds either way. */
 int json_end(struct json *j);
+/* Drops an unfinished document unwritten (after an error).  NULL-safe on
+ * a zeroed or ended j. */
+void json_free(struct json *j);
 
 /* key is the member name inside an object, NULL inside an array or at the
  * top. */
