@@ -175,6 +175,17 @@ int verb_users(const struct cli_opts *o, int argc, char **argv)
 		if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
 		    (r = reply_check("users", NULL, reply, VIGIL_MSG_USER_LIST)) != 0)
 			goto out;
+		/* Names come sorted, after the cursor: anything else could page
+		 * forever. */
+		for (size_t i = 0; i < page->n_users; i++) {
+			const char *prev = i ? page->users[i - 1].name : req->u.user.user;
+
+			if (strcmp(page->users[i].name, prev) <= 0) {
+				fputs("vigilctl: users: vigild sent a page out of order\n", stderr);
+				r = CLI_EXIT_FAIL;
+				goto out;
+			}
+		}
 		for (size_t i = 0; i < page->n_users; i++) {
 			if (ro.json)
 				user_json(&j, &page->users[i], now);
