@@ -123,18 +123,26 @@ static int json_done(struct json *j)
 
 /* ---- users ---- */
 
+/* The name column: wide enough for most names; a longer one pushes its
+ * row along rather than being cut. */
+#define USERS_NAME_COL 16
+
+static void users_header(void)
+{
+	printf("%-*s  %7s  %-25s  %-25s  %s\n", USERS_NAME_COL, "NAME", "FACTORS", "LAST LOGIN", "LAST ATTEMPT",
+	       "LOCKED");
+}
+
 static void user_print(const struct vigil_user_summary *u, uint64_t now)
 {
-	char t[CLI_TIME_MAX], lock[CLI_TIME_MAX + 8];
+	char t1[CLI_TIME_MAX], t2[CLI_TIME_MAX], t3[CLI_TIME_MAX];
+	size_t len = strlen(u->name);
 
-	if (u->locked_until > now)
-		snprintf(lock, sizeof(lock), "until %s", cli_time_str(u->locked_until, t, sizeof(t)));
-	else
-		snprintf(lock, sizeof(lock), "no");
-	fputs("  ", stdout);
 	cli_put_safe(stdout, u->name);
-	printf("  factors %u  last login %s", (unsigned)u->factors, cli_time_str(u->last_success, t, sizeof(t)));
-	printf("  last attempt %s  locked %s\n", cli_time_str(u->last_login, t, sizeof(t)), lock);
+	printf("%*s  %7u  %-25s  %-25s  %s%s\n", len < USERS_NAME_COL ? (int)(USERS_NAME_COL - len) : 0, "",
+	       (unsigned)u->factors, cli_time_str(u->last_success, t1, sizeof(t1)),
+	       cli_time_str(u->last_login, t2, sizeof(t2)), u->locked_until > now ? "until " : "no",
+	       u->locked_until > now ? cli_time_str(u->locked_until, t3, sizeof(t3)) : "");
 }
 
 static void user_json(struct json *j, const struct vigil_user_summary *u, uint64_t now)
@@ -186,6 +194,8 @@ int verb_users(const struct cli_opts *o, int argc, char **argv)
 				goto out;
 			}
 		}
+		if (!ro.json && total == 0 && page->n_users > 0)
+			users_header();
 		for (size_t i = 0; i < page->n_users; i++) {
 			if (ro.json)
 				user_json(&j, &page->users[i], now);
