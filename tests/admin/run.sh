@@ -216,6 +216,15 @@ check "status --json: shadow and reason fields" \
 ctl 0 daemon --json
 check "daemon: the shadowed login is counted" js 'd["decisions"]["shadow"] == 1 and d["decisions"]["allow"] == 2'
 
+# --- strings a client chose (the remote host name) reach no terminal --------
+login erin $'evil\e[31mhost\u009b2J'
+ctl 0 history --user erin
+check "history (text): a remote host name's escape sequence is shown as '?', never sent" \
+	bash -c "grep -q 'evil?\[31mhost' '$OUT' && ! grep -q \$'\\e' '$OUT' && ! grep -q \$'\\xc2\\x9b' '$OUT'"
+ctl 0 history --user erin --json
+check "history --json: the same name escaped, and parsed back to the bytes it was" \
+	bash -c "! grep -q \$'\\e' '$OUT' && $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d[\"logins\"][0][\"source\"] in (\"evil\\x1b[31mhost\\x9b2J\", \"\") else 1)' '$OUT'"
+
 # --- names that do not exist: a clear error, and nothing is created ----------
 check "status --user nosuch: exit 1" ctl 1 status --user nosuch
 check "status --user nosuch: 'no such user'" has "$ERR" "vigilctl: status: no such user: nosuch"
