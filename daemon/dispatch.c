@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "admin_query.h"
 #include "dispatch.h"
 #include "enroll.h"
 #include "login.h"
@@ -60,6 +61,14 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 		return admin_user_unlock(d, p, &req->u.user, reply);
 	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		return admin_source_unlock(d, p, &req->u.user, reply);
+	case VIGIL_MSG_ADMIN_USERS:
+		return admin_users(d, p, &req->u.user, reply);
+	case VIGIL_MSG_ADMIN_HISTORY:
+		return admin_history(d, p, &req->u.history_req, reply);
+	case VIGIL_MSG_ADMIN_DAEMON:
+		return admin_daemon(d, p, reply);
+	case VIGIL_MSG_ADMIN_CONFIG:
+		return admin_config(d, p, &req->u.page_req, reply);
 	default:
 		/* A reply type sent as a request. */
 		return -EPROTO;

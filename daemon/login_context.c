@@ -201,5 +201,7 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	    .source_locked = src_locked,
 	};
 	policy_decide(cfg, &in, ret);
+	c->verdict = policy_action_verdict(ret->action);
+	c->why = ret->why;
 	return 0;
 }

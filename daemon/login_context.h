@@ -40,6 +40,10 @@ struct login_context {
 	/* Recorded but not learned from: a shadow-mode login the policy
 	 * would have refused. */
 	bool observe_only;
+	/* With observe_only: the denial reason enforcement would have given
+	 * (NONE when it would have asked for a step-up), kept as the login's
+	 * reason so a shadowed refusal still says why. */
+	uint16_t shadow_reason;
 	/* An sshd login whose key Vigil was not told (OpenSSH runs the account
 	 * phase of a publickey-only login before it exposes the key): the
 	 * device is unknown, always new, and never learned. */
@@ -49,6 +53,10 @@ struct login_context {
 	bool enroll_path;
 	uint32_t score;
 	uint32_t signals;
+	/* What the policy said (enum vigil_verdict, enum vigil_prompt_why),
+	 * kept with the login for `vigilctl explain`. */
+	uint8_t verdict;
+	uint8_t why;
 };
 
 /* Fills c from the request, trusting only what this peer may tell.

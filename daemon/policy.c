@@ -94,3 +94,20 @@ bool policy_enroll_open(const struct vigil_config *c, uint64_t first_allowed, ui
 
 	return c->enroll_grace > 0 && start > 0 && within(now, start, c->enroll_grace);
 }
+
+uint8_t policy_action_verdict(enum policy_action a)
+{
+	switch (a) {
+	case POLICY_ALLOW:
+		return VIGIL_VERDICT_ALLOW;
+	case POLICY_STEPUP:
+		return VIGIL_VERDICT_STEPUP;
+	case POLICY_DENY:
+		return VIGIL_VERDICT_DENY;
+	case POLICY_ENROLL:
+		return VIGIL_VERDICT_ENROLL;
+	case POLICY_ALLOW_NO_FACTOR:
+		return VIGIL_VERDICT_ALLOW_NO_FACTOR;
+	}
+	return VIGIL_VERDICT_UNKNOWN;
+}

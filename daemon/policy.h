@@ -47,3 +47,7 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
  * account's first allowed login (first_allowed, 0 = never: closed).  Never
  * when enroll_grace is 0.  Nobody can start this clock by naming a user. */
 bool policy_enroll_open(const struct vigil_config *c, uint64_t first_allowed, uint64_t now);
+
+/* The wire name of an action (enum vigil_verdict), for the login record
+ * and `vigilctl explain`. */
+uint8_t policy_action_verdict(enum policy_action a);

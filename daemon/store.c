@@ -146,6 +146,16 @@ static const char *const migrations[] = {
     "ALTER TABLE logins ADD COLUMN activate_factor INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE logins ADD COLUMN activate_step INTEGER NOT NULL DEFAULT -1;"
     "ALTER TABLE sessions ADD COLUMN pid_start INTEGER NOT NULL DEFAULT 0;",
+    /* 2 -> 3: why each login was decided, for `vigilctl explain` (the
+     * audit record says it too, but the journal may be gone or rotated).
+     * logins.reason: enum vigil_reason of the outcome.
+     * logins.verdict: enum vigil_verdict the policy gave before any step-up
+     *   (0: recorded before this schema), logins.why: enum vigil_prompt_why
+     *   of a step-up, logins.shadow: 1 if shadow mode allowed it. */
+    "ALTER TABLE logins ADD COLUMN reason INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE logins ADD COLUMN verdict INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE logins ADD COLUMN why INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE logins ADD COLUMN shadow INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -153,7 +163,7 @@ static const char *const migrations[] = {
 #define TOTP_COLS    "id, sealed, digits, period, last_step, created, last_used"
 #define LOGIN_COLS                                                                                                     \
 	"login_id, user_id, user, service, device, source, score, signals, outcome, stepped_up, time, committed, "     \
-	"caller_uid, party, activate_factor, activate_step"
+	"caller_uid, party, activate_factor, activate_step, reason, verdict, why, shadow"
 
 /* Partial indexes are used only when the WHERE clause repeats their
  * condition literally, hence the separate active / pending statements. */
@@ -194,8 +204,9 @@ static const char *const st_sql[ST_MAX_] = {
                      "WHERE user_id = ?1 AND device = ?2 AND source = ?3 AND expires > ?4",
     [ST_GRANT_PUT] = "INSERT OR REPLACE INTO grants (user_id, device, source, granted, expires) "
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_LOGIN_PUT] = "INSERT INTO logins (" LOGIN_COLS ") "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [ST_LOGIN_PUT] =
+        "INSERT INTO logins (" LOGIN_COLS ") "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     [ST_LOGIN_GET] = "SELECT " LOGIN_COLS " FROM logins WHERE login_id = ?1",
     /* Single use: only one account phase ever claims a login. */
     [ST_LOGIN_CLAIM] = "UPDATE logins SET committed = 1 WHERE login_id = ?1 AND committed IN (0, 2)",
@@ -225,8 +236,10 @@ static const char *const st_sql[ST_MAX_] = {
                           "ORDER BY last_seen DESC LIMIT ?2",
     [ST_STATUS_SOURCES] = "SELECT addr, first_seen, last_seen FROM sources WHERE user_id = ?1 "
                           "ORDER BY last_seen DESC LIMIT ?2",
-    [ST_STATUS_LOGINS] = "SELECT time, service, source, outcome, score, signals FROM logins WHERE user_id = ?1 "
-                         "ORDER BY time DESC LIMIT ?2",
+    [ST_STATUS_LOGINS] = "SELECT time, service, source, outcome, score, signals, reason, verdict, shadow FROM logins "
+                         "WHERE user_id = ?1 ORDER BY time DESC LIMIT ?2",
+    [ST_STATUS_GRANTS] = "SELECT device, source, granted, expires FROM grants WHERE user_id = ?1 AND expires > ?3 "
+                         "ORDER BY granted DESC LIMIT ?2",
     [ST_PRUNE_FAILURES] = "DELETE FROM failures WHERE time < ?1",
     [ST_PRUNE_LOGINS] = "DELETE FROM logins WHERE time < ?1",
     [ST_PRUNE_GRANTS] = "DELETE FROM grants WHERE expires <= ?1",

@@ -111,6 +111,10 @@ struct store_login {
 	char party[VIGIL_ADDR_MAX + 1]; /* a local caller ("uid=N"), or "" */
 	int64_t activate_factor;        /* pending TOTP factor an in-band enrollment proved, 0 none */
 	int64_t activate_step;          /* its first accepted step */
+	uint16_t reason;                /* enum vigil_reason of the outcome */
+	uint8_t verdict;                /* enum vigil_verdict before any step-up; 0 unknown */
+	uint8_t why;                    /* enum vigil_prompt_why of a step-up */
+	bool shadow;                    /* shadow mode allowed what the verdict did not */
 	/* Not stored: for a login written STORE_LOGIN_DONE by
 	 * store_login_finish(), whether it teaches (false: observe only). */
 	bool learn;
@@ -207,9 +211,9 @@ int store_session_find(struct store *s, const uint32_t *pids, const uint64_t *st
 int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_t pid_start), uint64_t now,
                             unsigned *ret_closed);
 
-/* The user's factors, devices, sources and last logins, newest first.
- * -ENOENT if the user is unknown. */
-int store_status(struct store *s, const char *user, struct vigil_status_report *ret);
+/* The user's factors, devices, sources, last logins and unexpired grants
+ * (at now), newest first.  -ENOENT if the user is unknown. */
+int store_status(struct store *s, const char *user, uint64_t now, struct vigil_status_report *ret);
 
 /* Deletes failures, expired grants and login history older than before. */
 int store_prune(struct store *s, uint64_t before);

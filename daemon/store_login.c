@@ -208,6 +208,10 @@ int store_login_put(struct store *s, const struct store_login *l)
 	bind_text(st, 14, l->party, &rc);
 	bind_i64(st, 15, l->activate_factor, &rc);
 	bind_i64(st, 16, l->activate_step, &rc);
+	bind_i64(st, 17, l->reason, &rc);
+	bind_i64(st, 18, l->verdict, &rc);
+	bind_i64(st, 19, l->why, &rc);
+	bind_i64(st, 20, l->shadow ? 1 : 0, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
 	return 0;
@@ -254,6 +258,19 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 	row_text(&w, l.party, sizeof(l.party));
 	l.activate_factor = row_i64(&w);
 	l.activate_step = row_i64(&w);
+	v = row_u32(&w);
+	if (v >= VIGIL_REASON_MAX_ && w.r == 0)
+		w.r = -EBADMSG;
+	l.reason = (uint16_t)v;
+	v = row_u32(&w);
+	if (v >= VIGIL_VERDICT_MAX_ && w.r == 0)
+		w.r = -EBADMSG;
+	l.verdict = (uint8_t)v;
+	v = row_u32(&w);
+	if (v >= VIGIL_WHY_MAX_ && w.r == 0)
+		w.r = -EBADMSG;
+	l.why = (uint8_t)v;
+	l.shadow = row_u32(&w) != 0;
 	if ((r = w.r) < 0)
 		goto out;
 	*ret = l;

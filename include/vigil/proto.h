@@ -70,13 +70,30 @@ enum vigil_msg_type {
 	/* Requests, admin socket only. */
 	VIGIL_MSG_ADMIN_UNLOCK = 9,
 	VIGIL_MSG_ADMIN_UNLOCK_SOURCE = 10, /* body: vigil_user_request, the source */
+	/* Read-only admin queries (admin socket, root only); 20..29.  A user's
+	 * detail is STATUS_QUERY sent on the admin socket. */
+	VIGIL_MSG_ADMIN_USERS = 20,   /* body: vigil_user_request, the page starts after this name */
+	VIGIL_MSG_ADMIN_HISTORY = 21, /* body: vigil_history_request */
+	VIGIL_MSG_ADMIN_DAEMON = 22,  /* no body */
+	VIGIL_MSG_ADMIN_CONFIG = 23,  /* body: vigil_page_request */
 	/* Replies. */
 	VIGIL_MSG_DECISION = 64,
 	VIGIL_MSG_PROMPT = 65,
 	VIGIL_MSG_RESULT = 66,
 	VIGIL_MSG_ENROLL_PENDING = 67,
 	VIGIL_MSG_STATUS_REPORT = 68,
+	/* Replies to the read-only admin queries; 80..89. */
+	VIGIL_MSG_USER_LIST = 80,
+	VIGIL_MSG_HISTORY_PAGE = 81,
+	VIGIL_MSG_DAEMON_REPORT = 82,
+	VIGIL_MSG_CONFIG_PAGE = 83,
 };
+/* The ranges type checks accept; each new type goes inside one. */
+#define VIGIL_MSG_REQUEST_LAST     VIGIL_MSG_ADMIN_UNLOCK_SOURCE
+#define VIGIL_MSG_QUERY_FIRST      VIGIL_MSG_ADMIN_USERS
+#define VIGIL_MSG_QUERY_LAST       VIGIL_MSG_ADMIN_CONFIG
+#define VIGIL_MSG_REPLY_LAST       VIGIL_MSG_STATUS_REPORT
+#define VIGIL_MSG_QUERY_REPLY_LAST VIGIL_MSG_CONFIG_PAGE
 
 enum vigil_outcome {
 	VIGIL_OUTCOME_ALLOW = 1,
@@ -145,8 +162,46 @@ enum vigil_status {
 	VIGIL_STATUS_UNKNOWN_LOGIN = 9,
 	VIGIL_STATUS_PROTOCOL = 10,
 	VIGIL_STATUS_INTERNAL = 11,
+	VIGIL_STATUS_UNKNOWN_USER = 12, /* NSS knows no such account */
+	VIGIL_STATUS_NOT_FOUND = 13,    /* nothing matches: a user not locked, a source without failures */
 	VIGIL_STATUS_MAX_
 };
+
+/* What the policy made of a login (EXPLANATION): the verdict before any
+ * step-up was answered.  UNKNOWN: recorded before vigild kept it. */
+enum vigil_verdict {
+	VIGIL_VERDICT_UNKNOWN = 0,
+	VIGIL_VERDICT_ALLOW = 1,
+	VIGIL_VERDICT_STEPUP = 2,
+	VIGIL_VERDICT_DENY = 3,
+	VIGIL_VERDICT_ENROLL = 4,          /* step up by in-band enrollment */
+	VIGIL_VERDICT_ALLOW_NO_FACTOR = 5, /* owed a step-up, has no factor, no_factor=allow */
+	VIGIL_VERDICT_MAX_
+};
+
+/* What enforcement would have done with a login shadow mode allowed. */
+enum vigil_shadow {
+	VIGIL_SHADOW_NONE = 0,   /* enforced: the decision is what happened */
+	VIGIL_SHADOW_STEPUP = 1, /* allowed by shadow mode; would have needed a step-up */
+	VIGIL_SHADOW_DENY = 2,   /* allowed by shadow mode; would have been denied */
+	VIGIL_SHADOW_MAX_
+};
+
+/* ADMIN_HISTORY: which decisions to list. */
+enum vigil_history_filter {
+	VIGIL_HISTORY_ANY = 0,
+	VIGIL_HISTORY_ALLOW = 1,  /* allowed (shadow ones included) */
+	VIGIL_HISTORY_DENY = 2,   /* denied */
+	VIGIL_HISTORY_SHADOW = 3, /* allowed only because of shadow mode */
+	VIGIL_HISTORY_FILTER_MAX_
+};
+
+/* Admin query limits. */
+#define VIGIL_VERSION_MAX      31
+#define VIGIL_CONF_SECTION_MAX 71 /* "service." and a service name */
+#define VIGIL_CONF_KEY_MAX     31
+#define VIGIL_CONF_VALUE_MAX   127
+#define VIGIL_CONF_FILE_MAX    255 /* a longer path is sent as its last bytes */
 
 enum vigil_factor_type {
 	VIGIL_FACTOR_TOTP = 1,
@@ -189,6 +244,23 @@ struct vigil_session_request {
  * ADMIN_UNLOCK_SOURCE: a source (an address, or "uid=N" for a local caller). */
 struct vigil_user_request {
 	char user[VIGIL_USER_MAX + 1];
+};
+
+/* ADMIN_HISTORY: newest first; a page holds at most VIGIL_LIST_MAX logins
+ * older than the cursor (before_time, before_id), which is the last login
+ * of the previous page (before_id "" for the first page). */
+struct vigil_history_request {
+	char user[VIGIL_USER_MAX + 1];       /* "" = every user */
+	char service[VIGIL_SERVICE_MAX + 1]; /* "" = every service */
+	uint8_t decision;                    /* enum vigil_history_filter */
+	uint64_t since;                      /* logins at or after this time; 0 = all */
+	uint64_t before_time;
+	char before_id[VIGIL_LOGIN_ID_MAX + 1];
+};
+
+/* ADMIN_CONFIG: the entries from offset on. */
+struct vigil_page_request {
+	uint16_t offset;
 };
 
 /* ---- Replies ---- */
@@ -252,6 +324,15 @@ struct vigil_login_info {
 	uint8_t outcome; /* enum vigil_outcome */
 	uint32_t score;
 	uint32_t signals;
+	uint16_t reason; /* enum vigil_reason: why denied, or (shadow) why it would have been */
+	uint8_t shadow;  /* enum vigil_shadow */
+};
+
+struct vigil_grant_info {
+	char device[VIGIL_FINGERPRINT_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1];
+	uint64_t granted;
+	uint64_t expires;
 };
 
 struct vigil_status_report {
@@ -265,6 +346,91 @@ struct vigil_status_report {
 	struct vigil_source_info sources[VIGIL_LIST_MAX];
 	uint16_t n_logins;
 	struct vigil_login_info logins[VIGIL_LIST_MAX];
+	uint16_t n_grants; /* step-up grants not yet expired */
+	struct vigil_grant_info grants[VIGIL_LIST_MAX];
+};
+
+/* USER_LIST: users by name, after the name the request gave. */
+struct vigil_user_summary {
+	char name[VIGIL_USER_MAX + 1];
+	uint16_t factors; /* active factors */
+	uint64_t first_seen;
+	uint64_t last_success; /* 0 = never */
+	uint64_t last_login;   /* newest login record, any decision; 0 = none */
+	uint64_t locked_until; /* 0 or past = not locked */
+};
+struct vigil_user_list {
+	uint8_t more; /* 1: ask again after the last name */
+	uint16_t n_users;
+	struct vigil_user_summary users[VIGIL_LIST_MAX];
+};
+
+struct vigil_history_entry {
+	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+	uint64_t time;
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1]; /* address, "uid=N" (local caller) or "" */
+	char device[VIGIL_FINGERPRINT_MAX + 1];
+	uint8_t outcome; /* enum vigil_outcome */
+	uint16_t reason; /* enum vigil_reason */
+	uint8_t shadow;  /* enum vigil_shadow */
+	uint8_t stepped_up;
+	uint32_t score;
+	uint32_t signals;
+};
+struct vigil_history_page {
+	uint8_t more; /* 1: older matching logins exist */
+	uint16_t n_logins;
+	struct vigil_history_entry logins[VIGIL_LIST_MAX];
+};
+
+/* DAEMON_REPORT: counters since vigild started (a restart zeroes them). */
+struct vigil_reason_count {
+	uint16_t reason; /* enum vigil_reason */
+	uint64_t count;
+};
+struct vigil_daemon_report {
+	char version[VIGIL_VERSION_MAX + 1];
+	uint32_t pid;
+	uint64_t started;       /* wall clock */
+	uint64_t uptime;        /* seconds, monotonic */
+	uint64_t config_loaded; /* wall clock of the last (re)load */
+	uint64_t allowed;       /* decisions: allow */
+	uint64_t denied;        /* deny */
+	uint64_t stepups;       /* step-ups asked */
+	uint64_t shadowed;      /* allowed only because of shadow mode */
+	uint16_t n_reasons;     /* denials by reason, non-zero counts only */
+	struct vigil_reason_count reasons[VIGIL_LIST_MAX];
+	uint32_t audit_queued;
+	uint32_t audit_queue_max;
+	uint8_t audit_spill_pending; /* records wait in the spill file */
+	uint64_t audit_undelivered;  /* went to stderr, not journald */
+	uint64_t audit_lost;         /* neither delivered nor spilled */
+	uint64_t db_bytes;
+	uint64_t wal_bytes;
+	uint32_t users;
+	uint32_t sessions_open;
+	uint64_t logins; /* login records kept */
+};
+
+/* CONFIG_PAGE: entries [offset, offset + n) of total, every value of the
+ * effective configuration with where it was set (file "" and line 0: the
+ * built-in default).  generation changes with each reload, so that a reader
+ * of several pages can tell it read one configuration. */
+struct vigil_config_entry {
+	char section[VIGIL_CONF_SECTION_MAX + 1];
+	char key[VIGIL_CONF_KEY_MAX + 1];
+	char value[VIGIL_CONF_VALUE_MAX + 1];
+	char file[VIGIL_CONF_FILE_MAX + 1];
+	uint32_t line;
+};
+struct vigil_config_page {
+	uint64_t generation;
+	uint16_t total;
+	uint16_t offset;
+	uint16_t n_entries;
+	struct vigil_config_entry entries[VIGIL_LIST_MAX];
 };
 
 /* Every message, tagged by its type.  Large (tens of KiB): heap-allocate. */
@@ -275,11 +441,18 @@ struct vigil_msg {
 		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM */
 		struct vigil_session_request session; /* SESSION_OPEN, SESSION_CLOSE */
 		struct vigil_user_request user;       /* STATUS_QUERY, ADMIN_UNLOCK,
-		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE */
+		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE,
+		                                         ADMIN_USERS */
 		struct vigil_decision decision;
 		struct vigil_prompt prompt;
 		struct vigil_result result;
 		struct vigil_enroll_pending pending;
 		struct vigil_status_report report;
+		struct vigil_history_request history_req; /* ADMIN_HISTORY */
+		struct vigil_page_request page_req;       /* ADMIN_CONFIG */
+		struct vigil_user_list users;
+		struct vigil_history_page history;
+		struct vigil_daemon_report daemon;
+		struct vigil_config_page config;
 	} u;
 };
