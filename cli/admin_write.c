@@ -79,7 +79,6 @@ static int change_run(const struct cli_opts *o, const struct change_verb *v, int
 	};
 	struct vigil_msg *req = NULL, *reply = NULL;
 	const char *user = NULL, *target;
-	char line[VIGIL_USER_MAX + 64];
 	int opt, r = CLI_EXIT_FAIL;
 
 	while ((opt = getopt_long(argc, argv, "u:", options, NULL)) != -1) {
@@ -121,12 +120,8 @@ static int change_run(const struct cli_opts *o, const struct change_verb *v, int
 		puts(v->type == VIGIL_MSG_ADMIN_FACTOR_REMOVE ? "; they can enroll again." : ".");
 		r = CLI_EXIT_OK;
 		break;
-	case VIGIL_STATUS_UNKNOWN_LOGIN:
-		if (strcmp(reply->u.result.id, "user") == 0)
-			snprintf(line, sizeof(line), "no such user known to vigild: ");
-		else
-			snprintf(line, sizeof(line), "no such %s known for user ", v->noun);
-		fprintf(stderr, "vigilctl: %s: %s", v->name, line);
+	case VIGIL_STATUS_NOT_FOUND:
+		fprintf(stderr, "vigilctl: %s: no such %s known for user ", v->name, v->noun);
 		cli_put_safe(stderr, user);
 		fputs("\n", stderr);
 		break;
@@ -136,7 +131,8 @@ static int change_run(const struct cli_opts *o, const struct change_verb *v, int
 		fputs(" has no TOTP factor\n", stderr);
 		break;
 	default:
-		refused(v->name, reply->u.result.status);
+		cli_refused(v->name, user, reply->u.result.status,
+		            reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root" : NULL);
 		break;
 	}
 out:
@@ -197,9 +193,10 @@ static const char *verdict_name(uint8_t v)
 	}
 }
 
-static const char *outcome_name(uint8_t o)
+/* SIMULATE's outcome 0: decided only once a code is answered. */
+static const char *explain_outcome(uint8_t o)
 {
-	return o == VIGIL_OUTCOME_ALLOW ? "allow" : o == VIGIL_OUTCOME_DENY ? "deny" : "pending_stepup";
+	return o == 0 ? "pending_stepup" : outcome_name(o);
 }
 
 static void put_field(const char *key, const char *value)
@@ -226,8 +223,9 @@ static void print_explanation(const struct vigil_explanation *e)
 	put_field("source:", e->source);
 	put_field("device:", e->device);
 	printf("%-10s %s%s\n", "decision:", verdict_name(e->verdict), e->shadow ? " (shadow mode: allowed)" : "");
-	printf("%-10s %s\n", "outcome:", outcome_name(e->outcome));
-	printf("%-10s %s\n", "reason:", reason_name(e->reason));
+	printf("%-10s %s\n", "outcome:", explain_outcome(e->outcome));
+	/* As the decision record says it: allows and step-ups have one too. */
+	printf("%-10s %s\n", "reason:", e->record_reason[0] ? e->record_reason : reason_name(e->reason));
 	printf("%-10s %" PRIu32 "\n", "score:", e->score);
 	(void)signals_format(e->signals, sig, sizeof(sig));
 	printf("%-10s %s\n", "signals:", sig[0] ? sig : "-");

@@ -7,17 +7,18 @@
  */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "vigil/proto.h"
 
-/* Process exit status of every verb. */
+/* Process exit status of every verb (documented in vigilctl(1)). */
 enum cli_exit {
 	CLI_EXIT_OK = 0,
-	CLI_EXIT_FAIL = 1,        /* the daemon could not be reached, refused, or failed */
+	CLI_EXIT_FAIL = 1,        /* refused, not found (no such user, nothing to unlock), or failed */
 	CLI_EXIT_USAGE = 2,       /* bad command line */
-	CLI_EXIT_UNREACHABLE = 3, /* vigild could not be reached or did not answer */
+	CLI_EXIT_UNREACHABLE = 3, /* no daemon to talk to: no socket, nobody listening, no or a bad answer */
 };
 
 /* One connection to the daemon; each call gets timeout_ms from its start. */
@@ -35,15 +36,33 @@ struct cli_opts {
 	int64_t timeout_ms;
 };
 
+/* "2024-05-01T13:45:07+02:00": room for years past 9999 too. */
+#define CLI_TIME_MAX 48
+/* t as local ISO 8601 in buf; 0 is "never".  Returns buf. */
+const char *cli_time_str(uint64_t t, char *buf, size_t cap);
+/* "totp", "fido2" or "unknown". */
+const char *cli_factor_name(uint8_t type);
+/* A login's decision for people: "allow", "deny (risk)", "allow [shadow:
+ * would deny (network)]", "allow [shadow: would step up]". */
+const char *cli_decision_str(uint8_t outcome, uint16_t reason, uint8_t shadow, char *buf, size_t cap);
+
 /* Connects to path (a root-owned socket in a root-owned directory, answered
  * by root).  Returns 0, or a negative errno after printing one line on
- * stderr.  *c is usable (and closable) either way. */
+ * stderr (-EACCES: this user may not connect to that socket).  *c is
+ * usable (and closable) either way. */
 int cli_conn_open(struct cli_conn *c, const char *path, int64_t timeout_ms);
 /* Sends req and waits for the reply.  Returns 0, or a negative errno after
  * printing one line on stderr.  The frames are wiped by lib/client.c; req
  * and *ret_reply are the caller's to wipe. */
 int cli_conn_call(struct cli_conn *c, const struct vigil_msg *req, struct vigil_msg *ret_reply);
 void cli_conn_close(struct cli_conn *c);
+/* The exit status for an error of cli_conn_open() or cli_conn_call():
+ * CLI_EXIT_FAIL when this user is not allowed on the socket (an admin verb
+ * run by another user), CLI_EXIT_UNREACHABLE otherwise. */
+int cli_conn_exit(int err);
+/* One request on a connection of its own to path: 0 with *reply filled,
+ * or an enum cli_exit after printing the error. */
+int cli_request(const char *path, int64_t timeout_ms, const struct vigil_msg *req, struct vigil_msg *reply);
 
 /* A zeroed message on the heap (they are tens of KiB), or NULL after
  * printing "out of memory". */
@@ -56,6 +75,10 @@ void cli_msg_free(struct vigil_msg *m);
 void cli_print_status(const char *what, uint16_t status, const char *hint);
 /* Prints "vigilctl: WHAT: unexpected answer TYPE from vigild" on stderr. */
 void cli_print_unexpected(const char *what, uint8_t type);
+/* Prints why a RESULT refused WHAT about name (may be NULL): "no such user:
+ * NAME" for UNKNOWN_USER, else as cli_print_status().  Returns
+ * CLI_EXIT_FAIL. */
+int cli_refused(const char *what, const char *name, uint16_t status, const char *hint);
 
 /* Writes s to f with control characters, invalid multibyte sequences and
  * whatever the locale (LC_CTYPE) cannot print shown as '?'. */
@@ -82,3 +105,17 @@ int verb_source(const struct cli_opts *o, int argc, char **argv);
 int verb_explain(const struct cli_opts *o, int argc, char **argv);
 int verb_simulate(const struct cli_opts *o, int argc, char **argv);
 int verb_reload(const struct cli_opts *o, int argc, char **argv);
+/* Read-only admin verbs (cli/admin_read.c). */
+int verb_users(const struct cli_opts *o, int argc, char **argv);
+int verb_user(const struct cli_opts *o, int argc, char **argv);
+int verb_history(const struct cli_opts *o, int argc, char **argv);
+int verb_daemon(const struct cli_opts *o, int argc, char **argv);
+int verb_config(const struct cli_opts *o, int argc, char **argv);
+
+/* A STATUS_REPORT for people, and as one JSON document (the fields are
+ * those of vigilctl(1)); each returns an enum cli_exit, having printed any
+ * error. */
+int cli_report_print(const struct vigil_status_report *s);
+int cli_report_json(const struct vigil_status_report *s);
+/* status and user show: STATUS_QUERY for user ("" = the caller) on path. */
+int cli_report_verb(const struct cli_opts *o, const char *what, const char *path, const char *user, int json);

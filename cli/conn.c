@@ -56,6 +56,8 @@ int cli_conn_open(struct cli_conn *c, const char *path, int64_t timeout_ms)
 	if ((r == -EACCES || r == -EPERM) && socket_dir_denied(path, dir, sizeof(dir))) {
 		fprintf(stderr, "vigilctl: cannot reach vigild at %s: permission denied on the socket directory %s\n",
 		        path, dir);
+		/* A setup to fix, not a refusal of this user: unreachable. */
+		r = -ENXIO;
 		goto out;
 	}
 	if (r == -EPERM) {
@@ -100,6 +102,22 @@ void cli_conn_close(struct cli_conn *c)
 	c->fd = -1;
 }
 
+int cli_conn_exit(int err)
+{
+	return err == -EACCES ? CLI_EXIT_FAIL : CLI_EXIT_UNREACHABLE;
+}
+
+int cli_request(const char *path, int64_t timeout_ms, const struct vigil_msg *req, struct vigil_msg *reply)
+{
+	struct cli_conn c = {.fd = -1};
+	int r;
+
+	if ((r = cli_conn_open(&c, path, timeout_ms)) < 0 || (r = cli_conn_call(&c, req, reply)) < 0)
+		r = cli_conn_exit(r);
+	cli_conn_close(&c);
+	return r;
+}
+
 struct vigil_msg *cli_msg_new(void)
 {
 	struct vigil_msg *m = calloc(1, sizeof(*m));
@@ -123,6 +141,18 @@ void cli_print_status(const char *what, uint16_t status, const char *hint)
 void cli_print_unexpected(const char *what, uint8_t type)
 {
 	fprintf(stderr, "vigilctl: %s: unexpected answer %s from vigild\n", what, msg_type_name(type));
+}
+
+int cli_refused(const char *what, const char *name, uint16_t status, const char *hint)
+{
+	if (status == VIGIL_STATUS_UNKNOWN_USER && name && name[0]) {
+		fprintf(stderr, "vigilctl: %s: no such user: ", what);
+		cli_put_safe(stderr, name);
+		fputc('\n', stderr);
+	} else {
+		cli_print_status(what, status, hint);
+	}
+	return CLI_EXIT_FAIL;
 }
 
 void cli_put_safe(FILE *f, const char *s)

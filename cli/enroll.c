@@ -191,7 +191,7 @@ static int confirm_loop(struct cli_conn *c, unsigned digits, struct vigil_msg *r
 			r = cli_conn_call(c, req, reply);
 			wipe(req, sizeof(*req));
 			if (r < 0)
-				return CLI_EXIT_FAIL;
+				return cli_conn_exit(r);
 			if (reply->type != VIGIL_MSG_RESULT) {
 				cli_print_unexpected("totp enroll", reply->type);
 				return CLI_EXIT_FAIL;
@@ -305,10 +305,14 @@ int verb_totp(const struct cli_opts *o, int argc, char **argv)
 		goto out;
 	req->type = VIGIL_MSG_TOTP_ENROLL_BEGIN;
 	strcpy(req->u.user.user, user); /* length checked above */
-	if (cli_conn_open(&c, o->socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0)
+	if ((err = cli_conn_open(&c, o->socket_path, o->timeout_ms)) < 0 || (err = cli_conn_call(&c, req, reply)) < 0) {
+		r = cli_conn_exit(err);
 		goto out;
+	}
 	if (reply->type == VIGIL_MSG_RESULT) {
-		if (reply->u.result.status == VIGIL_STATUS_ALREADY_ENROLLED)
+		if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_USER)
+			cli_refused("totp enroll", user, reply->u.result.status, NULL);
+		else if (reply->u.result.status == VIGIL_STATUS_ALREADY_ENROLLED)
 			fputs("vigilctl: totp enroll: you already have a TOTP factor\n", stderr);
 		else if (reply->u.result.status == VIGIL_STATUS_DENIED)
 			fputs("vigilctl: totp enroll: enrolling a first factor yourself is closed for this account "

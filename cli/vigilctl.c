@@ -26,7 +26,7 @@ static void help(void)
 	       "Talk to vigild, the Vigil login risk daemon.\n"
 	       "\n"
 	       "Commands:\n"
-	       "  status [--user NAME]       show lockout, factors, known devices and sources,\n"
+	       "  status [--user NAME] [--json]  show lockout, factors, known devices, sources\n"
 	       "                             and recent logins\n"
 	       "  totp enroll [--user NAME]  enroll an authenticator app (shows a QR code,\n"
 	       "                             then asks for a code from the app)\n"
@@ -45,6 +45,17 @@ static void help(void)
 	       "                             writing nothing (root)\n"
 	       "  reload                     reload vigild's configuration (root)\n"
 	       "\n"
+	       "Admin commands (admin socket, root only; none changes anything):\n"
+	       "  users [--json]             users vigild knows: factors, last login, lockout\n"
+	       "  user show NAME [--json]    one user: factors, devices, sources, grants and\n"
+	       "                             the last 32 logins with decision and reason\n"
+	       "  history [--user NAME] [--service S] [--decision allow|deny|shadow]\n"
+	       "          [--since DATE|DURATION] [--limit N] [--json]\n"
+	       "                             logins, newest first (default limit 20)\n"
+	       "  daemon [--json]            uptime, version, counters, audit queue, database\n"
+	       "  config [--json]            the effective configuration, each value with\n"
+	       "                             the file:line it came from\n"
+	       "\n"
 	       "  Without --user a command acts on the calling user.  vigild honours\n"
 	       "  --user NAME for another user only when the caller is root.\n"
 	       "\n"
@@ -57,9 +68,10 @@ static void help(void)
 	       "\n"
 	       "Exit status:\n"
 	       "  0  success\n"
-	       "  1  failure: vigild unreachable, refused or failed, or the codes were wrong\n"
+	       "  1  refused or not found (no such user, nothing to unlock), wrong codes,\n"
+	       "     or vigild failed\n"
 	       "  2  usage error\n"
-	       "  3  vigild unreachable (the admin verbs above marked root)\n",
+	       "  3  vigild unreachable (no socket, nobody listening, no or a bad answer)\n",
 	       VIGIL_DEFAULT_SOCKET, VIGIL_DEFAULT_RUNTIME_DIR "/" VIGIL_ADMIN_SOCKET_NAME, DEFAULT_TIMEOUT_S);
 }
 
@@ -74,7 +86,6 @@ static int usage_error(const char *msg)
  * how the answer names it: "" for a user, "source " for a source. */
 static int unlock_call(const struct cli_opts *o, uint8_t type, const char *name, const char *what)
 {
-	struct cli_conn c = {.fd = -1};
 	struct vigil_msg *req = NULL, *reply = NULL;
 	int r = CLI_EXIT_FAIL;
 
@@ -82,24 +93,24 @@ static int unlock_call(const struct cli_opts *o, uint8_t type, const char *name,
 		goto out;
 	req->type = type;
 	strcpy(req->u.user.user, name); /* length checked by the caller */
-	if (cli_conn_open(&c, o->admin_socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0)
+	if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0)
 		goto out;
+	r = CLI_EXIT_FAIL;
 	if (reply->type != VIGIL_MSG_RESULT) {
 		cli_print_unexpected("unlock", reply->type);
 		goto out;
 	}
-	if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_LOGIN) {
-		/* Unknown, or neither locked nor charged a failure: nothing
-		 * was lifted. */
+	if (reply->u.result.status == VIGIL_STATUS_NOT_FOUND) {
+		/* Neither locked nor charged a failure: nothing was lifted,
+		 * and saying "Unlocked" would be a lie. */
 		fputs(what[0] ? "Source " : "", stdout);
 		cli_put_safe(stdout, name);
 		fputs(" was not locked\n", stdout);
 		goto out;
 	}
 	if (reply->u.result.status != VIGIL_STATUS_OK) {
-		cli_print_status("unlock", reply->u.result.status,
-		                 reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"
-		                                                                   : NULL);
+		cli_refused("unlock", what[0] ? NULL : name, reply->u.result.status,
+		            reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root" : NULL);
 		goto out;
 	}
 	fprintf(stdout, "Unlocked %s", what);
@@ -107,7 +118,6 @@ static int unlock_call(const struct cli_opts *o, uint8_t type, const char *name,
 	fputs(what[0] ? "\n" : ".\n", stdout);
 	r = CLI_EXIT_OK;
 out:
-	cli_conn_close(&c);
 	cli_msg_free(req);
 	cli_msg_free(reply);
 	return r;
@@ -211,6 +221,16 @@ int main(int argc, char **argv)
 		return verb_simulate(&o, argc, argv);
 	if (strcmp(verb, "reload") == 0)
 		return verb_reload(&o, argc, argv);
+	if (strcmp(verb, "users") == 0)
+		return verb_users(&o, argc, argv);
+	if (strcmp(verb, "user") == 0)
+		return verb_user(&o, argc, argv);
+	if (strcmp(verb, "history") == 0)
+		return verb_history(&o, argc, argv);
+	if (strcmp(verb, "daemon") == 0)
+		return verb_daemon(&o, argc, argv);
+	if (strcmp(verb, "config") == 0)
+		return verb_config(&o, argc, argv);
 	if (strcmp(verb, "help") == 0) {
 		help();
 		return CLI_EXIT_OK;

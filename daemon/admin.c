@@ -10,6 +10,7 @@
 
 #include "admin.h"
 #include "log.h"
+#include "nss.h"
 
 static void reply_result(struct vigil_msg *reply, uint16_t status)
 {
@@ -34,6 +35,7 @@ int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil
 	    .result = "unlocked",
 	};
 	struct store_user u;
+	char name[VIGIL_USER_MAX + 1];
 	uint32_t failures = 0;
 	int r;
 
@@ -41,19 +43,33 @@ int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil
 		reply_result(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
+	/* The name as NSS spells it, the one the store keys on; a name NSS
+	 * does not know is no user at all, not one that is "not locked". */
+	r = nss_user_canonical(req->user, name, NULL);
+	if (r == -ENOENT) {
+		reply_result(reply, VIGIL_STATUS_UNKNOWN_USER);
+		return 0;
+	}
+	if (r < 0) {
+		log_msg(LOG_ERR, "looking up a user to unlock failed: %s", strerror(-r));
+		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		return 0;
+	}
+	a.user = name;
 	/* Neither locked nor any failure: say so, rather than "unlocked".  A
 	 * lock or failure arriving between here and the unlock is lifted
 	 * anyway on the next call; nothing is lost by the gap. */
-	r = store_user_find(d->store, req->user, &u);
+	r = store_user_find(d->store, name, &u);
 	if (r == 0 && u.locked_until <= vigild_now())
-		r = store_failures_user(d->store, req->user, 0, &failures);
+		r = store_failures_user(d->store, name, 0, &failures);
 	if (r == 0 && u.locked_until <= vigild_now() && failures == 0) {
-		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		reply_result(reply, VIGIL_STATUS_NOT_FOUND);
 		return 0;
 	}
-	r = store_user_unlock(d->store, req->user);
+	r = store_user_unlock(d->store, name);
 	if (r == -ENOENT) {
-		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		/* Known to NSS, never seen here: nothing to lift. */
+		reply_result(reply, VIGIL_STATUS_NOT_FOUND);
 		return 0;
 	}
 	if (r < 0) {
@@ -86,7 +102,7 @@ int admin_source_unlock(struct vigild *d, const struct peer *p, const struct vig
 	r = store_source_unlock(d->store, source);
 	if (r == -ENOENT) {
 		/* Nothing charged to it: it was not locked. */
-		reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN);
+		reply_result(reply, VIGIL_STATUS_NOT_FOUND);
 		return 0;
 	}
 	if (r == -EINVAL || r == -E2BIG) {

@@ -11,14 +11,8 @@
 
 #include "admin_change.h"
 #include "log.h"
+#include "nss.h"
 #include "reload.h"
-
-/* A RESULT whose id names what was not found ("" otherwise). */
-static void reply_result(struct vigil_msg *reply, uint16_t status, const char *id)
-{
-	vigild_reply_status(reply, status);
-	snprintf(reply->u.result.id, sizeof(reply->u.result.id), "%s", id);
-}
 
 /* What one change does to the store, and how it is named. */
 struct change {
@@ -34,7 +28,8 @@ static int totp_remove(struct store *s, const char *user, const char *key)
 	return store_totp_remove(s, user);
 }
 
-/* Applies c for t->user and t->target, answers, and audits a change made. */
+/* Applies c for t->user (as NSS spells it) and t->target, answers, and
+ * audits a change made. */
 static int change_apply(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t,
                         const struct change *c, struct vigil_msg *reply)
 {
@@ -42,46 +37,45 @@ static int change_apply(struct vigild *d, const struct peer *p, const struct vig
 	    .event = AUDIT_ADMIN,
 	    .priority = LOG_NOTICE,
 	    .message = c->message,
-	    .user = t->user,
 	    .result = c->result,
 	};
-	struct store_user u;
+	char name[VIGIL_USER_MAX + 1];
 	int r;
 
 	if (!peer_is_admin(p)) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION, "");
+		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	if (!t->user[0] || !t->target[0]) {
-		reply_result(reply, VIGIL_STATUS_PROTOCOL, "");
+		vigild_reply_status(reply, VIGIL_STATUS_PROTOCOL);
 		return 0;
 	}
-	/* A name the store never saw is said to be unknown, and nothing is
-	 * made for it. */
-	r = store_user_find(d->store, t->user, &u);
-	if (r == 0)
-		r = c->apply(d->store, t->user, t->target);
+	/* The name the store keys on; one NSS does not know is no user at
+	 * all, and nothing is made for it. */
+	r = nss_user_canonical(t->user, name, NULL);
 	if (r == -ENOENT) {
-		bool known = store_user_find(d->store, t->user, &u) == 0;
-
-		if (!known)
-			reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN, "user");
-		else if (strcmp(c->noun, "factor") == 0)
-			reply_result(reply, VIGIL_STATUS_NOT_ENROLLED, "");
-		else
-			reply_result(reply, VIGIL_STATUS_UNKNOWN_LOGIN, c->noun);
+		vigild_reply_status(reply, VIGIL_STATUS_UNKNOWN_USER);
+		return 0;
+	}
+	if (r == 0)
+		r = c->apply(d->store, name, t->target);
+	if (r == -ENOENT) {
+		/* Never seen here, or without that factor, device or source. */
+		vigild_reply_status(reply, strcmp(c->noun, "factor") == 0 ? VIGIL_STATUS_NOT_ENROLLED
+		                                                          : VIGIL_STATUS_NOT_FOUND);
 		return 0;
 	}
 	if (r == -EINVAL || r == -E2BIG) {
 		/* Longer than anything stored under that name. */
-		reply_result(reply, VIGIL_STATUS_PROTOCOL, "");
+		vigild_reply_status(reply, VIGIL_STATUS_PROTOCOL);
 		return 0;
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "admin change (%s) for %s failed: %s", c->result, t->user, strerror(-r));
-		reply_result(reply, VIGIL_STATUS_INTERNAL, "");
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
+	a.user = name;
 	if (strcmp(c->noun, "device") == 0)
 		a.device = t->target;
 	else if (strcmp(c->noun, "source") == 0)
@@ -89,7 +83,7 @@ static int change_apply(struct vigild *d, const struct peer *p, const struct vig
 	else
 		a.method = t->target;
 	audit_emit(d->audit, &a);
-	reply_result(reply, VIGIL_STATUS_OK, "");
+	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	return 0;
 }
 
@@ -105,7 +99,7 @@ int admin_factor_remove(struct vigild *d, const struct peer *p, const struct vig
 
 	/* One factor kind today; naming another is a mistake, not a no-op. */
 	if (peer_is_admin(p) && strcmp(t->target, "totp") != 0) {
-		reply_result(reply, VIGIL_STATUS_PROTOCOL, "");
+		vigild_reply_status(reply, VIGIL_STATUS_PROTOCOL);
 		return 0;
 	}
 	return change_apply(d, p, t, &c, reply);
@@ -143,7 +137,7 @@ int admin_reload(struct vigild *d, const struct peer *p, struct vigil_msg *reply
 	int r;
 
 	if (!peer_is_admin(p)) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION, "");
+		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	r = vigild_reload(d, "admin", err, sizeof(err));

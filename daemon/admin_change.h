@@ -8,10 +8,9 @@
  * Handlers fill *reply and return 0, or a negative errno for a protocol
  * violation.
  *
- * A RESULT that refuses because something named does not exist carries
- * UNKNOWN_LOGIN, with "user" in its id when the user is unknown, or the
- * noun ("device", "source") when the user has no such thing; a user without
- * a factor to remove gets NOT_ENROLLED.
+ * A user NSS does not know is UNKNOWN_USER; a device or source the user does
+ * not have (or a user never seen here) is NOT_FOUND; a user without a
+ * factor to remove gets NOT_ENROLLED.
  */
 #pragma once
 

@@ -120,6 +120,21 @@ uint64_t audit_lost(const struct audit *a)
 	return a ? atomic_load(&a->lost) : 0;
 }
 
+void audit_stats(struct audit *a, struct audit_stats *ret)
+{
+	struct audit_stats s = {.queue_max = AUDIT_QUEUE_MAX};
+
+	if (a) {
+		pthread_mutex_lock(&a->lock);
+		s.queued = a->count + (a->inflight ? 1 : 0);
+		s.spill_pending = a->spill_pending;
+		pthread_mutex_unlock(&a->lock);
+		s.undelivered = atomic_load(&a->undelivered);
+		s.lost = atomic_load(&a->lost);
+	}
+	*ret = s;
+}
+
 /* ---- Formatting a record ---- */
 
 struct linebuf {

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,5 +69,15 @@ void audit_free(struct audit *a);
 void audit_emit(struct audit *a, const struct audit_record *r);
 /* Records that could be neither delivered nor spilled. */
 uint64_t audit_lost(const struct audit *a);
+/* The writer's state, for `vigilctl daemon`. */
+struct audit_stats {
+	size_t queued;      /* records waiting for journald, the one being sent included */
+	size_t queue_max;   /* past this they go to the spill file */
+	bool spill_pending; /* records wait in the spill file */
+	uint64_t undelivered;
+	uint64_t lost;
+};
+/* A snapshot of the counters (a NULL a reads as empty). */
+void audit_stats(struct audit *a, struct audit_stats *ret);
 /* The 128-bit MESSAGE_ID of an event, as 32 hex characters. */
 const char *audit_message_id(enum audit_event e);

@@ -503,12 +503,30 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 	return 0;
 }
 
+/* Records the origin of what one accepted line set: every entry it added
+ * to a [network] list, or its one value. */
+static void config_origin_note_set(struct vigil_config *c, const char *section, const char *key, unsigned n_before,
+                                   const char *file, unsigned line)
+{
+	unsigned n_after, i;
+
+	if (strcmp(section, "network") != 0) {
+		config_origin_note(&c->origins, section, key, 0, file, line);
+		return;
+	}
+	n_after = strcmp(key, "allow") == 0 ? c->n_allow : c->n_deny;
+	for (i = n_before; i < n_after; i++)
+		config_origin_note(&c->origins, section, key, i, file, line);
+}
+
 /* inih's handler: nonzero on success. */
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
 	static const char service_prefix[] = "service.";
 	struct load_ctx *x = user;
 	bool known_section = false;
+	/* List keys append: each new entry gets this line as its origin. */
+	unsigned n_before = strcmp(key, "allow") == 0 ? x->c->n_allow : x->c->n_deny;
 	size_t k;
 	int r;
 
@@ -544,6 +562,7 @@ out:
 		x->stop = true;
 		return 0;
 	}
+	config_origin_note_set(x->c, section, key, n_before, x->file, x->lineno);
 	return 1;
 }
 
@@ -884,6 +903,15 @@ static int config_check(struct load_ctx *x)
 	return 0;
 }
 
+/* Tells one load from another (vigilctl config reads pages of one). */
+static uint64_t load_generation(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 /* Settings that load but probably do nothing: a [service.NAME] for a
  * service this host does not have.  A warning, not an error: the admin may
  * be writing the policy before installing the service. */
@@ -960,6 +988,8 @@ int config_load_with(const char *path, const struct config_load_opts *opts, stru
 	if (opts && opts->warn)
 		config_warn(x);
 
+	c->loaded = (uint64_t)time(NULL);
+	c->generation = load_generation();
 	*ret = c;
 	c = NULL;
 	r = 0;

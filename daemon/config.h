@@ -14,6 +14,7 @@
 
 #include "cidr.h"
 #include "vigil/proto.h"
+#include "config_origin.h"
 
 #define CONFIG_LINE_MAX     1024 /* longer lines are rejected, not split */
 #define CONFIG_SERVICES_MAX 16   /* per-service override sections */
@@ -88,6 +89,12 @@ struct vigil_config {
 	/* [service.NAME] sections */
 	unsigned n_services;
 	struct service_policy services[CONFIG_SERVICES_MAX];
+
+	/* Not settable: when this configuration was loaded (wall clock), and
+	 * where each value was set (vigilctl config). */
+	uint64_t loaded;
+	uint64_t generation; /* CLOCK_MONOTONIC ns of the load: differs between any two loads */
+	struct config_origins origins;
 };
 
 /* Fills *c with the defaults. */

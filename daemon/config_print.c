@@ -4,20 +4,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "config_entries.h"
 #include "config_print.h"
-
-static const char *no_factor_name(enum no_factor_action a)
-{
-	switch (a) {
-	case NO_FACTOR_DENY:
-		return "deny";
-	case NO_FACTOR_ENROLL:
-		return "enroll";
-	case NO_FACTOR_ALLOW:
-		return "allow";
-	}
-	return "deny";
-}
 
 static void print_cidrs(FILE *f, const char *key, const struct cidr *list, unsigned n)
 {
@@ -48,7 +36,7 @@ void config_print(const struct vigil_config *c, FILE *f)
 	fprintf(f, "stepup_at = %u\ndeny_at = %u\nfresh_window = %u\ngrant_lifetime = %u\n", c->stepup_at, c->deny_at,
 	        c->fresh_window, c->grant_lifetime);
 	fprintf(f, "shadow = %s\nno_factor = %s\nenroll_grace = %u\n", c->shadow ? "yes" : "no",
-	        no_factor_name(c->no_factor), c->enroll_grace);
+	        config_no_factor_name(c->no_factor), c->enroll_grace);
 	if (c->enroll_since) {
 		time_t t = (time_t)c->enroll_since;
 		struct tm tm;

@@ -10,6 +10,7 @@
 
 #include "admin.h"
 #include "admin_change.h"
+#include "admin_query.h"
 #include "dispatch.h"
 #include "enroll.h"
 #include "explain.h"
@@ -78,6 +79,14 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 		return admin_reload(d, p, reply);
 	case VIGIL_MSG_TOTP_REMOVE:
 		return totp_remove(d, p, req->u.answer.answer, reply);
+	case VIGIL_MSG_ADMIN_USERS:
+		return admin_users(d, p, &req->u.user, reply);
+	case VIGIL_MSG_ADMIN_HISTORY:
+		return admin_history(d, p, &req->u.history_req, reply);
+	case VIGIL_MSG_ADMIN_DAEMON:
+		return admin_daemon(d, p, reply);
+	case VIGIL_MSG_ADMIN_CONFIG:
+		return admin_config(d, p, &req->u.page_req, reply);
 	default:
 		/* A reply type sent as a request. */
 		return -EPROTO;

@@ -89,7 +89,8 @@ out:
 }
 
 /* The user a request names: "" means the caller; another name only for
- * root.  -EPERM otherwise. */
+ * root.  -EPERM otherwise; -ENOENT when root names an account NSS does not
+ * know (a clear "no such user", and no row is made for it). */
 static int target_user(const struct peer *p, const char *asked, char out[VIGIL_USER_MAX + 1])
 {
 	const char *name = asked[0] ? asked : p->name;
@@ -107,7 +108,7 @@ static int target_user(const struct peer *p, const char *asked, char out[VIGIL_U
 	r = nss_user_canonical(name, out, NULL);
 	if (r == -ENOENT) {
 		log_msg(LOG_NOTICE, "root named user %s, which NSS does not know: refused", name);
-		return -EPERM;
+		return -ENOENT;
 	}
 	return r;
 }
@@ -163,8 +164,8 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 		reply_result(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
-	if (target_user(p, req->user, e->user) < 0) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION);
+	if ((r = target_user(p, req->user, e->user)) < 0) {
+		reply_result(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
 		goto out;
 	}
 	/* A user enrolling a first factor for itself must be within the
@@ -276,13 +277,13 @@ int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_use
 	char user[VIGIL_USER_MAX + 1];
 	int r;
 
-	if (target_user(p, req->user, user) < 0) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION);
+	if ((r = target_user(p, req->user, user)) < 0) {
+		reply_result(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	memset(reply, 0, sizeof(*reply));
 	reply->type = VIGIL_MSG_STATUS_REPORT;
-	r = store_status(d->store, user, &reply->u.report);
+	r = store_status(d->store, user, vigild_now(), &reply->u.report);
 	if (r == -ENOENT) {
 		/* Never seen: an empty report, not an error. */
 		memset(&reply->u.report, 0, sizeof(reply->u.report));

@@ -9,12 +9,15 @@
  * checked them; strings reach the client through the codec's limits.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "explain.h"
 #include "log.h"
+#include "proto.h"
+#include "reason_text.h"
 
 /* Each signal's weight, in bit order (enum vigil_signal). */
 static void points_fill(const struct vigil_config *c, uint32_t points[VIGIL_SIGNAL_COUNT])
@@ -169,7 +172,36 @@ done:
 		text_add(&t, "; shadow mode let the login in");
 }
 
-void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e)
+/* The reason a decision record names, as login.c writes it (its
+ * verdict_reason() and allow_reason(); tests/admin_change checks the two
+ * against real logins).  simulated: the record of the verdict, the first a
+ * login writes (a shadow record says what enforcement would have given);
+ * else the record that ended the login. */
+static const char *record_reason(const struct vigil_explanation *e, bool simulated)
+{
+	if (e->outcome == VIGIL_OUTCOME_DENY && !simulated)
+		return reason_name(e->reason);
+	switch (e->verdict) {
+	case VIGIL_VERDICT_DENY:
+		return simulated || !e->shadow ? reason_name(e->reason) : REASON_SHADOW;
+	case VIGIL_VERDICT_STEPUP:
+		if (simulated)
+			return e->why == VIGIL_WHY_FRESH ? REASON_FRESH : reason_name(VIGIL_REASON_RISK);
+		return e->shadow ? REASON_SHADOW : REASON_STEPPED_UP;
+	case VIGIL_VERDICT_ENROLL:
+		return simulated   ? reason_name(VIGIL_REASON_NOT_ENROLLED)
+		       : e->shadow ? REASON_SHADOW
+		                   : REASON_STEPPED_UP;
+	case VIGIL_VERDICT_ALLOW_NO_FACTOR:
+		return simulated || !e->shadow ? reason_name(VIGIL_REASON_NOT_ENROLLED) : REASON_SHADOW;
+	case VIGIL_VERDICT_ALLOW:
+		return e->score < e->stepup_at && e->fresh_window == 0 ? REASON_LOW_RISK : REASON_GRANT;
+	default:
+		return reason_name(e->reason);
+	}
+}
+
+void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e, bool simulated)
 {
 	struct service_view v;
 
@@ -179,6 +211,7 @@ void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e)
 	e->deny_at = v.deny_at;
 	e->fresh_window = v.privileged ? v.fresh_window : 0;
 	rule_fill(cfg, e);
+	snprintf(e->record_reason, sizeof(e->record_reason), "%s", record_reason(e, simulated));
 }
 
 int admin_explain(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t, struct vigil_msg *reply)
@@ -216,6 +249,6 @@ int admin_explain(struct vigild *d, const struct peer *p, const struct vigil_adm
 	e->reason = l.reason;
 	e->score = l.score;
 	e->signals = l.signals;
-	explain_fill(d->config, e);
+	explain_fill(d->config, e, false);
 	return 0;
 }

@@ -8,12 +8,15 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include "vigild.h"
 
 /* Fills e's points, thresholds and rule from the configuration running
  * now, for what e already says (service, outcome, verdict, why, reason,
- * score, shadow, source). */
-void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e);
+ * score, shadow, source), and record_reason: as the login's first decision
+ * record names it when simulated (the verdict), else as its last one. */
+void explain_fill(const struct vigil_config *cfg, struct vigil_explanation *e, bool simulated);
 
 /* ADMIN_EXPLAIN: t->target is the login id.  An EXPLANATION, or a RESULT:
  * PERMISSION, UNKNOWN_LOGIN (no such login, or pruned), INTERNAL. */

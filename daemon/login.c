@@ -105,6 +105,7 @@ static void audit_record_login(struct vigild *d, enum audit_event event, int pri
 	 * user could fill the journal. */
 	if (c->self_query)
 		return;
+	stats_note(&d->stats, &r);
 	audit_emit(d->audit, &r);
 }
 
@@ -229,7 +230,8 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 	l.stepped_up = use != NULL && outcome == VIGIL_OUTCOME_ALLOW;
 	l.time = now;
 	l.learn = !c->observe_only;
-	l.reason = reason;
+	/* A shadowed login keeps the reason enforcement would have given. */
+	l.reason = c->observe_only ? c->shadow_reason : reason;
 	l.verdict = c->verdict;
 	l.why = c->why;
 	l.shadow = c->observe_only;
@@ -277,6 +279,7 @@ static bool shadowed(struct vigild *d, struct login_context *c, const struct pol
 	if (!d->config->shadow || v->action == POLICY_ALLOW)
 		return false;
 	c->observe_only = true;
+	c->shadow_reason = v->action == POLICY_DENY ? v->reason : VIGIL_REASON_NONE;
 	audit_decision(d, LOG_NOTICE, c, action_name(v->action), verdict_reason(v), NULL, NULL, 1);
 	return true;
 }

@@ -40,6 +40,10 @@ struct login_context {
 	/* Recorded but not learned from: a shadow-mode login the policy
 	 * would have refused. */
 	bool observe_only;
+	/* With observe_only: the denial reason enforcement would have given
+	 * (NONE when it would have asked for a step-up), kept as the login's
+	 * reason so a shadowed refusal still says why. */
+	uint16_t shadow_reason;
 	/* An sshd login whose key Vigil was not told (OpenSSH runs the account
 	 * phase of a publickey-only login before it exposes the key): the
 	 * device is unknown, always new, and never learned. */

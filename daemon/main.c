@@ -212,6 +212,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	stats_init(&d.stats);
 	vigild_reconcile_sessions(&d);
 
 	if ((r = server_new(&d, config_path, runtime_dir, &srv)) < 0)

@@ -70,6 +70,6 @@ int admin_simulate(struct vigild *d, const struct peer *p, const struct vigil_lo
 	e->reason = v.action == POLICY_DENY ? v.reason : VIGIL_REASON_NONE;
 	e->score = c.score;
 	e->signals = c.signals;
-	explain_fill(d->config, e);
+	explain_fill(d->config, e, true);
 	return 0;
 }

@@ -236,8 +236,10 @@ static const char *const st_sql[ST_MAX_] = {
                           "ORDER BY last_seen DESC LIMIT ?2",
     [ST_STATUS_SOURCES] = "SELECT addr, first_seen, last_seen FROM sources WHERE user_id = ?1 "
                           "ORDER BY last_seen DESC LIMIT ?2",
-    [ST_STATUS_LOGINS] = "SELECT time, service, source, outcome, score, signals FROM logins WHERE user_id = ?1 "
-                         "ORDER BY time DESC LIMIT ?2",
+    [ST_STATUS_LOGINS] = "SELECT time, service, source, outcome, score, signals, reason, verdict, shadow FROM logins "
+                         "WHERE user_id = ?1 ORDER BY time DESC LIMIT ?2",
+    [ST_STATUS_GRANTS] = "SELECT device, source, granted, expires FROM grants WHERE user_id = ?1 AND expires > ?3 "
+                         "ORDER BY granted DESC LIMIT ?2",
     [ST_PRUNE_FAILURES] = "DELETE FROM failures WHERE time < ?1",
     [ST_PRUNE_LOGINS] = "DELETE FROM logins WHERE time < ?1",
     [ST_PRUNE_GRANTS] = "DELETE FROM grants WHERE expires <= ?1",

@@ -211,9 +211,9 @@ int store_session_find(struct store *s, const uint32_t *pids, const uint64_t *st
 int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_t pid_start), uint64_t now,
                             unsigned *ret_closed);
 
-/* The user's factors, devices, sources and last logins, newest first.
- * -ENOENT if the user is unknown. */
-int store_status(struct store *s, const char *user, struct vigil_status_report *ret);
+/* The user's factors, devices, sources, last logins and unexpired grants
+ * (at now), newest first.  -ENOENT if the user is unknown. */
+int store_status(struct store *s, const char *user, uint64_t now, struct vigil_status_report *ret);
 
 /* Deletes failures, expired grants and login history older than before. */
 int store_prune(struct store *s, uint64_t before);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "store_impl.h"
+#include "store_query.h"
 
 static int user_read(sqlite3_stmt *st, struct store_user *u)
 {
@@ -206,7 +207,7 @@ int store_failures_source(struct store *s, const char *source, uint64_t since, u
 
 /* Runs one of the status list queries for user_id, capped at VIGIL_LIST_MAX;
  * each row goes to fill(), which reads its columns. */
-static int status_list(struct store *s, enum st id, int64_t user_id, struct vigil_status_report *rep,
+static int status_list(struct store *s, enum st id, int64_t user_id, uint64_t now, struct vigil_status_report *rep,
                        int (*fill)(struct row *w, struct vigil_status_report *rep))
 {
 	sqlite3_stmt *st = st_use(s, id);
@@ -215,6 +216,9 @@ static int status_list(struct store *s, enum st id, int64_t user_id, struct vigi
 
 	bind_i64(st, 1, user_id, &rc);
 	bind_i64(st, 2, VIGIL_LIST_MAX, &rc);
+	/* Only the grants query asks for the time (?3). */
+	if (id == ST_STATUS_GRANTS)
+		bind_u64(st, 3, now, &rc);
 	if ((r = bind_result(rc)) < 0)
 		goto out;
 	while ((r = st_row(st)) == 1) {
@@ -275,7 +279,7 @@ static int fill_source(struct row *w, struct vigil_status_report *rep)
 static int fill_login(struct row *w, struct vigil_status_report *rep)
 {
 	struct vigil_login_info *l;
-	uint32_t outcome;
+	uint32_t outcome, reason, verdict, shadow;
 
 	if (rep->n_logins >= VIGIL_LIST_MAX)
 		return 0;
@@ -287,15 +291,36 @@ static int fill_login(struct row *w, struct vigil_status_report *rep)
 	outcome = row_u32(w);
 	l->score = row_u32(w);
 	l->signals = row_u32(w);
-	if (w->r == 0 && outcome > UINT8_MAX)
+	reason = row_u32(w);
+	verdict = row_u32(w);
+	shadow = row_u32(w);
+	if (w->r == 0 && (outcome > UINT8_MAX || reason >= VIGIL_REASON_MAX_ || verdict >= VIGIL_VERDICT_MAX_))
 		w->r = -EBADMSG;
 	l->outcome = (uint8_t)outcome;
+	l->reason = (uint16_t)reason;
+	l->shadow = store_shadow_marker(shadow != 0, (uint8_t)verdict);
 	if (w->r == 0)
 		rep->n_logins++;
 	return w->r;
 }
 
-int store_status(struct store *s, const char *user, struct vigil_status_report *ret)
+static int fill_grant(struct row *w, struct vigil_status_report *rep)
+{
+	struct vigil_grant_info *g;
+
+	if (rep->n_grants >= VIGIL_LIST_MAX)
+		return 0;
+	g = &rep->grants[rep->n_grants];
+	row_text(w, g->device, sizeof(g->device));
+	row_text(w, g->source, sizeof(g->source));
+	g->granted = row_u64(w);
+	g->expires = row_u64(w);
+	if (w->r == 0)
+		rep->n_grants++;
+	return w->r;
+}
+
+int store_status(struct store *s, const char *user, uint64_t now, struct vigil_status_report *ret)
 {
 	struct vigil_status_report *rep = NULL;
 	struct store_user u;
@@ -312,10 +337,11 @@ int store_status(struct store *s, const char *user, struct vigil_status_report *
 		goto out;
 	strcpy(rep->user, user);
 	rep->locked_until = u.locked_until;
-	if ((r = status_list(s, ST_STATUS_FACTORS, u.id, rep, fill_factor)) < 0 ||
-	    (r = status_list(s, ST_STATUS_DEVICES, u.id, rep, fill_device)) < 0 ||
-	    (r = status_list(s, ST_STATUS_SOURCES, u.id, rep, fill_source)) < 0 ||
-	    (r = status_list(s, ST_STATUS_LOGINS, u.id, rep, fill_login)) < 0)
+	if ((r = status_list(s, ST_STATUS_FACTORS, u.id, now, rep, fill_factor)) < 0 ||
+	    (r = status_list(s, ST_STATUS_DEVICES, u.id, now, rep, fill_device)) < 0 ||
+	    (r = status_list(s, ST_STATUS_SOURCES, u.id, now, rep, fill_source)) < 0 ||
+	    (r = status_list(s, ST_STATUS_LOGINS, u.id, now, rep, fill_login)) < 0 ||
+	    (r = status_list(s, ST_STATUS_GRANTS, u.id, now, rep, fill_grant)) < 0)
 		goto out;
 	if ((r = tx_commit(s)) < 0)
 		goto out;

@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "config.h"
 #include "seal.h"
+#include "stats.h"
 #include "store.h"
 
 struct vigild {
@@ -25,6 +26,7 @@ struct vigild {
 	struct audit *audit;
 	uint8_t seal_key[SEAL_KEY_SIZE]; /* wiped at exit */
 	const char *config_path;         /* what a reload reads (reload.h) */
+	struct stats stats;              /* since start: vigilctl daemon */
 };
 
 /* The kernel's word on who is connected, and through which socket. */

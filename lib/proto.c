@@ -76,16 +76,32 @@ static bool change_reply(uint8_t type)
 	return type >= VIGIL_MSG_CHANGE_REPLY_FIRST && type <= VIGIL_MSG_CHANGE_REPLY_LAST;
 }
 
-static bool type_valid(uint8_t type)
+static bool shadow_valid(uint8_t v)
 {
-	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK_SOURCE) ||
-	       (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_STATUS_REPORT) || change_request(type) ||
-	       change_reply(type);
+	return v < VIGIL_SHADOW_MAX_;
+}
+
+static bool filter_valid(uint8_t v)
+{
+	return v < VIGIL_HISTORY_FILTER_MAX_;
+}
+
+/* 0 or 1: a flag has one encoding. */
+static bool flag_valid(uint8_t v)
+{
+	return v <= 1;
 }
 
 int msg_type_is_request(uint8_t type)
 {
-	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_ADMIN_UNLOCK_SOURCE) || change_request(type);
+	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_REQUEST_LAST) ||
+	       (type >= VIGIL_MSG_QUERY_FIRST && type <= VIGIL_MSG_QUERY_LAST) || change_request(type);
+}
+
+static bool type_valid(uint8_t type)
+{
+	return msg_type_is_request(type) || (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_REPLY_LAST) ||
+	       (type >= VIGIL_MSG_USER_LIST && type <= VIGIL_MSG_QUERY_REPLY_LAST) || change_reply(type);
 }
 
 const char *msg_type_name(uint8_t type)
@@ -139,6 +155,22 @@ const char *msg_type_name(uint8_t type)
 		return "EXPLANATION";
 	case VIGIL_MSG_RELOAD_RESULT:
 		return "RELOAD_RESULT";
+	case VIGIL_MSG_ADMIN_USERS:
+		return "ADMIN_USERS";
+	case VIGIL_MSG_ADMIN_HISTORY:
+		return "ADMIN_HISTORY";
+	case VIGIL_MSG_ADMIN_DAEMON:
+		return "ADMIN_DAEMON";
+	case VIGIL_MSG_ADMIN_CONFIG:
+		return "ADMIN_CONFIG";
+	case VIGIL_MSG_USER_LIST:
+		return "USER_LIST";
+	case VIGIL_MSG_HISTORY_PAGE:
+		return "HISTORY_PAGE";
+	case VIGIL_MSG_DAEMON_REPORT:
+		return "DAEMON_REPORT";
+	case VIGIL_MSG_CONFIG_PAGE:
+		return "CONFIG_PAGE";
 	default:
 		return "UNKNOWN";
 	}
@@ -260,13 +292,14 @@ static int put_report(struct wbuf *w, const struct vigil_status_report *s)
 	int r;
 
 	if (s->n_factors > VIGIL_LIST_MAX || s->n_devices > VIGIL_LIST_MAX || s->n_sources > VIGIL_LIST_MAX ||
-	    s->n_logins > VIGIL_LIST_MAX)
+	    s->n_logins > VIGIL_LIST_MAX || s->n_grants > VIGIL_LIST_MAX)
 		return -E2BIG;
 	for (size_t i = 0; i < s->n_factors; i++)
 		if (!factor_type_valid(s->factors[i].type))
 			return -EINVAL;
 	for (size_t i = 0; i < s->n_logins; i++)
-		if (!outcome_valid(s->logins[i].outcome) || !signals_valid(s->logins[i].signals))
+		if (!outcome_valid(s->logins[i].outcome) || !signals_valid(s->logins[i].signals) ||
+		    !reason_valid(s->logins[i].reason) || !shadow_valid(s->logins[i].shadow))
 			return -EINVAL;
 
 	if ((r = wbuf_put_str(w, s->user, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u64(w, s->locked_until)) < 0)
@@ -305,7 +338,8 @@ static int put_report(struct wbuf *w, const struct vigil_status_report *s)
 			return r;
 	}
 
-	/* logins: u16 count, then time, service, rhost, outcome, score, signals */
+	/* logins: u16 count, then time, service, rhost, outcome, score, signals,
+	 * reason, shadow */
 	if ((r = wbuf_put_u16(w, s->n_logins)) < 0)
 		return r;
 	for (size_t i = 0; i < s->n_logins; i++) {
@@ -313,7 +347,152 @@ static int put_report(struct wbuf *w, const struct vigil_status_report *s)
 
 		if ((r = wbuf_put_u64(w, l->time)) < 0 || (r = wbuf_put_str(w, l->service, VIGIL_SERVICE_MAX)) < 0 ||
 		    (r = wbuf_put_str(w, l->rhost, VIGIL_RHOST_MAX)) < 0 || (r = wbuf_put_u8(w, l->outcome)) < 0 ||
-		    (r = wbuf_put_u32(w, l->score)) < 0 || (r = wbuf_put_u32(w, l->signals)) < 0)
+		    (r = wbuf_put_u32(w, l->score)) < 0 || (r = wbuf_put_u32(w, l->signals)) < 0 ||
+		    (r = wbuf_put_u16(w, l->reason)) < 0 || (r = wbuf_put_u8(w, l->shadow)) < 0)
+			return r;
+	}
+
+	/* grants: u16 count, then device, source, granted, expires */
+	if ((r = wbuf_put_u16(w, s->n_grants)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_grants; i++) {
+		const struct vigil_grant_info *g = &s->grants[i];
+
+		if ((r = wbuf_put_str(w, g->device, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, g->source, VIGIL_ADDR_MAX)) < 0 || (r = wbuf_put_u64(w, g->granted)) < 0 ||
+		    (r = wbuf_put_u64(w, g->expires)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int put_history_req(struct wbuf *w, const struct vigil_history_request *h)
+{
+	int r;
+
+	if (!filter_valid(h->decision))
+		return -EINVAL;
+	/* user, service, decision, since, before_time, before_id */
+	if ((r = wbuf_put_str(w, h->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, h->service, VIGIL_SERVICE_MAX)) < 0 || (r = wbuf_put_u8(w, h->decision)) < 0 ||
+	    (r = wbuf_put_u64(w, h->since)) < 0 || (r = wbuf_put_u64(w, h->before_time)) < 0 ||
+	    (r = wbuf_put_str(w, h->before_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_users(struct wbuf *w, const struct vigil_user_list *u)
+{
+	int r;
+
+	if (!flag_valid(u->more))
+		return -EINVAL;
+	if (u->n_users > VIGIL_LIST_MAX)
+		return -E2BIG;
+	/* more, u16 count, then name, factors, first_seen, last_success,
+	 * last_login, locked_until */
+	if ((r = wbuf_put_u8(w, u->more)) < 0 || (r = wbuf_put_u16(w, u->n_users)) < 0)
+		return r;
+	for (size_t i = 0; i < u->n_users; i++) {
+		const struct vigil_user_summary *e = &u->users[i];
+
+		if ((r = wbuf_put_str(w, e->name, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u16(w, e->factors)) < 0 ||
+		    (r = wbuf_put_u64(w, e->first_seen)) < 0 || (r = wbuf_put_u64(w, e->last_success)) < 0 ||
+		    (r = wbuf_put_u64(w, e->last_login)) < 0 || (r = wbuf_put_u64(w, e->locked_until)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int put_history(struct wbuf *w, const struct vigil_history_page *h)
+{
+	int r;
+
+	if (!flag_valid(h->more))
+		return -EINVAL;
+	if (h->n_logins > VIGIL_LIST_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < h->n_logins; i++) {
+		const struct vigil_history_entry *e = &h->logins[i];
+
+		if (!outcome_valid(e->outcome) || !reason_valid(e->reason) || !shadow_valid(e->shadow) ||
+		    !flag_valid(e->stepped_up) || !signals_valid(e->signals))
+			return -EINVAL;
+	}
+	/* more, u16 count, then login_id, time, user, service, source, device,
+	 * outcome, reason, shadow, stepped_up, score, signals */
+	if ((r = wbuf_put_u8(w, h->more)) < 0 || (r = wbuf_put_u16(w, h->n_logins)) < 0)
+		return r;
+	for (size_t i = 0; i < h->n_logins; i++) {
+		const struct vigil_history_entry *e = &h->logins[i];
+
+		if ((r = wbuf_put_str(w, e->login_id, VIGIL_LOGIN_ID_MAX)) < 0 || (r = wbuf_put_u64(w, e->time)) < 0 ||
+		    (r = wbuf_put_str(w, e->user, VIGIL_USER_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->service, VIGIL_SERVICE_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->source, VIGIL_ADDR_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->device, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = wbuf_put_u8(w, e->outcome)) < 0 || (r = wbuf_put_u16(w, e->reason)) < 0 ||
+		    (r = wbuf_put_u8(w, e->shadow)) < 0 || (r = wbuf_put_u8(w, e->stepped_up)) < 0 ||
+		    (r = wbuf_put_u32(w, e->score)) < 0 || (r = wbuf_put_u32(w, e->signals)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int put_daemon(struct wbuf *w, const struct vigil_daemon_report *d)
+{
+	int r;
+
+	if (d->n_reasons > VIGIL_LIST_MAX)
+		return -E2BIG;
+	if (!flag_valid(d->audit_spill_pending))
+		return -EINVAL;
+	for (size_t i = 0; i < d->n_reasons; i++)
+		if (!reason_valid(d->reasons[i].reason))
+			return -EINVAL;
+	/* version, pid, started, uptime, config_loaded, allowed, denied,
+	 * stepups, shadowed */
+	if ((r = wbuf_put_str(w, d->version, VIGIL_VERSION_MAX)) < 0 || (r = wbuf_put_u32(w, d->pid)) < 0 ||
+	    (r = wbuf_put_u64(w, d->started)) < 0 || (r = wbuf_put_u64(w, d->uptime)) < 0 ||
+	    (r = wbuf_put_u64(w, d->config_loaded)) < 0 || (r = wbuf_put_u64(w, d->allowed)) < 0 ||
+	    (r = wbuf_put_u64(w, d->denied)) < 0 || (r = wbuf_put_u64(w, d->stepups)) < 0 ||
+	    (r = wbuf_put_u64(w, d->shadowed)) < 0)
+		return r;
+	/* reasons: u16 count, then reason, count */
+	if ((r = wbuf_put_u16(w, d->n_reasons)) < 0)
+		return r;
+	for (size_t i = 0; i < d->n_reasons; i++)
+		if ((r = wbuf_put_u16(w, d->reasons[i].reason)) < 0 || (r = wbuf_put_u64(w, d->reasons[i].count)) < 0)
+			return r;
+	/* audit_queued, audit_queue_max, audit_spill_pending, audit_undelivered,
+	 * audit_lost, db_bytes, wal_bytes, users, sessions_open, logins */
+	if ((r = wbuf_put_u32(w, d->audit_queued)) < 0 || (r = wbuf_put_u32(w, d->audit_queue_max)) < 0 ||
+	    (r = wbuf_put_u8(w, d->audit_spill_pending)) < 0 || (r = wbuf_put_u64(w, d->audit_undelivered)) < 0 ||
+	    (r = wbuf_put_u64(w, d->audit_lost)) < 0 || (r = wbuf_put_u64(w, d->db_bytes)) < 0 ||
+	    (r = wbuf_put_u64(w, d->wal_bytes)) < 0 || (r = wbuf_put_u32(w, d->users)) < 0 ||
+	    (r = wbuf_put_u32(w, d->sessions_open)) < 0 || (r = wbuf_put_u64(w, d->logins)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_config(struct wbuf *w, const struct vigil_config_page *c)
+{
+	int r;
+
+	if (c->n_entries > VIGIL_LIST_MAX)
+		return -E2BIG;
+	/* generation, total, offset, u16 count, then section, key, value,
+	 * file, line */
+	if ((r = wbuf_put_u64(w, c->generation)) < 0 || (r = wbuf_put_u16(w, c->total)) < 0 ||
+	    (r = wbuf_put_u16(w, c->offset)) < 0 || (r = wbuf_put_u16(w, c->n_entries)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_entries; i++) {
+		const struct vigil_config_entry *e = &c->entries[i];
+
+		if ((r = wbuf_put_str(w, e->section, VIGIL_CONF_SECTION_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->key, VIGIL_CONF_KEY_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->value, VIGIL_CONF_VALUE_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->file, VIGIL_CONF_FILE_MAX)) < 0 || (r = wbuf_put_u32(w, e->line)) < 0)
 			return r;
 	}
 	return 0;
@@ -357,7 +536,8 @@ static int put_explain(struct wbuf *w, const struct vigil_explanation *e)
 		if ((r = wbuf_put_u32(w, e->points[i])) < 0)
 			return r;
 	if ((r = wbuf_put_u32(w, e->stepup_at)) < 0 || (r = wbuf_put_u32(w, e->deny_at)) < 0 ||
-	    (r = wbuf_put_u32(w, e->fresh_window)) < 0 || (r = wbuf_put_str(w, e->rule, VIGIL_RULE_MAX)) < 0)
+	    (r = wbuf_put_u32(w, e->fresh_window)) < 0 || (r = wbuf_put_str(w, e->rule, VIGIL_RULE_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, e->record_reason, VIGIL_REASON_NAME_MAX)) < 0)
 		return r;
 	return 0;
 }
@@ -415,6 +595,22 @@ static int put_body(struct wbuf *w, const struct vigil_msg *m)
 		return put_explain(w, &m->u.explain);
 	case VIGIL_MSG_RELOAD_RESULT:
 		return put_reload(w, &m->u.reload);
+	case VIGIL_MSG_ADMIN_USERS:
+		return wbuf_put_str(w, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_ADMIN_HISTORY:
+		return put_history_req(w, &m->u.history_req);
+	case VIGIL_MSG_ADMIN_DAEMON:
+		return 0;
+	case VIGIL_MSG_ADMIN_CONFIG:
+		return wbuf_put_u16(w, m->u.page_req.offset);
+	case VIGIL_MSG_USER_LIST:
+		return put_users(w, &m->u.users);
+	case VIGIL_MSG_HISTORY_PAGE:
+		return put_history(w, &m->u.history);
+	case VIGIL_MSG_DAEMON_REPORT:
+		return put_daemon(w, &m->u.daemon);
+	case VIGIL_MSG_CONFIG_PAGE:
+		return put_config(w, &m->u.config);
 	default:
 		return -EINVAL;
 	}
@@ -605,7 +801,8 @@ static int get_report(struct rbuf *b, struct vigil_status_report *s)
 			return r;
 	}
 
-	/* logins: u16 count, then time, service, rhost, outcome, score, signals */
+	/* logins: u16 count, then time, service, rhost, outcome, score, signals,
+	 * reason, shadow */
 	if ((r = get_count(b, &s->n_logins)) < 0)
 		return r;
 	for (size_t i = 0; i < s->n_logins; i++) {
@@ -620,6 +817,150 @@ static int get_report(struct rbuf *b, struct vigil_status_report *s)
 			return r;
 		if (!signals_valid(l->signals))
 			return -EBADMSG;
+		if ((r = rbuf_get_u16(b, &l->reason)) < 0 || (r = rbuf_get_u8(b, &l->shadow)) < 0)
+			return r;
+		if (!reason_valid(l->reason) || !shadow_valid(l->shadow))
+			return -EBADMSG;
+	}
+
+	/* grants: u16 count, then device, source, granted, expires */
+	if ((r = get_count(b, &s->n_grants)) < 0)
+		return r;
+	for (size_t i = 0; i < s->n_grants; i++) {
+		struct vigil_grant_info *g = &s->grants[i];
+
+		if ((r = rbuf_get_str(b, g->device, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, g->source, VIGIL_ADDR_MAX)) < 0 || (r = rbuf_get_u64(b, &g->granted)) < 0 ||
+		    (r = rbuf_get_u64(b, &g->expires)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A u8 that must pass valid(). */
+static int get_u8_checked(struct rbuf *b, uint8_t *ret, bool (*valid)(uint8_t))
+{
+	int r;
+
+	if ((r = rbuf_get_u8(b, ret)) < 0)
+		return r;
+	return valid(*ret) ? 0 : -EBADMSG;
+}
+
+static int get_history_req(struct rbuf *b, struct vigil_history_request *h)
+{
+	int r;
+
+	/* user, service, decision, since, before_time, before_id */
+	if ((r = rbuf_get_str(b, h->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, h->service, VIGIL_SERVICE_MAX)) < 0 ||
+	    (r = get_u8_checked(b, &h->decision, filter_valid)) < 0 || (r = rbuf_get_u64(b, &h->since)) < 0 ||
+	    (r = rbuf_get_u64(b, &h->before_time)) < 0 || (r = rbuf_get_str(b, h->before_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_users(struct rbuf *b, struct vigil_user_list *u)
+{
+	int r;
+
+	/* more, u16 count, then name, factors, first_seen, last_success,
+	 * last_login, locked_until */
+	if ((r = get_u8_checked(b, &u->more, flag_valid)) < 0 || (r = get_count(b, &u->n_users)) < 0)
+		return r;
+	for (size_t i = 0; i < u->n_users; i++) {
+		struct vigil_user_summary *e = &u->users[i];
+
+		if ((r = rbuf_get_str(b, e->name, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u16(b, &e->factors)) < 0 ||
+		    (r = rbuf_get_u64(b, &e->first_seen)) < 0 || (r = rbuf_get_u64(b, &e->last_success)) < 0 ||
+		    (r = rbuf_get_u64(b, &e->last_login)) < 0 || (r = rbuf_get_u64(b, &e->locked_until)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int get_history(struct rbuf *b, struct vigil_history_page *h)
+{
+	int r;
+
+	/* more, u16 count, then login_id, time, user, service, source, device,
+	 * outcome, reason, shadow, stepped_up, score, signals */
+	if ((r = get_u8_checked(b, &h->more, flag_valid)) < 0 || (r = get_count(b, &h->n_logins)) < 0)
+		return r;
+	for (size_t i = 0; i < h->n_logins; i++) {
+		struct vigil_history_entry *e = &h->logins[i];
+
+		if ((r = rbuf_get_str(b, e->login_id, VIGIL_LOGIN_ID_MAX)) < 0 || (r = rbuf_get_u64(b, &e->time)) < 0 ||
+		    (r = rbuf_get_str(b, e->user, VIGIL_USER_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->service, VIGIL_SERVICE_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->source, VIGIL_ADDR_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->device, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = get_u8_checked(b, &e->outcome, outcome_valid)) < 0 || (r = rbuf_get_u16(b, &e->reason)) < 0)
+			return r;
+		if (!reason_valid(e->reason))
+			return -EBADMSG;
+		if ((r = get_u8_checked(b, &e->shadow, shadow_valid)) < 0 ||
+		    (r = get_u8_checked(b, &e->stepped_up, flag_valid)) < 0 || (r = rbuf_get_u32(b, &e->score)) < 0 ||
+		    (r = rbuf_get_u32(b, &e->signals)) < 0)
+			return r;
+		if (!signals_valid(e->signals))
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static int get_daemon(struct rbuf *b, struct vigil_daemon_report *d)
+{
+	int r;
+
+	/* version, pid, started, uptime, config_loaded, allowed, denied,
+	 * stepups, shadowed */
+	if ((r = rbuf_get_str(b, d->version, VIGIL_VERSION_MAX)) < 0 || (r = rbuf_get_u32(b, &d->pid)) < 0 ||
+	    (r = rbuf_get_u64(b, &d->started)) < 0 || (r = rbuf_get_u64(b, &d->uptime)) < 0 ||
+	    (r = rbuf_get_u64(b, &d->config_loaded)) < 0 || (r = rbuf_get_u64(b, &d->allowed)) < 0 ||
+	    (r = rbuf_get_u64(b, &d->denied)) < 0 || (r = rbuf_get_u64(b, &d->stepups)) < 0 ||
+	    (r = rbuf_get_u64(b, &d->shadowed)) < 0)
+		return r;
+	/* reasons: u16 count, then reason, count */
+	if ((r = get_count(b, &d->n_reasons)) < 0)
+		return r;
+	for (size_t i = 0; i < d->n_reasons; i++) {
+		if ((r = rbuf_get_u16(b, &d->reasons[i].reason)) < 0)
+			return r;
+		if (!reason_valid(d->reasons[i].reason))
+			return -EBADMSG;
+		if ((r = rbuf_get_u64(b, &d->reasons[i].count)) < 0)
+			return r;
+	}
+	/* audit_queued, audit_queue_max, audit_spill_pending, audit_undelivered,
+	 * audit_lost, db_bytes, wal_bytes, users, sessions_open, logins */
+	if ((r = rbuf_get_u32(b, &d->audit_queued)) < 0 || (r = rbuf_get_u32(b, &d->audit_queue_max)) < 0 ||
+	    (r = get_u8_checked(b, &d->audit_spill_pending, flag_valid)) < 0 ||
+	    (r = rbuf_get_u64(b, &d->audit_undelivered)) < 0 || (r = rbuf_get_u64(b, &d->audit_lost)) < 0 ||
+	    (r = rbuf_get_u64(b, &d->db_bytes)) < 0 || (r = rbuf_get_u64(b, &d->wal_bytes)) < 0 ||
+	    (r = rbuf_get_u32(b, &d->users)) < 0 || (r = rbuf_get_u32(b, &d->sessions_open)) < 0 ||
+	    (r = rbuf_get_u64(b, &d->logins)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_config(struct rbuf *b, struct vigil_config_page *c)
+{
+	int r;
+
+	/* generation, total, offset, u16 count, then section, key, value,
+	 * file, line */
+	if ((r = rbuf_get_u64(b, &c->generation)) < 0 || (r = rbuf_get_u16(b, &c->total)) < 0 ||
+	    (r = rbuf_get_u16(b, &c->offset)) < 0 || (r = get_count(b, &c->n_entries)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_entries; i++) {
+		struct vigil_config_entry *e = &c->entries[i];
+
+		if ((r = rbuf_get_str(b, e->section, VIGIL_CONF_SECTION_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->key, VIGIL_CONF_KEY_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->value, VIGIL_CONF_VALUE_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->file, VIGIL_CONF_FILE_MAX)) < 0 || (r = rbuf_get_u32(b, &e->line)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -655,7 +996,8 @@ static int get_explain(struct rbuf *b, struct vigil_explanation *e)
 		if ((r = rbuf_get_u32(b, &e->points[i])) < 0)
 			return r;
 	if ((r = rbuf_get_u32(b, &e->stepup_at)) < 0 || (r = rbuf_get_u32(b, &e->deny_at)) < 0 ||
-	    (r = rbuf_get_u32(b, &e->fresh_window)) < 0 || (r = rbuf_get_str(b, e->rule, VIGIL_RULE_MAX)) < 0)
+	    (r = rbuf_get_u32(b, &e->fresh_window)) < 0 || (r = rbuf_get_str(b, e->rule, VIGIL_RULE_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, e->record_reason, VIGIL_REASON_NAME_MAX)) < 0)
 		return r;
 	return 0;
 }
@@ -713,6 +1055,22 @@ static int get_body(struct rbuf *b, struct vigil_msg *m)
 		return get_explain(b, &m->u.explain);
 	case VIGIL_MSG_RELOAD_RESULT:
 		return get_reload(b, &m->u.reload);
+	case VIGIL_MSG_ADMIN_USERS:
+		return rbuf_get_str(b, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_ADMIN_HISTORY:
+		return get_history_req(b, &m->u.history_req);
+	case VIGIL_MSG_ADMIN_DAEMON:
+		return 0;
+	case VIGIL_MSG_ADMIN_CONFIG:
+		return rbuf_get_u16(b, &m->u.page_req.offset);
+	case VIGIL_MSG_USER_LIST:
+		return get_users(b, &m->u.users);
+	case VIGIL_MSG_HISTORY_PAGE:
+		return get_history(b, &m->u.history);
+	case VIGIL_MSG_DAEMON_REPORT:
+		return get_daemon(b, &m->u.daemon);
+	case VIGIL_MSG_CONFIG_PAGE:
+		return get_config(b, &m->u.config);
 	default:
 		return -EBADMSG;
 	}
@@ -812,11 +1170,27 @@ const char *status_name(uint16_t status)
 	    [VIGIL_STATUS_UNKNOWN_LOGIN] = "unknown_login",
 	    [VIGIL_STATUS_PROTOCOL] = "protocol",
 	    [VIGIL_STATUS_INTERNAL] = "internal",
+	    [VIGIL_STATUS_UNKNOWN_USER] = "unknown_user",
+	    [VIGIL_STATUS_NOT_FOUND] = "not_found",
 	};
 
 	if (status >= VIGIL_STATUS_MAX_ || !names[status])
 		return "unknown";
 	return names[status];
+}
+
+const char *shadow_name(uint8_t shadow)
+{
+	switch (shadow) {
+	case VIGIL_SHADOW_NONE:
+		return "none";
+	case VIGIL_SHADOW_STEPUP:
+		return "stepup";
+	case VIGIL_SHADOW_DENY:
+		return "deny";
+	default:
+		return "unknown";
+	}
 }
 
 int signals_format(uint32_t set, char *out, size_t cap)
@@ -901,7 +1275,7 @@ static void line_signals(struct line *l, uint32_t signals)
 		line_printf(l, ",0x%x", (unsigned)(signals & ~SIGNAL_MASK));
 }
 
-static const char *outcome_name(uint8_t outcome)
+const char *outcome_name(uint8_t outcome)
 {
 	switch (outcome) {
 	case VIGIL_OUTCOME_ALLOW:
@@ -916,9 +1290,18 @@ static const char *outcome_name(uint8_t outcome)
 static void describe_report(struct line *l, const struct vigil_status_report *s)
 {
 	line_str(l, "user", s->user);
-	line_printf(l, " locked_until=%llu factors=%u devices=%u sources=%u logins=%u",
+	line_printf(l, " locked_until=%llu factors=%u devices=%u sources=%u logins=%u grants=%u",
 	            (unsigned long long)s->locked_until, (unsigned)s->n_factors, (unsigned)s->n_devices,
-	            (unsigned)s->n_sources, (unsigned)s->n_logins);
+	            (unsigned)s->n_sources, (unsigned)s->n_logins, (unsigned)s->n_grants);
+}
+
+static void describe_history_req(struct line *l, const struct vigil_history_request *h)
+{
+	line_str(l, "user", h->user);
+	line_str(l, "service", h->service);
+	line_printf(l, " decision=%u since=%llu before_time=%llu", (unsigned)h->decision, (unsigned long long)h->since,
+	            (unsigned long long)h->before_time);
+	line_str(l, "before_id", h->before_id);
 }
 
 void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
@@ -1026,6 +1409,31 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
 	case VIGIL_MSG_RELOAD_RESULT:
 		line_printf(&l, " status=%s", status_name(m->u.reload.status));
 		line_str(&l, "message", m->u.reload.message);
+		break;
+	case VIGIL_MSG_ADMIN_USERS:
+		line_str(&l, "after", m->u.user.user);
+		break;
+	case VIGIL_MSG_ADMIN_HISTORY:
+		describe_history_req(&l, &m->u.history_req);
+		break;
+	case VIGIL_MSG_ADMIN_DAEMON:
+		break;
+	case VIGIL_MSG_ADMIN_CONFIG:
+		line_printf(&l, " offset=%u", (unsigned)m->u.page_req.offset);
+		break;
+	case VIGIL_MSG_USER_LIST:
+		line_printf(&l, " users=%u more=%u", (unsigned)m->u.users.n_users, (unsigned)m->u.users.more);
+		break;
+	case VIGIL_MSG_HISTORY_PAGE:
+		line_printf(&l, " logins=%u more=%u", (unsigned)m->u.history.n_logins, (unsigned)m->u.history.more);
+		break;
+	case VIGIL_MSG_DAEMON_REPORT:
+		line_printf(&l, " pid=%u uptime=%llu", (unsigned)m->u.daemon.pid,
+		            (unsigned long long)m->u.daemon.uptime);
+		break;
+	case VIGIL_MSG_CONFIG_PAGE:
+		line_printf(&l, " total=%u offset=%u entries=%u", (unsigned)m->u.config.total,
+		            (unsigned)m->u.config.offset, (unsigned)m->u.config.n_entries);
 		break;
 	default:
 		line_printf(&l, "(%u)", (unsigned)m->type);

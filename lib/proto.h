@@ -52,6 +52,10 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap);
 const char *signal_name(uint32_t bit);
 const char *reason_name(uint16_t reason);
 const char *status_name(uint16_t status);
+/* "allow", "deny"; "none", "stepup", "deny" (what enforcement would have
+ * done with a shadowed login); "unknown" for values out of range. */
+const char *outcome_name(uint8_t outcome);
+const char *shadow_name(uint8_t shadow);
 /* Comma-separated names of the bits in set ("" for none), NUL-terminated,
  * truncated to cap.  Returns the number of signals written. */
 int signals_format(uint32_t set, char *out, size_t cap);

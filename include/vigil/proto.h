@@ -50,8 +50,10 @@
  * login id (each also bounded by its own limit above, checked by vigild). */
 #define VIGIL_TARGET_MAX 127
 /* A human explanation: the rule of an EXPLANATION, the error of a reload. */
-#define VIGIL_RULE_MAX    255
-#define VIGIL_MESSAGE_MAX 511
+#define VIGIL_RULE_MAX 255
+/* A reason as decision records name it (VIGIL_REASON): "low_risk", ... */
+#define VIGIL_REASON_NAME_MAX 31
+#define VIGIL_MESSAGE_MAX     511
 
 /* Where the daemon listens unless told otherwise. */
 #define VIGIL_DEFAULT_RUNTIME_DIR "/run/vigil"
@@ -76,6 +78,12 @@ enum vigil_msg_type {
 	/* Requests, admin socket only. */
 	VIGIL_MSG_ADMIN_UNLOCK = 9,
 	VIGIL_MSG_ADMIN_UNLOCK_SOURCE = 10, /* body: vigil_user_request, the source */
+	/* Read-only admin queries (admin socket, root only); 20..29.  A user's
+	 * detail is STATUS_QUERY sent on the admin socket. */
+	VIGIL_MSG_ADMIN_USERS = 20,   /* body: vigil_user_request, the page starts after this name */
+	VIGIL_MSG_ADMIN_HISTORY = 21, /* body: vigil_history_request */
+	VIGIL_MSG_ADMIN_DAEMON = 22,  /* no body */
+	VIGIL_MSG_ADMIN_CONFIG = 23,  /* body: vigil_page_request */
 	/* Requests that change state or analyse decisions (30..39). */
 	VIGIL_MSG_ADMIN_FACTOR_REMOVE = 30, /* admin; vigil_admin_target: user, "totp" */
 	VIGIL_MSG_ADMIN_DEVICE_FORGET = 31, /* admin; vigil_admin_target: user, fingerprint */
@@ -90,11 +98,22 @@ enum vigil_msg_type {
 	VIGIL_MSG_RESULT = 66,
 	VIGIL_MSG_ENROLL_PENDING = 67,
 	VIGIL_MSG_STATUS_REPORT = 68,
+	/* Replies to the read-only admin queries; 80..89. */
+	VIGIL_MSG_USER_LIST = 80,
+	VIGIL_MSG_HISTORY_PAGE = 81,
+	VIGIL_MSG_DAEMON_REPORT = 82,
+	VIGIL_MSG_CONFIG_PAGE = 83,
 	/* Replies to the requests 30..39 (90..99). */
 	VIGIL_MSG_EXPLANATION = 90,   /* to ADMIN_EXPLAIN and ADMIN_SIMULATE */
 	VIGIL_MSG_RELOAD_RESULT = 91, /* to ADMIN_RELOAD */
 };
-/* The ranges above, for the codec. */
+/* The ranges type checks accept; each new type goes inside one. */
+#define VIGIL_MSG_REQUEST_LAST     VIGIL_MSG_ADMIN_UNLOCK_SOURCE
+#define VIGIL_MSG_QUERY_FIRST      VIGIL_MSG_ADMIN_USERS
+#define VIGIL_MSG_QUERY_LAST       VIGIL_MSG_ADMIN_CONFIG
+#define VIGIL_MSG_REPLY_LAST       VIGIL_MSG_STATUS_REPORT
+#define VIGIL_MSG_QUERY_REPLY_LAST VIGIL_MSG_CONFIG_PAGE
+/* The state-changing and analysis verbs: requests 30..39, replies 90..99. */
 #define VIGIL_MSG_CHANGE_FIRST       VIGIL_MSG_ADMIN_FACTOR_REMOVE
 #define VIGIL_MSG_CHANGE_LAST        VIGIL_MSG_TOTP_REMOVE
 #define VIGIL_MSG_CHANGE_REPLY_FIRST VIGIL_MSG_EXPLANATION
@@ -167,6 +186,8 @@ enum vigil_status {
 	VIGIL_STATUS_UNKNOWN_LOGIN = 9,
 	VIGIL_STATUS_PROTOCOL = 10,
 	VIGIL_STATUS_INTERNAL = 11,
+	VIGIL_STATUS_UNKNOWN_USER = 12, /* NSS knows no such account */
+	VIGIL_STATUS_NOT_FOUND = 13,    /* nothing matches: a user not locked, a source without failures */
 	VIGIL_STATUS_MAX_
 };
 
@@ -181,6 +202,30 @@ enum vigil_verdict {
 	VIGIL_VERDICT_ALLOW_NO_FACTOR = 5, /* owed a step-up, has no factor, no_factor=allow */
 	VIGIL_VERDICT_MAX_
 };
+
+/* What enforcement would have done with a login shadow mode allowed. */
+enum vigil_shadow {
+	VIGIL_SHADOW_NONE = 0,   /* enforced: the decision is what happened */
+	VIGIL_SHADOW_STEPUP = 1, /* allowed by shadow mode; would have needed a step-up */
+	VIGIL_SHADOW_DENY = 2,   /* allowed by shadow mode; would have been denied */
+	VIGIL_SHADOW_MAX_
+};
+
+/* ADMIN_HISTORY: which decisions to list. */
+enum vigil_history_filter {
+	VIGIL_HISTORY_ANY = 0,
+	VIGIL_HISTORY_ALLOW = 1,  /* allowed (shadow ones included) */
+	VIGIL_HISTORY_DENY = 2,   /* denied */
+	VIGIL_HISTORY_SHADOW = 3, /* allowed only because of shadow mode */
+	VIGIL_HISTORY_FILTER_MAX_
+};
+
+/* Admin query limits. */
+#define VIGIL_VERSION_MAX      31
+#define VIGIL_CONF_SECTION_MAX 71 /* "service." and a service name */
+#define VIGIL_CONF_KEY_MAX     31
+#define VIGIL_CONF_VALUE_MAX   127
+#define VIGIL_CONF_FILE_MAX    255 /* a longer path is sent as its last bytes */
 
 enum vigil_factor_type {
 	VIGIL_FACTOR_TOTP = 1,
@@ -231,6 +276,23 @@ struct vigil_user_request {
 struct vigil_admin_target {
 	char user[VIGIL_USER_MAX + 1];
 	char target[VIGIL_TARGET_MAX + 1];
+};
+
+/* ADMIN_HISTORY: newest first; a page holds at most VIGIL_LIST_MAX logins
+ * older than the cursor (before_time, before_id), which is the last login
+ * of the previous page (before_id "" for the first page). */
+struct vigil_history_request {
+	char user[VIGIL_USER_MAX + 1];       /* "" = every user */
+	char service[VIGIL_SERVICE_MAX + 1]; /* "" = every service */
+	uint8_t decision;                    /* enum vigil_history_filter */
+	uint64_t since;                      /* logins at or after this time; 0 = all */
+	uint64_t before_time;
+	char before_id[VIGIL_LOGIN_ID_MAX + 1];
+};
+
+/* ADMIN_CONFIG: the entries from offset on. */
+struct vigil_page_request {
+	uint16_t offset;
 };
 
 /* ---- Replies ---- */
@@ -294,6 +356,15 @@ struct vigil_login_info {
 	uint8_t outcome; /* enum vigil_outcome */
 	uint32_t score;
 	uint32_t signals;
+	uint16_t reason; /* enum vigil_reason: why denied, or (shadow) why it would have been */
+	uint8_t shadow;  /* enum vigil_shadow */
+};
+
+struct vigil_grant_info {
+	char device[VIGIL_FINGERPRINT_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1];
+	uint64_t granted;
+	uint64_t expires;
 };
 
 struct vigil_status_report {
@@ -307,6 +378,91 @@ struct vigil_status_report {
 	struct vigil_source_info sources[VIGIL_LIST_MAX];
 	uint16_t n_logins;
 	struct vigil_login_info logins[VIGIL_LIST_MAX];
+	uint16_t n_grants; /* step-up grants not yet expired */
+	struct vigil_grant_info grants[VIGIL_LIST_MAX];
+};
+
+/* USER_LIST: users by name, after the name the request gave. */
+struct vigil_user_summary {
+	char name[VIGIL_USER_MAX + 1];
+	uint16_t factors; /* active factors */
+	uint64_t first_seen;
+	uint64_t last_success; /* 0 = never */
+	uint64_t last_login;   /* newest login record, any decision; 0 = none */
+	uint64_t locked_until; /* 0 or past = not locked */
+};
+struct vigil_user_list {
+	uint8_t more; /* 1: ask again after the last name */
+	uint16_t n_users;
+	struct vigil_user_summary users[VIGIL_LIST_MAX];
+};
+
+struct vigil_history_entry {
+	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+	uint64_t time;
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1]; /* address, "uid=N" (local caller) or "" */
+	char device[VIGIL_FINGERPRINT_MAX + 1];
+	uint8_t outcome; /* enum vigil_outcome */
+	uint16_t reason; /* enum vigil_reason */
+	uint8_t shadow;  /* enum vigil_shadow */
+	uint8_t stepped_up;
+	uint32_t score;
+	uint32_t signals;
+};
+struct vigil_history_page {
+	uint8_t more; /* 1: older matching logins exist */
+	uint16_t n_logins;
+	struct vigil_history_entry logins[VIGIL_LIST_MAX];
+};
+
+/* DAEMON_REPORT: counters since vigild started (a restart zeroes them). */
+struct vigil_reason_count {
+	uint16_t reason; /* enum vigil_reason */
+	uint64_t count;
+};
+struct vigil_daemon_report {
+	char version[VIGIL_VERSION_MAX + 1];
+	uint32_t pid;
+	uint64_t started;       /* wall clock */
+	uint64_t uptime;        /* seconds, monotonic */
+	uint64_t config_loaded; /* wall clock of the last (re)load */
+	uint64_t allowed;       /* decisions: allow */
+	uint64_t denied;        /* deny */
+	uint64_t stepups;       /* step-ups asked */
+	uint64_t shadowed;      /* allowed only because of shadow mode */
+	uint16_t n_reasons;     /* denials by reason, non-zero counts only */
+	struct vigil_reason_count reasons[VIGIL_LIST_MAX];
+	uint32_t audit_queued;
+	uint32_t audit_queue_max;
+	uint8_t audit_spill_pending; /* records wait in the spill file */
+	uint64_t audit_undelivered;  /* went to stderr, not journald */
+	uint64_t audit_lost;         /* neither delivered nor spilled */
+	uint64_t db_bytes;
+	uint64_t wal_bytes;
+	uint32_t users;
+	uint32_t sessions_open;
+	uint64_t logins; /* login records kept */
+};
+
+/* CONFIG_PAGE: entries [offset, offset + n) of total, every value of the
+ * effective configuration with where it was set (file "" and line 0: the
+ * built-in default).  generation changes with each reload, so that a reader
+ * of several pages can tell it read one configuration. */
+struct vigil_config_entry {
+	char section[VIGIL_CONF_SECTION_MAX + 1];
+	char key[VIGIL_CONF_KEY_MAX + 1];
+	char value[VIGIL_CONF_VALUE_MAX + 1];
+	char file[VIGIL_CONF_FILE_MAX + 1];
+	uint32_t line;
+};
+struct vigil_config_page {
+	uint64_t generation;
+	uint16_t total;
+	uint16_t offset;
+	uint16_t n_entries;
+	struct vigil_config_entry entries[VIGIL_LIST_MAX];
 };
 
 /* How a login was (EXPLAIN) or would now be (SIMULATE) decided, and why.
@@ -331,6 +487,9 @@ struct vigil_explanation {
 	uint32_t deny_at;
 	uint32_t fresh_window; /* seconds; 0 unless the service is privileged */
 	char rule[VIGIL_RULE_MAX + 1];
+	/* The reason as the login's decision record says it (VIGIL_REASON):
+	 * for an allow or a step-up too, where reason is NONE. */
+	char record_reason[VIGIL_REASON_NAME_MAX + 1];
 };
 
 struct vigil_reload_result {
@@ -346,14 +505,21 @@ struct vigil_msg {
 		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM, TOTP_REMOVE */
 		struct vigil_session_request session; /* SESSION_OPEN, SESSION_CLOSE */
 		struct vigil_user_request user;       /* STATUS_QUERY, ADMIN_UNLOCK,
-		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE */
+		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE,
+		                                         ADMIN_USERS */
 		struct vigil_decision decision;
 		struct vigil_prompt prompt;
 		struct vigil_result result;
 		struct vigil_enroll_pending pending;
 		struct vigil_status_report report;
-		struct vigil_admin_target target;  /* ADMIN_FACTOR_REMOVE .. ADMIN_EXPLAIN */
-		struct vigil_explanation explain;  /* EXPLANATION */
-		struct vigil_reload_result reload; /* RELOAD_RESULT */
+		struct vigil_admin_target target;         /* ADMIN_FACTOR_REMOVE .. ADMIN_EXPLAIN */
+		struct vigil_explanation explain;         /* EXPLANATION */
+		struct vigil_reload_result reload;        /* RELOAD_RESULT */
+		struct vigil_history_request history_req; /* ADMIN_HISTORY */
+		struct vigil_page_request page_req;       /* ADMIN_CONFIG */
+		struct vigil_user_list users;
+		struct vigil_history_page history;
+		struct vigil_daemon_report daemon;
+		struct vigil_config_page config;
 	} u;
 };

@@ -234,7 +234,9 @@ def run_case(n):
     sig = s.get("signals")
     if (sig if sig != "-" else "") != first.get("VIGIL_SIGNALS", ""):
         mismatch(case, "signals", sig, first.get("VIGIL_SIGNALS"))
-    if verdict == "deny" and s.get("reason") != first.get("VIGIL_REASON"):
+    # Every decision record names a reason: low_risk, grant, risk, fresh,
+    # not_enrolled, or why it denied.
+    if s.get("reason") != first.get("VIGIL_REASON"):
         mismatch(case, "reason", s.get("reason"), first.get("VIGIL_REASON"))
 
     # explain the login the final record names.

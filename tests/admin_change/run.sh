@@ -220,8 +220,12 @@ check "2 ... audited as not_enrolled" \
 	jhas 1 VIGIL_EVENT=decision VIGIL_USER=alice VIGIL_DECISION=deny VIGIL_REASON=not_enrolled
 check "2 a second factor remove: exit 1, no factor" ctl_rc 1 factor remove --user alice totp
 check "2 ... says so" said "alice has no TOTP factor"
+check "2 factor remove of a user NSS does not know: exit 1" ctl_rc 1 factor remove --user nosuch totp
+check "2 ... says so" said "no such user: nosuch"
 check "2 factor remove of a user vigild never saw: exit 1" ctl_rc 1 factor remove --user erin totp
-check "2 ... says so" said "no such user"
+check "2 ... says so" said "erin has no TOTP factor"
+check "2 ... and makes no row for erin" \
+	eval '[ "$(sqlite3 "$VT_TMP/state/vigil.db" "SELECT count(*) FROM users WHERE name = '"'erin'"'")" -eq 0 ]'
 check "2 factor remove of an unknown factor type: exit 2" ctl_rc 2 factor remove --user alice fido2
 check "2 factor remove without --user: exit 2" ctl_rc 2 factor remove totp
 check "2 root enrolls alice again" eval 'vt_enroll alice; ! grep -q "already" "$VT_TMP/log/enroll-alice.log"'
@@ -242,7 +246,9 @@ check "3 simulate now scores key1 as a new device" \
 	eval 'ctl simulate --user alice --service sshd --rhost 192.0.2.10 --key "$VT_TMP/keys/key1.pub" && grep -q "^signals: *new_device$" "$OUT"'
 check "3 a second device forget: exit 1, no such device" \
 	eval 'ctl_rc 1 device forget --user alice "$fp1" && said "no such device"'
-check "3 device forget for an unknown user: exit 1" ctl_rc 1 device forget --user erin "$fp1"
+check "3 device forget for a user vigild never saw: exit 1" ctl_rc 1 device forget --user erin "$fp1"
+check "3 device forget for a user NSS does not know: exit 1, no such user" \
+	eval 'ctl_rc 1 device forget --user nosuch "$fp1" && said "no such user: nosuch"'
 check "3 source forget: exit 0" ctl_rc 0 source forget --user alice 192.0.2.10
 check "3 ... audited (admin, rhost, source_forgotten)" \
 	jhas 1 VIGIL_EVENT=admin VIGIL_USER=alice VIGIL_RHOST=192.0.2.10 VIGIL_RESULT=source_forgotten

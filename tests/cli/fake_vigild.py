@@ -64,7 +64,7 @@ def result(status):
 def report(user, full):
     body = s(user or "alice") + u64(1700000000 if full else 0)
     if not full:
-        return STATUS_REPORT, body + u16(0) * 4
+        return STATUS_REPORT, body + u16(0) * 5
     # factors: type, created, last_used (0 = never)
     body += u16(1) + u8(1) + u64(1690000000) + u64(0)
     # devices: fingerprint, first_seen, last_seen
@@ -73,11 +73,16 @@ def report(user, full):
     # a printable non-ASCII name
     body += u16(2) + s("198.51.100.9\u009b[2J") + u64(1690000000) + u64(1690000000)
     body += s("h\u00f4te.example") + u64(1690000000) + u64(1690000000)
-    # logins: time, service, rhost, outcome, score, signals
-    body += u16(2)
-    body += u64(1699990000) + s("sshd") + s("192.0.2.7") + u8(1) + u32(12) + u32(0)
-    # An attacker-chosen host name with a terminal escape in it.
-    body += u64(1699999000) + s("sshd") + s("evil\x1b[31mhost") + u8(2) + u32(80) + u32(0x3)
+    # logins: time, service, rhost, outcome, score, signals, reason, shadow
+    body += u16(3)
+    body += u64(1699990000) + s("sshd") + s("192.0.2.7") + u8(1) + u32(12) + u32(0) + u16(0) + u8(0)
+    # An attacker-chosen host name with a terminal escape in it; denied
+    # for its risk (reason 1).
+    body += u64(1699999000) + s("sshd") + s("evil\x1b[31mhost") + u8(2) + u32(80) + u32(0x3) + u16(1) + u8(0)
+    # Allowed by shadow mode; enforcement would have denied it (network).
+    body += u64(1699999500) + s("sudo") + s("") + u8(1) + u32(130) + u32(0x80) + u16(5) + u8(2)
+    # grants: device, source, granted, expires
+    body += u16(1) + s("SHA256:abcdefghijklmnop") + s("192.0.2.7") + u64(1699990000) + u64(1700030000)
     return STATUS_REPORT, body
 
 

@@ -90,22 +90,37 @@ has "$OUT" "SHA256:abcdefghijklmnop  first seen 2023-07-22T04:26:40+00:00, last 
 has "$OUT" "  198.51.100.9??[2J  first seen"
 has "$OUT" "  hôte.example  first seen"
 has "$OUT" "2023-11-14T19:26:40+00:00  sshd from 192.0.2.7  allow  score 12  signals none"
-has "$OUT" "sshd from evil?[31mhost  deny  score 80  signals new_device,new_source"
+has "$OUT" "sshd from evil?[31mhost  deny (risk)  score 80  signals new_device,new_source"
+has "$OUT" "sudo from local  allow [shadow: would deny (network)]  score 130  signals privileged"
+has "$OUT" "  device SHA256:abcdefghijklmnop from 192.0.2.7  granted 2023-11-14T19:26:40+00:00, expires"
 ! grep -q $'\x1b' "$OUT" || fail "an escape character from the daemon reached the terminal"
 [ "$(log_count 'STATUS_QUERY user=')" -eq 1 ] || fail "status did not ask for the caller (empty user)"
 
+ctl 0 status --json </dev/null
+/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["user"] == "alice" and d["locked_until"] == 1700000000
+assert d["sources"][0]["address"] == "198.51.100.9\u009b[2J"
+assert [l["decision"] for l in d["logins"]] == ["allow", "deny", "allow"]
+assert [l["reason"] for l in d["logins"]] == [None, "risk", "network"]
+assert [l["shadow"] for l in d["logins"]] == [None, None, "deny"]
+assert d["logins"][1]["source"] == "evil\x1b[31mhost" and d["logins"][1]["signals"] == ["new_device", "new_source"]
+assert d["factors"] == [{"type": "totp", "created": 1690000000, "last_used": None}]
+assert len(d["grants"]) == 1' "$OUT" || fail "status --json: $(head -c 300 "$OUT")"
+! grep -q $'\x1b' "$OUT" || fail "an escape character reached the terminal in JSON"
+
 ctl 0 status --user empty </dev/null
 has "$OUT" "locked: not locked"
-[ "$(grep -c -x -F '  none' "$OUT")" -eq 4 ] || fail "empty lists not all shown as none"
+[ "$(grep -c -x -F '  none' "$OUT")" -eq 5 ] || fail "empty lists not all shown as none"
 has "$LOG" "STATUS_QUERY user=empty"
 
 ctl 1 status --user bob </dev/null
 has "$ERR" "vigilctl: status: vigild refused: permission"
 
-ctl 1 status --user garbage </dev/null
+ctl 3 status --user garbage </dev/null
 has "$ERR" "vigilctl: bad answer from vigild at $VT_SOCKET"
 
-ctl 1 --timeout 1 status --user silent </dev/null
+ctl 3 --timeout 1 status --user silent </dev/null
 has "$ERR" "vigilctl: no answer from vigild at $VT_SOCKET within 1 s"
 
 # --- totp enroll ----------------------------------------------------------
@@ -158,7 +173,7 @@ has "$ERR" "vigilctl: unlock: vigild refused: permission"
 # --- the daemon is missing or not root's ----------------------------------
 MISSING=$VT_TMP/run/missing.sock
 TZ=UTC "$CTL" --socket "$MISSING" status >"$OUT" 2>"$ERR" </dev/null
-[ $? -eq 1 ] || fail "missing daemon: wrong exit status"
+[ $? -eq 3 ] || fail "missing daemon: wrong exit status (3: unreachable)"
 has "$ERR" "vigilctl: cannot reach vigild at $MISSING: No such file or directory (is vigild running?)"
 
 mkdir -m 755 "$VT_TMP/userdir"
@@ -166,7 +181,7 @@ chown nobody "$VT_TMP/userdir"
 start_fake "$VT_TMP/userdir/vigild.sock"
 FAKE2_PID=$!
 "$CTL" --socket "$VT_TMP/userdir/vigild.sock" status >"$OUT" 2>"$ERR" </dev/null
-[ $? -eq 1 ] || fail "socket in a user's directory: wrong exit status"
+[ $? -eq 3 ] || fail "socket in a user's directory: wrong exit status (3: unreachable)"
 has "$ERR" "vigilctl: refusing to talk to $VT_TMP/userdir/vigild.sock: not a root-owned socket in a root-owned directory"
 
 # --- usage ------------------------------------------------------------------

@@ -122,8 +122,18 @@ static void report(struct vigil_msg *m)
 		s->logins[i].outcome = (uint8_t)(i ? VIGIL_OUTCOME_DENY : VIGIL_OUTCOME_ALLOW);
 		s->logins[i].score = i ? 80 : 10;
 		s->logins[i].signals = i ? VIGIL_SIGNAL_PRIVILEGED | VIGIL_SIGNAL_USER_FAILURES : 0;
+		s->logins[i].reason = i ? VIGIL_REASON_RISK : VIGIL_REASON_NONE;
+		s->logins[i].shadow = i ? VIGIL_SHADOW_NONE : VIGIL_SHADOW_STEPUP;
 	}
+	s->n_grants = 1;
+	strcpy(s->grants[0].device, "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
+	strcpy(s->grants[0].source, "192.0.2.10");
+	s->grants[0].granted = 1700000000u;
+	s->grants[0].expires = 1700043200u;
 }
+
+/* The admin queries and their pages, one of each. */
+static int admin_seeds(struct vigil_msg *m, uint32_t id);
 
 int main(int argc, char **argv)
 {
@@ -262,6 +272,9 @@ int main(int argc, char **argv)
 	report(m);
 	SEED("status_report", frame, encode(m, 14));
 
+	if ((r = admin_seeds(m, 30)) < 0)
+		goto out;
+
 	/* Malformed frames, each one defect away from a valid one. */
 	len = encode(m, 15);
 	SEED("bad_truncated_report", frame, len - 7);
@@ -312,4 +325,88 @@ out:
 		fprintf(stderr, "make-corpus: %s: %s\n", outdir, strerror(-r));
 	free(m);
 	return r < 0 ? 1 : 0;
+}
+
+static int admin_seeds(struct vigil_msg *m, uint32_t id)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ADMIN_USERS;
+	strcpy(m->u.user.user, "alice");
+	if ((r = write_seed("admin_users", frame, encode(m, id++))) < 0)
+		return r;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ADMIN_HISTORY;
+	strcpy(m->u.history_req.user, "alice");
+	strcpy(m->u.history_req.service, "sshd");
+	m->u.history_req.decision = VIGIL_HISTORY_DENY;
+	m->u.history_req.since = 1690000000u;
+	m->u.history_req.before_time = 1700000000u;
+	strcpy(m->u.history_req.before_id, "6f1c2a9e0b7d4e356f1c2a9e0b7d4e35");
+	if ((r = write_seed("admin_history", frame, encode(m, id++))) < 0)
+		return r;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ADMIN_DAEMON;
+	if ((r = write_seed("admin_daemon", frame, encode(m, id++))) < 0)
+		return r;
+
+	m->type = VIGIL_MSG_ADMIN_CONFIG;
+	m->u.page_req.offset = 32;
+	if ((r = write_seed("admin_config", frame, encode(m, id++))) < 0)
+		return r;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_USER_LIST;
+	m->u.users.n_users = 2;
+	strcpy(m->u.users.users[0].name, "alice");
+	m->u.users.users[0].factors = 1;
+	m->u.users.users[0].last_success = 1700000000u;
+	strcpy(m->u.users.users[1].name, "bob");
+	m->u.users.users[1].locked_until = 1700000600u;
+	if ((r = write_seed("user_list", frame, encode(m, id++))) < 0)
+		return r;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_HISTORY_PAGE;
+	m->u.history.more = 1;
+	m->u.history.n_logins = 1;
+	strcpy(m->u.history.logins[0].login_id, "6f1c2a9e0b7d4e356f1c2a9e0b7d4e35");
+	m->u.history.logins[0].time = 1700000000u;
+	strcpy(m->u.history.logins[0].user, "bob");
+	strcpy(m->u.history.logins[0].service, "sshd");
+	strcpy(m->u.history.logins[0].source, "203.0.113.5");
+	m->u.history.logins[0].outcome = VIGIL_OUTCOME_ALLOW;
+	m->u.history.logins[0].reason = VIGIL_REASON_NETWORK;
+	m->u.history.logins[0].shadow = VIGIL_SHADOW_DENY;
+	m->u.history.logins[0].score = 80;
+	m->u.history.logins[0].signals = VIGIL_SIGNAL_NEW_DEVICE;
+	if ((r = write_seed("history_page", frame, encode(m, id++))) < 0)
+		return r;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_DAEMON_REPORT;
+	strcpy(m->u.daemon.version, "0.1.0");
+	m->u.daemon.pid = 4242;
+	m->u.daemon.denied = 3;
+	m->u.daemon.n_reasons = 1;
+	m->u.daemon.reasons[0].reason = VIGIL_REASON_NETWORK;
+	m->u.daemon.reasons[0].count = 3;
+	m->u.daemon.audit_queue_max = 1024;
+	if ((r = write_seed("daemon_report", frame, encode(m, id++))) < 0)
+		return r;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_CONFIG_PAGE;
+	m->u.config.generation = 1700000000u;
+	m->u.config.total = 1;
+	m->u.config.n_entries = 1;
+	strcpy(m->u.config.entries[0].section, "policy");
+	strcpy(m->u.config.entries[0].key, "stepup_at");
+	strcpy(m->u.config.entries[0].value, "30");
+	strcpy(m->u.config.entries[0].file, "/etc/vigil/vigil.conf");
+	m->u.config.entries[0].line = 12;
+	return write_seed("config_page", frame, encode(m, id));
 }

@@ -167,7 +167,8 @@ static void test_empty_file_is_defaults(void **state)
 	put(f->path, "# nothing\n\n; at all\n");
 	c = load_ok(f);
 	config_defaults(&d);
-	assert_memory_equal(c, &d, sizeof(d));
+	/* The values; not when or from where they were loaded. */
+	assert_memory_equal(c, &d, offsetof(struct vigil_config, loaded));
 	free(c);
 }
 
@@ -891,7 +892,8 @@ static void test_shipped_config_is_defaults(void **state)
 
 	c = load_ok(f);
 	config_defaults(&d);
-	assert_memory_equal(c, &d, sizeof(d));
+	/* The values; not when or from where they were loaded. */
+	assert_memory_equal(c, &d, offsetof(struct vigil_config, loaded));
 	free(c);
 }
 

@@ -51,7 +51,7 @@ static void expect_rule(struct vigil_explanation *e, ...)
 	const char *needle;
 	va_list ap;
 
-	explain_fill(&cfg, e);
+	explain_fill(&cfg, e, false);
 	va_start(ap, e);
 	while ((needle = va_arg(ap, const char *)))
 		if (!strstr(e->rule, needle))
@@ -67,14 +67,14 @@ static void test_points_and_thresholds(void **state)
 	                                           cfg.source_failures, cfg.privileged};
 
 	(void)state;
-	explain_fill(&cfg, &e);
+	explain_fill(&cfg, &e, false);
 	assert_memory_equal(e.points, want, sizeof(want));
 	assert_int_equal(e.stepup_at, cfg.stepup_at);
 	assert_int_equal(e.deny_at, cfg.deny_at);
 	assert_int_equal(e.fresh_window, 0); /* not privileged */
 
 	e = base("sudo", VIGIL_VERDICT_ALLOW, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, 0);
-	explain_fill(&cfg, &e);
+	explain_fill(&cfg, &e, false);
 	assert_int_equal(e.fresh_window, cfg.fresh_window);
 
 	/* A per-service override, and a changed weight. */
@@ -86,7 +86,7 @@ static void test_points_and_thresholds(void **state)
 	cfg.services[0].privileged = -1;
 	cfg.new_device = 41;
 	e = base("sshd", VIGIL_VERDICT_ALLOW, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, 0);
-	explain_fill(&cfg, &e);
+	explain_fill(&cfg, &e, false);
 	assert_int_equal(e.stepup_at, 55);
 	assert_int_equal(e.deny_at, 77);
 	assert_int_equal(e.points[0], 41);

@@ -326,7 +326,7 @@ static void build_report_n(struct vigil_msg *m, uint16_t n, int max)
 	else
 		SET(s->user, "dave");
 	s->locked_until = n ? 1700000000ULL + n : 0;
-	s->n_factors = s->n_devices = s->n_sources = s->n_logins = n;
+	s->n_factors = s->n_devices = s->n_sources = s->n_logins = s->n_grants = n;
 	for (uint16_t i = 0; i < n; i++) {
 		s->factors[i].type = i % 2 ? VIGIL_FACTOR_FIDO2 : VIGIL_FACTOR_TOTP;
 		s->factors[i].created = 0x0102030405060708ULL + i;
@@ -357,7 +357,216 @@ static void build_report_n(struct vigil_msg *m, uint16_t n, int max)
 		s->logins[i].outcome = i % 2 ? VIGIL_OUTCOME_DENY : VIGIL_OUTCOME_ALLOW;
 		s->logins[i].score = 10u * i;
 		s->logins[i].signals = i % (1U << VIGIL_SIGNAL_COUNT);
+		s->logins[i].reason = (uint16_t)(i % VIGIL_REASON_MAX_);
+		s->logins[i].shadow = (uint8_t)(i % VIGIL_SHADOW_MAX_);
+
+		if (max) {
+			FILL_MAX(s->grants[i].device, 30 + i);
+			FILL_MAX(s->grants[i].source, 31 + i);
+		} else {
+			SET(s->grants[i].device, "SHA256:grant");
+			SET(s->grants[i].source, "203.0.113.9");
+		}
+		s->grants[i].granted = 6000 + i;
+		s->grants[i].expires = UINT64_MAX - i;
 	}
+}
+
+static void build_admin_users(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_USERS;
+	SET(m->u.user.user, "bob");
+}
+
+static void build_admin_history(struct vigil_msg *m)
+{
+	struct vigil_history_request *h = &m->u.history_req;
+
+	m->type = VIGIL_MSG_ADMIN_HISTORY;
+	SET(h->user, "alice");
+	SET(h->service, "sshd");
+	h->decision = VIGIL_HISTORY_SHADOW;
+	h->since = 1700000000;
+	h->before_time = 1800000000;
+	SET(h->before_id, "00112233445566778899aabbccddeeff");
+}
+
+static void build_admin_history_max(struct vigil_msg *m)
+{
+	struct vigil_history_request *h = &m->u.history_req;
+
+	m->type = VIGIL_MSG_ADMIN_HISTORY;
+	FILL_MAX(h->user, 40);
+	FILL_MAX(h->service, 41);
+	h->decision = VIGIL_HISTORY_FILTER_MAX_ - 1;
+	h->since = UINT64_MAX;
+	h->before_time = UINT64_MAX - 1;
+	FILL_MAX(h->before_id, 42);
+}
+
+static void build_admin_daemon(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_DAEMON;
+}
+
+static void build_admin_config(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_CONFIG;
+	m->u.page_req.offset = 0x0102;
+}
+
+static void build_user_list_n(struct vigil_msg *m, uint16_t n, int max)
+{
+	struct vigil_user_list *u = &m->u.users;
+
+	m->type = VIGIL_MSG_USER_LIST;
+	u->more = n == VIGIL_LIST_MAX;
+	u->n_users = n;
+	for (uint16_t i = 0; i < n; i++) {
+		if (max)
+			FILL_MAX(u->users[i].name, 43 + i);
+		else
+			SET(u->users[i].name, "erin");
+		u->users[i].factors = i;
+		u->users[i].first_seen = 100 + i;
+		u->users[i].last_success = i % 2 ? 0 : 200 + i;
+		u->users[i].last_login = 300 + i;
+		u->users[i].locked_until = UINT64_MAX - i;
+	}
+}
+
+static void build_user_list_1(struct vigil_msg *m)
+{
+	build_user_list_n(m, 1, 0);
+}
+
+static void build_user_list_max(struct vigil_msg *m)
+{
+	build_user_list_n(m, VIGIL_LIST_MAX, 1);
+}
+
+static void build_history_n(struct vigil_msg *m, uint16_t n, int max)
+{
+	struct vigil_history_page *h = &m->u.history;
+
+	m->type = VIGIL_MSG_HISTORY_PAGE;
+	h->more = n == VIGIL_LIST_MAX;
+	h->n_logins = n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct vigil_history_entry *e = &h->logins[i];
+
+		if (max) {
+			FILL_MAX(e->login_id, 50 + i);
+			FILL_MAX(e->user, 51 + i);
+			FILL_MAX(e->service, 52 + i);
+			FILL_MAX(e->source, 53 + i);
+			FILL_MAX(e->device, 54 + i);
+		} else {
+			SET(e->login_id, "0123456789abcdef0123456789abcdef");
+			SET(e->user, "frank");
+			SET(e->service, "sudo");
+			SET(e->source, "uid=1000");
+			SET(e->device, "");
+		}
+		e->time = 1700000000ULL + i;
+		e->outcome = i % 2 ? VIGIL_OUTCOME_DENY : VIGIL_OUTCOME_ALLOW;
+		e->reason = (uint16_t)(i % VIGIL_REASON_MAX_);
+		e->shadow = (uint8_t)(i % VIGIL_SHADOW_MAX_);
+		e->stepped_up = (uint8_t)(i % 2);
+		e->score = 1000u * i;
+		e->signals = (1U << VIGIL_SIGNAL_COUNT) - 1 - i % 8;
+	}
+}
+
+static void build_history_1(struct vigil_msg *m)
+{
+	build_history_n(m, 1, 0);
+}
+
+static void build_history_max(struct vigil_msg *m)
+{
+	build_history_n(m, VIGIL_LIST_MAX, 1);
+}
+
+static void build_daemon_n(struct vigil_msg *m, uint16_t n, int max)
+{
+	struct vigil_daemon_report *d = &m->u.daemon;
+
+	m->type = VIGIL_MSG_DAEMON_REPORT;
+	if (max)
+		FILL_MAX(d->version, 60);
+	else
+		SET(d->version, "0.1.0");
+	d->pid = 4242;
+	d->started = 1700000000;
+	d->uptime = 3600;
+	d->config_loaded = 1700000100;
+	d->allowed = 1;
+	d->denied = 2;
+	d->stepups = 3;
+	d->shadowed = UINT64_MAX;
+	d->n_reasons = n;
+	for (uint16_t i = 0; i < n; i++) {
+		d->reasons[i].reason = (uint16_t)(i % VIGIL_REASON_MAX_);
+		d->reasons[i].count = 7u + i;
+	}
+	d->audit_queued = 5;
+	d->audit_queue_max = 1024;
+	d->audit_spill_pending = (uint8_t)(n % 2);
+	d->audit_undelivered = 6;
+	d->audit_lost = 7;
+	d->db_bytes = 8;
+	d->wal_bytes = 9;
+	d->users = 10;
+	d->sessions_open = 11;
+	d->logins = 12;
+}
+
+static void build_daemon_1(struct vigil_msg *m)
+{
+	build_daemon_n(m, 1, 0);
+}
+
+static void build_daemon_max(struct vigil_msg *m)
+{
+	build_daemon_n(m, VIGIL_LIST_MAX, 1);
+}
+
+static void build_config_n(struct vigil_msg *m, uint16_t n, int max)
+{
+	struct vigil_config_page *c = &m->u.config;
+
+	m->type = VIGIL_MSG_CONFIG_PAGE;
+	c->generation = 0x0102030405060708ULL;
+	c->total = 300;
+	c->offset = 32;
+	c->n_entries = n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct vigil_config_entry *e = &c->entries[i];
+
+		if (max) {
+			FILL_MAX(e->section, 70 + i);
+			FILL_MAX(e->key, 71 + i);
+			FILL_MAX(e->value, 72 + i);
+			FILL_MAX(e->file, 73 + i);
+		} else {
+			SET(e->section, "policy");
+			SET(e->key, "stepup_at");
+			SET(e->value, "30");
+			SET(e->file, "/etc/vigil/vigil.conf");
+		}
+		e->line = 12u + i;
+	}
+}
+
+static void build_config_1(struct vigil_msg *m)
+{
+	build_config_n(m, 1, 0);
+}
+
+static void build_config_max(struct vigil_msg *m)
+{
+	build_config_n(m, VIGIL_LIST_MAX, 1);
 }
 
 static void build_report_0(struct vigil_msg *m)
@@ -446,6 +655,7 @@ static void build_explanation(struct vigil_msg *m)
 	e->stepup_at = 40;
 	e->deny_at = 100;
 	SET(e->rule, "score 80 >= stepup_at 40: step-up required");
+	SET(e->record_reason, "stepped_up");
 }
 
 static void build_explanation_max(struct vigil_msg *m)
@@ -470,6 +680,7 @@ static void build_explanation_max(struct vigil_msg *m)
 		e->points[i] = UINT32_MAX - (uint32_t)i;
 	e->stepup_at = e->deny_at = e->fresh_window = UINT32_MAX;
 	FILL_MAX(e->rule, 37);
+	FILL_MAX(e->record_reason, 39);
 }
 
 static void build_reload_result(struct vigil_msg *m)
@@ -515,6 +726,19 @@ static const struct tcase cases[] = {
     {"status_report_1", build_report_1},
     {"status_report_max", build_report_max},
     {"admin_unlock_source", build_admin_unlock_source},
+    {"admin_users", build_admin_users},
+    {"admin_history", build_admin_history},
+    {"admin_daemon", build_admin_daemon},
+    {"admin_config", build_admin_config},
+    {"user_list_1", build_user_list_1},
+    {"history_page_1", build_history_1},
+    {"daemon_report_1", build_daemon_1},
+    {"config_page_1", build_config_1},
+    {"admin_history_max", build_admin_history_max},
+    {"user_list_max", build_user_list_max},
+    {"history_page_max", build_history_max},
+    {"daemon_report_max", build_daemon_max},
+    {"config_page_max", build_config_max},
     {"admin_factor_remove", build_factor_remove},
     {"admin_device_forget_max", build_device_forget_max},
     {"admin_source_forget", build_source_forget},
@@ -534,7 +758,8 @@ static const struct tcase cases[] = {
 static const struct tcase *small_cases[] = {
     &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10],
     &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24],
-    &cases[26], &cases[27], &cases[28], &cases[30], &cases[31], &cases[32], &cases[34],
+    &cases[25], &cases[26], &cases[27], &cases[28], &cases[29], &cases[30], &cases[31], &cases[37],
+    &cases[39], &cases[40], &cases[41], &cases[43], &cases[44], &cases[45], &cases[47],
 };
 #define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
 
@@ -583,7 +808,24 @@ static void assert_report_equal(const struct vigil_status_report *a, const struc
 		assert_int_equal(a->logins[i].outcome, b->logins[i].outcome);
 		assert_int_equal(a->logins[i].score, b->logins[i].score);
 		assert_int_equal(a->logins[i].signals, b->logins[i].signals);
+		assert_int_equal(a->logins[i].reason, b->logins[i].reason);
+		assert_int_equal(a->logins[i].shadow, b->logins[i].shadow);
 	}
+	assert_int_equal(a->n_grants, b->n_grants);
+	for (size_t i = 0; i < a->n_grants; i++) {
+		assert_string_equal(a->grants[i].device, b->grants[i].device);
+		assert_string_equal(a->grants[i].source, b->grants[i].source);
+		assert_int_equal(a->grants[i].granted, b->grants[i].granted);
+		assert_int_equal(a->grants[i].expires, b->grants[i].expires);
+	}
+}
+
+/* The new replies are flat structs of values and bounded strings whose
+ * unused tails the decoder zeroes, as the builders leave them: equal
+ * messages are equal bytes. */
+static void assert_bytes_equal(const void *a, const void *b, size_t n)
+{
+	assert_memory_equal(a, b, n);
 }
 
 static void assert_explain_equal(const struct vigil_explanation *a, const struct vigil_explanation *b)
@@ -606,6 +848,7 @@ static void assert_explain_equal(const struct vigil_explanation *a, const struct
 	assert_int_equal(a->deny_at, b->deny_at);
 	assert_int_equal(a->fresh_window, b->fresh_window);
 	assert_string_equal(a->rule, b->rule);
+	assert_string_equal(a->record_reason, b->record_reason);
 }
 
 static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *b)
@@ -687,6 +930,28 @@ static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *
 	case VIGIL_MSG_RELOAD_RESULT:
 		assert_int_equal(a->u.reload.status, b->u.reload.status);
 		assert_string_equal(a->u.reload.message, b->u.reload.message);
+	case VIGIL_MSG_ADMIN_USERS:
+		assert_string_equal(a->u.user.user, b->u.user.user);
+		break;
+	case VIGIL_MSG_ADMIN_HISTORY:
+		assert_bytes_equal(&a->u.history_req, &b->u.history_req, sizeof(a->u.history_req));
+		break;
+	case VIGIL_MSG_ADMIN_DAEMON:
+		break;
+	case VIGIL_MSG_ADMIN_CONFIG:
+		assert_int_equal(a->u.page_req.offset, b->u.page_req.offset);
+		break;
+	case VIGIL_MSG_USER_LIST:
+		assert_bytes_equal(&a->u.users, &b->u.users, sizeof(a->u.users));
+		break;
+	case VIGIL_MSG_HISTORY_PAGE:
+		assert_bytes_equal(&a->u.history, &b->u.history, sizeof(a->u.history));
+		break;
+	case VIGIL_MSG_DAEMON_REPORT:
+		assert_bytes_equal(&a->u.daemon, &b->u.daemon, sizeof(a->u.daemon));
+		break;
+	case VIGIL_MSG_CONFIG_PAGE:
+		assert_bytes_equal(&a->u.config, &b->u.config, sizeof(a->u.config));
 		break;
 	default:
 		fail_msg("unexpected type %u", (unsigned)a->type);
@@ -756,6 +1021,35 @@ static size_t string_fields(struct vigil_msg *m, struct sfield *f)
 		ADD(m->u.report.sources[0].addr);
 		ADD(m->u.report.logins[0].service);
 		ADD(m->u.report.logins[0].rhost);
+		ADD(m->u.report.grants[0].device);
+		ADD(m->u.report.grants[0].source);
+		break;
+	case VIGIL_MSG_ADMIN_USERS:
+		ADD(m->u.user.user);
+		break;
+	case VIGIL_MSG_ADMIN_HISTORY:
+		ADD(m->u.history_req.user);
+		ADD(m->u.history_req.service);
+		ADD(m->u.history_req.before_id);
+		break;
+	case VIGIL_MSG_USER_LIST:
+		ADD(m->u.users.users[0].name);
+		break;
+	case VIGIL_MSG_HISTORY_PAGE:
+		ADD(m->u.history.logins[0].login_id);
+		ADD(m->u.history.logins[0].user);
+		ADD(m->u.history.logins[0].service);
+		ADD(m->u.history.logins[0].source);
+		ADD(m->u.history.logins[0].device);
+		break;
+	case VIGIL_MSG_DAEMON_REPORT:
+		ADD(m->u.daemon.version);
+		break;
+	case VIGIL_MSG_CONFIG_PAGE:
+		ADD(m->u.config.entries[0].section);
+		ADD(m->u.config.entries[0].key);
+		ADD(m->u.config.entries[0].value);
+		ADD(m->u.config.entries[0].file);
 		break;
 	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
 	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
@@ -784,6 +1078,7 @@ static size_t string_fields(struct vigil_msg *m, struct sfield *f)
 		ADD(m->u.explain.source);
 		ADD(m->u.explain.device);
 		ADD(m->u.explain.rule);
+		ADD(m->u.explain.record_reason);
 		break;
 	case VIGIL_MSG_RELOAD_RESULT:
 		ADD(m->u.reload.message);
@@ -809,7 +1104,8 @@ static long find(const uint8_t *hay, size_t n, const char *needle)
 /* The message types the protocol defines. */
 static int type_known(unsigned t)
 {
-	return (t >= 1 && t <= 10) || (t >= 64 && t <= 68) || (t >= 30 && t <= 36) || (t >= 90 && t <= 91);
+	return (t >= 1 && t <= 10) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36) || (t >= 64 && t <= 68) ||
+	       (t >= 80 && t <= 83) || (t >= 90 && t <= 91);
 }
 
 /* ---- Tests ---- */
@@ -857,6 +1153,14 @@ static void test_sizes(void **state)
 	build_report_max(m);
 	len = encode_ok(m, 1, f);
 	assert_true(len <= VIGIL_FRAME_MAX);
+	/* Every page of the admin queries, full and at its limits, fits one
+	 * frame: that is why pages hold VIGIL_LIST_MAX entries. */
+	for (size_t c = 0; c < N_CASES; c++) {
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		len = encode_ok(m, 1, f);
+		assert_true(len <= VIGIL_FRAME_MAX);
+	}
 	memset(m, 0, sizeof(*m));
 	build_prompt_enroll_max(m);
 	len = encode_ok(m, 1, f);
@@ -892,6 +1196,8 @@ static void test_known_bytes(void **state)
 	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,       /* time */
 	    0x00, 0x01, 's',  0x00, 0x01, 'r',                    /* service, rhost */
 	    0x02, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x40, /* outcome, score, signals */
+	    0x00, 0x05, 0x02,                                     /* reason, shadow */
+	    0x00, 0x00,                                           /* n_grants */
 	};
 	struct vigil_msg *m = msg_new(), *d = msg_new();
 	uint8_t *f = frame_new();
@@ -933,6 +1239,8 @@ static void test_known_bytes(void **state)
 	m->u.report.logins[0].outcome = VIGIL_OUTCOME_DENY;
 	m->u.report.logins[0].score = 9;
 	m->u.report.logins[0].signals = VIGIL_SIGNAL_SOURCE_FAILURES;
+	m->u.report.logins[0].reason = VIGIL_REASON_NETWORK;
+	m->u.report.logins[0].shadow = VIGIL_SHADOW_DENY;
 	len = encode_ok(m, 9, f);
 	assert_int_equal(len - VIGIL_FRAME_HEADER_SIZE, sizeof(report));
 	assert_memory_equal(f + VIGIL_FRAME_HEADER_SIZE, report, sizeof(report));
@@ -1202,6 +1510,7 @@ static void build_one_list(struct vigil_msg *m, unsigned k, uint16_t n)
 	s->n_devices = k == 1 ? n : 0;
 	s->n_sources = k == 2 ? n : 0;
 	s->n_logins = k == 3 ? n : 0;
+	s->n_grants = k == 4 ? n : 0;
 }
 
 static void test_list_over_limit(void **state)
@@ -1210,9 +1519,9 @@ static void test_list_over_limit(void **state)
 	uint8_t *f = frame_new();
 	size_t out_len = 999;
 
-	for (unsigned k = 0; k < 4; k++) {
-		uint16_t *counts[4] = {&m->u.report.n_factors, &m->u.report.n_devices, &m->u.report.n_sources,
-		                       &m->u.report.n_logins};
+	for (unsigned k = 0; k < 5; k++) {
+		uint16_t *counts[5] = {&m->u.report.n_factors, &m->u.report.n_devices, &m->u.report.n_sources,
+		                       &m->u.report.n_logins, &m->u.report.n_grants};
 		uint8_t *body = f + VIGIL_FRAME_HEADER_SIZE;
 		size_t len, body_len, off = 10 + 2 * k;
 
@@ -1222,7 +1531,7 @@ static void test_list_over_limit(void **state)
 		assert_int_equal(body[off] << 8 | body[off + 1], VIGIL_LIST_MAX);
 		assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), 0);
 		assert_int_equal(d->u.report.n_factors + d->u.report.n_devices + d->u.report.n_sources +
-		                     d->u.report.n_logins,
+		                     d->u.report.n_logins + d->u.report.n_grants,
 		                 VIGIL_LIST_MAX);
 
 		/* One over the limit, then absurdly over: -E2BIG before any entry. */
@@ -1376,6 +1685,43 @@ static void test_enums(void **state)
 	bad->u.reload.status = VIGIL_STATUS_MAX_;
 	expect_encode_einval(bad);
 
+	/* ADMIN_HISTORY: decision @13 (after "alice" and "sshd"). */
+	memset(m, 0, sizeof(*m));
+	build_admin_history(m);
+	expect_bad_at(m, 13, (const uint8_t[]){VIGIL_HISTORY_FILTER_MAX_}, 1);
+	*bad = *m;
+	bad->u.history_req.decision = VIGIL_HISTORY_FILTER_MAX_;
+	expect_encode_einval(bad);
+
+	/* USER_LIST and HISTORY_PAGE: more @0 is a flag. */
+	memset(m, 0, sizeof(*m));
+	build_user_list_1(m);
+	expect_bad_at(m, 0, (const uint8_t[]){2}, 1);
+	memset(m, 0, sizeof(*m));
+	build_history_1(m);
+	expect_bad_at(m, 0, (const uint8_t[]){2}, 1);
+	/* One login: outcome @70, reason @71, shadow @73, stepped_up @74,
+	 * signals @79. */
+	expect_bad_at(m, 70, (const uint8_t[]){0}, 1);
+	expect_bad_at(m, 70, (const uint8_t[]){3}, 1);
+	expect_bad_at(m, 71, (const uint8_t[]){0, VIGIL_REASON_MAX_}, 2);
+	expect_bad_at(m, 73, (const uint8_t[]){VIGIL_SHADOW_MAX_}, 1);
+	expect_bad_at(m, 74, (const uint8_t[]){2}, 1);
+	expect_bad_at(m, 79, (const uint8_t[]){0, 0, 1, 0}, 4);
+	*bad = *m;
+	bad->u.history.logins[0].shadow = VIGIL_SHADOW_MAX_;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.history.logins[0].stepped_up = 2;
+	expect_encode_einval(bad);
+
+	/* STATUS_REPORT, one login: reason @39, shadow @41. */
+	build_one_list(m, 3, 1);
+	m->u.report.logins[0].service[0] = '\0';
+	m->u.report.logins[0].rhost[0] = '\0';
+	expect_bad_at(m, 39, (const uint8_t[]){0, VIGIL_REASON_MAX_}, 2);
+	expect_bad_at(m, 41, (const uint8_t[]){VIGIL_SHADOW_MAX_}, 1);
+
 	/* Unknown message types. */
 	memset(m, 0, sizeof(*m));
 	build_status_query(m);
@@ -1487,7 +1833,7 @@ static void test_encode_limits(void **state)
 static void test_request_types(void **state)
 {
 	for (unsigned t = 0; t < 256; t++) {
-		int req = (t >= 1 && t <= 10) || (t >= 30 && t <= 36);
+		int req = (t >= 1 && t <= 10) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36);
 		int known = type_known(t);
 
 		assert_int_equal(!!msg_type_is_request((uint8_t)t), req);
@@ -1510,8 +1856,9 @@ static void test_names(void **state)
 	                                      "internal",     "unknown_login", "session_limit",   "replay",
 	                                      "no_answer",    "unknown_user",  "source_locked"};
 	static const char *const statuses[] = {
-	    "ok",     "denied",     "bad_code",      "not_enrolled",  "already_enrolled", "no_pending",
-	    "locked", "permission", "session_limit", "unknown_login", "protocol",         "internal"};
+	    "ok",         "denied",   "bad_code",     "not_enrolled",  "already_enrolled",
+	    "no_pending", "locked",   "permission",   "session_limit", "unknown_login",
+	    "protocol",   "internal", "unknown_user", "not_found"};
 	char buf[256];
 
 	assert_int_equal(sizeof(signals) / sizeof(signals[0]), VIGIL_SIGNAL_COUNT);

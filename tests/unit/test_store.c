@@ -1113,11 +1113,11 @@ static void test_status(void **state)
 	int i;
 
 	assert_non_null(rep);
-	assert_int_equal(store_status(f->s, "nobody", rep), -ENOENT);
+	assert_int_equal(store_status(f->s, "nobody", 1000, rep), -ENOENT);
 	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
 	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
 	/* A pending factor is not a factor yet. */
-	assert_int_equal(store_status(f->s, "alice", rep), 0);
+	assert_int_equal(store_status(f->s, "alice", 1000, rep), 0);
 	assert_int_equal(rep->n_factors, 0);
 	assert_int_equal(store_totp_activate(f->s, alice, t.id, 1, T0 + 1), 0);
 	store_totp_clear(&t);
@@ -1134,7 +1134,7 @@ static void test_status(void **state)
 	}
 	assert_int_equal(store_user_lock(f->s, alice, T0 + 999), 0);
 
-	assert_int_equal(store_status(f->s, "alice", rep), 0);
+	assert_int_equal(store_status(f->s, "alice", 1000, rep), 0);
 	assert_string_equal(rep->user, "alice");
 	assert_int_equal(rep->locked_until, T0 + 999);
 	assert_int_equal(rep->n_factors, 1);

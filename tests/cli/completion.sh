@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The bash completion of vigilctl (conf/bash-completion/vigilctl), without
+# bash-completion installed: commands, subcommands, each command's options,
+# option values (decisions, PAM services from /etc/pam.d, user names from
+# NSS), and global options before the command.  Needs nothing but bash.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+# shellcheck source=../../conf/bash-completion/vigilctl
+. "$top_srcdir/conf/bash-completion/vigilctl"
+
+failures=0
+# comp WORDS... -- EXPECTED...: completes the last word of the line and
+# checks that every expected word is offered.
+comp() {
+	local line=() want=() w
+	while [ "$1" != -- ]; do
+		line+=("$1")
+		shift
+	done
+	shift
+	want=("$@")
+	COMP_WORDS=("${line[@]}")
+	COMP_CWORD=$((${#line[@]} - 1))
+	COMPREPLY=()
+	_vigilctl
+	for w in "${want[@]}"; do
+		if ! printf '%s\n' "${COMPREPLY[@]}" | grep -qxF -- "$w"; then
+			echo "FAIL: '${line[*]}' does not offer '$w' (offered: ${COMPREPLY[*]})" >&2
+			failures=$((failures + 1))
+		fi
+	done
+}
+# none WORDS...: the last word gets no completion.
+none() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$(($# - 1))
+	COMPREPLY=()
+	_vigilctl
+	[ "${#COMPREPLY[@]}" -eq 0 ] || {
+		echo "FAIL: '$*' offers: ${COMPREPLY[*]}" >&2
+		failures=$((failures + 1))
+	}
+}
+
+comp vigilctl "" -- status totp unlock users user history daemon config factor device source explain simulate reload
+comp vigilctl h -- history help
+comp vigilctl --timeout 5 us -- users user
+comp vigilctl --admin-socket /x hi -- history
+comp vigilctl - -- --socket --admin-socket --timeout --help --version
+comp vigilctl history - -- --user --service --decision --since --limit --json
+comp vigilctl history --decision "" -- allow deny shadow
+comp vigilctl history --user ro -- root
+comp vigilctl status --u -- --user
+comp vigilctl status --json --user ro -- root
+comp vigilctl user "" -- show
+comp vigilctl user show ro -- root
+comp vigilctl user show root --j -- --json
+comp vigilctl totp "" -- enroll remove
+comp vigilctl factor "" -- remove
+comp vigilctl factor remove --user root "" -- totp fido2
+comp vigilctl device "" -- forget
+comp vigilctl source "" -- forget
+comp vigilctl simulate - -- --user --service --rhost --key --json
+comp vigilctl unlock - -- --source --user
+comp vigilctl daemon - -- --json
+comp vigilctl config - -- --json
+comp vigilctl reload - -- --json
+if [ -e /etc/pam.d/other ]; then
+	comp vigilctl history --service oth -- other
+fi
+none vigilctl history --limit ""
+none vigilctl frobnicate ""
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures completion check(s) failed" >&2
+	exit 1
+fi
+echo "PASS: vigilctl bash completion"
