@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 #include "proto.h"
 
 /* An OpenSSH public key line is a few hundred bytes (RSA 16384: ~3 KiB). */
@@ -246,10 +247,47 @@ static void print_explanation(const struct vigil_explanation *e)
 	put_field("rule:", e->rule);
 }
 
-/* Prints an EXPLANATION, or the refusal in its place. */
-static int explanation_show(const char *what, const struct vigil_msg *reply)
+/* The same, as one JSON document (fields in vigilctl(1)). */
+static int json_explanation(const struct vigil_explanation *e)
+{
+	struct json j = {0};
+
+	json_begin(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_str(&j, "login_id", e->login_id[0] ? e->login_id : NULL);
+	json_time(&j, "time", e->time);
+	json_str(&j, "user", e->user);
+	json_str(&j, "service", e->service);
+	json_str(&j, "source", e->source[0] ? e->source : NULL);
+	json_str(&j, "device", e->device[0] ? e->device : NULL);
+	json_str(&j, "decision", verdict_name(e->verdict));
+	json_bool(&j, "shadow", e->shadow != 0);
+	json_str(&j, "outcome", explain_outcome(e->outcome));
+	json_str(&j, "reason", e->record_reason[0] ? e->record_reason : reason_name(e->reason));
+	json_u64(&j, "score", e->score);
+	json_signals(&j, "signals", e->signals);
+	json_object_begin(&j, "points");
+	for (unsigned i = 0; i < VIGIL_SIGNAL_COUNT; i++)
+		json_u64(&j, signal_name(1U << i), e->points[i]);
+	json_object_end(&j);
+	json_u64(&j, "stepup_at", e->stepup_at);
+	json_u64(&j, "deny_at", e->deny_at);
+	json_u64(&j, "fresh_window", e->fresh_window);
+	json_str(&j, "rule", e->rule);
+	json_object_end(&j);
+	if (json_end(&j) < 0) {
+		fputs("vigilctl: cannot write the JSON document\n", stderr);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Prints an EXPLANATION (as JSON with json), or the refusal in its place. */
+static int explanation_show(const char *what, const struct vigil_msg *reply, int json)
 {
 	if (reply->type == VIGIL_MSG_EXPLANATION) {
+		if (json)
+			return json_explanation(&reply->u.explain);
 		print_explanation(&reply->u.explain);
 		return CLI_EXIT_OK;
 	}
@@ -267,16 +305,26 @@ static int explanation_show(const char *what, const struct vigil_msg *reply)
 int verb_explain(const struct cli_opts *o, int argc, char **argv)
 {
 	struct vigil_msg *req = NULL, *reply = NULL;
-	int r = CLI_EXIT_FAIL;
+	const char *id = NULL;
+	int json = 0, r = CLI_EXIT_FAIL;
 
-	if (argc != 2 || argv[1][0] == '-' || strlen(argv[1]) > VIGIL_LOGIN_ID_MAX)
-		return usage("vigilctl explain LOGIN_ID");
+	/* LOGIN_ID and --json, in either order. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0 && !json)
+			json = 1;
+		else if (argv[i][0] != '-' && !id && strlen(argv[i]) <= VIGIL_LOGIN_ID_MAX)
+			id = argv[i];
+		else
+			return usage("vigilctl explain LOGIN_ID [--json]");
+	}
+	if (!id)
+		return usage("vigilctl explain LOGIN_ID [--json]");
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
 	req->type = VIGIL_MSG_ADMIN_EXPLAIN;
-	strcpy(req->u.target.target, argv[1]);
+	strcpy(req->u.target.target, id);
 	if ((r = admin_call(o, req, reply)) == CLI_EXIT_OK)
-		r = explanation_show("explain", reply);
+		r = explanation_show("explain", reply, json);
 out:
 	cli_msg_free(req);
 	cli_msg_free(reply);
@@ -338,16 +386,20 @@ static int field_set(char *field, size_t cap, const char *value, const char *nam
 int verb_simulate(const struct cli_opts *o, int argc, char **argv)
 {
 	static const char text[] = "vigilctl simulate --user NAME --service NAME [--rhost ADDR] [--key FILE] "
-	                           "[--tty TTY]";
+	                           "[--tty TTY] [--json]";
 	static const struct option options[] = {
-	    {"user", required_argument, NULL, 'u'},  {"service", required_argument, NULL, 's'},
-	    {"rhost", required_argument, NULL, 'r'}, {"key", required_argument, NULL, 'k'},
-	    {"tty", required_argument, NULL, 't'},   {NULL, 0, NULL, 0},
+	    {"user", required_argument, NULL, 'u'},
+	    {"service", required_argument, NULL, 's'},
+	    {"rhost", required_argument, NULL, 'r'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"tty", required_argument, NULL, 't'},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct vigil_msg *req = NULL, *reply = NULL;
 	struct vigil_login_request *l;
 	const char *key = NULL, *tty = NULL;
-	int opt, r = CLI_EXIT_FAIL;
+	int opt, json = 0, r = CLI_EXIT_FAIL;
 
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
@@ -373,6 +425,9 @@ int verb_simulate(const struct cli_opts *o, int argc, char **argv)
 			tty = optarg;
 			bad = field_set(l->tty, sizeof(l->tty), optarg, "--tty") < 0;
 			break;
+		case 'j':
+			json = 1;
+			break;
 		default:
 			bad = 1;
 			break;
@@ -394,7 +449,7 @@ int verb_simulate(const struct cli_opts *o, int argc, char **argv)
 		goto out;
 	}
 	if ((r = admin_call(o, req, reply)) == CLI_EXIT_OK)
-		r = explanation_show("simulate", reply);
+		r = explanation_show("simulate", reply, json);
 out:
 	cli_msg_free(req);
 	cli_msg_free(reply);
@@ -408,9 +463,11 @@ int verb_reload(const struct cli_opts *o, int argc, char **argv)
 	struct vigil_msg *req = NULL, *reply = NULL;
 	int r = CLI_EXIT_FAIL;
 
-	(void)argv;
-	if (argc != 1)
-		return usage("vigilctl reload");
+	int json = argc == 2 && strcmp(argv[1], "--json") == 0;
+	struct json j = {0};
+
+	if (argc != 1 && !json)
+		return usage("vigilctl reload [--json]");
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
 	req->type = VIGIL_MSG_ADMIN_RELOAD;
@@ -421,6 +478,20 @@ int verb_reload(const struct cli_opts *o, int argc, char **argv)
 		refused("reload", reply->u.result.status);
 	} else if (reply->type != VIGIL_MSG_RELOAD_RESULT) {
 		cli_print_unexpected("reload", reply->type);
+	} else if (json) {
+		/* {"reloaded": bool, "error": "FILE:LINE: why" or null} */
+		json_begin(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_bool(&j, "reloaded", reply->u.reload.status == VIGIL_STATUS_OK);
+		json_str(&j, "error",
+		         reply->u.reload.status == VIGIL_STATUS_OK ? NULL
+		         : reply->u.reload.message[0]              ? reply->u.reload.message
+		                                                   : status_name(reply->u.reload.status));
+		json_object_end(&j);
+		if (json_end(&j) < 0)
+			fputs("vigilctl: cannot write the JSON document\n", stderr);
+		else if (reply->u.reload.status == VIGIL_STATUS_OK)
+			r = CLI_EXIT_OK;
 	} else if (reply->u.reload.status != VIGIL_STATUS_OK) {
 		fputs("vigilctl: reload: the configuration was refused; the previous one stays in force: ", stderr);
 		cli_put_safe(stderr, reply->u.reload.message[0] ? reply->u.reload.message

@@ -33,7 +33,7 @@ top_builddir=${top_builddir:-$(pwd)}
 . "$top_srcdir/tests/lib.sh"
 
 vt_require_root
-ldconfig -p 2>/dev/null | grep -q 'libpam_wrapper\.so' || vt_skip "pam_wrapper is not installed (libpam-wrapper)"
+ldconfig -p 2>/dev/null | grep 'libpam_wrapper\.so' >/dev/null || vt_skip "pam_wrapper is not installed (libpam-wrapper)"
 for t in pamtester unshare journalctl expect oathtool setpriv ssh-keygen sqlite3 /lib/systemd/systemd-journald \
 	/usr/bin/python3; do
 	command -v "$t" >/dev/null 2>&1 || vt_skip "missing $t"
@@ -203,7 +203,7 @@ for verb in "factor remove --user alice totp" "device forget --user alice SHA256
 		eval 'rc=0; "${pub[@]}" '"$verb"' >"$OUT" 2>&1 || rc=$?; [ "$rc" -eq 1 ] && grep -q permission "$OUT"'
 done
 check "1 alice's factor is still there after the refusals" \
-	eval '"${CTL[@]}" status --user alice | grep -q "^  totp"'
+	eval '"${CTL[@]}" status --user alice | grep "^  totp" >/dev/null'
 check "1 no admin record was written for the refusals" eval '[ "$(jcount VIGIL_EVENT=admin)" -eq 0 ]'
 
 # ---------------------------------------------------------------------------
@@ -214,7 +214,7 @@ check "2 factor remove --user alice totp: exit 0" ctl_rc 0 factor remove --user 
 check "2 ... says so" said "Removed TOTP factor of alice"
 check "2 ... audited (admin, user, totp, factor_removed)" \
 	jhas 1 VIGIL_EVENT=admin VIGIL_USER=alice VIGIL_METHOD=totp VIGIL_RESULT=factor_removed
-check "2 status shows no factor" eval '"${CTL[@]}" status --user alice | grep -A1 "^factors:" | grep -q "^  none"'
+check "2 status shows no factor" eval '"${CTL[@]}" status --user alice | grep -A1 "^factors:" | grep "^  none" >/dev/null'
 check "2 a login that must step up is refused (not enrolled)" eval '! plogin none alice sshd 198.51.100.7 key1'
 check "2 ... audited as not_enrolled" \
 	jhas 1 VIGIL_EVENT=decision VIGIL_USER=alice VIGIL_DECISION=deny VIGIL_REASON=not_enrolled
@@ -236,7 +236,7 @@ check "2 a code of the new seed works" plogin code alice sshd 198.51.100.8 key1
 # ---------------------------------------------------------------------------
 # 3. device forget, source forget.
 fp1=$(fp_of key1)
-check "3 status lists key1 as a known device" eval '"${CTL[@]}" status --user alice | grep -qF "$fp1"'
+check "3 status lists key1 as a known device" eval '"${CTL[@]}" status --user alice | grep -F "$fp1" >/dev/null'
 check "3 simulate from a known device and source: no new_device" \
 	eval 'ctl simulate --user alice --service sshd --rhost 192.0.2.10 --key "$VT_TMP/keys/key1.pub" && grep -q "^signals: *-$" "$OUT"'
 check "3 device forget: exit 0" ctl_rc 0 device forget --user alice "$fp1"
@@ -267,7 +267,7 @@ check "4 ... audited as bad_code, charged to alice's uid" \
 check "4 the right code under no_factor = deny: exit 1 (last factor)" \
 	eval 'rc=0; vt_next_code alice | tee "$VT_TMP/secrets/last.code" | as_alice >"$OUT" 2>&1 || rc=$?; [ "$rc" -eq 1 ] && grep -q "last factor" "$OUT"'
 check "4 ... audited as refused" jhas 1 VIGIL_EVENT=enroll VIGIL_USER=alice VIGIL_RESULT=refused
-check "4 ... the factor is still there" eval '"${CTL[@]}" status --user alice | grep -q "^  totp"'
+check "4 ... the factor is still there" eval '"${CTL[@]}" status --user alice | grep "^  totp" >/dev/null'
 check "4 ... and that code is spent: at a login it is a replay" eval '! plogin again alice sshd 198.51.100.9 key3'
 check "4 ... audited as a replay" jhas 1 VIGIL_EVENT=stepup VIGIL_USER=alice VIGIL_RESULT=replay
 cp "$VT_TMP/etc/enroll.conf" "$CONF"
@@ -276,7 +276,7 @@ check "4 ... audited (service, admin, reloaded)" jhas 1 VIGIL_EVENT=service VIGI
 check "4 a fresh code now removes the factor: exit 0" \
 	eval 'vt_next_code alice | as_alice >"$OUT" 2>&1 && grep -q "removed" "$OUT"'
 check "4 ... audited as removed" jhas 1 VIGIL_EVENT=enroll VIGIL_USER=alice VIGIL_RESULT=removed
-check "4 ... status shows no factor" eval '"${CTL[@]}" status --user alice | grep -A1 "^factors:" | grep -q "^  none"'
+check "4 ... status shows no factor" eval '"${CTL[@]}" status --user alice | grep -A1 "^factors:" | grep "^  none" >/dev/null'
 check "4 totp remove without a factor: exit 1" \
 	eval 'rc=0; echo 123456 | as_alice >"$OUT" 2>&1 || rc=$?; [ "$rc" -eq 1 ] && grep -q "no TOTP factor" "$OUT"'
 
@@ -321,6 +321,26 @@ check "6 simulate of a denied range: deny, network" \
 check "6 simulate --key of a file that is not a key: exit 2" \
 	ctl_rc 2 simulate --user alice --service sshd --key "$CONF"
 check "6 simulate without --service: exit 2" ctl_rc 2 simulate --user alice
+last_id=$(journalctl --sync; journalctl -o json --no-pager VIGIL_EVENT=decision 2>/dev/null |
+	/usr/bin/python3 -c 'import json, sys
+ids = [json.loads(l).get("VIGIL_LOGIN_ID") for l in sys.stdin]
+print([i for i in ids if i][-1])')
+check "6 explain --json of a real login: one document, the same facts as the text" \
+	eval 'ctl explain "$last_id" && cp "$OUT" "$OUT.text" && ctl explain --json "$last_id" &&
+		/usr/bin/python3 - "$OUT" "$OUT.text" <<"EOF"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = {l.split(":", 1)[0].strip(): l.split(":", 1)[1].strip() for l in open(sys.argv[2]) if l[:1] != " "}
+assert d["login_id"] == t["login"] and d["user"] == t["user"], d
+assert str(d["score"]) == t["score"] and d["reason"] == t["reason"] and d["outcome"] == t["outcome"], d
+assert ",".join(d["signals"]) == (t["signals"] if t["signals"] != "-" else ""), d
+assert set(d["points"]) >= set(d["signals"]) and d["rule"] == t["rule"], d
+EOF'
+check "6 simulate --json: a document with the verdict" \
+	eval 'ctl simulate --json --user alice --service sshd --rhost 203.0.113.5 &&
+		/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"decision\"] == \"deny\" and d[\"reason\"] == \"network\" and d[\"login_id\"] is None, d" "$OUT"'
+check "6 reload --json: {reloaded: true}" \
+	eval 'ctl reload --json && /usr/bin/python3 -c "import json,sys; assert json.load(open(sys.argv[1])) == {\"reloaded\": True, \"error\": None}" "$OUT"'
 check "6 explain of an unknown id: exit 1" eval 'ctl_rc 1 explain 0123456789abcdef && said "no such login"'
 check "6 explain without an id: exit 2" ctl_rc 2 explain
 check "6 explain with vigild unreachable: exit 3" \
