@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config_entries.h"
 #include "explain.h"
 #include "log.h"
 #include "proto.h"
@@ -28,19 +29,6 @@ static void points_fill(const struct vigil_config *c, uint32_t points[VIGIL_SIGN
 	};
 
 	memcpy(points, w, sizeof(w));
-}
-
-static const char *no_factor_name(enum no_factor_action a)
-{
-	switch (a) {
-	case NO_FACTOR_ENROLL:
-		return "enroll";
-	case NO_FACTOR_ALLOW:
-		return "allow";
-	case NO_FACTOR_DENY:
-	default:
-		return "deny";
-	}
 }
 
 /* An append-only, always terminated, silently truncated line. */
@@ -137,8 +125,8 @@ static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
 		if (e->reason == VIGIL_REASON_NOT_ENROLLED) {
 			text_add(&t, "a step-up is owed (");
 			owed(&t, e);
-			text_add(&t, ") and the user has no factor; no_factor = %s: %s", no_factor_name(c->no_factor),
-			         denied);
+			text_add(&t, ") and the user has no factor; no_factor = %s: %s",
+			         config_no_factor_name(c->no_factor), denied);
 		} else {
 			text_add(&t, "score %u >= deny_at %u: %s", (unsigned)e->score, (unsigned)e->deny_at, denied);
 		}
