@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 	stats_init(&d.stats);
 	vigild_reconcile_sessions(&d);
 
-	if ((r = server_new(&d, config_path, runtime_dir, &srv)) < 0)
+	if ((r = server_new(&d, runtime_dir, &srv)) < 0)
 		goto out;
 	a.message = "vigild started";
 	a.result = "started";

@@ -152,7 +152,6 @@ struct conn {
 
 struct server {
 	struct vigild *d;
-	char *config_path;
 	sd_event *event;
 	int listen_fd[LISTENER_N];
 	char *socket_path[LISTENER_N]; /* made by us, unlinked at exit; NULL if activated */
@@ -674,7 +673,7 @@ static int on_terminate(sd_event_source *src, const struct signalfd_siginfo *si,
 	return sd_event_exit(s->event, 0);
 }
 
-int server_new(struct vigild *d, const char *config_path, const char *runtime_dir, struct server **ret)
+int server_new(struct vigild *d, const char *runtime_dir, struct server **ret)
 {
 	static const char *const names[LISTENER_N] = {
 	    [LISTENER_PUBLIC] = VIGIL_PUBLIC_SOCKET_NAME,
@@ -700,8 +699,7 @@ int server_new(struct vigild *d, const char *config_path, const char *runtime_di
 		s->listen_fd[i] = -1;
 	s->req = calloc(1, sizeof(*s->req));
 	s->reply = calloc(1, sizeof(*s->reply));
-	s->config_path = strdup(config_path);
-	if (!s->req || !s->reply || !s->config_path) {
+	if (!s->req || !s->reply) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -770,6 +768,5 @@ void server_free(struct server *s)
 	sd_event_unref(s->event);
 	wipe_free(s->req, sizeof(*s->req));
 	wipe_free(s->reply, sizeof(*s->reply));
-	free(s->config_path);
 	free(s);
 }

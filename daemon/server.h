@@ -13,7 +13,8 @@
 struct server;
 
 /* Sets up sockets and signal handling.  0, or a negative errno (logged). */
-int server_new(struct vigild *d, const char *config_path, const char *runtime_dir, struct server **ret);
+/* The configuration it reloads on SIGHUP is d->config_path (reload.h). */
+int server_new(struct vigild *d, const char *runtime_dir, struct server **ret);
 /* Tells systemd it is ready and serves until asked to stop.  0 or -errno. */
 int server_run(struct server *s);
 /* Closes every connection, removes the sockets it created.  NULL-safe. */
