@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -26,12 +27,21 @@ int vigild_reload(struct vigild *d, const char *by, char *err, size_t errlen)
 {
 	struct vigil_config *c = NULL;
 	struct audit_record a = {.event = AUDIT_SERVICE, .priority = LOG_NOTICE, .method = by};
+	struct timespec ts;
 	int r;
 
+	/* systemd shows the reload (SIGHUP or `vigilctl reload`) until READY=1
+	 * below.  MONOTONIC_USEC: systemd 253 and later match it to the reload
+	 * they asked for; older ones ignore it. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	           (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
 	err[0] = '\0';
 	r = config_load_with(d->config_path, &(struct config_load_opts){.warn = reload_warning}, &c, err, errlen);
 	if (r < 0) {
-		if (r != -EINVAL || !err[0])
+		/* config_load_with() says what is wrong, a missing file too;
+		 * only a bare errno needs words here. */
+		if (!err[0])
 			snprintf(err, errlen, "%s: %s", d->config_path, strerror(-r));
 		log_msg(LOG_ERR, "reload failed, keeping the running configuration: %s", err);
 		a.message = "configuration reload failed; the previous configuration stays in force";

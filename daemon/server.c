@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -653,14 +652,8 @@ static int on_reconcile(sd_event_source *src, uint64_t usec, void *userdata)
 static int on_reload(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct server *s = userdata;
-	struct timespec ts;
 	char err[VIGIL_MESSAGE_MAX + 1];
 
-	/* MONOTONIC_USEC: systemd 253 and later match it to the reload they
-	 * asked for; older ones ignore it. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-	           (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
 	(void)vigild_reload(s->d, "SIGHUP", err, sizeof(err));
 	return 0;
 }
