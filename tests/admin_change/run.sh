@@ -165,7 +165,8 @@ plogin() {
 	old) input=$(oathtool --totp -b "$(cat "$VT_TMP/secrets/$user-old.b32")") ;;
 	wrong) input=000000 ;;
 	esac
-	printf '%s\n' "$input" | env LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	# A sanitizer build's module needs the ASan runtime loaded first.
+	printf '%s\n' "$input" | env LD_PRELOAD="${VIGIL_ASAN_PRELOAD:+$VIGIL_ASAN_PRELOAD }libpam_wrapper.so" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$VT_TMP/pam.d" pamtester "${items[@]}" "$svc" "$user" authenticate acct_mgmt \
 		>>"$VT_TMP/log/pamtester.out" 2>&1
 }
