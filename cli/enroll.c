@@ -264,8 +264,8 @@ static int totp_remove(const struct cli_opts *o, int argc)
 		fputs("vigilctl: totp remove: you have no TOTP factor\n", stderr);
 		break;
 	case VIGIL_STATUS_DENIED:
-		fputs("vigilctl: totp remove: this is your last factor and the policy requires one "
-		      "(no_factor = deny); ask root to run 'vigilctl factor remove --user NAME totp'\n",
+		fputs("vigilctl: totp remove: this is your last factor; only root removes it "
+		      "('vigilctl factor remove --user NAME totp')\n",
 		      stderr);
 		break;
 	case VIGIL_STATUS_LOCKED:

@@ -148,6 +148,9 @@ struct load_ctx {
 	unsigned section_line;
 	struct where svc_first[CONFIG_SERVICES_MAX];
 	const struct config_load_opts *opts;
+	/* The inline comment cut from the line last handed to inih ("" if
+	 * none), so that a comment that swallowed a value is an error. */
+	char comment[CONFIG_LINE_MAX + 1];
 };
 
 static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -519,6 +522,49 @@ static void config_origin_note_set(struct vigil_config *c, const char *section, 
 		config_origin_note(&c->origins, section, key, i, file, line);
 }
 
+/* An inline comment must not take what the admin meant as the value: a
+ * key left with no value ("allow = # 10.0.0.0/8" would empty the allow
+ * list, letting every source in), or a [network] list whose comment holds
+ * an address or CIDR ("deny = 10.0.0.0/8 # 192.168.0.0/16" denies one
+ * range, not two).  Either is an error that shows the comment. */
+static int comment_check(struct load_ctx *x, const char *section, const char *key, const char *value)
+{
+	char token[CONFIG_LINE_MAX + 1], why[128];
+	struct quoted q;
+	struct cidr cidr;
+	const char *p = x->comment;
+
+	if (!x->comment[0])
+		return 0;
+	if (!value[0]) {
+		errf(x->err, x->errlen,
+		     "%s:%u: [%s] %s: no value before the comment '#%s'; put comments on a line of "
+		     "their own",
+		     x->file, x->lineno, section, key, quote(&q, x->comment));
+		return -EINVAL;
+	}
+	if (strcmp(section, "network") != 0)
+		return 0;
+	while (*p) {
+		size_t len = strcspn(p, " \t,");
+
+		if (len > 0 && len < sizeof(token)) {
+			memcpy(token, p, len);
+			token[len] = '\0';
+			if (cidr_parse_why(token, &cidr, why, sizeof(why)) == 0) {
+				errf(x->err, x->errlen,
+				     "%s:%u: [network] %s: the comment holds '%s', an entry commented "
+				     "out by mistake?  Put comments on a line of their own",
+				     x->file, x->lineno, key, quote(&q, token));
+				return -EINVAL;
+			}
+		}
+		p += len;
+		p += strspn(p, " \t,");
+	}
+	return 0;
+}
+
 /* inih's handler: nonzero on success. */
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
@@ -533,6 +579,8 @@ static int config_handler(void *user, const char *section, const char *key, cons
 	if (x->stop)
 		return 0;
 
+	if ((r = comment_check(x, section, key, value)) < 0)
+		goto out;
 	if (strncmp(section, service_prefix, sizeof(service_prefix) - 1) == 0) {
 		r = service_set(x, section, section + sizeof(service_prefix) - 1, key, value);
 		goto out;
@@ -571,12 +619,15 @@ out:
  * was 100".  One rule for both characters and every line: inih on its own
  * takes " ;" but not " #" inline, and an admin cannot be expected to know
  * which.  A value can therefore not hold a blank followed by '#' or ';'. */
-static void comment_cut(char *line)
+static void comment_cut(char *line, char *comment, size_t cap)
 {
 	size_t i;
 
+	comment[0] = '\0';
 	for (i = 0; line[i]; i++)
 		if ((line[i] == '#' || line[i] == ';') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+			snprintf(comment, cap, "%s", line + i + 1);
+			comment[strcspn(comment, "\r\n")] = '\0';
 			line[i] = '\0';
 			return;
 		}
@@ -618,7 +669,7 @@ static char *config_reader(char *str, int num, void *stream)
 	}
 	memcpy(str, start, n);
 	str[n] = '\0';
-	comment_cut(str);
+	comment_cut(str, x->comment, sizeof(x->comment));
 	return str;
 fail:
 	x->err_line = x->lineno;

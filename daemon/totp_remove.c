@@ -9,6 +9,7 @@
  * else out.  The code is a secret: never logged, wiped by the caller.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "caller.h"
@@ -36,6 +37,15 @@ static void audit_remove(struct vigild *d, const char *user, const char *party, 
 
 /* Checks answer against the active factor t; 0 with its step, -EACCES for
  * a wrong, malformed or replayed code, another negative errno else. */
+
+/* Whether the user keeps a factor of another kind once the TOTP factor is
+ * gone.  TOTP is the only kind of factor so far; FIDO2 keys will be the
+ * next, and this is where they will be counted. */
+static bool user_has_another_factor(void)
+{
+	return false;
+}
+
 static int check_code(struct vigild *d, const char *user, const struct store_totp *t, const char *answer, uint64_t now,
                       int64_t *ret_step)
 {
@@ -103,10 +113,14 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 	}
 	if (r < 0)
 		goto internal;
-	/* The only factor kind today: removing it leaves none. */
-	if (cfg->no_factor == NO_FACTOR_DENY) {
+	/* A user never removes their last factor, whatever no_factor says:
+	 * with allow, a stolen first factor and one watched code would turn
+	 * every later step-up off; with enroll, they would let the thief
+	 * enroll a seed of their own.  Root does it (factor remove), after
+	 * checking who asks. */
+	if (!user_has_another_factor()) {
 		audit_remove(d, p->name, party, "refused", LOG_NOTICE,
-		             "TOTP removal refused: the last factor, and the policy requires one (no_factor = deny)");
+		             "TOTP removal refused: the user's last factor; only root removes it");
 		vigild_reply_status(reply, VIGIL_STATUS_DENIED);
 		goto out;
 	}

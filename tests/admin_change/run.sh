@@ -12,9 +12,11 @@
 #   3. `device forget` and `source forget` (audited): the next login scores
 #      the device, or the address (not its /24), as new again;
 #   4. `totp remove` by alice herself: a wrong code is refused and counted; a
-#      right one under no_factor = deny is refused (last factor) but spent
-#      (the same code is then a replay at a login); after `vigilctl reload`
-#      into no_factor = enroll it removes the factor;
+#      right one is refused (her last factor) but spent (the same code is
+#      then a replay at a login); after `vigilctl reload` into
+#      no_factor = enroll it still removes nothing (a user never removes the
+#      last factor: a thief with her key and one code could turn step-ups
+#      off or enroll an app of their own);
 #   5. `reload` of a broken file: refused with the parser's file:line, the
 #      running configuration kept, both audited;
 #   6. `simulate` writes nothing (no user row, login, failure, watermark or
@@ -265,7 +267,7 @@ check "4 a wrong code: exit 1, nothing removed" \
 	eval 'rc=0; echo 000000 | as_alice >"$OUT" 2>&1 || rc=$?; [ "$rc" -eq 1 ] && grep -q "not valid" "$OUT"'
 check "4 ... audited as bad_code, charged to alice's uid" \
 	jhas 1 VIGIL_EVENT=enroll VIGIL_USER=alice VIGIL_RESULT=bad_code "VIGIL_CALLER=uid=$ALICE_UID"
-check "4 the right code under no_factor = deny: exit 1 (last factor)" \
+check "4 the right code: exit 1 (a user never removes the last factor)" \
 	eval 'rc=0; vt_next_code alice | tee "$VT_TMP/secrets/last.code" | as_alice >"$OUT" 2>&1 || rc=$?; [ "$rc" -eq 1 ] && grep -q "last factor" "$OUT"'
 check "4 ... audited as refused" jhas 1 VIGIL_EVENT=enroll VIGIL_USER=alice VIGIL_RESULT=refused
 check "4 ... the factor is still there" eval '"${CTL[@]}" status --user alice | grep "^  totp" >/dev/null'
@@ -274,11 +276,12 @@ check "4 ... audited as a replay" jhas 1 VIGIL_EVENT=stepup VIGIL_USER=alice VIG
 cp "$VT_TMP/etc/enroll.conf" "$CONF"
 check "4 reload into no_factor = enroll: exit 0" ctl_rc 0 reload
 check "4 ... audited (service, admin, reloaded)" jhas 1 VIGIL_EVENT=service VIGIL_METHOD=admin VIGIL_RESULT=reloaded
-check "4 a fresh code now removes the factor: exit 0" \
-	eval 'vt_next_code alice | as_alice >"$OUT" 2>&1 && grep -q "removed" "$OUT"'
-check "4 ... audited as removed" jhas 1 VIGIL_EVENT=enroll VIGIL_USER=alice VIGIL_RESULT=removed
-check "4 ... status shows no factor" eval '"${CTL[@]}" status --user alice | grep -A1 "^factors:" | grep "^  none" >/dev/null'
-check "4 totp remove without a factor: exit 1" \
+check "4 under no_factor = enroll a fresh code removes nothing either: exit 1" \
+	eval 'rc=0; vt_next_code alice | as_alice >"$OUT" 2>&1 || rc=$?; [ "$rc" -eq 1 ] && grep -q "last factor" "$OUT"'
+check "4 ... audited as refused, twice now" jhas 2 VIGIL_EVENT=enroll VIGIL_USER=alice VIGIL_RESULT=refused
+check "4 ... the factor is still there" eval '"${CTL[@]}" status --user alice | grep "^  totp" >/dev/null'
+"${CTL[@]}" factor remove --user alice totp >/dev/null
+check "4 totp remove without a factor (root removed it): exit 1" \
 	eval 'rc=0; echo 123456 | as_alice >"$OUT" 2>&1 || rc=$?; [ "$rc" -eq 1 ] && grep -q "no TOTP factor" "$OUT"'
 
 # ---------------------------------------------------------------------------

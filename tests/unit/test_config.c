@@ -736,6 +736,14 @@ static void test_inline_comments(void **state)
 
 	/* A value that is only a comment is no value. */
 	text_fails_at(f, "[risk]\nnew_device = # forty\n", 2, "[risk] new_device: no value");
+	/* An empty allow list lets every source in: a comment that swallowed
+	 * the list is an error, not an empty list. */
+	text_fails_at(f, "[network]\nallow = #10.0.0.0/8\n", 2, "[network] allow: no value before the comment");
+	/* A list's comment that holds an address is an entry commented out. */
+	text_fails_at(f, "[network]\ndeny = 10.0.0.0/8 #192.168.0.0/16, 172.16.0.0/12\n", 2,
+	              "[network] deny: the comment holds '192.168.0.0/16'");
+	text_fails_at(f, "[network]\ndeny = 10.0.0.0/8 ; was 2001:db8::/32\n", 2,
+	              "[network] deny: the comment holds '2001:db8::/32'");
 }
 
 struct warnings {
