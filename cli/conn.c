@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "escape.h"
 #include "proto.h"
 #include "wipe.h"
 
@@ -165,9 +166,11 @@ void cli_put_safe(FILE *f, const char *s)
 		wchar_t wc;
 		size_t n = mbrtowc(&wc, s, left, &st);
 
-		/* Invalid or cut-off sequences, C0 and C1 controls, and anything
-		 * the locale cannot print become one '?' a byte. */
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || !iswprint((wint_t)wc)) {
+		/* Invalid or cut-off sequences, C0 and C1 controls, anything the
+		 * locale cannot print, and characters that reorder or hide text
+		 * (bidirectional overrides, zero-width) become one '?' a byte. */
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 || !iswprint((wint_t)wc) ||
+		    escape_cp_unsafe((uint32_t)wc)) {
 			fputc('?', f);
 			memset(&st, 0, sizeof(st));
 			n = 1;

@@ -54,12 +54,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Characters that are valid but can rewrite what a reader sees: C1
- * controls, line and paragraph separators, bidirectional overrides. */
-static bool cp_unsafe(uint32_t cp)
+bool escape_cp_unsafe(uint32_t cp)
 {
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069);
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) || cp == 0x2028 ||
+	       cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 size_t escape_string(const char *s, char *out, size_t cap)
@@ -79,7 +77,7 @@ size_t escape_string(const char *s, char *out, size_t cap)
 			seq = 1;
 			esc = false;
 		} else if (p[i] >= 0x80 && (seq = utf8_seq(p + i, n - i, &cp)) > 0) {
-			esc = cp_unsafe(cp);
+			esc = escape_cp_unsafe(cp);
 		} else {
 			seq = 1;
 			esc = true;

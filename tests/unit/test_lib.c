@@ -295,6 +295,13 @@ static void test_escape_bytes(void **state)
 	esc_is("\xe2\x80\xa8\xe2\x80\xa9", "\\xe2\\x80\\xa8\\xe2\\x80\\xa9");
 	esc_is("a\xe2\x80\xaegnp.exe", "a\\xe2\\x80\\xaegnp.exe");
 	esc_is("\xe2\x81\xa6x\xe2\x81\xa9", "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9");
+	/* Zero-width and direction marks: U+200B, U+200F, U+061C, U+FEFF. */
+	esc_is("a\xe2\x80\x8b"
+	       "b\xe2\x80\x8f",
+	       "a\\xe2\\x80\\x8bb\\xe2\\x80\\x8f");
+	esc_is("\xd8\x9c\xef\xbb\xbf", "\\xd8\\x9c\\xef\\xbb\\xbf");
+	assert_true(escape_cp_unsafe(0x202e));
+	assert_false(escape_cp_unsafe(0x00e9));
 }
 
 /* Every byte value, alone and after a lead byte: the output holds only
