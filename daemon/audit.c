@@ -206,14 +206,12 @@ static void line_message(struct linebuf *b, const struct audit_record *r, const 
 	const char *sep = " (";
 	size_t len = 0;
 
+	/* The daemon's words first (summary, decision, reason, result), then
+	 * what users chose (name, host): a name can neither push the outcome
+	 * out of the field nor pose as it, since anything it imitates comes
+	 * after the real one. */
 	msg[0] = '\0';
 	msg_add(msg, sizeof(msg), &len, "%.*s", 512, r->message ? r->message : event);
-	if (r->user)
-		msg_add(msg, sizeof(msg), &len, ": user %.*s", 256, r->user);
-	if (r->service)
-		msg_add(msg, sizeof(msg), &len, ", service %.*s", 64, r->service);
-	if (r->rhost)
-		msg_add(msg, sizeof(msg), &len, ", from %.*s", 256, r->rhost);
 	if (r->decision) {
 		msg_add(msg, sizeof(msg), &len, "%sdecision %.*s", sep, 32, r->decision);
 		sep = ", ";
@@ -228,6 +226,12 @@ static void line_message(struct linebuf *b, const struct audit_record *r, const 
 	}
 	if (sep[0] == ',')
 		msg_add(msg, sizeof(msg), &len, ")");
+	if (r->user)
+		msg_add(msg, sizeof(msg), &len, ": user %.*s", 256, r->user);
+	if (r->service)
+		msg_add(msg, sizeof(msg), &len, ", service %.*s", 64, r->service);
+	if (r->rhost)
+		msg_add(msg, sizeof(msg), &len, ", from %.*s", 256, r->rhost);
 	line_str(b, "MESSAGE", msg);
 }
 

@@ -102,8 +102,8 @@ assert events == ["decision", "stepup", "enroll", "session_open", "session_close
 want = 'VIGIL_USER=%s ' % sys.argv[2]
 assert all(want in l for l in recs[:9]), recs[0]
 assert "VIGIL_SIGNALS=new_device,privileged" in recs[0] and "VIGIL_SHADOW=1" in recs[0]
-want = ('MESSAGE="login denied, the source is not allowed: user bob, service sudo, from 198.51.100.1 '
-        '(decision deny, reason network)"')
+want = ('MESSAGE="login denied, the source is not allowed (decision deny, reason network): user bob, '
+        'service sudo, from 198.51.100.1"')
 assert want in recs[9], recs[9]
 assert "VIGIL_USER" not in recs[10]
 summary = [l for l in lines if l.startswith("vigild: audit: ")]
@@ -150,7 +150,7 @@ for i, ev in enumerate(events):
         "VIGIL_DECISION": "stepup", "VIGIL_REASON": "risk", "VIGIL_METHOD": "totp", "VIGIL_RESULT": "ok",
         "VIGIL_SCORE": "42", "VIGIL_SIGNALS": "new_device,privileged", "VIGIL_SHADOW": "1",
         # MESSAGE says who, then the decision, reason and result.
-        "MESSAGE": "test record: user %s, service sshd, from 192.0.2.7 (decision stepup, reason risk, result ok)"
+        "MESSAGE": "test record (decision stepup, reason risk, result ok): user %s, service sshd, from 192.0.2.7"
                    % user,
     }
     for k, v in want.items():
@@ -164,7 +164,7 @@ for k in ("VIGIL_USER", "VIGIL_SERVICE", "VIGIL_RHOST", "VIGIL_PAM_PID", "VIGIL_
 assert r[0]["MESSAGE"] == "sparse record" and r[0]["VIGIL_EVENT"] == "service"
 r = [x for x in recs if x.get("VIGIL_LOGIN_ID") == "deny"]
 assert len(r) == 1
-want = "login denied, the source is not allowed: user bob, service sudo, from 198.51.100.1 (decision deny, reason network)"
+want = "login denied, the source is not allowed (decision deny, reason network): user bob, service sudo, from 198.51.100.1"
 assert r[0]["MESSAGE"] == want, r[0]["MESSAGE"]
 EOF
 
