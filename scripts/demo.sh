@@ -120,16 +120,16 @@ journalctl -o json --no-pager SYSLOG_IDENTIFIER=vigild >"$VT_TMP/audit.json" 2>"
 /usr/bin/python3 - "$VT_TMP/audit.json" <<'EOF' || demo_fail "the audit trail is not what the logins above wrote" "$VT_TMP/log/vigild.log"
 import collections, json, sys
 expected = [
-    ("decision", "alice", "sshd", "192.0.2.10", "stepup", ""),
+    ("decision", "alice", "sshd", "192.0.2.10", "stepup", "risk"),
     ("stepup", "alice", "sshd", "192.0.2.10", "", "ok"),
-    ("decision", "alice", "sshd", "192.0.2.10", "allow", ""),
-    ("decision", "alice", "sshd", "192.0.2.10", "allow", ""),
+    ("decision", "alice", "sshd", "192.0.2.10", "allow", "stepped_up"),
+    ("decision", "alice", "sshd", "192.0.2.10", "allow", "low_risk"),
     ("stepup", "alice", "sshd", "198.51.100.7", "", "bad_code"),
     ("decision", "alice", "sshd", "198.51.100.7", "deny", "stepup_failed"),
     ("decision", "bob", "sshd", "192.0.2.10", "deny", "not_enrolled"),
     ("decision", "alice", "sshd", "203.0.113.5", "deny", "network"),
     ("stepup", "alice", "sudo", "", "", "ok"),
-    ("decision", "alice", "sudo", "", "allow", ""),
+    ("decision", "alice", "sudo", "", "allow", "stepped_up"),
 ]
 fmt = "    %-9s %-6s %-5s %-13s %-9s %-14s %5s  %s"
 print(fmt % ("event", "user", "svc", "rhost", "decision", "result", "score", "signals"))
