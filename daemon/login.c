@@ -613,6 +613,9 @@ int login_commit(struct vigild *d, const struct store_login *decided, const char
 		 * pending one, since: nothing is activated, nobody let in. */
 		audit_login(d, AUDIT_ENROLL, LOG_WARNING, &c, NULL, VIGIL_REASON_NONE, "tofu", "refused",
 		            decided->login_id, 0, "in-band enrollment not activated: the factor changed meanwhile");
+	if (r == -EKEYREVOKED)
+		audit_login(d, AUDIT_DECISION, LOG_WARNING, &c, "deny", VIGIL_REASON_STEPUP_FAILED, "totp", NULL,
+		            decided->login_id, 0, "login refused: the factor that proved it was removed meanwhile");
 	if (r < 0)
 		return r;
 	if (l.activate_factor > 0)
@@ -631,7 +634,7 @@ static int account_commit(struct vigild *d, struct login_context *c, const struc
 
 	if (r == -EALREADY)
 		return r;
-	if (r == -EEXIST || r == -ENOENT)
+	if (r == -EEXIST || r == -ENOENT || r == -EKEYREVOKED)
 		reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, c, decided->login_id);
 	else if (r < 0)
 		deny_internal(d, c, r, reply);

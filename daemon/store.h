@@ -168,7 +168,9 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
 /* The account phase of a login decided in auth: claims it (single use:
  * -EALREADY if claimed before) and writes its trust as store_login_finish()
  * would have, in one transaction.  -EEXIST when an in-band enrollment finds
- * the user already has an active factor; -ENOENT for an unknown id.
+ * the user already has an active factor; -EKEYREVOKED when the factor that
+ * proved a step-up was removed since (nothing written); -ENOENT for an
+ * unknown id.
  * *ret: the login as it was recorded, state DONE. */
 int store_login_commit(struct store *s, const char *login_id, const char *prefix, uint64_t grant_expires,
                        struct store_login *ret);

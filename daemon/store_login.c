@@ -285,8 +285,18 @@ out:
  * step-up, and the activation of a factor enrolled in-band. */
 static int login_trust_in_tx(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires)
 {
+	struct store_totp t;
 	int r;
 
+	/* A step-up proved by a factor root removed since (a lost phone:
+	 * `vigilctl factor remove` between the code and the account phase):
+	 * nothing is learned, no grant outlives the factor, and the caller
+	 * refuses the login. */
+	if (l->stepped_up && l->activate_factor <= 0) {
+		if ((r = store_totp_get(s, l->user_id, true, &t)) < 0)
+			return r == -ENOENT ? -EKEYREVOKED : r;
+		store_totp_clear(&t);
+	}
 	if (l->learn && (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix, l->time, l->stepped_up,
 	                                         grant_expires)) < 0)
 		return r;

@@ -852,6 +852,20 @@ static void test_login_finish(void **state)
 	assert_int_equal(store_login_get(f->s, "finish-3", &got), 0);
 	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 2, &facts), 0);
 	assert_false(facts.device_known);
+
+	/* A step-up whose factor root removed before the account phase (a
+	 * lost phone): the commit refuses it, and nothing is learned or
+	 * granted. */
+	l = login_make(alice, "finish-5", T0 + 3);
+	snprintf(l.device, sizeof(l.device), "SHA256:lostphone");
+	l.state = STORE_LOGIN_PENDING;
+	use.step = 102;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, &use), 0);
+	assert_int_equal(store_totp_remove(f->s, "alice"), 0);
+	assert_int_equal(store_login_commit(f->s, "finish-5", "192.0.2.0/24", T0 + 600, &got), -EKEYREVOKED);
+	assert_int_equal(store_login_facts(f->s, alice, l.device, l.source, "192.0.2.0/24", 0, T0 + 3, &facts), 0);
+	assert_false(facts.device_known);
+	assert_int_equal(facts.grant_time, 0);
 }
 
 /* History is bounded per user: only the newest `keep` records of a user
