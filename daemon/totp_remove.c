@@ -90,7 +90,10 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 	if ((r = store_failures_party(d->store, party, p->name, now - cfg->lockout_interval, &failures)) < 0)
 		goto internal;
 	if (u.locked_until > now || failures >= cfg->lockout_deny) {
-		audit_remove(d, p->name, party, "locked", LOG_WARNING, "TOTP removal refused: locked out");
+		/* Not audited: it changes nothing, and the wrong codes that
+		 * locked the caller out were.  One record per refusal would let
+		 * a user write ten records a second into the journal, pushing
+		 * older ones out of a size-capped one. */
 		vigild_reply_status(reply, VIGIL_STATUS_LOCKED);
 		goto out;
 	}

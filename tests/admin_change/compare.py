@@ -98,9 +98,11 @@ def cursor():
 journal_at = None  # the cursor of the last record read
 
 
-def records_new(done, deadline=5.0):
+def records_new(done, deadline=20.0):
     """vigild's records since the last read, polled until done(records) or
-    the deadline.  Reading on from the last cursor (rather than asking for
+    the deadline (generous: under a loaded make -j, vigild's audit writer
+    may hold records back or spill them for seconds; a login that never
+    reaches vigild at all is caught after 10 cases instead).  Reading on from the last cursor (rather than asking for
     one before each login) halves the journalctl runs per case."""
     global journal_at
     end = time.time() + deadline
