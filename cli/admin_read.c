@@ -295,6 +295,8 @@ static int decision_parse(const char *s, uint8_t *ret)
 		*ret = VIGIL_HISTORY_DENY;
 	else if (strcmp(s, "shadow") == 0)
 		*ret = VIGIL_HISTORY_SHADOW;
+	else if (strcmp(s, "learn") == 0)
+		*ret = VIGIL_HISTORY_LEARN;
 	else if (strcmp(s, "any") == 0)
 		*ret = VIGIL_HISTORY_ANY;
 	else
@@ -330,6 +332,7 @@ static void login_json(struct json *j, const struct vigil_history_entry *e)
 	json_str(j, "decision", outcome_name(e->outcome));
 	json_str(j, "reason", e->reason != VIGIL_REASON_NONE ? reason_name(e->reason) : NULL);
 	json_str(j, "shadow", e->shadow != VIGIL_SHADOW_NONE ? shadow_name(e->shadow) : NULL);
+	json_str(j, "mode", e->shadow != VIGIL_SHADOW_NONE ? shadow_mode_name(e->shadow) : NULL);
 	json_bool(j, "stepped_up", e->stepped_up != 0);
 	json_u64(j, "score", e->score);
 	json_signals(j, "signals", e->signals);
@@ -338,7 +341,7 @@ static void login_json(struct json *j, const struct vigil_history_entry *e)
 
 int verb_history(const struct cli_opts *o, int argc, char **argv)
 {
-	static const char use[] = "vigilctl history [--user NAME] [--service S] [--decision allow|deny|shadow] "
+	static const char use[] = "vigilctl history [--user NAME] [--service S] [--decision allow|deny|shadow|learn] "
 	                          "[--since DATE|DURATION] [--limit N] [--json]";
 	struct vigil_msg *req = NULL, *reply = NULL;
 	struct vigil_history_request *q;
@@ -363,7 +366,7 @@ int verb_history(const struct cli_opts *o, int argc, char **argv)
 	if (ro.service)
 		strcpy(q->service, ro.service);
 	if (ro.decision && decision_parse(ro.decision, &q->decision) < 0) {
-		r = usage("--decision wants allow, deny or shadow");
+		r = usage("--decision wants allow, deny, shadow or learn");
 		goto out;
 	}
 	if (ro.since && since_parse(ro.since, (uint64_t)time(NULL), &q->since) < 0) {

@@ -223,7 +223,10 @@ static void print_explanation(const struct vigil_explanation *e)
 	put_field("service:", e->service);
 	put_field("source:", e->source);
 	put_field("device:", e->device);
-	printf("%-10s %s%s\n", "decision:", verdict_name(e->verdict), e->shadow ? " (shadow mode: allowed)" : "");
+	printf("%-10s %s%s\n", "decision:", verdict_name(e->verdict),
+	       e->shadow == VIGIL_MODE_LEARN ? " (learn mode: allowed, and learned from)"
+	       : e->shadow                   ? " (shadow mode: allowed)"
+	                                     : "");
 	printf("%-10s %s\n", "outcome:", explain_outcome(e->outcome));
 	/* As the decision record says it: allows and step-ups have one too. */
 	printf("%-10s %s\n", "reason:", e->record_reason[0] ? e->record_reason : reason_name(e->reason));
@@ -261,7 +264,8 @@ static int json_explanation(const struct vigil_explanation *e)
 	json_str(&j, "source", e->source[0] ? e->source : NULL);
 	json_str(&j, "device", e->device[0] ? e->device : NULL);
 	json_str(&j, "decision", verdict_name(e->verdict));
-	json_bool(&j, "shadow", e->shadow != 0);
+	json_bool(&j, "shadow", e->shadow == VIGIL_MODE_SHADOW);
+	json_str(&j, "mode", e->shadow == VIGIL_MODE_LEARN ? "learn" : e->shadow ? "shadow" : NULL);
 	json_str(&j, "outcome", explain_outcome(e->outcome));
 	json_str(&j, "reason", e->record_reason[0] ? e->record_reason : reason_name(e->reason));
 	json_u64(&j, "score", e->score);

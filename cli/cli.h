@@ -43,7 +43,7 @@ const char *cli_time_str(uint64_t t, char *buf, size_t cap);
 /* "totp", "fido2" or "unknown". */
 const char *cli_factor_name(uint8_t type);
 /* A login's decision for people: "allow", "deny (risk)", "allow [shadow:
- * would deny (network)]", "allow [shadow: would step up]". */
+ * would deny (network)]", "allow [learn: would step up]". */
 const char *cli_decision_str(uint8_t outcome, uint16_t reason, uint8_t shadow, char *buf, size_t cap);
 
 /* Connects to path (a root-owned socket in a root-owned directory, answered

@@ -48,10 +48,11 @@ const char *cli_factor_name(uint8_t type)
 
 const char *cli_decision_str(uint8_t outcome, uint16_t reason, uint8_t shadow, char *buf, size_t cap)
 {
-	if (shadow == VIGIL_SHADOW_DENY)
-		snprintf(buf, cap, "%s [shadow: would deny (%s)]", outcome_name(outcome), reason_name(reason));
-	else if (shadow == VIGIL_SHADOW_STEPUP)
-		snprintf(buf, cap, "%s [shadow: would step up]", outcome_name(outcome));
+	if (shadow == VIGIL_SHADOW_DENY || shadow == VIGIL_SHADOW_LEARN_DENY)
+		snprintf(buf, cap, "%s [%s: would deny (%s)]", outcome_name(outcome), shadow_mode_name(shadow),
+		         reason_name(reason));
+	else if (shadow == VIGIL_SHADOW_STEPUP || shadow == VIGIL_SHADOW_LEARN_STEPUP)
+		snprintf(buf, cap, "%s [%s: would step up]", outcome_name(outcome), shadow_mode_name(shadow));
 	else if (outcome == VIGIL_OUTCOME_DENY)
 		snprintf(buf, cap, "deny (%s)", reason_name(reason));
 	else

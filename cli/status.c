@@ -147,6 +147,7 @@ int cli_report_json(const struct vigil_status_report *s)
 		json_str(&j, "decision", outcome_name(l->outcome));
 		json_str(&j, "reason", l->reason != VIGIL_REASON_NONE ? reason_name(l->reason) : NULL);
 		json_str(&j, "shadow", l->shadow != VIGIL_SHADOW_NONE ? shadow_name(l->shadow) : NULL);
+		json_str(&j, "mode", l->shadow != VIGIL_SHADOW_NONE ? shadow_mode_name(l->shadow) : NULL);
 		json_u64(&j, "score", l->score);
 		json_signals(&j, "signals", l->signals);
 		json_object_end(&j);

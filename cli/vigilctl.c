@@ -49,7 +49,7 @@ static void help(void)
 	       "  users [--json]             users vigild knows: factors, last login, lockout\n"
 	       "  user show NAME [--json]    one user: factors, devices, sources, grants and\n"
 	       "                             the last 32 logins with decision and reason\n"
-	       "  history [--user NAME] [--service S] [--decision allow|deny|shadow]\n"
+	       "  history [--user NAME] [--service S] [--decision allow|deny|shadow|learn]\n"
 	       "          [--since DATE|DURATION] [--limit N] [--json]\n"
 	       "                             logins, newest first (default limit 20)\n"
 	       "  daemon [--json]            uptime, version, counters, audit queue, database\n"

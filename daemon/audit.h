@@ -53,7 +53,13 @@ struct audit_record {
 	const char *result;   /* step-up: "ok", "bad_code", "replay", "locked" */
 	uint32_t score;
 	uint32_t signals; /* formatted with signals_format() */
-	int shadow;       /* 1: decision recorded in shadow mode */
+	/* 1: a decision enforcement would have taken, not enforced (learn or
+	 * shadow mode); VIGIL_SHADOW=1 is written only in shadow mode, as
+	 * before learn mode existed. */
+	int shadow;
+	/* The roll-out mode a login was decided under, VIGIL_MODE; NULL (not
+	 * written) under enforce. */
+	const char *mode;
 };
 
 struct audit;

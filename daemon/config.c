@@ -56,6 +56,7 @@ enum key_kind {
 	KEY_ISSUER,
 	KEY_NETS,
 	KEY_DATE,
+	KEY_MODE,
 };
 
 struct key_def {
@@ -89,6 +90,7 @@ static const struct key_def keys[] = {
     U32("policy", "deny_at", deny_at, 0, THRESHOLD_MAX),
     U32("policy", "fresh_window", fresh_window, 0, DAY),
     U32("policy", "grant_lifetime", grant_lifetime, 0, 30 * DAY),
+    {"policy", "mode", KEY_MODE, offsetof(struct vigil_config, mode), 0, 0},
     {"policy", "shadow", KEY_BOOL, offsetof(struct vigil_config, shadow), 0, 0},
     {"policy", "no_factor", KEY_NO_FACTOR, offsetof(struct vigil_config, no_factor), 0, 0},
     U32("policy", "enroll_grace", enroll_grace, 0, 365 * DAY),
@@ -115,9 +117,10 @@ enum svc_key {
 	SVC_DENY_AT,
 	SVC_FRESH_WINDOW,
 	SVC_PRIVILEGED,
+	SVC_MODE,
 	SVC_KEYS_,
 };
-static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at", "fresh_window", "privileged"};
+static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at", "fresh_window", "privileged", "mode"};
 
 /* Where a value was last set, for the cross-checks after loading. */
 struct where {
@@ -142,6 +145,8 @@ struct load_ctx {
 	bool svc_seen[CONFIG_SERVICES_MAX][SVC_KEYS_];
 	/* For the cross-checks. */
 	struct where policy_where;
+	/* [policy] mode and the old [policy] shadow: never both. */
+	struct where mode_where, shadow_where;
 	struct where svc_where[CONFIG_SERVICES_MAX];
 	/* The line of the section header last read, and where each service
 	 * section first appeared, for the warnings. */
@@ -196,6 +201,7 @@ void config_defaults(struct vigil_config *c)
 	c->deny_at = 100;
 	c->fresh_window = 300;
 	c->grant_lifetime = 43200;
+	c->mode = VIGIL_MODE_ENFORCE;
 	c->shadow = false;
 	c->no_factor = NO_FACTOR_DENY;
 	c->enroll_grace = 86400;
@@ -290,6 +296,35 @@ static int bool_parse(struct load_ctx *x, const char *section, const char *key, 
 		return -EINVAL;
 	}
 	return 0;
+}
+
+const char *config_mode_name(enum vigil_mode m)
+{
+	switch (m) {
+	case VIGIL_MODE_ENFORCE:
+		return "enforce";
+	case VIGIL_MODE_SHADOW:
+		return "shadow";
+	case VIGIL_MODE_LEARN:
+		return "learn";
+	default:
+		return "?";
+	}
+}
+
+static int mode_parse(struct load_ctx *x, const char *section, const char *key, const char *value, enum vigil_mode *ret)
+{
+	static const enum vigil_mode all[] = {VIGIL_MODE_ENFORCE, VIGIL_MODE_SHADOW, VIGIL_MODE_LEARN};
+	struct quoted q;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(value, config_mode_name(all[i])) == 0) {
+			*ret = all[i];
+			return 0;
+		}
+	errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not learn, shadow or enforce", x->file, x->lineno, section,
+	     key, quote(&q, value));
+	return -EINVAL;
 }
 
 static int issuer_parse(struct load_ctx *x, const char *value, char *out, size_t cap)
@@ -410,6 +445,16 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 		memcpy(field, &v, sizeof(v));
 		break;
 	}
+	case KEY_MODE: {
+		enum vigil_mode v;
+
+		r = mode_parse(x, d->section, d->name, value, &v);
+		if (r < 0)
+			return r;
+		memcpy(field, &v, sizeof(v));
+		x->mode_where = (struct where){x->file, x->lineno};
+		break;
+	}
 	case KEY_NETS:
 		if (strcmp(d->name, "allow") == 0)
 			r = nets_append(x, d->name, x->c->allow, &x->c->n_allow, value);
@@ -420,6 +465,8 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 		break;
 	}
 
+	if (strcmp(d->section, "policy") == 0 && strcmp(d->name, "shadow") == 0)
+		x->shadow_where = (struct where){x->file, x->lineno};
 	if (strcmp(d->section, "policy") == 0 && (strcmp(d->name, "stepup_at") == 0 || strcmp(d->name, "deny_at") == 0))
 		x->policy_where = (struct where){x->file, x->lineno};
 	return 0;
@@ -429,6 +476,7 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 {
 	struct vigil_config *c = x->c;
 	struct service_policy *s = NULL;
+	enum vigil_mode m;
 	unsigned i, k;
 	uint32_t v;
 	bool b;
@@ -468,6 +516,7 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		memcpy(s->name, name, strlen(name) + 1);
 		s->stepup_at = s->deny_at = s->fresh_window = -1;
 		s->privileged = -1;
+		s->mode = -1;
 		x->svc_first[i] = (struct where){x->file, x->section_line};
 		c->n_services++;
 	}
@@ -495,6 +544,12 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		if (r < 0)
 			return r;
 		s->fresh_window = (int32_t)v;
+		break;
+	case SVC_MODE:
+		r = mode_parse(x, section, key, value, &m);
+		if (r < 0)
+			return r;
+		s->mode = (int8_t)m;
 		break;
 	default:
 		r = bool_parse(x, section, key, value, &b);
@@ -927,8 +982,23 @@ out:
 
 static int config_check(struct load_ctx *x)
 {
-	const struct vigil_config *c = x->c;
+	struct vigil_config *c = x->c;
 	unsigned i;
+
+	/* Two keys for one setting: which one wins would be a guess, and a
+	 * guess here decides whether logins are enforced. */
+	if (x->mode_where.file && x->shadow_where.file) {
+		errf(x->err, x->errlen,
+		     "%s:%u: [policy] mode is set here and the old [policy] shadow at %s:%u: keep only mode "
+		     "(shadow = yes is mode = shadow)",
+		     x->mode_where.file, x->mode_where.line, x->shadow_where.file, x->shadow_where.line);
+		return -EINVAL;
+	}
+	if (x->shadow_where.file) {
+		c->mode = c->shadow ? VIGIL_MODE_SHADOW : VIGIL_MODE_ENFORCE;
+		/* vigilctl config shows mode with the line that set it. */
+		config_origin_note(&c->origins, "policy", "mode", 0, x->shadow_where.file, x->shadow_where.line);
+	}
 
 	if (c->stepup_at > c->deny_at) {
 		errf(x->err, x->errlen, "%s:%u: [policy] stepup_at (%u) must not exceed deny_at (%u)",
@@ -1062,6 +1132,7 @@ void config_service(const struct vigil_config *c, const char *service, struct se
 	    .deny_at = c->deny_at,
 	    .fresh_window = c->fresh_window,
 	    .privileged = false,
+	    .mode = c->mode,
 	};
 	unsigned i;
 
@@ -1082,6 +1153,8 @@ void config_service(const struct vigil_config *c, const char *service, struct se
 				v.fresh_window = (uint32_t)s->fresh_window;
 			if (s->privileged >= 0)
 				v.privileged = s->privileged != 0;
+			if (s->mode >= 0)
+				v.mode = (enum vigil_mode)s->mode;
 			break;
 		}
 	}

@@ -32,6 +32,7 @@ struct service_policy {
 	int32_t deny_at;      /* -1 = inherit */
 	int32_t fresh_window; /* -1 = inherit; seconds, 0 = no fresh step-up needed */
 	int8_t privileged;    /* -1 = inherit (sudo, su are privileged) */
+	int8_t mode;          /* -1 = inherit [policy] mode; else enum vigil_mode */
 };
 
 struct vigil_config {
@@ -55,7 +56,8 @@ struct vigil_config {
 	uint32_t deny_at;                /* 100: score >= this denies */
 	uint32_t fresh_window;           /* 300 s: privileged services need a step-up this fresh */
 	uint32_t grant_lifetime;         /* 43200 s: a step-up grant for user+device+source */
-	bool shadow;                     /* false: record what would happen, enforce allow */
+	enum vigil_mode mode;            /* enforce; `shadow = yes` (the old key) means shadow */
+	bool shadow;                     /* the old key as written; mode is what counts */
 	enum no_factor_action no_factor; /* deny */
 	uint32_t enroll_grace;           /* 86400 s: how long in-band / self enrollment stays open; 0 = never */
 	uint64_t enroll_since;           /* 0 = unset: the grace runs from this admin-set date
@@ -97,6 +99,9 @@ struct vigil_config {
 	struct config_origins origins;
 };
 
+/* "enforce", "shadow", "learn" (static), or "?" for a value out of range. */
+const char *config_mode_name(enum vigil_mode m);
+
 /* Fills *c with the defaults. */
 void config_defaults(struct vigil_config *c);
 
@@ -128,5 +133,6 @@ struct service_view {
 	uint32_t deny_at;
 	uint32_t fresh_window;
 	bool privileged;
+	enum vigil_mode mode;
 };
 void config_service(const struct vigil_config *c, const char *service, struct service_view *ret);

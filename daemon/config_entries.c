@@ -94,7 +94,7 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 	add_u32(&w, "policy", "deny_at", c->deny_at);
 	add_u32(&w, "policy", "fresh_window", c->fresh_window);
 	add_u32(&w, "policy", "grant_lifetime", c->grant_lifetime);
-	add(&w, "policy", "shadow", 0, c->shadow ? "yes" : "no");
+	add(&w, "policy", "mode", 0, config_mode_name(c->mode));
 	add(&w, "policy", "no_factor", 0, config_no_factor_name(c->no_factor));
 	add_u32(&w, "policy", "enroll_grace", c->enroll_grace);
 	if (c->enroll_since) {
@@ -136,6 +136,8 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 			add_u32(&w, section, "fresh_window", (uint32_t)s->fresh_window);
 		if (s->privileged >= 0)
 			add(&w, section, "privileged", 0, s->privileged ? "yes" : "no");
+		if (s->mode >= 0)
+			add(&w, section, "mode", 0, config_mode_name((enum vigil_mode)s->mode));
 	}
 	return w.n;
 }

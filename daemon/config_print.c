@@ -35,7 +35,7 @@ void config_print(const struct vigil_config *c, FILE *f)
 	fprintf(f, "\n[policy]\n");
 	fprintf(f, "stepup_at = %u\ndeny_at = %u\nfresh_window = %u\ngrant_lifetime = %u\n", c->stepup_at, c->deny_at,
 	        c->fresh_window, c->grant_lifetime);
-	fprintf(f, "shadow = %s\nno_factor = %s\nenroll_grace = %u\n", c->shadow ? "yes" : "no",
+	fprintf(f, "mode = %s\nno_factor = %s\nenroll_grace = %u\n", config_mode_name(c->mode),
 	        config_no_factor_name(c->no_factor), c->enroll_grace);
 	if (c->enroll_since) {
 		time_t t = (time_t)c->enroll_since;
@@ -74,5 +74,7 @@ void config_print(const struct vigil_config *c, FILE *f)
 			fprintf(f, "fresh_window = %d\n", (int)s->fresh_window);
 		if (s->privileged >= 0)
 			fprintf(f, "privileged = %s\n", s->privileged ? "yes" : "no");
+		if (s->mode >= 0)
+			fprintf(f, "mode = %s\n", config_mode_name((enum vigil_mode)s->mode));
 	}
 }

@@ -72,8 +72,8 @@ static void step_end(struct text *t, const struct vigil_explanation *e)
 		                                               : "the code was wrong or refused");
 }
 
-/* The rule that applied, in words.  In shadow mode the verdict is said as
- * what enforcement would have done, and that the login was let in. */
+/* The rule that applied, in words.  In shadow or learn mode the verdict is
+ * said as what enforcement would have done, and that the login was let in. */
 static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
 {
 	struct text t = {e->rule, sizeof(e->rule), 0};
@@ -156,7 +156,9 @@ static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
 		break;
 	}
 done:
-	if (e->shadow)
+	if (e->shadow == VIGIL_MODE_LEARN)
+		text_add(&t, "; learn mode let the login in and learned its device and source");
+	else if (e->shadow)
 		text_add(&t, "; shadow mode let the login in");
 }
 
@@ -167,21 +169,22 @@ done:
  * else the record that ended the login. */
 static const char *record_reason(const struct vigil_explanation *e, bool simulated)
 {
+	/* The allow record of a login a mode let in names the mode. */
+	const char *waived = e->shadow == VIGIL_MODE_LEARN ? REASON_LEARN : REASON_SHADOW;
+
 	if (e->outcome == VIGIL_OUTCOME_DENY && !simulated)
 		return reason_name(e->reason);
 	switch (e->verdict) {
 	case VIGIL_VERDICT_DENY:
-		return simulated || !e->shadow ? reason_name(e->reason) : REASON_SHADOW;
+		return simulated || !e->shadow ? reason_name(e->reason) : waived;
 	case VIGIL_VERDICT_STEPUP:
 		if (simulated)
 			return e->why == VIGIL_WHY_FRESH ? REASON_FRESH : reason_name(VIGIL_REASON_RISK);
-		return e->shadow ? REASON_SHADOW : REASON_STEPPED_UP;
+		return e->shadow ? waived : REASON_STEPPED_UP;
 	case VIGIL_VERDICT_ENROLL:
-		return simulated   ? reason_name(VIGIL_REASON_NOT_ENROLLED)
-		       : e->shadow ? REASON_SHADOW
-		                   : REASON_STEPPED_UP;
+		return simulated ? reason_name(VIGIL_REASON_NOT_ENROLLED) : e->shadow ? waived : REASON_STEPPED_UP;
 	case VIGIL_VERDICT_ALLOW_NO_FACTOR:
-		return simulated || !e->shadow ? reason_name(VIGIL_REASON_NOT_ENROLLED) : REASON_SHADOW;
+		return simulated || !e->shadow ? reason_name(VIGIL_REASON_NOT_ENROLLED) : waived;
 	case VIGIL_VERDICT_ALLOW:
 		return e->score < e->stepup_at && e->fresh_window == 0 ? REASON_LOW_RISK : REASON_GRANT;
 	default:
@@ -233,7 +236,8 @@ int admin_explain(struct vigild *d, const struct peer *p, const struct vigil_adm
 	e->outcome = l.outcome;
 	e->verdict = l.verdict;
 	e->why = l.why;
-	e->shadow = l.shadow ? 1 : 0;
+	/* Only a verdict the mode waived is marked: an allow was enforced. */
+	e->shadow = l.verdict > VIGIL_VERDICT_ALLOW && l.mode < VIGIL_MODE_MAX_ ? l.mode : 0;
 	e->reason = l.reason;
 	e->score = l.score;
 	e->signals = l.signals;

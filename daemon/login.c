@@ -99,6 +99,8 @@ static void audit_record_login(struct vigild *d, enum audit_event event, int pri
 	    .score = c->score,
 	    .signals = c->signals,
 	    .shadow = shadow,
+	    /* Every record of a login decided under learn or shadow says so. */
+	    .mode = c->mode != VIGIL_MODE_ENFORCE ? config_mode_name((enum vigil_mode)c->mode) : NULL,
 	};
 
 	/* A user's questions about itself decide nothing: no record, or one
@@ -125,8 +127,12 @@ static void audit_decision(struct vigild *d, int priority, const struct login_co
 	char phrase[192], message[256];
 
 	reason_phrase(decision, reason, phrase, sizeof(phrase));
-	/* A shadow record is what enforcement would have done. */
-	snprintf(message, sizeof(message), "%s%s", shadow ? "shadow mode, not enforced: " : "", phrase);
+	/* A shadow or learn record is what enforcement would have done. */
+	snprintf(message, sizeof(message), "%s%s",
+	         !shadow                       ? ""
+	         : c->mode == VIGIL_MODE_LEARN ? "learn mode, not enforced: "
+	                                       : "shadow mode, not enforced: ",
+	         phrase);
 	audit_record_login(d, AUDIT_DECISION, priority, c, decision, reason, method, NULL, login_id, shadow, message);
 }
 
@@ -140,6 +146,8 @@ static const char *allow_reason(struct vigild *d, const struct login_context *c,
 
 	if (method && strcmp(method, "shadow") == 0)
 		return REASON_SHADOW;
+	if (method && strcmp(method, "learn") == 0)
+		return REASON_LEARN;
 	if (method && strcmp(method, "no_factor") == 0)
 		return reason_name(VIGIL_REASON_NOT_ENROLLED);
 	if (method && strcmp(method, "none") != 0)
@@ -230,11 +238,13 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 	l.stepped_up = use != NULL && outcome == VIGIL_OUTCOME_ALLOW;
 	l.time = now;
 	l.learn = !c->observe_only;
-	/* A shadowed login keeps the reason enforcement would have given. */
-	l.reason = c->observe_only ? c->shadow_reason : reason;
+	/* A waived login keeps the reason enforcement would have given. */
+	l.reason = c->waived ? c->shadow_reason : reason;
 	l.verdict = c->verdict;
 	l.why = c->why;
-	l.shadow = c->observe_only;
+	/* The mode it was decided under (0 enforce, 1 shadow, 2 learn): with
+	 * a verdict other than allow, the mode let it in. */
+	l.mode = c->mode;
 	if (outcome != VIGIL_OUTCOME_ALLOW || phase == PHASE_ACCOUNT)
 		l.state = STORE_LOGIN_DONE;
 	else
@@ -272,28 +282,35 @@ static void deny_internal(struct vigild *d, const struct login_context *c, int e
 	reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 }
 
-/* Shadow mode: the verdict is audited as it would have been, and allowed,
- * without learning from a login the policy would have refused. */
-static bool shadowed(struct vigild *d, struct login_context *c, const struct policy_verdict *v)
+/* Learn and shadow mode: the verdict is audited as it would have been, and
+ * allowed.  Shadow mode learns nothing from a login the policy would have
+ * refused or stepped up; learn mode learns from it what an allowed login
+ * teaches (never a grant: no factor was proved). */
+static bool waived(struct vigild *d, struct login_context *c, const struct policy_verdict *v)
 {
-	if (!d->config->shadow || v->action == POLICY_ALLOW)
+	struct policy_waiver w;
+
+	policy_mode_apply((enum vigil_mode)c->mode, v->action, &w);
+	if (!w.waived)
 		return false;
-	c->observe_only = true;
+	c->waived = true;
+	c->observe_only = !w.learns;
 	c->shadow_reason = v->action == POLICY_DENY ? v->reason : VIGIL_REASON_NONE;
 	audit_decision(d, LOG_NOTICE, c, action_name(v->action), verdict_reason(v), NULL, NULL, 1);
 	return true;
 }
 
 /* Ends a login its verdict settles without a prompt: allowed (or, in
- * shadow mode, allowed whatever the verdict) or denied.  A user asking
+ * learn or shadow mode, allowed whatever the verdict) or denied.  A user asking
  * about itself cannot step up: what would need a prompt is refused.
  * Returns true with *reply filled; false when the verdict asks for a
  * step-up or an in-band enrollment. */
 static bool settle(struct vigild *d, struct login_context *c, enum login_phase phase, const struct policy_verdict *v,
                    uint64_t now, struct vigil_msg *reply)
 {
-	if (shadowed(d, c, v))
-		finish(d, c, phase, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "shadow", NULL, now, reply);
+	if (waived(d, c, v))
+		finish(d, c, phase, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE,
+		       c->mode == VIGIL_MODE_LEARN ? "learn" : "shadow", NULL, now, reply);
 	else if (v->action == POLICY_ALLOW)
 		finish(d, c, phase, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, "none", NULL, now, reply);
 	else if (v->action == POLICY_ALLOW_NO_FACTOR)

@@ -174,6 +174,7 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 		return r;
 
 	config_service(cfg, c->service, &view);
+	c->mode = (uint8_t)view.mode;
 	rf = (struct risk_facts){
 	    .now = now,
 	    .device_known = facts.device_known && !c->device_unknown,

@@ -37,12 +37,19 @@ struct login_context {
 	uint8_t factor_digits; /* of the active TOTP factor; 0 if none */
 	/* A non-root user asking about itself: answered, never written. */
 	bool self_query;
-	/* Recorded but not learned from: a shadow-mode login the policy
-	 * would have refused. */
+	/* The roll-out mode of the login's service (enum vigil_mode), set by
+	 * login_context_assess(). */
+	uint8_t mode;
+	/* Allowed by the mode although the policy would not have: a
+	 * learn- or shadow-mode login the policy would have refused or
+	 * stepped up. */
+	bool waived;
+	/* Recorded but not learned from: a waived shadow-mode login (learn
+	 * mode learns from what it waives). */
 	bool observe_only;
-	/* With observe_only: the denial reason enforcement would have given
+	/* With waived: the denial reason enforcement would have given
 	 * (NONE when it would have asked for a step-up), kept as the login's
-	 * reason so a shadowed refusal still says why. */
+	 * reason so a waived refusal still says why. */
 	uint16_t shadow_reason;
 	/* An sshd login whose key Vigil was not told (OpenSSH runs the account
 	 * phase of a publickey-only login before it exposes the key): the

@@ -111,3 +111,17 @@ uint8_t policy_action_verdict(enum policy_action a)
 	}
 	return VIGIL_VERDICT_UNKNOWN;
 }
+
+void policy_mode_apply(enum vigil_mode m, enum policy_action a, struct policy_waiver *ret)
+{
+	struct policy_waiver w = {false, false};
+
+	/* An allow verdict is an allow in every mode, and learns as one. */
+	if (a != POLICY_ALLOW) {
+		if (m == VIGIL_MODE_SHADOW)
+			w.waived = true;
+		else if (m == VIGIL_MODE_LEARN)
+			w = (struct policy_waiver){true, true};
+	}
+	*ret = w;
+}

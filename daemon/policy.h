@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Policy: turns a risk score and the login's circumstances into what the
- * daemon does: allow, step up, or deny.  Pure; no I/O.  Shadow mode is
- * applied by the caller, which audits the real verdict and enforces allow.
+ * daemon does: allow, step up, or deny.  Pure; no I/O.  A roll-out mode
+ * (learn, shadow) is applied by the caller through policy_mode_apply(),
+ * which says whether the verdict is waived; the caller audits the real
+ * verdict and enforces allow.
  */
 #pragma once
 
@@ -47,6 +49,22 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
  * account's first allowed login (first_allowed, 0 = never: closed).  Never
  * when enroll_grace is 0.  Nobody can start this clock by naming a user. */
 bool policy_enroll_open(const struct vigil_config *c, uint64_t first_allowed, uint64_t now);
+
+/* What a roll-out mode makes of a verdict. */
+struct policy_waiver {
+	/* Allowed by the mode, not by the verdict: the verdict is audited as
+	 * what enforcement would have done. */
+	bool waived;
+	/* With waived: the login teaches what an allowed login teaches
+	 * (device, source, prefix, last success; never a grant), as in
+	 * learn mode.  False in shadow mode: a login enforcement would have
+	 * refused or stepped up teaches nothing. */
+	bool learns;
+};
+/* Under enforce, for an allow verdict, or for a mode out of range, nothing
+ * is waived: only an admin's explicit learn or shadow turns a refusal into
+ * a login. */
+void policy_mode_apply(enum vigil_mode m, enum policy_action a, struct policy_waiver *ret);
 
 /* The wire name of an action (enum vigil_verdict), for the login record
  * and `vigilctl explain`. */

@@ -27,6 +27,7 @@ static const struct phrase phrases[] = {
     {NULL, REASON_GRANT, "an earlier step-up from this device and source still holds"},
     {NULL, REASON_STEPPED_UP, "the second factor was proven"},
     {NULL, REASON_SHADOW, "shadow mode lets every login in"},
+    {NULL, REASON_LEARN, "learn mode lets every login in and learns from it"},
     {NULL, REASON_FRESH, "a privileged service needs a recent step-up"},
     {NULL, "stepup_failed", "the step-up failed"},
     {NULL, "locked", "the user is locked out after failed codes"},

@@ -15,6 +15,7 @@
 #define REASON_GRANT      "grant"      /* allow: an earlier step-up still holds */
 #define REASON_STEPPED_UP "stepped_up" /* allow: this login proved a factor */
 #define REASON_SHADOW     "shadow"     /* allow: shadow mode lets every login in */
+#define REASON_LEARN      "learn"      /* allow: learn mode lets every login in, and learns from it */
 #define REASON_FRESH      "fresh"      /* stepup: a privileged service wants a recent step-up */
 /* stepup: "risk" (the score is in the step-up band); allow, enroll or
  * allow_no_factor: "not_enrolled" (the user has no factor) */

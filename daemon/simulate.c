@@ -16,11 +16,15 @@
 #include "simulate.h"
 
 /* What a login with this verdict would get: decided now, or (0) only once
- * its step-up is answered.  Shadow mode allows whatever the verdict. */
-static uint8_t outcome_of(const struct vigil_config *cfg, enum policy_action a, bool assessed, bool *ret_shadow)
+ * its step-up is answered.  Learn and shadow mode allow whatever the
+ * verdict (*ret_mode: the mode that did, 0 for none). */
+static uint8_t outcome_of(enum vigil_mode m, enum policy_action a, bool assessed, uint8_t *ret_mode)
 {
-	*ret_shadow = assessed && cfg->shadow && a != POLICY_ALLOW;
-	if (*ret_shadow || a == POLICY_ALLOW || a == POLICY_ALLOW_NO_FACTOR)
+	struct policy_waiver w;
+
+	policy_mode_apply(m, a, &w);
+	*ret_mode = assessed && w.waived ? (uint8_t)m : 0;
+	if (*ret_mode || a == POLICY_ALLOW || a == POLICY_ALLOW_NO_FACTOR)
 		return VIGIL_OUTCOME_ALLOW;
 	if (a == POLICY_DENY)
 		return VIGIL_OUTCOME_DENY;
@@ -34,7 +38,7 @@ int admin_simulate(struct vigild *d, const struct peer *p, const struct vigil_lo
 	struct policy_verdict v = {POLICY_DENY, VIGIL_REASON_INTERNAL, VIGIL_WHY_RISK};
 	struct login_context c;
 	uint16_t reason = VIGIL_REASON_INTERNAL;
-	bool shadow = false;
+	uint8_t mode = 0;
 	int r;
 
 	if (!peer_is_admin(p)) {
@@ -61,12 +65,12 @@ int admin_simulate(struct vigild *d, const struct peer *p, const struct vigil_lo
 	strcpy(e->source, c.source);
 	strcpy(e->device, c.device);
 	e->time = vigild_now();
-	/* Shadow mode covers what was assessed; a refusal before that (an
-	 * unknown user, a store error) stands, as in login_begin(). */
-	e->outcome = outcome_of(d->config, v.action, r == 0, &shadow);
+	/* Learn and shadow mode cover what was assessed; a refusal before
+	 * that (an unknown user, a store error) stands, as in login_begin(). */
+	e->outcome = outcome_of((enum vigil_mode)c.mode, v.action, r == 0, &mode);
 	e->verdict = policy_action_verdict(v.action);
 	e->why = v.why;
-	e->shadow = shadow ? 1 : 0;
+	e->shadow = mode;
 	e->reason = v.action == POLICY_DENY ? v.reason : VIGIL_REASON_NONE;
 	e->score = c.score;
 	e->signals = c.signals;

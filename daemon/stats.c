@@ -38,7 +38,7 @@ void stats_note(struct stats *s, const struct audit_record *r)
 	if (r->event != AUDIT_DECISION || !r->decision)
 		return;
 	if (r->shadow) {
-		/* Allowed by shadow mode: the "allow" record follows. */
+		/* Allowed by shadow or learn mode: the "allow" record follows. */
 		s->shadowed++;
 		return;
 	}

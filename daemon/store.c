@@ -151,7 +151,10 @@ static const char *const migrations[] = {
      * logins.reason: enum vigil_reason of the outcome.
      * logins.verdict: enum vigil_verdict the policy gave before any step-up
      *   (0: recorded before this schema), logins.why: enum vigil_prompt_why
-     *   of a step-up, logins.shadow: 1 if shadow mode allowed it. */
+     *   of a step-up, logins.shadow: 1 if shadow mode allowed it.  Since
+     *   learn mode (no migration: the values fit), logins.shadow is the
+     *   enum vigil_mode a login was decided under, 0 enforce, 1 shadow,
+     *   2 learn; with a verdict other than allow, that mode let it in. */
     "ALTER TABLE logins ADD COLUMN reason INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE logins ADD COLUMN verdict INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE logins ADD COLUMN why INTEGER NOT NULL DEFAULT 0;"

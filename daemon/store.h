@@ -114,7 +114,10 @@ struct store_login {
 	uint16_t reason;                /* enum vigil_reason of the outcome */
 	uint8_t verdict;                /* enum vigil_verdict before any step-up; 0 unknown */
 	uint8_t why;                    /* enum vigil_prompt_why of a step-up */
-	bool shadow;                    /* shadow mode allowed what the verdict did not */
+	/* The roll-out mode it was decided under (enum vigil_mode; column
+	 * logins.shadow): with a verdict other than allow, that mode let it
+	 * in.  Rows before learn mode hold 1 only for such logins. */
+	uint8_t mode;
 	/* Not stored: for a login written STORE_LOGIN_DONE by
 	 * store_login_finish(), whether it teaches (false: observe only). */
 	bool learn;

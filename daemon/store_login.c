@@ -211,7 +211,7 @@ int store_login_put(struct store *s, const struct store_login *l)
 	bind_i64(st, 17, l->reason, &rc);
 	bind_i64(st, 18, l->verdict, &rc);
 	bind_i64(st, 19, l->why, &rc);
-	bind_i64(st, 20, l->shadow ? 1 : 0, &rc);
+	bind_i64(st, 20, l->mode, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
 	return 0;
@@ -270,7 +270,10 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 	if (v >= VIGIL_WHY_MAX_ && w.r == 0)
 		w.r = -EBADMSG;
 	l.why = (uint8_t)v;
-	l.shadow = row_u32(&w) != 0;
+	v = row_u32(&w);
+	if (v > VIGIL_MODE_LEARN && w.r == 0)
+		w.r = -EBADMSG;
+	l.mode = (uint8_t)v;
 	if ((r = w.r) < 0)
 		goto out;
 	*ret = l;

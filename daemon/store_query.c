@@ -25,12 +25,22 @@ static int query_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
 	return rc == SQLITE_OK ? 0 : sql_error(rc);
 }
 
-uint8_t store_shadow_marker(bool shadow, uint8_t verdict)
+uint8_t store_shadow_marker(uint32_t mode, uint8_t verdict)
 {
-	if (!shadow)
+	bool deny = verdict == VIGIL_VERDICT_DENY;
+
+	/* An allow verdict was enforced as such, whatever the mode. */
+	if (verdict == VIGIL_VERDICT_ALLOW || verdict == VIGIL_VERDICT_UNKNOWN)
 		return VIGIL_SHADOW_NONE;
-	/* Anything else shadow mode waives is a step-up it did not ask. */
-	return verdict == VIGIL_VERDICT_DENY ? VIGIL_SHADOW_DENY : VIGIL_SHADOW_STEPUP;
+	/* Anything else a mode waives is a step-up it did not ask. */
+	switch (mode) {
+	case VIGIL_MODE_SHADOW:
+		return deny ? VIGIL_SHADOW_DENY : VIGIL_SHADOW_STEPUP;
+	case VIGIL_MODE_LEARN:
+		return deny ? VIGIL_SHADOW_LEARN_DENY : VIGIL_SHADOW_LEARN_STEPUP;
+	default:
+		return VIGIL_SHADOW_NONE;
+	}
 }
 
 int store_users_page(struct store *s, const char *after, struct vigil_user_list *ret)
@@ -89,15 +99,17 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 	/* Newest first; logins of the same second in the order they were
 	 * written (rowid), so the cursor (the last login of a page, by id)
 	 * splits the order exactly.  Should that login be pruned between two
-	 * pages, the rest of its second is skipped, never repeated.  Shadow:
-	 * allowed only because of shadow mode. */
+	 * pages, the rest of its second is skipped, never repeated.  Shadow
+	 * (learn): allowed only because of shadow (learn) mode, i.e. decided
+	 * under it with a verdict other than allow. */
 	static const char sql[] =
 	    "SELECT login_id, time, user, service, source, device, outcome, reason, verdict, shadow, stepped_up, score,"
 	    " signals "
 	    "FROM logins "
 	    "WHERE (?1 = '' OR user = ?1) AND (?2 = '' OR service = ?2)"
 	    " AND (?3 = 0 OR (?3 = 1 AND outcome = 1) OR (?3 = 2 AND outcome = 2)"
-	    "      OR (?3 = 3 AND outcome = 1 AND shadow <> 0))"
+	    "      OR (?3 = 3 AND outcome = 1 AND shadow = 1 AND verdict > 1)"
+	    "      OR (?3 = 4 AND outcome = 1 AND shadow = 2 AND verdict > 1))"
 	    " AND time >= ?4"
 	    " AND (?6 = '' OR time < ?5"
 	    "      OR (time = ?5 AND rowid < (SELECT rowid FROM logins WHERE login_id = ?6))) "
@@ -155,7 +167,7 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 		}
 		e->outcome = (uint8_t)outcome;
 		e->reason = (uint16_t)reason;
-		e->shadow = store_shadow_marker(shadow != 0, (uint8_t)verdict);
+		e->shadow = store_shadow_marker(shadow, (uint8_t)verdict);
 		e->stepped_up = (uint8_t)stepped_up;
 		ret->n_logins++;
 	}

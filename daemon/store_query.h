@@ -22,9 +22,10 @@ int store_users_page(struct store *s, const char *after, struct vigil_user_list 
  * filter out of range.  ret is overwritten. */
 int store_history_page(struct store *s, const struct vigil_history_request *q, struct vigil_history_page *ret);
 
-/* What the wire says of a login shadow mode let in (enum vigil_shadow),
- * from the store's shadow flag and the verdict it waived. */
-uint8_t store_shadow_marker(bool shadow, uint8_t verdict);
+/* What the wire says of a login shadow or learn mode let in (enum
+ * vigil_shadow), from the mode it was decided under (logins.shadow: enum
+ * vigil_mode) and its verdict. */
+uint8_t store_shadow_marker(uint32_t mode, uint8_t verdict);
 
 struct store_counts {
 	uint32_t users;

@@ -298,7 +298,7 @@ static int fill_login(struct row *w, struct vigil_status_report *rep)
 		w->r = -EBADMSG;
 	l->outcome = (uint8_t)outcome;
 	l->reason = (uint16_t)reason;
-	l->shadow = store_shadow_marker(shadow != 0, (uint8_t)verdict);
+	l->shadow = store_shadow_marker(shadow, (uint8_t)verdict);
 	if (w->r == 0)
 		rep->n_logins++;
 	return w->r;

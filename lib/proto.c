@@ -512,7 +512,8 @@ static int put_target(struct wbuf *w, const struct vigil_admin_target *t)
 static bool explain_enums_valid(const struct vigil_explanation *e)
 {
 	return (e->outcome == 0 || outcome_valid(e->outcome)) && verdict_valid(e->verdict) &&
-	       prompt_why_valid(e->why) && e->shadow <= 1 && reason_valid(e->reason) && signals_valid(e->signals);
+	       prompt_why_valid(e->why) && e->shadow < VIGIL_MODE_MAX_ && reason_valid(e->reason) &&
+	       signals_valid(e->signals);
 }
 
 static int put_explain(struct wbuf *w, const struct vigil_explanation *e)
@@ -1185,11 +1186,27 @@ const char *shadow_name(uint8_t shadow)
 	case VIGIL_SHADOW_NONE:
 		return "none";
 	case VIGIL_SHADOW_STEPUP:
+	case VIGIL_SHADOW_LEARN_STEPUP:
 		return "stepup";
 	case VIGIL_SHADOW_DENY:
+	case VIGIL_SHADOW_LEARN_DENY:
 		return "deny";
 	default:
 		return "unknown";
+	}
+}
+
+const char *shadow_mode_name(uint8_t shadow)
+{
+	switch (shadow) {
+	case VIGIL_SHADOW_STEPUP:
+	case VIGIL_SHADOW_DENY:
+		return "shadow";
+	case VIGIL_SHADOW_LEARN_STEPUP:
+	case VIGIL_SHADOW_LEARN_DENY:
+		return "learn";
+	default:
+		return "enforce";
 	}
 }
 

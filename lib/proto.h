@@ -56,6 +56,9 @@ const char *status_name(uint16_t status);
  * done with a shadowed login); "unknown" for values out of range. */
 const char *outcome_name(uint8_t outcome);
 const char *shadow_name(uint8_t shadow);
+/* The mode that let a login in: "shadow", "learn", or "enforce" for
+ * VIGIL_SHADOW_NONE. */
+const char *shadow_mode_name(uint8_t shadow);
 /* Comma-separated names of the bits in set ("" for none), NUL-terminated,
  * truncated to cap.  Returns the number of signals written. */
 int signals_format(uint32_t set, char *out, size_t cap);

@@ -203,11 +203,24 @@ enum vigil_verdict {
 	VIGIL_VERDICT_MAX_
 };
 
-/* What enforcement would have done with a login shadow mode allowed. */
+/* Roll-out modes (vigil.conf(5) mode): what a verdict does to the login.
+ * Also the store's logins.shadow and EXPLANATION's shadow (there 0 also
+ * when the verdict was an allow, which no mode changes). */
+enum vigil_mode {
+	VIGIL_MODE_ENFORCE = 0, /* the verdict stands (the default) */
+	VIGIL_MODE_SHADOW = 1,  /* allowed; learns only what enforcement would have learned */
+	VIGIL_MODE_LEARN = 2,   /* allowed; learns device, source and prefix of every login */
+	VIGIL_MODE_MAX_
+};
+
+/* What enforcement would have done with a login shadow or learn mode
+ * allowed. */
 enum vigil_shadow {
-	VIGIL_SHADOW_NONE = 0,   /* enforced: the decision is what happened */
-	VIGIL_SHADOW_STEPUP = 1, /* allowed by shadow mode; would have needed a step-up */
-	VIGIL_SHADOW_DENY = 2,   /* allowed by shadow mode; would have been denied */
+	VIGIL_SHADOW_NONE = 0,         /* enforced: the decision is what happened */
+	VIGIL_SHADOW_STEPUP = 1,       /* allowed by shadow mode; would have needed a step-up */
+	VIGIL_SHADOW_DENY = 2,         /* allowed by shadow mode; would have been denied */
+	VIGIL_SHADOW_LEARN_STEPUP = 3, /* allowed (and learned from) by learn mode; would have stepped up */
+	VIGIL_SHADOW_LEARN_DENY = 4,   /* allowed (and learned from) by learn mode; would have been denied */
 	VIGIL_SHADOW_MAX_
 };
 
@@ -217,6 +230,7 @@ enum vigil_history_filter {
 	VIGIL_HISTORY_ALLOW = 1,  /* allowed (shadow ones included) */
 	VIGIL_HISTORY_DENY = 2,   /* denied */
 	VIGIL_HISTORY_SHADOW = 3, /* allowed only because of shadow mode */
+	VIGIL_HISTORY_LEARN = 4,  /* allowed only because of learn mode */
 	VIGIL_HISTORY_FILTER_MAX_
 };
 
@@ -478,7 +492,7 @@ struct vigil_explanation {
 	uint8_t outcome; /* enum vigil_outcome; 0 = waits for a step-up (SIMULATE) */
 	uint8_t verdict; /* enum vigil_verdict */
 	uint8_t why;     /* enum vigil_prompt_why, for STEPUP / ENROLL */
-	uint8_t shadow;  /* 1: shadow mode allowed what the verdict would not */
+	uint8_t shadow;  /* 1: shadow mode, 2: learn mode allowed what the verdict would not */
 	uint16_t reason; /* enum vigil_reason */
 	uint32_t score;
 	uint32_t signals;                    /* enum vigil_signal bits */

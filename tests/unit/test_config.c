@@ -141,6 +141,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.fresh_window, 300);
 	assert_int_equal(c.grant_lifetime, 43200);
 	assert_false(c.shadow);
+	assert_int_equal(c.mode, VIGIL_MODE_ENFORCE);
 	assert_int_equal(c.no_factor, NO_FACTOR_DENY);
 	assert_int_equal(c.enroll_grace, 86400);
 	assert_int_equal(c.totp_digits, 6);
@@ -291,6 +292,51 @@ static void test_bool_and_enum_spellings(void **state)
 		assert_int_equal(c->no_factor, v[i].nf);
 		free(c);
 	}
+}
+
+/* mode takes learn, shadow or enforce, in [policy] and per service; the
+ * old shadow = yes is mode = shadow; both at once is an error naming both
+ * lines. */
+static void test_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_config *c;
+	struct service_view v;
+	char both[PATH_MAX + 64];
+
+	put(f->path, "[policy]\nmode = learn\n[service.sudo]\nmode = enforce\n[service.su]\nmode = shadow\n");
+	c = load_ok(f);
+	assert_int_equal(c->mode, VIGIL_MODE_LEARN);
+	config_service(c, "sshd", &v);
+	assert_int_equal(v.mode, VIGIL_MODE_LEARN);
+	config_service(c, "sudo", &v);
+	assert_int_equal(v.mode, VIGIL_MODE_ENFORCE);
+	config_service(c, "su", &v);
+	assert_int_equal(v.mode, VIGIL_MODE_SHADOW);
+	free(c);
+
+	put(f->path, "[policy]\nshadow = yes\n");
+	c = load_ok(f);
+	assert_int_equal(c->mode, VIGIL_MODE_SHADOW);
+	free(c);
+	put(f->path, "[policy]\nshadow = no\n");
+	c = load_ok(f);
+	assert_int_equal(c->mode, VIGIL_MODE_ENFORCE);
+	free(c);
+
+	/* Both, even in different files: refused, both named. */
+	put(f->path, "[policy]\nshadow = yes\n");
+	put_dropin(f, "50-mode.conf", "[policy]\n\nmode = enforce\n");
+	tmp_join(both, sizeof(both), f->dropin, "50-mode.conf");
+	load_fails_at(f, both, 3, "[policy] mode is set here and the old [policy] shadow at ");
+	assert_non_null(strstr(f->err, ":2: keep only mode"));
+	assert_int_equal(unlink(both), 0);
+
+	text_fails_at(f, "[policy]\nmode = Learn\n", 2, "[policy] mode: 'Learn' is not learn, shadow or enforce");
+	text_fails_at(f, "[policy]\nmode =\n", 2, "'' is not learn, shadow or enforce");
+	text_fails_at(f, "[service.sshd]\nmode = off\n", 2,
+	              "[service.sshd] mode: 'off' is not learn, shadow or enforce");
+	text_fails_at(f, "[policy]\nmode = learn\nmode = shadow\n", 3, "set twice in this file");
 }
 
 static void test_bad_values(void **state)
@@ -1022,6 +1068,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_empty_file_is_defaults, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bool_and_enum_spellings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_structure_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_indentation_ignored, setup, teardown),

@@ -99,21 +99,21 @@ static void test_origins(void **state)
 	put(f->path, "# main\n"
 	             "[policy]\n"
 	             "stepup_at = 25\n"
-	             "shadow = no\n"
+	             "mode = enforce\n"
 	             "[network]\n"
 	             "deny = 203.0.113.0/24, 198.51.100.0/24\n"
 	             "deny = 192.0.2.0/24\n"
 	             "[service.sudo]\n"
 	             "fresh_window = 60\n");
 	assert_int_equal(mkdir(f->dropin_dir, 0755), 0);
-	put(f->dropin, "[policy]\n\nshadow = yes\n");
+	put(f->dropin, "[policy]\n\nmode = learn\n");
 	c = load(f);
 	n = config_entries(c, e, CONFIG_ENTRIES_MAX);
 	assert_true(n > 30 && n <= CONFIG_ENTRIES_MAX);
 
 	assert_origin(find(e, n, "policy", "stepup_at", 0), "25", f->path, 3);
 	/* The drop-in overrides the main file: its file and line. */
-	assert_origin(find(e, n, "policy", "shadow", 0), "yes", f->dropin, 3);
+	assert_origin(find(e, n, "policy", "mode", 0), "learn", f->dropin, 3);
 	/* Each list entry, with the line that added it. */
 	assert_origin(find(e, n, "network", "deny", 0), "203.0.113.0/24", f->path, 6);
 	assert_origin(find(e, n, "network", "deny", 1), "198.51.100.0/24", f->path, 6);

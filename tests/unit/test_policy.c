@@ -375,6 +375,57 @@ static void test_no_factor_allow(void **state)
 	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_LOCKED);
 }
 
+/* Only learn and shadow waive, only a verdict that is not an allow, and
+ * only learn learns from what it waives; a mode out of range waives
+ * nothing (fail closed). */
+static void test_mode_apply(void **state)
+{
+	static const enum policy_action actions[] = {POLICY_ALLOW, POLICY_STEPUP, POLICY_DENY, POLICY_ENROLL,
+	                                             POLICY_ALLOW_NO_FACTOR};
+	struct policy_waiver w;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		bool refused = actions[i] != POLICY_ALLOW;
+
+		policy_mode_apply(VIGIL_MODE_ENFORCE, actions[i], &w);
+		assert_false(w.waived);
+		assert_false(w.learns);
+		policy_mode_apply(VIGIL_MODE_SHADOW, actions[i], &w);
+		assert_int_equal(w.waived, refused);
+		assert_false(w.learns);
+		policy_mode_apply(VIGIL_MODE_LEARN, actions[i], &w);
+		assert_int_equal(w.waived, refused);
+		assert_int_equal(w.learns, refused);
+		policy_mode_apply(VIGIL_MODE_MAX_, actions[i], &w);
+		assert_false(w.waived);
+		policy_mode_apply((enum vigil_mode)200, actions[i], &w);
+		assert_false(w.waived);
+	}
+}
+
+/* A per-service mode overrides [policy] mode for that service only. */
+static void test_mode_per_service(void **state)
+{
+	struct service_view v;
+
+	(void)state;
+	cfg.mode = VIGIL_MODE_LEARN;
+	cfg.n_services = 1;
+	memset(&cfg.services[0], 0, sizeof(cfg.services[0]));
+	strcpy(cfg.services[0].name, "sudo");
+	cfg.services[0].stepup_at = cfg.services[0].deny_at = cfg.services[0].fresh_window = -1;
+	cfg.services[0].privileged = -1;
+	cfg.services[0].mode = VIGIL_MODE_ENFORCE;
+	config_service(&cfg, "sshd", &v);
+	assert_int_equal(v.mode, VIGIL_MODE_LEARN);
+	config_service(&cfg, "sudo", &v);
+	assert_int_equal(v.mode, VIGIL_MODE_ENFORCE);
+	cfg.services[0].mode = -1;
+	config_service(&cfg, "sudo", &v);
+	assert_int_equal(v.mode, VIGIL_MODE_LEARN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +442,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_no_factor_deny, setup),
 	    cmocka_unit_test_setup(test_no_factor_enroll_grace, setup),
 	    cmocka_unit_test_setup(test_no_factor_allow, setup),
+	    cmocka_unit_test_setup(test_mode_apply, setup),
+	    cmocka_unit_test_setup(test_mode_per_service, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

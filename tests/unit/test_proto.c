@@ -1667,14 +1667,14 @@ static void test_enums(void **state)
 	expect_bad_at(m, 18, (const uint8_t[]){3}, 1);
 	expect_bad_at(m, 19, (const uint8_t[]){VIGIL_VERDICT_MAX_}, 1);
 	expect_bad_at(m, 20, (const uint8_t[]){VIGIL_WHY_MAX_}, 1);
-	expect_bad_at(m, 21, (const uint8_t[]){2}, 1);
+	expect_bad_at(m, 21, (const uint8_t[]){VIGIL_MODE_MAX_}, 1);
 	expect_bad_at(m, 22, (const uint8_t[]){0, VIGIL_REASON_MAX_}, 2);
 	expect_bad_at(m, 28, (const uint8_t[]){0, 0, 1, 0}, 4);
 	*bad = *m;
 	bad->u.explain.verdict = VIGIL_VERDICT_MAX_;
 	expect_encode_einval(bad);
 	*bad = *m;
-	bad->u.explain.shadow = 2;
+	bad->u.explain.shadow = VIGIL_MODE_MAX_;
 	expect_encode_einval(bad);
 
 	/* RELOAD_RESULT: status @0 */

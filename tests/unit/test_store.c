@@ -726,7 +726,7 @@ static struct store_login login_make(int64_t uid, const char *id, uint64_t time)
 	l.reason = VIGIL_REASON_NONE;
 	l.verdict = VIGIL_VERDICT_STEPUP;
 	l.why = VIGIL_WHY_FRESH;
-	l.shadow = false;
+	l.mode = VIGIL_MODE_ENFORCE;
 	return l;
 }
 
@@ -746,10 +746,20 @@ static void test_logins(void **state)
 	l.reason = VIGIL_REASON_NETWORK;
 	l.verdict = VIGIL_VERDICT_DENY;
 	l.why = VIGIL_WHY_RISK;
-	l.shadow = true;
+	l.mode = VIGIL_MODE_SHADOW;
 	assert_int_equal(store_login_put(f->s, &l), 0);
 	assert_int_equal(store_login_get(f->s, l.login_id, &got), 0);
 	assert_memory_equal(&got, &l, sizeof(l));
+	/* The mode a login was decided under comes back; learn is 2. */
+	l = login_make(user_id(f->s, "alice"), "learned", T0 + 2);
+	l.verdict = VIGIL_VERDICT_STEPUP;
+	l.mode = VIGIL_MODE_LEARN;
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(store_login_get(f->s, l.login_id, &got), 0);
+	assert_int_equal(got.mode, VIGIL_MODE_LEARN);
+	/* A mode no vigild writes is refused, not taken for one. */
+	raw_exec(f->path, "UPDATE logins SET shadow = 3 WHERE login_id = 'learned'");
+	assert_int_equal(store_login_get(f->s, "learned", &got), -EBADMSG);
 	/* A row that names no known reason or verdict is refused, not shown. */
 	raw_exec(f->path, "UPDATE logins SET verdict = 99 WHERE login_id = 'denied-shadow'");
 	assert_int_equal(store_login_get(f->s, "denied-shadow", &got), -EBADMSG);

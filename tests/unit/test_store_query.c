@@ -76,11 +76,13 @@ static void login(struct fixture *f, const char *name, const char *service, uint
 	snprintf(l.source, sizeof(l.source), "192.0.2.1");
 	l.outcome = outcome;
 	l.reason = reason;
-	/* The store keeps a flag and the verdict shadow mode waived. */
-	l.shadow = shadow != VIGIL_SHADOW_NONE;
-	l.verdict = shadow == VIGIL_SHADOW_DENY     ? VIGIL_VERDICT_DENY
-	            : shadow == VIGIL_SHADOW_STEPUP ? VIGIL_VERDICT_STEPUP
-	                                            : VIGIL_VERDICT_ALLOW;
+	/* The store keeps the mode and the verdict the mode waived. */
+	l.mode = shadow == VIGIL_SHADOW_NONE                                    ? VIGIL_MODE_ENFORCE
+	         : shadow == VIGIL_SHADOW_DENY || shadow == VIGIL_SHADOW_STEPUP ? VIGIL_MODE_SHADOW
+	                                                                        : VIGIL_MODE_LEARN;
+	l.verdict = shadow == VIGIL_SHADOW_DENY || shadow == VIGIL_SHADOW_LEARN_DENY       ? VIGIL_VERDICT_DENY
+	            : shadow == VIGIL_SHADOW_STEPUP || shadow == VIGIL_SHADOW_LEARN_STEPUP ? VIGIL_VERDICT_STEPUP
+	                                                                                   : VIGIL_VERDICT_ALLOW;
 	l.time = t;
 	l.state = STORE_LOGIN_DONE;
 	l.score = 40;
@@ -155,7 +157,7 @@ static void test_history(void **state)
 	/* What was stored comes back. */
 	assert_int_equal(store_login_get(f->s, ids[71], &got), 0);
 	assert_int_equal(got.reason, VIGIL_REASON_NOT_ENROLLED);
-	assert_true(got.shadow);
+	assert_int_equal(got.mode, VIGIL_MODE_SHADOW);
 	assert_int_equal(got.verdict, VIGIL_VERDICT_DENY);
 
 	/* Every login, page by page: each once, newest first, and within a
@@ -231,11 +233,24 @@ static void test_login_put_checks(void **state)
 	l.outcome = VIGIL_OUTCOME_DENY;
 	l.reason = VIGIL_REASON_RISK;
 	l.verdict = VIGIL_VERDICT_STEPUP;
-	l.shadow = true;
+	l.mode = VIGIL_MODE_SHADOW;
 	assert_int_equal(store_login_put(f->s, &l), 0);
 	assert_int_equal(store_history_page(f->s, &q, page), 0);
 	assert_int_equal(page->n_logins, 1);
 	assert_int_equal(page->logins[0].shadow, VIGIL_SHADOW_STEPUP);
+	/* The same under learn mode says learn; an allow verdict under any
+	 * mode was enforced, and carries no marker. */
+	strcpy(l.login_id, "z");
+	l.mode = VIGIL_MODE_LEARN;
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(store_history_page(f->s, &q, page), 0);
+	assert_int_equal(page->n_logins, 2);
+	assert_string_equal(page->logins[0].login_id, "z");
+	assert_int_equal(page->logins[0].shadow, VIGIL_SHADOW_LEARN_STEPUP);
+	assert_int_equal(store_shadow_marker(VIGIL_MODE_LEARN, VIGIL_VERDICT_ALLOW), VIGIL_SHADOW_NONE);
+	assert_int_equal(store_shadow_marker(VIGIL_MODE_SHADOW, VIGIL_VERDICT_ALLOW), VIGIL_SHADOW_NONE);
+	assert_int_equal(store_shadow_marker(VIGIL_MODE_LEARN, VIGIL_VERDICT_DENY), VIGIL_SHADOW_LEARN_DENY);
+	assert_int_equal(store_shadow_marker(VIGIL_MODE_ENFORCE, VIGIL_VERDICT_DENY), VIGIL_SHADOW_NONE);
 	/* A row the codec could not send is refused when read back. */
 	strcpy(l.login_id, "y");
 	l.reason = VIGIL_REASON_MAX_;
