@@ -36,7 +36,7 @@ cleanup() {
 	local rc=$? pid d
 	# A private vigild that a crashed test binary left behind: ours only if
 	# its command line names this tree.
-	for d in d2 pm-grace pm-allow pm-shadow; do
+	for d in d2 pm-grace pm-allow pm-shadow pm-learn; do
 		[ -f "$VT_TMP/$d/vigild.pid" ] || continue
 		pid=$(cat "$VT_TMP/$d/vigild.pid")
 		if [ -n "$pid" ] && grep -qsF "$VT_TMP" "/proc/$pid/cmdline"; then
@@ -52,7 +52,7 @@ cleanup() {
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		echo "--- vigild log (last 80 lines)" >&2
 		tail -n 80 "$VT_TMP/log/vigild.log" >&2 || true
-		for d in d2 pm-enroll pm-grace pm-allow pm-shadow; do
+		for d in d2 pm-enroll pm-grace pm-allow pm-shadow pm-learn; do
 			[ -f "$VT_TMP/$d/vigild.log" ] || continue
 			echo "--- private vigild log $d (last 30 lines)" >&2
 			tail -n 30 "$VT_TMP/$d/vigild.log" >&2 || true
@@ -136,7 +136,10 @@ vt_config "$VT_TMP/etc/pm-allow.conf" '[policy]' 'stepup_at = 30' 'deny_at = 100
 	'no_factor = allow' "${pm_common[@]}"
 vt_config "$VT_TMP/etc/pm-shadow.conf" '[policy]' 'stepup_at = 100' 'deny_at = 200' \
 	'no_factor = deny' 'shadow = yes' "${pm_common[@]}" '[network]' 'deny = 192.0.2.0/24'
-for m in enroll grace allow shadow; do
+# Learn mode with enforcement's thresholds: every login is let in and learned.
+vt_config "$VT_TMP/etc/pm-learn.conf" '[policy]' 'stepup_at = 30' 'deny_at = 100' \
+	'no_factor = deny' 'mode = learn' "${pm_common[@]}" '[network]' 'deny = 192.0.2.0/24'
+for m in enroll grace allow shadow learn; do
 	cat >"$VT_TMP/pam.d/vigil-pm-$m" <<EOF
 auth     required $module socket=$VT_TMP/pm-$m/run/vigild.sock timeout=5
 account  required $module socket=$VT_TMP/pm-$m/run/vigild.sock timeout=5

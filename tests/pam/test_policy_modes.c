@@ -4,8 +4,9 @@
  * policy mode, with exact PAM return codes: in-band enrollment of a user
  * with no factor (no_factor=enroll: URI, QR block, first code, then an
  * ordinary step-up), a wrong first code, the enrollment grace period run
- * out, no_factor=allow, and shadow mode (a refused login allowed, audited as
- * shadow, and not learned from).
+ * out, no_factor=allow, shadow mode (a refused login allowed, audited as
+ * shadow, and not learned from) and learn mode (a refused login allowed,
+ * audited as learn, and learned from).
  *
  * Run by tests/pam/run.sh after tests/pam/test_pam: run.sh writes the
  * configurations etc/pm-MODE.conf and the services vigil-pm-MODE, and starts
@@ -38,6 +39,7 @@
 #define MODE_GRACE  "grace"  /* no_factor=enroll, enroll_grace=1 */
 #define MODE_ALLOW  "allow"  /* no_factor=allow */
 #define MODE_SHADOW "shadow" /* shadow=yes, stepup_at=100, [network] deny=192.0.2.0/24 */
+#define MODE_LEARN  "learn"  /* mode=learn, stepup_at=30, [network] deny=192.0.2.0/24 */
 
 /* Outside the shadow daemon's deny list, and inside it. */
 #define SHADOW_ALLOWED_SRC "198.51.100.20"
@@ -343,6 +345,11 @@ static int setup_shadow(void **pstate)
 	return start_mode(pstate, MODE_SHADOW);
 }
 
+static int setup_learn(void **pstate)
+{
+	return start_mode(pstate, MODE_LEARN);
+}
+
 /* Stops the test's daemon even when the test failed. */
 static int teardown_mode(void **pstate)
 {
@@ -640,6 +647,55 @@ static void test_shadow(void **pstate)
 	free(st);
 }
 
+/* 6. mode=learn: a login enforcement would deny (its source is on the deny
+ * list, its key and address new) is allowed without a prompt; the would-be
+ * denial is audited with VIGIL_MODE=learn, the allow with reason learn; and
+ * unlike shadow mode its key and source are learned, with no grant (no
+ * factor was proved).  Status marks the login as learn's. */
+static void test_learn(void **pstate)
+{
+	struct state *s = *pstate;
+	const struct mode *m = &s->other;
+	struct harness_login denied = {
+	    .service = m->service, .user = "judy", .rhost = SHADOW_DENIED_SRC, .tty = "ssh", .key = s->env.key1};
+	const char *const would_deny[] = {"vigild: audit decision ",
+	                                  " VIGIL_USER=judy ",
+	                                  " VIGIL_RHOST=" SHADOW_DENIED_SRC " ",
+	                                  " VIGIL_DECISION=deny ",
+	                                  " VIGIL_REASON=network ",
+	                                  " VIGIL_MODE=learn",
+	                                  NULL};
+	const char *const allowed[] = {"vigild: audit decision ",
+	                               " VIGIL_USER=judy ",
+	                               " VIGIL_DECISION=allow ",
+	                               " VIGIL_REASON=learn ",
+	                               " VIGIL_METHOD=learn ",
+	                               " VIGIL_MODE=learn",
+	                               NULL};
+	struct vigil_status_report *st;
+	struct enroll_conv e;
+	struct login_run run;
+
+	enroll_conv_init(&e, s->env.totp_window);
+	login_run(&denied, &e, &run);
+	assert_int_equal(run.auth, PAM_SUCCESS);
+	assert_int_equal(run.account, PAM_SUCCESS);
+	assert_int_equal(e.rec.n_prompts, 0);
+	assert_int_equal(e.rec.n_error, 0);
+	enroll_conv_wipe(&e);
+	audit_expect(m, would_deny);
+	audit_expect(m, allowed);
+
+	st = status_of(m, "judy");
+	assert_true(harness_status_has_device(st, s->env.key1_fp));
+	assert_true(harness_status_has_source(st, SHADOW_DENIED_SRC));
+	assert_int_equal(st->n_grants, 0);
+	assert_true(st->n_logins >= 1);
+	assert_int_equal(st->logins[0].shadow, VIGIL_SHADOW_LEARN_DENY);
+	assert_int_equal(st->logins[0].reason, VIGIL_REASON_NETWORK);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +704,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_enroll_grace_expired, setup_grace, teardown_mode),
 	    cmocka_unit_test_setup_teardown(test_no_factor_allow, setup_allow, teardown_mode),
 	    cmocka_unit_test_setup_teardown(test_shadow, setup_shadow, teardown_mode),
+	    cmocka_unit_test_setup_teardown(test_learn, setup_learn, teardown_mode),
 	};
 
 	if (!getenv("VT_TMP")) {
