@@ -18,6 +18,7 @@
 #include "log.h"
 #include "nss.h"
 #include "store_query.h"
+#include "store_report.h"
 
 static void reply_result(struct vigil_msg *reply, uint16_t status)
 {
@@ -151,5 +152,20 @@ int admin_config(struct vigild *d, const struct peer *p, const struct vigil_page
 	for (i = req->offset; i < n && page->n_entries < VIGIL_LIST_MAX; i++)
 		page->entries[page->n_entries++] = all[i];
 	free(all);
+	return 0;
+}
+
+int admin_report(struct vigild *d, const struct peer *p, const struct vigil_report_request *req,
+                 struct vigil_msg *reply)
+{
+	uint64_t until = req->until ? req->until : vigild_now() + 1;
+	int r;
+
+	if (!admin_allowed(p, reply))
+		return 0;
+	memset(reply, 0, sizeof(*reply));
+	reply->type = VIGIL_MSG_ROLLOUT_REPORT;
+	if ((r = store_report(d->store, req->since, until, &reply->u.rollout)) < 0)
+		store_failed("reading the roll-out report", r, reply);
 	return 0;
 }

@@ -87,6 +87,8 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 		return admin_daemon(d, p, reply);
 	case VIGIL_MSG_ADMIN_CONFIG:
 		return admin_config(d, p, &req->u.page_req, reply);
+	case VIGIL_MSG_ADMIN_REPORT:
+		return admin_report(d, p, &req->u.report_req, reply);
 	default:
 		/* A reply type sent as a request. */
 		return -EPROTO;

@@ -86,6 +86,16 @@ static bool filter_valid(uint8_t v)
 	return v < VIGIL_HISTORY_FILTER_MAX_;
 }
 
+static bool report_request(uint8_t type)
+{
+	return type >= VIGIL_MSG_REPORT_FIRST && type <= VIGIL_MSG_REPORT_LAST;
+}
+
+static bool report_reply(uint8_t type)
+{
+	return type >= VIGIL_MSG_REPORT_REPLY_FIRST && type <= VIGIL_MSG_REPORT_REPLY_LAST;
+}
+
 /* 0 or 1: a flag has one encoding. */
 static bool flag_valid(uint8_t v)
 {
@@ -95,13 +105,15 @@ static bool flag_valid(uint8_t v)
 int msg_type_is_request(uint8_t type)
 {
 	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_REQUEST_LAST) ||
-	       (type >= VIGIL_MSG_QUERY_FIRST && type <= VIGIL_MSG_QUERY_LAST) || change_request(type);
+	       (type >= VIGIL_MSG_QUERY_FIRST && type <= VIGIL_MSG_QUERY_LAST) || change_request(type) ||
+	       report_request(type);
 }
 
 static bool type_valid(uint8_t type)
 {
 	return msg_type_is_request(type) || (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_REPLY_LAST) ||
-	       (type >= VIGIL_MSG_USER_LIST && type <= VIGIL_MSG_QUERY_REPLY_LAST) || change_reply(type);
+	       (type >= VIGIL_MSG_USER_LIST && type <= VIGIL_MSG_QUERY_REPLY_LAST) || change_reply(type) ||
+	       report_reply(type);
 }
 
 const char *msg_type_name(uint8_t type)
@@ -155,6 +167,10 @@ const char *msg_type_name(uint8_t type)
 		return "EXPLANATION";
 	case VIGIL_MSG_RELOAD_RESULT:
 		return "RELOAD_RESULT";
+	case VIGIL_MSG_ADMIN_REPORT:
+		return "ADMIN_REPORT";
+	case VIGIL_MSG_ROLLOUT_REPORT:
+		return "ROLLOUT_REPORT";
 	case VIGIL_MSG_ADMIN_USERS:
 		return "ADMIN_USERS";
 	case VIGIL_MSG_ADMIN_HISTORY:
@@ -439,6 +455,56 @@ static int put_history(struct wbuf *w, const struct vigil_history_page *h)
 	return 0;
 }
 
+static int put_report_req(struct wbuf *w, const struct vigil_report_request *q)
+{
+	int r;
+
+	/* since, until */
+	if ((r = wbuf_put_u64(w, q->since)) < 0 || (r = wbuf_put_u64(w, q->until)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_report_rows(struct wbuf *w, const struct vigil_report_rows *t)
+{
+	int r;
+
+	if (!flag_valid(t->more))
+		return -EINVAL;
+	if (t->n > VIGIL_REPORT_ROWS_MAX)
+		return -E2BIG;
+	/* more, u16 count, then name, allow, stepup, deny */
+	if ((r = wbuf_put_u8(w, t->more)) < 0 || (r = wbuf_put_u16(w, t->n)) < 0)
+		return r;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct vigil_report_row *e = &t->rows[i];
+
+		if ((r = wbuf_put_str(w, e->name, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u64(w, e->allow)) < 0 ||
+		    (r = wbuf_put_u64(w, e->stepup)) < 0 || (r = wbuf_put_u64(w, e->deny)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int put_rollout(struct wbuf *w, const struct vigil_rollout_report *p)
+{
+	int r;
+
+	/* since, until, logins, allow, stepup, deny, by_mode[enforce, shadow,
+	 * learn], waived, then the rows of reasons, services, users */
+	if ((r = wbuf_put_u64(w, p->since)) < 0 || (r = wbuf_put_u64(w, p->until)) < 0 ||
+	    (r = wbuf_put_u64(w, p->logins)) < 0 || (r = wbuf_put_u64(w, p->allow)) < 0 ||
+	    (r = wbuf_put_u64(w, p->stepup)) < 0 || (r = wbuf_put_u64(w, p->deny)) < 0)
+		return r;
+	for (size_t i = 0; i < VIGIL_MODE_MAX_; i++)
+		if ((r = wbuf_put_u64(w, p->by_mode[i])) < 0)
+			return r;
+	if ((r = wbuf_put_u64(w, p->waived)) < 0 || (r = put_report_rows(w, &p->reasons)) < 0 ||
+	    (r = put_report_rows(w, &p->services)) < 0 || (r = put_report_rows(w, &p->users)) < 0)
+		return r;
+	return 0;
+}
+
 static int put_daemon(struct wbuf *w, const struct vigil_daemon_report *d)
 {
 	int r;
@@ -608,6 +674,10 @@ static int put_body(struct wbuf *w, const struct vigil_msg *m)
 		return put_users(w, &m->u.users);
 	case VIGIL_MSG_HISTORY_PAGE:
 		return put_history(w, &m->u.history);
+	case VIGIL_MSG_ADMIN_REPORT:
+		return put_report_req(w, &m->u.report_req);
+	case VIGIL_MSG_ROLLOUT_REPORT:
+		return put_rollout(w, &m->u.rollout);
 	case VIGIL_MSG_DAEMON_REPORT:
 		return put_daemon(w, &m->u.daemon);
 	case VIGIL_MSG_CONFIG_PAGE:
@@ -910,6 +980,52 @@ static int get_history(struct rbuf *b, struct vigil_history_page *h)
 	return 0;
 }
 
+static int get_report_req(struct rbuf *b, struct vigil_report_request *q)
+{
+	int r;
+
+	/* since, until */
+	if ((r = rbuf_get_u64(b, &q->since)) < 0 || (r = rbuf_get_u64(b, &q->until)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_report_rows(struct rbuf *b, struct vigil_report_rows *t)
+{
+	int r;
+
+	/* more, u16 count, then name, allow, stepup, deny */
+	if ((r = get_u8_checked(b, &t->more, flag_valid)) < 0 || (r = get_count(b, &t->n)) < 0)
+		return r;
+	for (size_t i = 0; i < t->n; i++) {
+		struct vigil_report_row *e = &t->rows[i];
+
+		if ((r = rbuf_get_str(b, e->name, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u64(b, &e->allow)) < 0 ||
+		    (r = rbuf_get_u64(b, &e->stepup)) < 0 || (r = rbuf_get_u64(b, &e->deny)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int get_rollout(struct rbuf *b, struct vigil_rollout_report *p)
+{
+	int r;
+
+	/* since, until, logins, allow, stepup, deny, by_mode[enforce, shadow,
+	 * learn], waived, then the rows of reasons, services, users */
+	if ((r = rbuf_get_u64(b, &p->since)) < 0 || (r = rbuf_get_u64(b, &p->until)) < 0 ||
+	    (r = rbuf_get_u64(b, &p->logins)) < 0 || (r = rbuf_get_u64(b, &p->allow)) < 0 ||
+	    (r = rbuf_get_u64(b, &p->stepup)) < 0 || (r = rbuf_get_u64(b, &p->deny)) < 0)
+		return r;
+	for (size_t i = 0; i < VIGIL_MODE_MAX_; i++)
+		if ((r = rbuf_get_u64(b, &p->by_mode[i])) < 0)
+			return r;
+	if ((r = rbuf_get_u64(b, &p->waived)) < 0 || (r = get_report_rows(b, &p->reasons)) < 0 ||
+	    (r = get_report_rows(b, &p->services)) < 0 || (r = get_report_rows(b, &p->users)) < 0)
+		return r;
+	return 0;
+}
+
 static int get_daemon(struct rbuf *b, struct vigil_daemon_report *d)
 {
 	int r;
@@ -1068,6 +1184,10 @@ static int get_body(struct rbuf *b, struct vigil_msg *m)
 		return get_users(b, &m->u.users);
 	case VIGIL_MSG_HISTORY_PAGE:
 		return get_history(b, &m->u.history);
+	case VIGIL_MSG_ADMIN_REPORT:
+		return get_report_req(b, &m->u.report_req);
+	case VIGIL_MSG_ROLLOUT_REPORT:
+		return get_rollout(b, &m->u.rollout);
 	case VIGIL_MSG_DAEMON_REPORT:
 		return get_daemon(b, &m->u.daemon);
 	case VIGIL_MSG_CONFIG_PAGE:
@@ -1443,6 +1563,15 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
 		break;
 	case VIGIL_MSG_HISTORY_PAGE:
 		line_printf(&l, " logins=%u more=%u", (unsigned)m->u.history.n_logins, (unsigned)m->u.history.more);
+		break;
+	case VIGIL_MSG_ADMIN_REPORT:
+		line_printf(&l, " since=%llu until=%llu", (unsigned long long)m->u.report_req.since,
+		            (unsigned long long)m->u.report_req.until);
+		break;
+	case VIGIL_MSG_ROLLOUT_REPORT:
+		line_printf(&l, " logins=%llu allow=%llu stepup=%llu deny=%llu",
+		            (unsigned long long)m->u.rollout.logins, (unsigned long long)m->u.rollout.allow,
+		            (unsigned long long)m->u.rollout.stepup, (unsigned long long)m->u.rollout.deny);
 		break;
 	case VIGIL_MSG_DAEMON_REPORT:
 		line_printf(&l, " pid=%u uptime=%llu", (unsigned)m->u.daemon.pid,

@@ -92,6 +92,8 @@ enum vigil_msg_type {
 	VIGIL_MSG_ADMIN_SIMULATE = 34,      /* admin; vigil_login_request, nothing written */
 	VIGIL_MSG_ADMIN_RELOAD = 35,        /* admin; empty body */
 	VIGIL_MSG_TOTP_REMOVE = 36,         /* a user, for itself; vigil_answer: a fresh code */
+	/* Roll-out reports (admin socket, root only); 40..41. */
+	VIGIL_MSG_ADMIN_REPORT = 40, /* body: vigil_report_request */
 	/* Replies. */
 	VIGIL_MSG_DECISION = 64,
 	VIGIL_MSG_PROMPT = 65,
@@ -106,6 +108,8 @@ enum vigil_msg_type {
 	/* Replies to the requests 30..39 (90..99). */
 	VIGIL_MSG_EXPLANATION = 90,   /* to ADMIN_EXPLAIN and ADMIN_SIMULATE */
 	VIGIL_MSG_RELOAD_RESULT = 91, /* to ADMIN_RELOAD */
+	/* Replies to the requests 40..41 (100..101). */
+	VIGIL_MSG_ROLLOUT_REPORT = 100, /* to ADMIN_REPORT */
 };
 /* The ranges type checks accept; each new type goes inside one. */
 #define VIGIL_MSG_REQUEST_LAST     VIGIL_MSG_ADMIN_UNLOCK_SOURCE
@@ -118,6 +122,11 @@ enum vigil_msg_type {
 #define VIGIL_MSG_CHANGE_LAST        VIGIL_MSG_TOTP_REMOVE
 #define VIGIL_MSG_CHANGE_REPLY_FIRST VIGIL_MSG_EXPLANATION
 #define VIGIL_MSG_CHANGE_REPLY_LAST  VIGIL_MSG_RELOAD_RESULT
+/* Roll-out reports: requests 40..41, replies 100..101. */
+#define VIGIL_MSG_REPORT_FIRST       VIGIL_MSG_ADMIN_REPORT
+#define VIGIL_MSG_REPORT_LAST        VIGIL_MSG_ADMIN_REPORT
+#define VIGIL_MSG_REPORT_REPLY_FIRST VIGIL_MSG_ROLLOUT_REPORT
+#define VIGIL_MSG_REPORT_REPLY_LAST  VIGIL_MSG_ROLLOUT_REPORT
 
 enum vigil_outcome {
 	VIGIL_OUTCOME_ALLOW = 1,
@@ -506,6 +515,40 @@ struct vigil_explanation {
 	char record_reason[VIGIL_REASON_NAME_MAX + 1];
 };
 
+/* ADMIN_REPORT: the logins recorded in [since, until). */
+struct vigil_report_request {
+	uint64_t since; /* wall clock; 0 = the oldest kept */
+	uint64_t until; /* wall clock; 0 = now */
+};
+
+/* ROLLOUT_REPORT: what enforcement would have decided of the logins of a
+ * period, whatever mode they were decided under (the verdict the policy
+ * gave before any step-up or mode): allow (allow, allow_no_factor), stepup
+ * (stepup, enroll), deny.  Logins recorded before vigild kept verdicts are
+ * left out. */
+#define VIGIL_REPORT_ROWS_MAX VIGIL_LIST_MAX
+struct vigil_report_row {
+	char name[VIGIL_USER_MAX + 1]; /* a user, a service, or a reason name */
+	uint64_t allow, stepup, deny;
+};
+struct vigil_report_rows {
+	uint8_t more; /* 1: more rows than were sent (those with the fewest
+	                 step-ups and denials are left out) */
+	uint16_t n;
+	struct vigil_report_row rows[VIGIL_REPORT_ROWS_MAX];
+};
+struct vigil_rollout_report {
+	uint64_t since, until; /* the period, as the daemon applied it */
+	uint64_t logins;       /* counted */
+	uint64_t allow, stepup, deny;
+	uint64_t by_mode[VIGIL_MODE_MAX_]; /* logins decided under enforce, shadow, learn */
+	uint64_t waived;                   /* let in only by shadow or learn mode */
+	/* Most step-ups and denials first.  reasons: why a login would not
+	 * simply be allowed ("risk", "fresh", "network", "not_enrolled" ...;
+	 * allow is always 0 there). */
+	struct vigil_report_rows reasons, services, users;
+};
+
 struct vigil_reload_result {
 	uint16_t status;                     /* enum vigil_status */
 	char message[VIGIL_MESSAGE_MAX + 1]; /* the error, "" on success */
@@ -535,5 +578,7 @@ struct vigil_msg {
 		struct vigil_history_page history;
 		struct vigil_daemon_report daemon;
 		struct vigil_config_page config;
+		struct vigil_report_request report_req; /* ADMIN_REPORT */
+		struct vigil_rollout_report rollout;    /* ROLLOUT_REPORT */
 	} u;
 };

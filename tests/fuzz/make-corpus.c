@@ -134,6 +134,7 @@ static void report(struct vigil_msg *m)
 
 /* The admin queries and their pages, one of each. */
 static int admin_seeds(struct vigil_msg *m, uint32_t id);
+static int rollout_seeds(uint32_t id);
 
 int main(int argc, char **argv)
 {
@@ -274,6 +275,10 @@ int main(int argc, char **argv)
 
 	if ((r = admin_seeds(m, 30)) < 0)
 		goto out;
+	/* Its own message: the malformed seeds below start from m as
+	 * admin_seeds() left it. */
+	if ((r = rollout_seeds(40)) < 0)
+		goto out;
 
 	/* Malformed frames, each one defect away from a valid one. */
 	len = encode(m, 15);
@@ -409,4 +414,44 @@ static int admin_seeds(struct vigil_msg *m, uint32_t id)
 	strcpy(m->u.config.entries[0].file, "/etc/vigil/vigil.conf");
 	m->u.config.entries[0].line = 12;
 	return write_seed("config_page", frame, encode(m, id));
+}
+
+/* vigilctl report: the request and a reply with one row in each list. */
+static int rollout_seeds(uint32_t id)
+{
+	struct vigil_msg *m = calloc(1, sizeof(*m));
+	struct vigil_rollout_report *p;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->type = VIGIL_MSG_ADMIN_REPORT;
+	m->u.report_req.since = 1699395200u;
+	if ((r = write_seed("admin_report", frame, encode(m, id++))) < 0)
+		goto out;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ROLLOUT_REPORT;
+	p = &m->u.rollout;
+	p->since = 1699395200u;
+	p->until = 1700000000u;
+	p->logins = 12;
+	p->allow = 9;
+	p->stepup = 3;
+	p->by_mode[VIGIL_MODE_LEARN] = 12;
+	p->waived = 3;
+	p->reasons.n = 1;
+	strcpy(p->reasons.rows[0].name, "fresh");
+	p->reasons.rows[0].stepup = 3;
+	p->services.n = 1;
+	strcpy(p->services.rows[0].name, "sudo");
+	p->services.rows[0].stepup = 3;
+	p->users.n = 1;
+	strcpy(p->users.rows[0].name, "alice");
+	p->users.rows[0].allow = 9;
+	p->users.rows[0].stepup = 3;
+	r = write_seed("rollout_report", frame, encode(m, id));
+out:
+	free(m);
+	return r;
 }

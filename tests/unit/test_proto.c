@@ -696,6 +696,60 @@ static void build_reload_result_max(struct vigil_msg *m)
 	FILL_MAX(m->u.reload.message, 38);
 }
 
+static void build_admin_report(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_REPORT;
+	m->u.report_req.since = 1700000000ULL;
+	m->u.report_req.until = UINT64_MAX;
+}
+
+static void report_rows_fill(struct vigil_report_rows *t, uint16_t n, int max, unsigned seed)
+{
+	t->more = n == VIGIL_REPORT_ROWS_MAX;
+	t->n = n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct vigil_report_row *e = &t->rows[i];
+
+		if (max)
+			FILL_MAX(e->name, seed + i);
+		else
+			SET(e->name, "risk");
+		e->allow = i;
+		e->stepup = UINT64_MAX - i;
+		e->deny = 7u * i;
+	}
+}
+
+static void build_rollout_n(struct vigil_msg *m, uint16_t n, int max)
+{
+	struct vigil_rollout_report *p = &m->u.rollout;
+
+	m->type = VIGIL_MSG_ROLLOUT_REPORT;
+	p->since = 1700000000ULL;
+	p->until = 1700604800ULL;
+	p->logins = 40;
+	p->allow = 30;
+	p->stepup = 8;
+	p->deny = 2;
+	p->by_mode[VIGIL_MODE_ENFORCE] = 1;
+	p->by_mode[VIGIL_MODE_SHADOW] = 2;
+	p->by_mode[VIGIL_MODE_LEARN] = UINT64_MAX;
+	p->waived = 10;
+	report_rows_fill(&p->reasons, n, max, 70);
+	report_rows_fill(&p->services, n, max, 80);
+	report_rows_fill(&p->users, n, max, 90);
+}
+
+static void build_rollout_1(struct vigil_msg *m)
+{
+	build_rollout_n(m, 1, 0);
+}
+
+static void build_rollout_max(struct vigil_msg *m)
+{
+	build_rollout_n(m, VIGIL_REPORT_ROWS_MAX, 1);
+}
+
 struct tcase {
 	const char *name;
 	void (*build)(struct vigil_msg *m);
@@ -751,15 +805,18 @@ static const struct tcase cases[] = {
     {"explanation_max", build_explanation_max},
     {"reload_result", build_reload_result},
     {"reload_result_max", build_reload_result_max},
+    {"admin_report", build_admin_report},
+    {"rollout_report", build_rollout_1},
+    {"rollout_report_max", build_rollout_max},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
 /* The small (non-max) case of each type, for the per-field attacks. */
 static const struct tcase *small_cases[] = {
-    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10],
-    &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24],
-    &cases[25], &cases[26], &cases[27], &cases[28], &cases[29], &cases[30], &cases[31], &cases[37],
-    &cases[39], &cases[40], &cases[41], &cases[43], &cases[44], &cases[45], &cases[47],
+    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10], &cases[11],
+    &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24], &cases[25], &cases[26],
+    &cases[27], &cases[28], &cases[29], &cases[30], &cases[31], &cases[37], &cases[39], &cases[40], &cases[41],
+    &cases[43], &cases[44], &cases[45], &cases[47], &cases[49], &cases[50],
 };
 #define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
 
@@ -953,6 +1010,12 @@ static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *
 	case VIGIL_MSG_CONFIG_PAGE:
 		assert_bytes_equal(&a->u.config, &b->u.config, sizeof(a->u.config));
 		break;
+	case VIGIL_MSG_ADMIN_REPORT:
+		assert_bytes_equal(&a->u.report_req, &b->u.report_req, sizeof(a->u.report_req));
+		break;
+	case VIGIL_MSG_ROLLOUT_REPORT:
+		assert_bytes_equal(&a->u.rollout, &b->u.rollout, sizeof(a->u.rollout));
+		break;
 	default:
 		fail_msg("unexpected type %u", (unsigned)a->type);
 	}
@@ -1045,6 +1108,11 @@ static size_t string_fields(struct vigil_msg *m, struct sfield *f)
 	case VIGIL_MSG_DAEMON_REPORT:
 		ADD(m->u.daemon.version);
 		break;
+	case VIGIL_MSG_ROLLOUT_REPORT:
+		ADD(m->u.rollout.reasons.rows[0].name);
+		ADD(m->u.rollout.services.rows[0].name);
+		ADD(m->u.rollout.users.rows[0].name);
+		break;
 	case VIGIL_MSG_CONFIG_PAGE:
 		ADD(m->u.config.entries[0].section);
 		ADD(m->u.config.entries[0].key);
@@ -1104,8 +1172,8 @@ static long find(const uint8_t *hay, size_t n, const char *needle)
 /* The message types the protocol defines. */
 static int type_known(unsigned t)
 {
-	return (t >= 1 && t <= 10) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36) || (t >= 64 && t <= 68) ||
-	       (t >= 80 && t <= 83) || (t >= 90 && t <= 91);
+	return (t >= 1 && t <= 10) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36) || t == 40 || (t >= 64 && t <= 68) ||
+	       (t >= 80 && t <= 83) || (t >= 90 && t <= 91) || t == 100;
 }
 
 /* ---- Tests ---- */
@@ -1677,6 +1745,24 @@ static void test_enums(void **state)
 	bad->u.explain.shadow = VIGIL_MODE_MAX_;
 	expect_encode_einval(bad);
 
+	/* ROLLOUT_REPORT: reasons.more @80 (after ten u64); a flag has one
+	 * encoding, a count over the limit is refused both ways. */
+	memset(m, 0, sizeof(*m));
+	build_rollout_1(m);
+	expect_bad_at(m, 80, (const uint8_t[]){2}, 1);
+	*bad = *m;
+	bad->u.rollout.users.more = 2;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.rollout.services.n = VIGIL_REPORT_ROWS_MAX + 1;
+	{
+		uint8_t *fr = frame_new();
+		size_t out_len = 0;
+
+		assert_int_equal(msg_encode(bad, 1, fr, VIGIL_FRAME_MAX, &out_len), -E2BIG);
+		free(fr);
+	}
+
 	/* RELOAD_RESULT: status @0 */
 	memset(m, 0, sizeof(*m));
 	build_reload_result(m);
@@ -1833,7 +1919,7 @@ static void test_encode_limits(void **state)
 static void test_request_types(void **state)
 {
 	for (unsigned t = 0; t < 256; t++) {
-		int req = (t >= 1 && t <= 10) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36);
+		int req = (t >= 1 && t <= 10) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36) || t == 40;
 		int known = type_known(t);
 
 		assert_int_equal(!!msg_type_is_request((uint8_t)t), req);

@@ -21,6 +21,7 @@
 
 #include "store.h"
 #include "store_query.h"
+#include "store_report.h"
 #include "tmpdir.h"
 
 #define T0 1700000000ULL
@@ -274,6 +275,128 @@ static void test_counts(void **state)
 	assert_true(c.db_bytes > 0);
 }
 
+/* A login with a verdict and the mode it was decided under. */
+static void login_v(struct fixture *f, const char *name, const char *service, uint64_t t, uint8_t verdict, uint8_t why,
+                    uint16_t reason, uint8_t mode)
+{
+	struct store_login l = {0};
+
+	snprintf(l.login_id, sizeof(l.login_id), "id%06u", f->next_id++);
+	l.user_id = user(f, name);
+	snprintf(l.user, sizeof(l.user), "%s", name);
+	snprintf(l.service, sizeof(l.service), "%s", service);
+	l.outcome = mode || verdict == VIGIL_VERDICT_ALLOW ? VIGIL_OUTCOME_ALLOW : VIGIL_OUTCOME_DENY;
+	l.verdict = verdict;
+	l.why = why;
+	l.reason = reason;
+	l.mode = mode;
+	l.time = t;
+	l.state = STORE_LOGIN_DONE;
+	assert_int_equal(store_login_put(f->s, &l), 0);
+}
+
+static const struct vigil_report_row *row_named(const struct vigil_report_rows *t, const char *name)
+{
+	for (uint16_t i = 0; i < t->n; i++)
+		if (strcmp(t->rows[i].name, name) == 0)
+			return &t->rows[i];
+	fail_msg("no row %s", name);
+	return NULL;
+}
+
+/* The report counts verdicts, whatever the mode let in, over [since,
+ * until): per decision, mode, reason, service and user, most step-ups and
+ * denials first; logins without a verdict are left out. */
+static void test_report(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_rollout_report *p = calloc(1, sizeof(*p));
+	const struct vigil_report_row *e;
+
+	assert_non_null(p);
+	/* A week of learn: alice's ssh logins allowed, one sudo would step up
+	 * (fresh), bob once from a denied network. */
+	for (unsigned i = 0; i < 5; i++)
+		login_v(f, "alice", "sshd", T0 + i, VIGIL_VERDICT_ALLOW, 0, 0, VIGIL_MODE_LEARN);
+	login_v(f, "alice", "sudo", T0 + 10, VIGIL_VERDICT_STEPUP, VIGIL_WHY_FRESH, 0, VIGIL_MODE_LEARN);
+	login_v(f, "bob", "sshd", T0 + 11, VIGIL_VERDICT_DENY, VIGIL_WHY_RISK, VIGIL_REASON_NETWORK, VIGIL_MODE_SHADOW);
+	login_v(f, "bob", "sshd", T0 + 12, VIGIL_VERDICT_STEPUP, VIGIL_WHY_RISK, 0, VIGIL_MODE_ENFORCE);
+	/* Before vigild kept verdicts: not counted. */
+	login_v(f, "carol", "sshd", T0 + 13, VIGIL_VERDICT_UNKNOWN, 0, 0, VIGIL_MODE_ENFORCE);
+	/* Outside the period. */
+	login_v(f, "dave", "sshd", T0 + 100, VIGIL_VERDICT_DENY, 0, VIGIL_REASON_RISK, VIGIL_MODE_ENFORCE);
+
+	assert_int_equal(store_report(f->s, T0, T0 + 100, p), 0);
+	assert_int_equal(p->since, T0);
+	assert_int_equal(p->until, T0 + 100);
+	assert_int_equal(p->logins, 8);
+	assert_int_equal(p->allow, 5);
+	assert_int_equal(p->stepup, 2);
+	assert_int_equal(p->deny, 1);
+	assert_int_equal(p->by_mode[VIGIL_MODE_LEARN], 6);
+	assert_int_equal(p->by_mode[VIGIL_MODE_SHADOW], 1);
+	assert_int_equal(p->by_mode[VIGIL_MODE_ENFORCE], 1);
+	assert_int_equal(p->waived, 2);
+
+	assert_int_equal(p->reasons.n, 3);
+	assert_int_equal(p->reasons.more, 0);
+	e = row_named(&p->reasons, "fresh");
+	assert_int_equal(e->stepup, 1);
+	e = row_named(&p->reasons, "risk");
+	assert_int_equal(e->stepup, 1);
+	e = row_named(&p->reasons, "network");
+	assert_int_equal(e->deny, 1);
+	assert_int_equal(e->allow, 0);
+
+	assert_int_equal(p->services.n, 2);
+	/* sshd has the most step-ups and denials: first. */
+	assert_string_equal(p->services.rows[0].name, "sshd");
+	assert_int_equal(p->services.rows[0].allow, 5);
+	assert_int_equal(p->services.rows[0].stepup, 1);
+	assert_int_equal(p->services.rows[0].deny, 1);
+	e = row_named(&p->services, "sudo");
+	assert_int_equal(e->stepup, 1);
+
+	assert_int_equal(p->users.n, 2);
+	assert_string_equal(p->users.rows[0].name, "bob");
+	e = row_named(&p->users, "alice");
+	assert_int_equal(e->allow, 5);
+	assert_int_equal(e->stepup, 1);
+
+	/* An empty period is empty, not an error. */
+	assert_int_equal(store_report(f->s, T0 + 200, T0 + 100, p), 0);
+	assert_int_equal(p->logins, 0);
+	assert_int_equal(p->users.n, 0);
+
+	/* A row with a mode no vigild writes is refused. */
+	login_v(f, "erin", "sshd", T0 + 20, VIGIL_VERDICT_ALLOW, 0, 0, VIGIL_MODE_MAX_);
+	assert_int_equal(store_report(f->s, T0, T0 + 100, p), -EBADMSG);
+	assert_int_equal(p->logins, 0);
+	free(p);
+}
+
+/* More users than a report holds: the rows with the most step-ups and
+ * denials are kept, and more says rows were left out. */
+static void test_report_rows_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct vigil_rollout_report *p = calloc(1, sizeof(*p));
+	char name[16];
+
+	assert_non_null(p);
+	for (unsigned i = 0; i < VIGIL_REPORT_ROWS_MAX + 3; i++) {
+		snprintf(name, sizeof(name), "u%03u", i);
+		login_v(f, name, "sshd", T0 + i, VIGIL_VERDICT_ALLOW, 0, 0, VIGIL_MODE_ENFORCE);
+	}
+	login_v(f, "zed", "sshd", T0 + 50, VIGIL_VERDICT_DENY, 0, VIGIL_REASON_RISK, VIGIL_MODE_ENFORCE);
+	assert_int_equal(store_report(f->s, T0, T0 + 100, p), 0);
+	assert_int_equal(p->users.n, VIGIL_REPORT_ROWS_MAX);
+	assert_int_equal(p->users.more, 1);
+	assert_string_equal(p->users.rows[0].name, "zed");
+	assert_string_equal(p->users.rows[1].name, "u000");
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +404,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_login_put_checks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_report, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_report_rows_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
