@@ -245,10 +245,7 @@ int verb_user(const struct cli_opts *o, int argc, char **argv)
 
 /* ---- history ---- */
 
-/* --since: a date (YYYY-MM-DD, local midnight), a date and time
- * (YYYY-MM-DDTHH:MM[:SS], local), or a duration back from now (N followed
- * by s, m, h, d or w). */
-static int since_parse(const char *s, uint64_t now, uint64_t *ret)
+int cli_since_parse(const char *s, uint64_t now, uint64_t *ret)
 {
 	static const char *const formats[] = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
 	size_t len = strlen(s);
@@ -369,7 +366,7 @@ int verb_history(const struct cli_opts *o, int argc, char **argv)
 		r = usage("--decision wants allow, deny, shadow or learn");
 		goto out;
 	}
-	if (ro.since && since_parse(ro.since, (uint64_t)time(NULL), &q->since) < 0) {
+	if (ro.since && cli_since_parse(ro.since, (uint64_t)time(NULL), &q->since) < 0) {
 		r = usage("--since wants YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or a duration such as 30m, 12h, 7d, 2w");
 		goto out;
 	}

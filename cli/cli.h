@@ -93,6 +93,12 @@ int cli_check_user(const char *user);
  * error prints "vigilctl: usage: USAGE" and returns -EINVAL. */
 int cli_user_option(int argc, char **argv, const char *usage, const char **ret_user);
 
+/* --since of history and report: a date (YYYY-MM-DD, local midnight), a
+ * date and time (YYYY-MM-DDTHH:MM[:SS], local), or a duration back from now
+ * (N followed by s, m, h, d or w).  Returns 0 with the time in *ret, or
+ * -EINVAL. */
+int cli_since_parse(const char *s, uint64_t now, uint64_t *ret);
+
 /* The verbs.  argv[0] is the verb's name; each returns an enum cli_exit,
  * having printed any error. */
 int verb_status(const struct cli_opts *o, int argc, char **argv);
@@ -111,6 +117,8 @@ int verb_user(const struct cli_opts *o, int argc, char **argv);
 int verb_history(const struct cli_opts *o, int argc, char **argv);
 int verb_daemon(const struct cli_opts *o, int argc, char **argv);
 int verb_config(const struct cli_opts *o, int argc, char **argv);
+/* The roll-out report (cli/report.c). */
+int verb_report(const struct cli_opts *o, int argc, char **argv);
 
 /* A STATUS_REPORT for people, and as one JSON document (the fields are
  * those of vigilctl(1)); each returns an enum cli_exit, having printed any

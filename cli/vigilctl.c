@@ -55,6 +55,10 @@ static void help(void)
 	       "  daemon [--json]            uptime, version, counters, audit queue, database\n"
 	       "  config [--json]            the effective configuration, each value with\n"
 	       "                             the file:line it came from\n"
+	       "  report [--since DATE|DURATION] [--json]\n"
+	       "                             what enforcement would have decided of the\n"
+	       "                             logins since then (learn and shadow roll-out):\n"
+	       "                             per decision, reason, service and user\n"
 	       "\n"
 	       "  Without --user a command acts on the calling user.  vigild honours\n"
 	       "  --user NAME for another user only when the caller is root.\n"
@@ -231,6 +235,8 @@ int main(int argc, char **argv)
 		return verb_daemon(&o, argc, argv);
 	if (strcmp(verb, "config") == 0)
 		return verb_config(&o, argc, argv);
+	if (strcmp(verb, "report") == 0)
+		return verb_report(&o, argc, argv);
 	if (strcmp(verb, "help") == 0) {
 		help();
 		return CLI_EXIT_OK;

@@ -3,7 +3,9 @@
 # vigilctl's read-only admin verbs against a real vigild on a private
 # temporary tree (tests/lib.sh): users, user show, history (every filter,
 # --limit, paging past one frame's worth of logins), daemon, config (each
-# value's file:line, a drop-in, a reload), their --json documents (parsed
+# value's file:line, a drop-in, a reload), report (what enforcement would
+# have decided, per reason, service and user; learn and shadow mode),
+# their --json documents (parsed
 # with python3), the reason of each refusal and the shadow marker in
 # status, the exit codes (0 ok, 1 refused or not found, 2 usage, 3
 # unreachable), names NSS does not know (a clear error that creates
@@ -184,7 +186,7 @@ ctl 0 config --json
 check "config --json: a value set in the file carries its file:line" \
 	js "E[('policy', 'stepup_at')]['file'] == '$CONF' and E[('policy', 'stepup_at')]['line'] == $CONF_STEPUP_LINE and E[('network', 'deny')]['value'] == '203.0.113.0/24' and E[('network', 'deny')]['line'] == $CONF_DENY_LINE"
 check "config --json: a default says so (file and line null)" \
-	js "E[('risk', 'new_device')]['file'] is None and E[('risk', 'new_device')]['line'] is None and E[('risk', 'new_device')]['value'] == '40' and E[('policy', 'shadow')]['value'] == 'no'"
+	js "E[('risk', 'new_device')]['file'] is None and E[('risk', 'new_device')]['line'] is None and E[('risk', 'new_device')]['value'] == '40' and E[('policy', 'mode')]['value'] == 'enforce' and E[('policy', 'mode')]['file'] is None"
 check "config (text): exit 0" ctl 0 config
 check "config (text): reads as vigil.conf with the origin as a comment" \
 	grep -qE "^stepup_at = 30 +# $CONF:$CONF_STEPUP_LINE\$" "$OUT"
@@ -196,11 +198,11 @@ printf '# shadow for the roll-out\n[policy]\nshadow = yes\n' >"$CONF.d/50-shadow
 chmod 644 "$CONF.d/50-shadow.conf"
 kill -HUP "$VT_VIGILD_PID"
 for _ in $(seq 1 100); do
-	ctl 0 config --json && js "E[('policy', 'shadow')]['value'] == 'yes'" && break
+	ctl 0 config --json && js "E[('policy', 'mode')]['value'] == 'shadow'" && break
 	sleep 0.05
 done
-check "config after a reload: shadow = yes from the drop-in, line 3" \
-	js "E[('policy', 'shadow')]['value'] == 'yes' and E[('policy', 'shadow')]['file'] == '$CONF.d/50-shadow.conf' and E[('policy', 'shadow')]['line'] == 3 and E[('policy', 'stepup_at')]['file'] == '$CONF'"
+check "config after a reload: the old shadow = yes is mode = shadow, from the drop-in, line 3" \
+	js "E[('policy', 'mode')]['value'] == 'shadow' and E[('policy', 'mode')]['file'] == '$CONF.d/50-shadow.conf' and E[('policy', 'mode')]['line'] == 3 and E[('policy', 'stepup_at')]['file'] == '$CONF'"
 
 # --- shadow mode: the decision enforcement would take is shown ---------------
 login bob 203.0.113.7
@@ -215,6 +217,43 @@ check "status --json: shadow and reason fields" \
 	js 'd["logins"][0]["shadow"] == "deny" and d["logins"][0]["reason"] == "network" and d["logins"][1]["shadow"] is None'
 ctl 0 daemon --json
 check "daemon: the shadowed login is counted" js 'd["decisions"]["shadow"] == 1 and d["decisions"]["allow"] == 2'
+
+# --- report: what enforcement would have decided ---------------------------
+# 44 enforced logins (alice's two step-ups, 41 network and 1 not_enrolled
+# refusals), and bob's shadowed one.
+ctl 0 report --json
+check "report --json: 45 logins, as enforcement would decide them, one let in by shadow mode" \
+	js 'd["logins"] == 45 and d["would"] == {"allow": 0, "stepup": 2, "deny": 43} and d["mode"] == {"enforce": 44, "shadow": 1, "learn": 0} and d["waived"] == 1'
+check "report --json: by reason (network 42, not_enrolled 1, risk 2), by service, by user with bob first" \
+	js '{r["name"]: (r["stepup"], r["deny"]) for r in d["reasons"]} == {"network": (0, 42), "not_enrolled": (0, 1), "risk": (2, 0)} and [s["name"] for s in d["services"]] == ["sshd"] and [u["name"] for u in d["users"]] == ["bob", "alice", "carol"] and d["more"] is False'
+check "report (text): exit 0" ctl 0 report --since 1h
+check "report (text): the would-be decisions and what the modes let in" \
+	bash -c "grep -q '^As enforcement would decide: allow 0, step up 2, deny 43\$' '$OUT' && grep -q '^Let in only by learn or shadow mode: 1\$' '$OUT' && grep -qE '^  bob +0 +0 +42\$' '$OUT'"
+ctl 0 report --since "$(date -d tomorrow +%Y-%m-%d)" --json
+check "report --since tomorrow: nothing" js 'd["logins"] == 0 and d["users"] == [] and d["reasons"] == []'
+check "report --since soonish: usage error" ctl 2 report --since soonish
+check "report with an operand: usage error" ctl 2 report bob
+
+# --- learn mode: let in, learned from, and shown as learn ---------------------
+printf '# the first days of a roll-out\n[policy]\nmode = learn\n' >"$CONF.d/50-shadow.conf"
+kill -HUP "$VT_VIGILD_PID"
+for _ in $(seq 1 100); do
+	ctl 0 config --json && js "E[('policy', 'mode')]['value'] == 'learn'" && break
+	sleep 0.05
+done
+check "config after a reload: mode = learn" js "E[('policy', 'mode')]['value'] == 'learn'"
+login bob 203.0.113.9
+ctl 0 history --decision learn --json
+check "history --decision learn: bob's login, allowed, would have been denied (network), mode learn" \
+	js 'len(d["logins"]) == 1 and d["logins"][0]["decision"] == "allow" and d["logins"][0]["shadow"] == "deny" and d["logins"][0]["mode"] == "learn" and d["logins"][0]["reason"] == "network"'
+ctl 0 history --decision shadow --json
+check "history --decision shadow: still only the shadow login" js 'len(d["logins"]) == 1 and d["logins"][0]["mode"] == "shadow"'
+check "status --user bob (text): '[learn: would deny (network)]'" ctl 0 status --user bob
+check "status --user bob (text): the learn login is marked" has "$OUT" "allow [learn: would deny (network)]"
+check "status --user bob (text): learn mode learned the source" grep -q '203.0.113.9' "$OUT"
+ctl 0 report --json
+check "report --json: the learn login counted under learn, two let in by a mode" \
+	js 'd["logins"] == 46 and d["mode"]["learn"] == 1 and d["waived"] == 2'
 
 # --- strings a client chose (the remote host name) reach no terminal --------
 login erin $'evil\e[31mhost\u009b2J'
@@ -254,7 +293,7 @@ nobody_refused() { # VERB...
 	rc=$?
 	[ "$rc" -eq 1 ] && ! grep -q alice "$OUT"
 }
-for verb in users "user show alice" history daemon config "unlock alice"; do
+for verb in users "user show alice" history daemon config report "unlock alice"; do
 	# shellcheck disable=SC2086
 	check "uid 65534: vigilctl $verb is refused (exit 1), nothing shown" nobody_refused $verb
 done

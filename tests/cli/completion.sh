@@ -43,13 +43,13 @@ none() {
 	}
 }
 
-comp vigilctl "" -- status totp unlock users user history daemon config factor device source explain simulate reload
+comp vigilctl "" -- status totp unlock users user history daemon config report factor device source explain simulate reload
 comp vigilctl h -- history help
 comp vigilctl --timeout 5 us -- users user
 comp vigilctl --admin-socket /x hi -- history
 comp vigilctl - -- --socket --admin-socket --timeout --help --version
 comp vigilctl history - -- --user --service --decision --since --limit --json
-comp vigilctl history --decision "" -- allow deny shadow
+comp vigilctl history --decision "" -- allow deny shadow learn
 comp vigilctl history --user ro -- root
 comp vigilctl status --u -- --user
 comp vigilctl status --json --user ro -- root
@@ -66,10 +66,13 @@ comp vigilctl unlock - -- --source --user
 comp vigilctl daemon - -- --json
 comp vigilctl config - -- --json
 comp vigilctl reload - -- --json
+comp vigilctl report - -- --since --json
+comp vigilctl r -- report reload
 if [ -e /etc/pam.d/other ]; then
 	comp vigilctl history --service oth -- other
 fi
 none vigilctl history --limit ""
+none vigilctl report --since ""
 none vigilctl frobnicate ""
 
 if [ "$failures" -ne 0 ]; then
