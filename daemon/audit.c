@@ -275,8 +275,12 @@ static struct audit_rec *record_format(const struct audit_record *r)
 		(void)signals_format(r->signals, signals, sizeof(signals));
 		line_put(&b, "VIGIL_SIGNALS", signals, strlen(signals));
 	}
+	/* A verdict not enforced says so in every mode (VIGIL_ENFORCED=0);
+	 * VIGIL_SHADOW=1 stays for shadow mode, as before learn mode. */
 	if (r->shadow && !(r->mode && strcmp(r->mode, "learn") == 0))
 		line_put(&b, "VIGIL_SHADOW", "1", 1);
+	if (r->shadow)
+		line_put(&b, "VIGIL_ENFORCED", "0", 1);
 	line_str(&b, "VIGIL_MODE", r->mode);
 	rec->len = b.len;
 	shrunk = realloc(rec, sizeof(*rec) + rec->len + 1);

@@ -54,8 +54,8 @@ struct audit_record {
 	uint32_t score;
 	uint32_t signals; /* formatted with signals_format() */
 	/* 1: a decision enforcement would have taken, not enforced (learn or
-	 * shadow mode); VIGIL_SHADOW=1 is written only in shadow mode, as
-	 * before learn mode existed. */
+	 * shadow mode): VIGIL_ENFORCED=0, and VIGIL_SHADOW=1 in shadow mode
+	 * only, as before learn mode existed. */
 	int shadow;
 	/* The roll-out mode a login was decided under, VIGIL_MODE; NULL (not
 	 * written) under enforce. */

@@ -104,22 +104,24 @@ OUT=$VT_TMP/log/out
 ERR=$VT_TMP/log/err
 CTL=("$VT_TMP/bin/vigilctl" --socket "$VT_SOCKET" --admin-socket "$ADMIN")
 # The configurations the run switches between: enforce (no_factor = deny),
-# no_factor = enroll, shadow mode, no_factor = allow.  A new key (40) or a
+# no_factor = enroll, shadow mode (the old spelling), learn mode,
+# no_factor = allow.  A new key (40) or a
 # new address in a new /24 (20 + 20) asks for a step-up; 203.0.113.0/24 is
 # denied; failures fire their signals early and lock late, so a run sees
 # both.
 conf_of() {
 	vt_config "$1" \
 		'[risk]' 'user_failures_min = 2' 'source_failures_min = 3' \
-		'[policy]' 'stepup_at = 30' 'deny_at = 100' 'fresh_window = 300' "no_factor = $2" "shadow = $3" \
+		'[policy]' 'stepup_at = 30' 'deny_at = 100' 'fresh_window = 300' "no_factor = $2" "$3" \
 		'[totp]' 'window = 10' \
 		'[lockout]' 'deny = 3' 'interval = 900' 'unlock = 600' 'source_max = 8' 'source_window = 60' \
 		'[network]' 'deny = 203.0.113.0/24'
 }
-conf_of "$VT_TMP/etc/enforce.conf" deny no
-conf_of "$VT_TMP/etc/enroll.conf" enroll no
-conf_of "$VT_TMP/etc/shadow.conf" deny yes
-conf_of "$VT_TMP/etc/allow.conf" allow no
+conf_of "$VT_TMP/etc/enforce.conf" deny 'mode = enforce'
+conf_of "$VT_TMP/etc/enroll.conf" enroll 'shadow = no'
+conf_of "$VT_TMP/etc/shadow.conf" deny 'shadow = yes'
+conf_of "$VT_TMP/etc/learn.conf" deny 'mode = learn'
+conf_of "$VT_TMP/etc/allow.conf" allow 'mode = enforce'
 cp "$VT_TMP/etc/enforce.conf" "$CONF"
 
 args="socket=$VT_SOCKET timeout=5"
@@ -356,6 +358,7 @@ vt_enroll alice
 vt_enroll carol
 VT_CTL="$VT_TMP/bin/vigilctl" VT_ADMIN_SOCKET="$ADMIN" VT_CONF="$CONF" VT_PAMD="$VT_TMP/pam.d" \
 	VT_CONF_ENFORCE="$VT_TMP/etc/enforce.conf" VT_CONF_SHADOW="$VT_TMP/etc/shadow.conf" \
+	VT_CONF_LEARN="$VT_TMP/etc/learn.conf" \
 	VT_CONF_ALLOW="$VT_TMP/etc/allow.conf" VT_TOTP_WINDOW=10 VT_SEED="${VT_SEED:-8}" VT_CASES="${VT_CASES:-250}" \
 	/usr/bin/python3 "$top_srcdir/tests/admin_change/compare.py" >"$VT_TMP/log/compare.out" 2>&1
 rc=$?

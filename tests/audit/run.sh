@@ -101,7 +101,7 @@ assert events == ["decision", "stepup", "enroll", "session_open", "session_close
                   "fail_open", "admin", "service", "decision", "service"], events
 want = 'VIGIL_USER=%s ' % sys.argv[2]
 assert all(want in l for l in recs[:9]), recs[0]
-assert "VIGIL_SIGNALS=new_device,privileged" in recs[0] and "VIGIL_SHADOW=1" in recs[0]
+assert "VIGIL_SIGNALS=new_device,privileged" in recs[0] and "VIGIL_SHADOW=1" in recs[0] and "VIGIL_ENFORCED=0" in recs[0]
 want = ('MESSAGE="login denied, the source is not allowed (decision deny, reason network): user bob, '
         'service sudo, from 198.51.100.1"')
 assert want in recs[9], recs[9]
@@ -149,6 +149,7 @@ for i, ev in enumerate(events):
         "VIGIL_SESSION_ID": "0123456789abcdef",
         "VIGIL_DECISION": "stepup", "VIGIL_REASON": "risk", "VIGIL_METHOD": "totp", "VIGIL_RESULT": "ok",
         "VIGIL_SCORE": "42", "VIGIL_SIGNALS": "new_device,privileged", "VIGIL_SHADOW": "1",
+        "VIGIL_ENFORCED": "0",
         # MESSAGE says who, then the decision, reason and result.
         "MESSAGE": "test record (decision stepup, reason risk, result ok): user %s, service sshd, from 192.0.2.7"
                    % user,
@@ -159,7 +160,8 @@ for i, ev in enumerate(events):
     assert not any(ord(c) < 0x20 for c in r["MESSAGE"] + r["VIGIL_USER"])
 r = [x for x in recs if x.get("VIGIL_LOGIN_ID") == "sparse"]
 assert len(r) == 1
-for k in ("VIGIL_USER", "VIGIL_SERVICE", "VIGIL_RHOST", "VIGIL_PAM_PID", "VIGIL_SCORE", "VIGIL_SIGNALS", "VIGIL_SHADOW"):
+for k in ("VIGIL_USER", "VIGIL_SERVICE", "VIGIL_RHOST", "VIGIL_PAM_PID", "VIGIL_SCORE", "VIGIL_SIGNALS", "VIGIL_SHADOW",
+          "VIGIL_ENFORCED", "VIGIL_MODE"):
     assert k not in r[0], k
 assert r[0]["MESSAGE"] == "sparse record" and r[0]["VIGIL_EVENT"] == "service"
 r = [x for x in recs if x.get("VIGIL_LOGIN_ID") == "deny"]

@@ -663,6 +663,7 @@ static void test_learn(void **pstate)
 	                                  " VIGIL_RHOST=" SHADOW_DENIED_SRC " ",
 	                                  " VIGIL_DECISION=deny ",
 	                                  " VIGIL_REASON=network ",
+	                                  " VIGIL_ENFORCED=0 ",
 	                                  " VIGIL_MODE=learn",
 	                                  NULL};
 	const char *const allowed[] = {"vigild: audit decision ",

@@ -103,10 +103,10 @@ scenario() {
 		test "$S16_ASKED:$S16_FAILED" = "0:0"
 	e2e_check "journal: alice's first ssh login audited as the step-up enforcement would ask, mode learn" \
 		e2e_record "$cur" EVENT=decision DECISION=stepup REASON=risk USER=alice SERVICE=sshd DEVICE="$fpa" \
-		RHOST=127.0.0.2 SCORE=80 MODE=learn SHADOW=!
+		RHOST=127.0.0.2 SCORE=80 MODE=learn ENFORCED=0 SHADOW=!
 	e2e_check "journal: then allowed by learn mode (reason learn, method learn)" \
 		e2e_record "$cur" EVENT=decision DECISION=allow REASON=learn METHOD=learn USER=alice SERVICE=sshd \
-		MODE=learn
+		MODE=learn ENFORCED=!
 	e2e_check "journal: her later ssh logins are plain allows, score 0, still marked learn" \
 		e2e_record "$cur" EVENT=decision DECISION=allow REASON=low_risk METHOD=none USER=alice SERVICE=sshd \
 		SCORE=0 MODE=learn
@@ -133,7 +133,7 @@ scenario() {
 	e2e_check "journal: no ssh login would step up or be denied under shadow" \
 		test "$(e2e_count "$cur" EVENT=decision SERVICE=sshd DECISION='~^(stepup|deny)$')" = 0
 	e2e_check "journal: sudo would step up (privileged, score 30), marked shadow" \
-		e2e_record "$cur" EVENT=decision DECISION=stepup USER=bob SERVICE=sudo SCORE=30 MODE=shadow SHADOW=1
+		e2e_record "$cur" EVENT=decision DECISION=stepup USER=bob SERVICE=sudo SCORE=30 MODE=shadow SHADOW=1 ENFORCED=0
 	s16_ctl report --since "$since" --json
 	e2e_check "report over the shadow days: every ssh login would be allowed, only sudo would step up" \
 		s16_js "d['mode'] == {'enforce': 0, 'shadow': 12, 'learn': 0} and d['would'] == {'allow': 8, 'stepup': 4, 'deny': 0} and R(d['services']) == {'sudo': (0, 4, 0), 'sshd': (8, 0, 0)} and R(d['users']) == {'alice': (4, 2, 0), 'bob': (4, 2, 0)} and list(R(d['reasons'])) == ['risk'] and d['waived'] == 4"
