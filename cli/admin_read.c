@@ -434,7 +434,7 @@ static void daemon_print(const struct vigil_daemon_report *d)
 	printf("uptime: %" PRIu64 " s\n", d->uptime);
 	printf("configuration loaded: %s\n", cli_time_str(d->config_loaded, t, sizeof(t)));
 	printf("decisions since start: allow %" PRIu64 ", deny %" PRIu64 ", step-up asked %" PRIu64
-	       ", allowed by shadow mode %" PRIu64 "\n",
+	       ", let in by shadow or learn mode %" PRIu64 "\n",
 	       d->allowed, d->denied, d->stepups, d->shadowed);
 	for (size_t i = 0; i < d->n_reasons; i++)
 		printf("  denied for %s: %" PRIu64 "\n", reason_name(d->reasons[i].reason), d->reasons[i].count);

@@ -454,7 +454,7 @@ struct vigil_daemon_report {
 	uint64_t allowed;       /* decisions: allow */
 	uint64_t denied;        /* deny */
 	uint64_t stepups;       /* step-ups asked */
-	uint64_t shadowed;      /* allowed only because of shadow mode */
+	uint64_t shadowed;      /* allowed only because of shadow or learn mode */
 	uint16_t n_reasons;     /* denials by reason, non-zero counts only */
 	struct vigil_reason_count reasons[VIGIL_LIST_MAX];
 	uint32_t audit_queued;
