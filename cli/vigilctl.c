@@ -30,7 +30,7 @@ static void help(void)
 	       "                             and recent logins\n"
 	       "  totp enroll [--user NAME]  enroll an authenticator app (shows a QR code,\n"
 	       "                             then asks for a code from the app)\n"
-	       "  unlock NAME                clear NAME's lockout (admin socket, root only)\n"
+	       "  unlock [--user] NAME       clear NAME's lockout (admin socket, root only)\n"
 	       "  unlock --source ADDR       forget the failed codes from ADDR (an address,\n"
 	       "                             or uid=N for a local caller; root only)\n"
 	       "  totp remove                remove your own TOTP factor (asks a fresh code)\n"
@@ -145,8 +145,16 @@ int verb_unlock(const struct cli_opts *o, int argc, char **argv)
 		return unlock_source(o, argv[2]);
 	if (argc == 2 && strncmp(argv[1], "--source=", 9) == 0)
 		return unlock_source(o, argv[1] + 9);
-	if (argc != 2 || argv[1][0] == '-')
-		return usage_error("usage: vigilctl unlock NAME | vigilctl unlock --source ADDR");
+	/* "unlock --user NAME" is "unlock NAME", as the other admin verbs
+	 * name their user. */
+	if (argc == 3 && strcmp(argv[1], "--user") == 0) {
+		argv++;
+		argc--;
+	} else if (argc == 2 && strncmp(argv[1], "--user=", 7) == 0) {
+		argv[1] += 7;
+	}
+	if (argc != 2 || argv[1][0] == '-' || !argv[1][0])
+		return usage_error("usage: vigilctl unlock [--user] NAME | vigilctl unlock --source ADDR");
 	if (cli_check_user(argv[1]) < 0)
 		return CLI_EXIT_USAGE;
 	return unlock_call(o, VIGIL_MSG_ADMIN_UNLOCK, argv[1], "");

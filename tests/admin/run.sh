@@ -285,6 +285,9 @@ check "unlock alice (a failed code): exit 0, 'Unlocked alice.'" ctl 0 unlock ali
 check "unlock alice: says Unlocked" has "$OUT" "Unlocked alice."
 check "unlock alice again: exit 1" ctl 1 unlock alice
 check "unlock alice again: 'alice was not locked'" has "$OUT" "alice was not locked"
+check "unlock --user alice: the same verb, exit 1 (not locked)" ctl 1 unlock --user alice
+check "unlock --user=alice: the same" ctl 1 unlock --user=alice
+check "unlock --user with no name: exit 2" ctl 2 unlock --user
 
 # --- a non-root caller is refused every admin verb --------------------------
 nobody_refused() { # VERB...
