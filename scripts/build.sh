@@ -20,6 +20,17 @@ fi
 [ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] || ./bootstrap >/dev/null
 mkdir -p "$builddir"
 cd "$builddir"
-[ -f Makefile ] || "$top/configure" -q "$@"
+# configure decides what to build from what is installed (the unit and PAM
+# tests need cmocka and pam_wrapper, which only `deps.sh --test` brings): a
+# build configured before packages came or went is configured again, with
+# its own options, or `./scripts/demo.sh` then `./scripts/check.sh` would
+# leave the tests out without a word.
+packages=$(dpkg-query -W -f '${Package} ${Version}\n' 2>/dev/null | sha256sum | cut -c1-16)
+if [ ! -f Makefile ]; then
+	"$top/configure" -q "$@"
+elif [ "$(cat .vigil-packages 2>/dev/null)" != "$packages" ]; then
+	./config.status --recheck >/dev/null && ./config.status >/dev/null
+fi
+echo "$packages" >.vigil-packages
 make -j"$(nproc)" >/dev/null
 echo "built in $builddir"

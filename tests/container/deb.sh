@@ -121,8 +121,14 @@ pk_vigild_records() {
 import json, sys
 rs = [json.loads(l) for l in sys.stdin if l.strip()]
 rs = [r for r in rs if r.get("VIGIL_EVENT") == "decision" and r.get("VIGIL_USER") == sys.argv[1]]
-print([(r.get("_EXE"), r.get("_SYSTEMD_UNIT")) for r in rs], file=sys.stderr)
-sys.exit(0 if rs and all(r.get("_EXE") == "/usr/sbin/vigild" and r.get("_SYSTEMD_UNIT") == "vigild.service" for r in rs) else 1)' "$2"
+print([(r.get("_EXE"), r.get("_CMDLINE"), r.get("_SYSTEMD_UNIT")) for r in rs], file=sys.stderr)
+# _EXE as journald resolves it: when this suite runs from a chroot, a path
+# under the chroot ("/chroot/usr/sbin/vigild"); the command line is the
+# unit ExecStart= as written.
+ok = lambda r: (str(r.get("_EXE", "")).endswith("/usr/sbin/vigild")
+                and str(r.get("_CMDLINE", "")).startswith("/usr/sbin/vigild ")
+                and r.get("_SYSTEMD_UNIT") == "vigild.service")
+sys.exit(0 if rs and all(ok(r) for r in rs) else 1)' "$2"
 }
 
 pk_catalog_entries() { ct journalctl --list-catalog 2>/dev/null | grep -c ' Vigil '; }
