@@ -41,7 +41,11 @@ EOF
 }
 
 s14_told() { # TAG TEXT: the client of login TAG was shown TEXT (a prompt's text or stderr)
-	cat "$E2E/secrets/s14/$1.asked" "$E2E/secrets/s14/$1.stderr" | grep -qF -- "$2"
+	cat "$E2E/secrets/s14/$1.asked" "$E2E/secrets/s14/$1.stderr" | grep -qF -- "$2" && return 0
+	# What it was shown instead, for the log of the failed check (the
+	# prompts hold no code: ssh does not echo the answers).
+	sed "s/^/    $1 was shown: /" "$E2E/secrets/s14/$1.asked" "$E2E/secrets/s14/$1.stderr" >&2
+	return 1
 }
 
 s14_unlocked() { "$E2E_VIGILCTL" status --user victor | grep -qx 'locked: not locked'; }
