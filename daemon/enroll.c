@@ -120,13 +120,15 @@ static void reply_result(struct vigil_msg *reply, uint16_t status)
 	reply->u.result.status = status;
 }
 
-static void audit_enroll(struct vigild *d, const char *user, const char *result, int priority, const char *message)
+void enroll_audit(struct vigild *d, const char *user, const char *caller, const char *result, int priority,
+                  const char *message)
 {
 	struct audit_record r = {
 	    .event = AUDIT_ENROLL,
 	    .priority = priority,
 	    .message = message,
 	    .user = user,
+	    .caller = caller,
 	    .method = "totp",
 	    .result = result,
 	};
@@ -178,7 +180,7 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 		goto internal;
 	if (p->uid != 0 && !policy_enroll_open(d->config, r == 0 ? u.first_allowed : 0, now) &&
 	    !has_active_factor(d, r == 0 ? u.id : 0)) {
-		audit_enroll(d, e->user, "refused", LOG_WARNING,
+		enroll_audit(d, e->user, NULL, "refused", LOG_WARNING,
 		             "TOTP self-enrollment refused: outside the enrollment window");
 		reply_result(reply, VIGIL_STATUS_DENIED);
 		goto out;
@@ -202,7 +204,7 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 	reply->type = VIGIL_MSG_ENROLL_PENDING;
 	if ((r = enroll_totp_start(d, u.id, e->user, &e->factor_id, &reply->u.pending)) < 0)
 		goto internal;
-	audit_enroll(d, e->user, "pending", LOG_INFO, "TOTP enrollment started");
+	enroll_audit(d, e->user, NULL, "pending", LOG_INFO, "TOTP enrollment started");
 	x->enroll = e;
 	return 0;
 internal:
@@ -240,7 +242,7 @@ int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, c
 
 	r = totp_verify(secret, secret_len, now, t.period, t.digits, d->config->totp_window, answer, -1, &step);
 	if (r == -EACCES || r == -EINVAL || r == -EALREADY) {
-		audit_enroll(d, e->user, "bad_code", LOG_WARNING, "TOTP enrollment: wrong confirmation code");
+		enroll_audit(d, e->user, NULL, "bad_code", LOG_WARNING, "TOTP enrollment: wrong confirmation code");
 		if (++e->tries >= ENROLL_CONFIRM_TRIES) {
 			reply_result(reply, VIGIL_STATUS_DENIED);
 			goto drop;
@@ -257,7 +259,7 @@ int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, c
 	}
 	if (r < 0)
 		goto internal;
-	audit_enroll(d, e->user, "activated", LOG_NOTICE, "TOTP factor enrolled and activated");
+	enroll_audit(d, e->user, NULL, "activated", LOG_NOTICE, "TOTP factor enrolled and activated");
 	reply_result(reply, VIGIL_STATUS_OK);
 	goto drop;
 internal:
