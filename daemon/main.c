@@ -162,8 +162,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
-		config_print(d.config, stdout);
+		r = config_print(d.config, stdout);
 		free(d.config);
+		if (r < 0) {
+			log_msg(LOG_ERR, "%s", strerror(-r));
+			return 1;
+		}
 		return 0;
 	}
 
