@@ -103,6 +103,16 @@ static int reply_check(const char *what, const char *name, const struct vigil_ms
 	return 0;
 }
 
+/* Sends req on the admin socket and checks that the reply is a want.
+ * Returns 0, or the exit status after printing why. */
+static int admin_ask(const struct cli_opts *o, const char *what, const char *name, const struct vigil_msg *req,
+                     struct vigil_msg *reply, uint8_t want)
+{
+	int r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply);
+
+	return r != 0 ? r : reply_check(what, name, reply, want);
+}
+
 static int out_flush(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -119,6 +129,14 @@ static int json_done(struct json *j)
 		return CLI_EXIT_FAIL;
 	}
 	return CLI_EXIT_OK;
+}
+
+/* Opens a JSON answer that lists: {"name": [ */
+static void json_list_begin(struct json *j, const char *name)
+{
+	json_begin(j, stdout);
+	json_object_begin(j, NULL);
+	json_array_begin(j, name);
 }
 
 /* ---- users ---- */
@@ -171,17 +189,13 @@ int verb_users(const struct cli_opts *o, int argc, char **argv)
 		return usage("vigilctl users [--json]");
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
-	if (ro.json) {
-		json_begin(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "users");
-	}
+	if (ro.json)
+		json_list_begin(&j, "users");
 	req->type = VIGIL_MSG_ADMIN_USERS; /* the first page: after "" */
 	for (;;) {
 		const struct vigil_user_list *page = &reply->u.users;
 
-		if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-		    (r = reply_check("users", NULL, reply, VIGIL_MSG_USER_LIST)) != 0)
+		if ((r = admin_ask(o, "users", NULL, req, reply, VIGIL_MSG_USER_LIST)) != 0)
 			goto out;
 		/* Names come sorted, after the cursor: anything else could page
 		 * forever. */
@@ -374,17 +388,13 @@ int verb_history(const struct cli_opts *o, int argc, char **argv)
 		r = usage("--limit wants a number from 1 to 1000000");
 		goto out;
 	}
-	if (ro.json) {
-		json_begin(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "logins");
-	}
+	if (ro.json)
+		json_list_begin(&j, "logins");
 	for (;;) {
 		const struct vigil_history_page *page = &reply->u.history;
 		size_t i;
 
-		if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-		    (r = reply_check("history", ro.user, reply, VIGIL_MSG_HISTORY_PAGE)) != 0)
+		if ((r = admin_ask(o, "history", ro.user, req, reply, VIGIL_MSG_HISTORY_PAGE)) != 0)
 			goto out;
 		for (i = 0; i < page->n_logins && shown < limit; i++, shown++) {
 			if (ro.json)
@@ -493,8 +503,7 @@ int verb_daemon(const struct cli_opts *o, int argc, char **argv)
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
 	req->type = VIGIL_MSG_ADMIN_DAEMON;
-	if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-	    (r = reply_check("daemon", NULL, reply, VIGIL_MSG_DAEMON_REPORT)) != 0)
+	if ((r = admin_ask(o, "daemon", NULL, req, reply, VIGIL_MSG_DAEMON_REPORT)) != 0)
 		goto out;
 	if (ro.json) {
 		json_begin(&j, stdout);
@@ -532,8 +541,7 @@ static int config_read(const struct cli_opts *o, struct vigil_msg *req, struct v
 		for (;;) {
 			const struct vigil_config_page *page = &reply->u.config;
 
-			if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-			    (r = reply_check("config", NULL, reply, VIGIL_MSG_CONFIG_PAGE)) != 0)
+			if ((r = admin_ask(o, "config", NULL, req, reply, VIGIL_MSG_CONFIG_PAGE)) != 0)
 				goto out;
 			if (n == 0) {
 				generation = page->generation;
@@ -591,9 +599,7 @@ int verb_config(const struct cli_opts *o, int argc, char **argv)
 	if ((r = config_read(o, req, reply, &all, &n)) != 0)
 		goto out;
 	if (ro.json) {
-		json_begin(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "entries");
+		json_list_begin(&j, "entries");
 		for (size_t i = 0; i < n; i++) {
 			json_object_begin(&j, NULL);
 			json_str(&j, "section", all[i].section);
