@@ -289,6 +289,13 @@ sqlite3_stmt *st_use(struct store *s, enum st id)
 	return st;
 }
 
+int st_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_error(rc);
+}
+
 void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
 {
 	if (*rc == SQLITE_OK)
