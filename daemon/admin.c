@@ -12,11 +12,6 @@
 #include "log.h"
 #include "nss.h"
 
-static bool admin_allowed(const struct peer *p)
-{
-	return p->admin_socket && p->uid == 0;
-}
-
 int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
                       struct vigil_msg *reply)
 {
@@ -32,7 +27,7 @@ int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil
 	uint32_t failures = 0;
 	int r;
 
-	if (!admin_allowed(p) || !req->user[0]) {
+	if (!peer_is_admin(p) || !req->user[0]) {
 		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
@@ -88,7 +83,7 @@ int admin_source_unlock(struct vigild *d, const struct peer *p, const struct vig
 	};
 	int r;
 
-	if (!admin_allowed(p)) {
+	if (!peer_is_admin(p)) {
 		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}

@@ -23,7 +23,7 @@
 /* False (with *reply a PERMISSION refusal) unless root on the admin socket. */
 static bool admin_allowed(const struct peer *p, struct vigil_msg *reply)
 {
-	if (p->admin_socket && p->uid == 0)
+	if (peer_is_admin(p))
 		return true;
 	vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 	return false;
