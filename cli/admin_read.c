@@ -88,37 +88,12 @@ static int read_opts_parse(int argc, char **argv, struct read_opts *ro, unsigned
 	return argc - optind == operands ? 0 : -EINVAL;
 }
 
-/* Checks a reply: RESULT is a refusal, anything but want is unexpected.
- * Returns 0, or the exit status after printing why. */
-static int reply_check(const char *what, const char *name, const struct vigil_msg *reply, uint8_t want)
+/* Opens a JSON answer that lists: {"name": [ */
+static void json_list_begin(struct json *j, const char *name)
 {
-	if (reply->type == VIGIL_MSG_RESULT)
-		return cli_refused(what, name, reply->u.result.status,
-		                   reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"
-		                                                                     : NULL);
-	if (reply->type != want) {
-		cli_print_unexpected(what, reply->type);
-		return CLI_EXIT_FAIL;
-	}
-	return 0;
-}
-
-static int out_flush(void)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "vigilctl: cannot write the output: %s\n", strerror(errno));
-		return CLI_EXIT_FAIL;
-	}
-	return CLI_EXIT_OK;
-}
-
-static int json_done(struct json *j)
-{
-	if (json_end(j) < 0) {
-		fprintf(stderr, "vigilctl: cannot write the output: %s\n", strerror(errno));
-		return CLI_EXIT_FAIL;
-	}
-	return CLI_EXIT_OK;
+	json_begin(j, stdout);
+	json_object_begin(j, NULL);
+	json_array_begin(j, name);
 }
 
 /* ---- users ---- */
@@ -171,17 +146,13 @@ int verb_users(const struct cli_opts *o, int argc, char **argv)
 		return usage("vigilctl users [--json]");
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
-	if (ro.json) {
-		json_begin(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "users");
-	}
+	if (ro.json)
+		json_list_begin(&j, "users");
 	req->type = VIGIL_MSG_ADMIN_USERS; /* the first page: after "" */
 	for (;;) {
 		const struct vigil_user_list *page = &reply->u.users;
 
-		if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-		    (r = reply_check("users", NULL, reply, VIGIL_MSG_USER_LIST)) != 0)
+		if ((r = cli_admin_ask(o, "users", NULL, req, reply, VIGIL_MSG_USER_LIST)) != 0)
 			goto out;
 		/* Names come sorted, after the cursor: anything else could page
 		 * forever. */
@@ -211,11 +182,11 @@ int verb_users(const struct cli_opts *o, int argc, char **argv)
 	if (ro.json) {
 		json_array_end(&j);
 		json_object_end(&j);
-		r = json_done(&j);
+		r = cli_json_done(&j);
 	} else {
 		if (total == 0)
 			puts("no users yet");
-		r = out_flush();
+		r = cli_out_flush();
 	}
 out:
 	json_free(&j);
@@ -374,17 +345,13 @@ int verb_history(const struct cli_opts *o, int argc, char **argv)
 		r = usage("--limit wants a number from 1 to 1000000");
 		goto out;
 	}
-	if (ro.json) {
-		json_begin(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "logins");
-	}
+	if (ro.json)
+		json_list_begin(&j, "logins");
 	for (;;) {
 		const struct vigil_history_page *page = &reply->u.history;
 		size_t i;
 
-		if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-		    (r = reply_check("history", ro.user, reply, VIGIL_MSG_HISTORY_PAGE)) != 0)
+		if ((r = cli_admin_ask(o, "history", ro.user, req, reply, VIGIL_MSG_HISTORY_PAGE)) != 0)
 			goto out;
 		for (i = 0; i < page->n_logins && shown < limit; i++, shown++) {
 			if (ro.json)
@@ -406,13 +373,13 @@ int verb_history(const struct cli_opts *o, int argc, char **argv)
 		json_array_end(&j);
 		json_bool(&j, "more", more);
 		json_object_end(&j);
-		r = json_done(&j);
+		r = cli_json_done(&j);
 	} else {
 		if (shown == 0)
 			puts("no logins match");
 		if (more)
 			printf("(older logins not shown: raise --limit, now %" PRIu64 ")\n", limit);
-		r = out_flush();
+		r = cli_out_flush();
 	}
 out:
 	json_free(&j);
@@ -493,16 +460,15 @@ int verb_daemon(const struct cli_opts *o, int argc, char **argv)
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
 	req->type = VIGIL_MSG_ADMIN_DAEMON;
-	if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-	    (r = reply_check("daemon", NULL, reply, VIGIL_MSG_DAEMON_REPORT)) != 0)
+	if ((r = cli_admin_ask(o, "daemon", NULL, req, reply, VIGIL_MSG_DAEMON_REPORT)) != 0)
 		goto out;
 	if (ro.json) {
 		json_begin(&j, stdout);
 		daemon_json(&j, &reply->u.daemon);
-		r = json_done(&j);
+		r = cli_json_done(&j);
 	} else {
 		daemon_print(&reply->u.daemon);
-		r = out_flush();
+		r = cli_out_flush();
 	}
 out:
 	json_free(&j);
@@ -532,8 +498,7 @@ static int config_read(const struct cli_opts *o, struct vigil_msg *req, struct v
 		for (;;) {
 			const struct vigil_config_page *page = &reply->u.config;
 
-			if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0 ||
-			    (r = reply_check("config", NULL, reply, VIGIL_MSG_CONFIG_PAGE)) != 0)
+			if ((r = cli_admin_ask(o, "config", NULL, req, reply, VIGIL_MSG_CONFIG_PAGE)) != 0)
 				goto out;
 			if (n == 0) {
 				generation = page->generation;
@@ -591,9 +556,7 @@ int verb_config(const struct cli_opts *o, int argc, char **argv)
 	if ((r = config_read(o, req, reply, &all, &n)) != 0)
 		goto out;
 	if (ro.json) {
-		json_begin(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "entries");
+		json_list_begin(&j, "entries");
 		for (size_t i = 0; i < n; i++) {
 			json_object_begin(&j, NULL);
 			json_str(&j, "section", all[i].section);
@@ -608,7 +571,7 @@ int verb_config(const struct cli_opts *o, int argc, char **argv)
 		}
 		json_array_end(&j);
 		json_object_end(&j);
-		r = json_done(&j);
+		r = cli_json_done(&j);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -633,7 +596,7 @@ int verb_config(const struct cli_opts *o, int argc, char **argv)
 			puts("default");
 		}
 	}
-	r = out_flush();
+	r = cli_out_flush();
 out:
 	free(all);
 	cli_msg_free(req);

@@ -80,6 +80,16 @@ void cli_print_unexpected(const char *what, uint8_t type);
  * CLI_EXIT_FAIL. */
 int cli_refused(const char *what, const char *name, uint16_t status, const char *hint);
 
+/* Sends req on the admin socket and checks the reply: a RESULT is a
+ * refusal of what (about name, may be NULL), anything but want is
+ * unexpected.  Returns 0, or the exit status after printing why. */
+int cli_admin_ask(const struct cli_opts *o, const char *what, const char *name, const struct vigil_msg *req,
+                  struct vigil_msg *reply, uint8_t want);
+
+/* Flushes stdout: CLI_EXIT_OK, or CLI_EXIT_FAIL after saying it could not
+ * write the output. */
+int cli_out_flush(void);
+
 /* Writes s to f with control characters, invalid multibyte sequences and
  * whatever the locale (LC_CTYPE) cannot print shown as '?'. */
 void cli_put_safe(FILE *f, const char *s);

@@ -156,6 +156,24 @@ int cli_refused(const char *what, const char *name, uint16_t status, const char 
 	return CLI_EXIT_FAIL;
 }
 
+int cli_admin_ask(const struct cli_opts *o, const char *what, const char *name, const struct vigil_msg *req,
+                  struct vigil_msg *reply, uint8_t want)
+{
+	int r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply);
+
+	if (r != 0)
+		return r;
+	if (reply->type == VIGIL_MSG_RESULT)
+		return cli_refused(what, name, reply->u.result.status,
+		                   reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"
+		                                                                     : NULL);
+	if (reply->type != want) {
+		cli_print_unexpected(what, reply->type);
+		return CLI_EXIT_FAIL;
+	}
+	return 0;
+}
+
 void cli_put_safe(FILE *f, const char *s)
 {
 	mbstate_t st;

@@ -4,6 +4,7 @@
  * comes from the daemon's answer, already checked by lib/proto.c; an enum
  * out of range still prints as "unknown", never as a wrong word.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,4 +59,13 @@ const char *cli_decision_str(uint8_t outcome, uint16_t reason, uint8_t shadow, c
 	else
 		snprintf(buf, cap, "%s", outcome_name(outcome));
 	return buf;
+}
+
+int cli_out_flush(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "vigilctl: cannot write the output: %s\n", strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
 }

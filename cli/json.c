@@ -4,9 +4,11 @@
  * keeps only whether a separator is due at each level.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "json.h"
 #include "proto.h"
 
@@ -44,6 +46,15 @@ int json_end(struct json *j)
 		r = 0;
 	json_free(j);
 	return r;
+}
+
+int cli_json_done(struct json *j)
+{
+	if (json_end(j) < 0) {
+		fprintf(stderr, "vigilctl: cannot write the output: %s\n", strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
 }
 
 /* The length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */

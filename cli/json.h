@@ -35,6 +35,9 @@ void json_begin(struct json *j, FILE *out);
  * (nothing written, or out failed) when the nesting was wrong or memory or
  * writing failed.  Frees what j holds either way. */
 int json_end(struct json *j);
+/* json_end() for a verb: CLI_EXIT_OK, or CLI_EXIT_FAIL after saying it
+ * could not write the output. */
+int cli_json_done(struct json *j);
 /* Drops an unfinished document unwritten (after an error).  NULL-safe on
  * a zeroed or ended j. */
 void json_free(struct json *j);

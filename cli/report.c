@@ -6,7 +6,6 @@
  * checks the peer); changes nothing.  Names from the daemon (users,
  * services) are printed through cli_put_safe() or the JSON escaper.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -81,7 +80,7 @@ static void rows_json(struct json *j, const char *key, const struct vigil_report
 static int report_json(const struct vigil_rollout_report *p)
 {
 	struct json j = {0};
-	int r = CLI_EXIT_OK;
+	int r;
 
 	json_begin(&j, stdout);
 	json_object_begin(&j, NULL);
@@ -104,10 +103,7 @@ static int report_json(const struct vigil_rollout_report *p)
 	rows_json(&j, "users", &p->users);
 	json_bool(&j, "more", p->reasons.more || p->services.more || p->users.more);
 	json_object_end(&j);
-	if (json_end(&j) < 0) {
-		fprintf(stderr, "vigilctl: cannot write the output: %s\n", strerror(errno));
-		r = CLI_EXIT_FAIL;
-	}
+	r = cli_json_done(&j);
 	json_free(&j);
 	return r;
 }
@@ -144,29 +140,14 @@ int verb_report(const struct cli_opts *o, int argc, char **argv)
 		r = CLI_EXIT_USAGE;
 		goto out;
 	}
-	if ((r = cli_request(o->admin_socket_path, o->timeout_ms, req, reply)) != 0)
+	if ((r = cli_admin_ask(o, "report", NULL, req, reply, VIGIL_MSG_ROLLOUT_REPORT)) != 0)
 		goto out;
-	if (reply->type == VIGIL_MSG_RESULT) {
-		r = cli_refused("report", NULL, reply->u.result.status,
-		                reply->u.result.status == VIGIL_STATUS_PERMISSION ? "the admin socket is for root"
-		                                                                  : NULL);
-		goto out;
-	}
-	if (reply->type != VIGIL_MSG_ROLLOUT_REPORT) {
-		cli_print_unexpected("report", reply->type);
-		r = CLI_EXIT_FAIL;
-		goto out;
-	}
 	if (json) {
 		r = report_json(&reply->u.rollout);
 		goto out;
 	}
 	report_print(&reply->u.rollout);
-	r = CLI_EXIT_OK;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "vigilctl: cannot write the output: %s\n", strerror(errno));
-		r = CLI_EXIT_FAIL;
-	}
+	r = cli_out_flush();
 out:
 	cli_msg_free(req);
 	cli_msg_free(reply);

@@ -12,18 +12,6 @@
 #include "log.h"
 #include "nss.h"
 
-static void reply_result(struct vigil_msg *reply, uint16_t status)
-{
-	memset(reply, 0, sizeof(*reply));
-	reply->type = VIGIL_MSG_RESULT;
-	reply->u.result.status = status;
-}
-
-static bool admin_allowed(const struct peer *p)
-{
-	return p->admin_socket && p->uid == 0;
-}
-
 int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
                       struct vigil_msg *reply)
 {
@@ -39,20 +27,20 @@ int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil
 	uint32_t failures = 0;
 	int r;
 
-	if (!admin_allowed(p) || !req->user[0]) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION);
+	if (!peer_is_admin(p) || !req->user[0]) {
+		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	/* The name as NSS spells it, the one the store keys on; a name NSS
 	 * does not know is no user at all, not one that is "not locked". */
 	r = nss_user_canonical(req->user, name, NULL);
 	if (r == -ENOENT) {
-		reply_result(reply, VIGIL_STATUS_UNKNOWN_USER);
+		vigild_reply_status(reply, VIGIL_STATUS_UNKNOWN_USER);
 		return 0;
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "looking up a user to unlock failed: %s", strerror(-r));
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
 	a.user = name;
@@ -63,22 +51,22 @@ int admin_user_unlock(struct vigild *d, const struct peer *p, const struct vigil
 	if (r == 0 && u.locked_until <= vigild_now())
 		r = store_failures_user(d->store, name, 0, &failures);
 	if (r == 0 && u.locked_until <= vigild_now() && failures == 0) {
-		reply_result(reply, VIGIL_STATUS_NOT_FOUND);
+		vigild_reply_status(reply, VIGIL_STATUS_NOT_FOUND);
 		return 0;
 	}
 	r = store_user_unlock(d->store, name);
 	if (r == -ENOENT) {
 		/* Known to NSS, never seen here: nothing to lift. */
-		reply_result(reply, VIGIL_STATUS_NOT_FOUND);
+		vigild_reply_status(reply, VIGIL_STATUS_NOT_FOUND);
 		return 0;
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "unlocking a user failed: %s", strerror(-r));
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
 	audit_emit(d->audit, &a);
-	reply_result(reply, VIGIL_STATUS_OK);
+	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	return 0;
 }
 
@@ -95,27 +83,27 @@ int admin_source_unlock(struct vigild *d, const struct peer *p, const struct vig
 	};
 	int r;
 
-	if (!admin_allowed(p)) {
-		reply_result(reply, VIGIL_STATUS_PERMISSION);
+	if (!peer_is_admin(p)) {
+		vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	r = store_source_unlock(d->store, source);
 	if (r == -ENOENT) {
 		/* Nothing charged to it: it was not locked. */
-		reply_result(reply, VIGIL_STATUS_NOT_FOUND);
+		vigild_reply_status(reply, VIGIL_STATUS_NOT_FOUND);
 		return 0;
 	}
 	if (r == -EINVAL || r == -E2BIG) {
 		/* Empty, or longer than any source we store. */
-		reply_result(reply, VIGIL_STATUS_PROTOCOL);
+		vigild_reply_status(reply, VIGIL_STATUS_PROTOCOL);
 		return 0;
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "unlocking a source failed: %s", strerror(-r));
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
 	audit_emit(d->audit, &a);
-	reply_result(reply, VIGIL_STATUS_OK);
+	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	return 0;
 }

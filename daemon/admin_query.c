@@ -20,26 +20,19 @@
 #include "store_query.h"
 #include "store_report.h"
 
-static void reply_result(struct vigil_msg *reply, uint16_t status)
-{
-	memset(reply, 0, sizeof(*reply));
-	reply->type = VIGIL_MSG_RESULT;
-	reply->u.result.status = status;
-}
-
 /* False (with *reply a PERMISSION refusal) unless root on the admin socket. */
 static bool admin_allowed(const struct peer *p, struct vigil_msg *reply)
 {
-	if (p->admin_socket && p->uid == 0)
+	if (peer_is_admin(p))
 		return true;
-	reply_result(reply, VIGIL_STATUS_PERMISSION);
+	vigild_reply_status(reply, VIGIL_STATUS_PERMISSION);
 	return false;
 }
 
 static void store_failed(const char *what, int r, struct vigil_msg *reply)
 {
 	log_msg(LOG_ERR, "%s failed: %s", what, strerror(-r));
-	reply_result(reply, VIGIL_STATUS_INTERNAL);
+	vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 }
 
 int admin_users(struct vigild *d, const struct peer *p, const struct vigil_user_request *req, struct vigil_msg *reply)
@@ -66,7 +59,7 @@ int admin_history(struct vigild *d, const struct peer *p, const struct vigil_his
 	if (q.user[0]) {
 		r = nss_user_canonical(req->user, q.user, NULL);
 		if (r == -ENOENT) {
-			reply_result(reply, VIGIL_STATUS_UNKNOWN_USER);
+			vigild_reply_status(reply, VIGIL_STATUS_UNKNOWN_USER);
 			return 0;
 		}
 		if (r < 0) {
@@ -137,7 +130,7 @@ int admin_config(struct vigild *d, const struct peer *p, const struct vigil_page
 		return 0;
 	all = calloc(CONFIG_ENTRIES_MAX, sizeof(*all));
 	if (!all) {
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
 	n = config_entries(d->config, all, CONFIG_ENTRIES_MAX);

@@ -8,27 +8,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "cidr.h"
 #include "parse.h"
+#include "why.h"
 
 #define CIDR_TEXT_MAX 63 /* longest entry we try to parse */
-
-static void why_set(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void why_set(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 /* Clears the bits past prefix; true if any was set. */
 static bool host_bits_clear(uint8_t *addr, unsigned bits, unsigned prefix)

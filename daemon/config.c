@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include "pamdir.h"
 #include "parse.h"
 #include "safe_file.h"
+#include "why.h"
 
 #define CONFIG_FILE_MAX    (1024 * 1024) /* bytes per file */
 #define CONFIG_DROPINS_MAX 256           /* *.conf files in <path>.d/ */
@@ -158,18 +158,6 @@ struct load_ctx {
 	char comment[CONFIG_LINE_MAX + 1];
 };
 
-static void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* value as the admin wrote it, escaped and cut to fit an error line. */
 struct quoted {
 	char s[QUOTE_MAX + 1];
@@ -248,13 +236,13 @@ static int nets_append(struct load_ctx *x, const char *key, struct cidr *list, u
 		entry[len] = '\0';
 		p += len;
 		if (*n >= CONFIG_NETS_MAX) {
-			errf(x->err, x->errlen, "%s:%u: [network] %s: more than %u entries", x->file, x->lineno, key,
-			     CONFIG_NETS_MAX);
+			why_set(x->err, x->errlen, "%s:%u: [network] %s: more than %u entries", x->file, x->lineno, key,
+			        CONFIG_NETS_MAX);
 			return -E2BIG;
 		}
 		if (cidr_parse_why(entry, &list[*n], why, sizeof(why)) < 0) {
-			errf(x->err, x->errlen, "%s:%u: [network] %s: '%s' %s", x->file, x->lineno, key,
-			     quote(&q, entry), why);
+			why_set(x->err, x->errlen, "%s:%u: [network] %s: '%s' %s", x->file, x->lineno, key,
+			        quote(&q, entry), why);
 			return -EINVAL;
 		}
 		(*n)++;
@@ -275,14 +263,16 @@ static int u32_parse(struct load_ctx *x, const char *section, const char *key, c
 		return 0;
 	}
 	if (!*value)
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: no value (expected a whole number from %u to %u)", x->file,
-		     x->lineno, section, key, min, max);
+		why_set(x->err, x->errlen, "%s:%u: [%s] %s: no value (expected a whole number from %u to %u)", x->file,
+		        x->lineno, section, key, min, max);
 	else if (r == 0 || r == -ERANGE)
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is out of range (expected a whole number from %u to %u)",
-		     x->file, x->lineno, section, key, quote(&q, value), min, max);
+		why_set(x->err, x->errlen,
+		        "%s:%u: [%s] %s: '%s' is out of range (expected a whole number from %u to %u)", x->file,
+		        x->lineno, section, key, quote(&q, value), min, max);
 	else
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not a number (expected a whole number from %u to %u)",
-		     x->file, x->lineno, section, key, quote(&q, value), min, max);
+		why_set(x->err, x->errlen,
+		        "%s:%u: [%s] %s: '%s' is not a number (expected a whole number from %u to %u)", x->file,
+		        x->lineno, section, key, quote(&q, value), min, max);
 	return -EINVAL;
 }
 
@@ -291,8 +281,8 @@ static int bool_parse(struct load_ctx *x, const char *section, const char *key, 
 	struct quoted q;
 
 	if (parse_bool(value, ret) < 0) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not yes or no", x->file, x->lineno, section, key,
-		     quote(&q, value));
+		why_set(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not yes or no", x->file, x->lineno, section, key,
+		        quote(&q, value));
 		return -EINVAL;
 	}
 	return 0;
@@ -322,8 +312,8 @@ static int mode_parse(struct load_ctx *x, const char *section, const char *key, 
 			*ret = all[i];
 			return 0;
 		}
-	errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not learn, shadow or enforce", x->file, x->lineno, section,
-	     key, quote(&q, value));
+	why_set(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not learn, shadow or enforce", x->file, x->lineno, section,
+	        key, quote(&q, value));
 	return -EINVAL;
 }
 
@@ -347,9 +337,9 @@ static int issuer_parse(struct load_ctx *x, const char *value, char *out, size_t
 		return 0;
 	}
 	/* The otpauth:// URI puts the issuer before a ':'. */
-	errf(x->err, x->errlen,
-	     "%s:%u: [totp] issuer: '%s' %s (expected 1 to %zu printable ASCII characters without ':')", x->file,
-	     x->lineno, quote(&q, value), what, cap - 1);
+	why_set(x->err, x->errlen,
+	        "%s:%u: [totp] issuer: '%s' %s (expected 1 to %zu printable ASCII characters without ':')", x->file,
+	        x->lineno, quote(&q, value), what, cap - 1);
 	return -EINVAL;
 }
 
@@ -364,14 +354,14 @@ static int date_parse(struct load_ctx *x, const char *section, const char *key, 
 
 	end = strptime(value, "%Y-%m-%d", &tm);
 	if (!end || *end != '\0' || strlen(value) != 10 || tm.tm_year < 100) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not a date (expected YYYY-MM-DD)", x->file, x->lineno,
-		     section, key, quote(&q, value));
+		why_set(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not a date (expected YYYY-MM-DD)", x->file,
+		        x->lineno, section, key, quote(&q, value));
 		return -EINVAL;
 	}
 	t = timegm(&tm);
 	if (t <= 0) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is out of range", x->file, x->lineno, section, key,
-		     quote(&q, value));
+		why_set(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is out of range", x->file, x->lineno, section, key,
+		        quote(&q, value));
 		return -EINVAL;
 	}
 	*ret = (uint64_t)t;
@@ -386,8 +376,8 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 
 	if (d->kind != KEY_NETS) {
 		if (x->seen[k]) {
-			errf(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno,
-			     d->section, d->name);
+			why_set(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno,
+			        d->section, d->name);
 			return -EINVAL;
 		}
 		x->seen[k] = true;
@@ -424,8 +414,8 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 		else {
 			struct quoted q;
 
-			errf(x->err, x->errlen, "%s:%u: [policy] no_factor: '%s' is not deny, enroll or allow", x->file,
-			     x->lineno, quote(&q, value));
+			why_set(x->err, x->errlen, "%s:%u: [policy] no_factor: '%s' is not deny, enroll or allow",
+			        x->file, x->lineno, quote(&q, value));
 			return -EINVAL;
 		}
 		memcpy(field, &v, sizeof(v));
@@ -485,17 +475,17 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 	if (!pamdir_name_valid(name)) {
 		struct quoted q;
 
-		errf(x->err, x->errlen,
-		     "%s:%u: [%s]: '%s' is not a PAM service name (1 to %u letters, digits, '-', '_', '.' or '+', "
-		     "not starting with '.')",
-		     x->file, x->lineno, section, quote(&q, name), VIGIL_SERVICE_MAX);
+		why_set(x->err, x->errlen,
+		        "%s:%u: [%s]: '%s' is not a PAM service name (1 to %u letters, digits, '-', '_', '.' or '+', "
+		        "not starting with '.')",
+		        x->file, x->lineno, section, quote(&q, name), VIGIL_SERVICE_MAX);
 		return -EINVAL;
 	}
 	for (k = 0; k < SVC_KEYS_; k++)
 		if (strcmp(key, svc_key_names[k]) == 0)
 			break;
 	if (k == SVC_KEYS_) {
-		errf(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
+		why_set(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
 		return -EINVAL;
 	}
 
@@ -506,8 +496,8 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		}
 	if (!s) {
 		if (c->n_services >= CONFIG_SERVICES_MAX) {
-			errf(x->err, x->errlen, "%s:%u: more than %u [service.*] sections", x->file, x->lineno,
-			     CONFIG_SERVICES_MAX);
+			why_set(x->err, x->errlen, "%s:%u: more than %u [service.*] sections", x->file, x->lineno,
+			        CONFIG_SERVICES_MAX);
 			return -E2BIG;
 		}
 		i = c->n_services;
@@ -522,7 +512,7 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 	}
 
 	if (x->svc_seen[i][k]) {
-		errf(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno, section, key);
+		why_set(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno, section, key);
 		return -EINVAL;
 	}
 	x->svc_seen[i][k] = true;
@@ -592,10 +582,10 @@ static int comment_check(struct load_ctx *x, const char *section, const char *ke
 	if (!x->comment[0])
 		return 0;
 	if (!value[0]) {
-		errf(x->err, x->errlen,
-		     "%s:%u: [%s] %s: no value before the comment '#%s'; put comments on a line of "
-		     "their own",
-		     x->file, x->lineno, section, key, quote(&q, x->comment));
+		why_set(x->err, x->errlen,
+		        "%s:%u: [%s] %s: no value before the comment '#%s'; put comments on a line of "
+		        "their own",
+		        x->file, x->lineno, section, key, quote(&q, x->comment));
 		return -EINVAL;
 	}
 	if (strcmp(section, "network") != 0)
@@ -607,10 +597,10 @@ static int comment_check(struct load_ctx *x, const char *section, const char *ke
 			memcpy(token, p, len);
 			token[len] = '\0';
 			if (cidr_parse_why(token, &cidr, why, sizeof(why)) == 0) {
-				errf(x->err, x->errlen,
-				     "%s:%u: [network] %s: the comment holds '%s', an entry commented "
-				     "out by mistake?  Put comments on a line of their own",
-				     x->file, x->lineno, key, quote(&q, token));
+				why_set(x->err, x->errlen,
+				        "%s:%u: [network] %s: the comment holds '%s', an entry commented "
+				        "out by mistake?  Put comments on a line of their own",
+				        x->file, x->lineno, key, quote(&q, token));
 				return -EINVAL;
 			}
 		}
@@ -650,13 +640,13 @@ static int config_handler(void *user, const char *section, const char *key, cons
 	if (k < N_KEYS)
 		r = key_set(x, k, value);
 	else if (!*section) {
-		errf(x->err, x->errlen, "%s:%u: '%s' outside a section", x->file, x->lineno, key);
+		why_set(x->err, x->errlen, "%s:%u: '%s' outside a section", x->file, x->lineno, key);
 		r = -EINVAL;
 	} else if (!known_section) {
-		errf(x->err, x->errlen, "%s:%u: unknown section [%s]", x->file, x->lineno, section);
+		why_set(x->err, x->errlen, "%s:%u: unknown section [%s]", x->file, x->lineno, section);
 		r = -EINVAL;
 	} else {
-		errf(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
+		why_set(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
 		r = -EINVAL;
 	}
 out:
@@ -712,14 +702,14 @@ static char *config_reader(char *str, int num, void *stream)
 		x->section_line = x->lineno;
 	if (num < 2 || n >= (size_t)num) {
 		/* inih's buffer is smaller than our limit: refuse, never split. */
-		errf(x->err, x->errlen, "%s:%u: line too long (this build's parser takes %d bytes)", x->file, x->lineno,
-		     num > 2 ? num - 2 : 0);
+		why_set(x->err, x->errlen, "%s:%u: line too long (this build's parser takes %d bytes)", x->file,
+		        x->lineno, num > 2 ? num - 2 : 0);
 		goto fail;
 	}
 	if (n > 0 && *start == '[' && (close = memchr(start, ']', n)) &&
 	    (size_t)(close - start - 1) > INIH_SECTION_MAX) {
-		errf(x->err, x->errlen, "%s:%u: section name longer than %u bytes", x->file, x->lineno,
-		     INIH_SECTION_MAX);
+		why_set(x->err, x->errlen, "%s:%u: section name longer than %u bytes", x->file, x->lineno,
+		        INIH_SECTION_MAX);
 		goto fail;
 	}
 	memcpy(str, start, n);
@@ -743,11 +733,11 @@ static int text_check(const char *file, const char *buf, size_t len, char *err, 
 		size_t n = nl ? (size_t)(nl - start) : len - pos;
 
 		if (memchr(start, '\0', n)) {
-			errf(err, errlen, "%s:%u: NUL byte", file, line);
+			why_set(err, errlen, "%s:%u: NUL byte", file, line);
 			return -EINVAL;
 		}
 		if (n > CONFIG_LINE_MAX) {
-			errf(err, errlen, "%s:%u: line too long (more than %u bytes)", file, line, CONFIG_LINE_MAX);
+			why_set(err, errlen, "%s:%u: line too long (more than %u bytes)", file, line, CONFIG_LINE_MAX);
 			return -EINVAL;
 		}
 		pos += n + (nl ? 1 : 0);
@@ -764,7 +754,7 @@ static int file_read(int fd, const char *file, const struct stat *st, char **ret
 	int r;
 
 	if (st->st_size > CONFIG_FILE_MAX) {
-		errf(err, errlen, "%s: larger than %u bytes", file, CONFIG_FILE_MAX);
+		why_set(err, errlen, "%s: larger than %u bytes", file, CONFIG_FILE_MAX);
 		r = -EINVAL;
 		goto out;
 	}
@@ -782,14 +772,14 @@ static int file_read(int fd, const char *file, const struct stat *st, char **ret
 			continue;
 		if (n < 0) {
 			r = -errno;
-			errf(err, errlen, "%s: %s", file, strerror(-r));
+			why_set(err, errlen, "%s: %s", file, strerror(-r));
 			goto out;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 		if (len > CONFIG_FILE_MAX) {
-			errf(err, errlen, "%s: larger than %u bytes", file, CONFIG_FILE_MAX);
+			why_set(err, errlen, "%s: larger than %u bytes", file, CONFIG_FILE_MAX);
 			r = -EINVAL;
 			goto out;
 		}
@@ -848,7 +838,7 @@ static int file_load(struct load_ctx *x, int dfd, const char *name, const char *
 	}
 	if (r > 0 && (x->err_line == 0 || (unsigned)r < x->err_line)) {
 		/* inih's own complaint came first: a line it could not parse. */
-		errf(x->err, x->errlen, "%s:%d: syntax error (expected [section] or key = value)", file, r);
+		why_set(x->err, x->errlen, "%s:%d: syntax error (expected [section] or key = value)", file, r);
 		r = -EINVAL;
 		goto out;
 	}
@@ -889,7 +879,7 @@ static int dropins_load(struct load_ctx *x, const char *path, char **files, size
 	int fd = -1, r;
 
 	if ((size_t)snprintf(dir, sizeof(dir), "%s.d", path) >= sizeof(dir)) {
-		errf(x->err, x->errlen, "%s.d: path too long", path);
+		why_set(x->err, x->errlen, "%s.d: path too long", path);
 		r = -EINVAL;
 		goto out;
 	}
@@ -900,12 +890,12 @@ static int dropins_load(struct load_ctx *x, const char *path, char **files, size
 			r = 0;
 			goto out;
 		}
-		errf(x->err, x->errlen, "%s: %s", dir, strerror(-r));
+		why_set(x->err, x->errlen, "%s: %s", dir, strerror(-r));
 		r = -EINVAL;
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		errf(x->err, x->errlen, "%s: not owned by root or writable by group or others", dir);
+		why_set(x->err, x->errlen, "%s: not owned by root or writable by group or others", dir);
 		r = -EINVAL;
 		goto out;
 	}
@@ -927,7 +917,7 @@ static int dropins_load(struct load_ctx *x, const char *path, char **files, size
 		if (!de) {
 			if (errno) {
 				r = -errno;
-				errf(x->err, x->errlen, "%s: %s", dir, strerror(-r));
+				why_set(x->err, x->errlen, "%s: %s", dir, strerror(-r));
 				goto out;
 			}
 			break;
@@ -935,7 +925,7 @@ static int dropins_load(struct load_ctx *x, const char *path, char **files, size
 		if (!dropin_name_valid(de->d_name))
 			continue;
 		if (n >= CONFIG_DROPINS_MAX) {
-			errf(x->err, x->errlen, "%s: more than %u drop-in files", dir, CONFIG_DROPINS_MAX);
+			why_set(x->err, x->errlen, "%s: more than %u drop-in files", dir, CONFIG_DROPINS_MAX);
 			r = -EINVAL;
 			goto out;
 		}
@@ -988,10 +978,10 @@ static int config_check(struct load_ctx *x)
 	/* Two keys for one setting: which one wins would be a guess, and a
 	 * guess here decides whether logins are enforced. */
 	if (x->mode_where.file && x->shadow_where.file) {
-		errf(x->err, x->errlen,
-		     "%s:%u: [policy] mode is set here and the old [policy] shadow at %s:%u: keep only mode "
-		     "(shadow = yes is mode = shadow)",
-		     x->mode_where.file, x->mode_where.line, x->shadow_where.file, x->shadow_where.line);
+		why_set(x->err, x->errlen,
+		        "%s:%u: [policy] mode is set here and the old [policy] shadow at %s:%u: keep only mode "
+		        "(shadow = yes is mode = shadow)",
+		        x->mode_where.file, x->mode_where.line, x->shadow_where.file, x->shadow_where.line);
 		return -EINVAL;
 	}
 	if (x->shadow_where.file) {
@@ -1001,8 +991,8 @@ static int config_check(struct load_ctx *x)
 	}
 
 	if (c->stepup_at > c->deny_at) {
-		errf(x->err, x->errlen, "%s:%u: [policy] stepup_at (%u) must not exceed deny_at (%u)",
-		     x->policy_where.file, x->policy_where.line, c->stepup_at, c->deny_at);
+		why_set(x->err, x->errlen, "%s:%u: [policy] stepup_at (%u) must not exceed deny_at (%u)",
+		        x->policy_where.file, x->policy_where.line, c->stepup_at, c->deny_at);
 		return -EINVAL;
 	}
 	for (i = 0; i < c->n_services; i++) {
@@ -1015,9 +1005,10 @@ static int config_check(struct load_ctx *x)
 
 			/* A value the section does not set comes from [policy]:
 			 * say so, or the admin looks for it in the wrong place. */
-			errf(x->err, x->errlen, "%s:%u: [service.%s] stepup_at (%u%s) must not exceed deny_at (%u%s)",
-			     w->file, w->line, s->name, stepup, s->stepup_at >= 0 ? "" : ", from [policy]", deny,
-			     s->deny_at >= 0 ? "" : ", from [policy]");
+			why_set(x->err, x->errlen,
+			        "%s:%u: [service.%s] stepup_at (%u%s) must not exceed deny_at (%u%s)", w->file, w->line,
+			        s->name, stepup, s->stepup_at >= 0 ? "" : ", from [policy]", deny,
+			        s->deny_at >= 0 ? "" : ", from [policy]");
 			return -EINVAL;
 		}
 	}
@@ -1070,9 +1061,9 @@ int config_load_with(const char *path, const struct config_load_opts *opts, stru
 	size_t n_files = 0, i;
 	int r;
 
-	errf(err, errlen, "%s", "");
+	why_set(err, errlen, "%s", "");
 	if (!path || !*path) {
-		errf(err, errlen, "no configuration file given");
+		why_set(err, errlen, "no configuration file given");
 		r = -EINVAL;
 		goto out;
 	}
@@ -1097,7 +1088,8 @@ int config_load_with(const char *path, const struct config_load_opts *opts, stru
 	r = file_load(x, AT_FDCWD, path, path);
 	if (r == -ENOENT)
 		/* One line that says it all, in place of the bare errno. */
-		errf(err, errlen, "%s: no such file (vigild has no built-in configuration; see vigil.conf(5))", path);
+		why_set(err, errlen, "%s: no such file (vigild has no built-in configuration; see vigil.conf(5))",
+		        path);
 	if (r < 0)
 		goto out;
 	r = dropins_load(x, path, files, &n_files);

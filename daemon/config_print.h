@@ -9,4 +9,6 @@
 
 #include "config.h"
 
-void config_print(const struct vigil_config *c, FILE *f);
+/* Built on config_entries(): the same keys, values and order.  0, or
+ * -ENOMEM with nothing printed. */
+int config_print(const struct vigil_config *c, FILE *f);

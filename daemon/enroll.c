@@ -113,20 +113,15 @@ static int target_user(const struct peer *p, const char *asked, char out[VIGIL_U
 	return r;
 }
 
-static void reply_result(struct vigil_msg *reply, uint16_t status)
-{
-	memset(reply, 0, sizeof(*reply));
-	reply->type = VIGIL_MSG_RESULT;
-	reply->u.result.status = status;
-}
-
-static void audit_enroll(struct vigild *d, const char *user, const char *result, int priority, const char *message)
+void enroll_audit(struct vigild *d, const char *user, const char *caller, const char *result, int priority,
+                  const char *message)
 {
 	struct audit_record r = {
 	    .event = AUDIT_ENROLL,
 	    .priority = priority,
 	    .message = message,
 	    .user = user,
+	    .caller = caller,
 	    .method = "totp",
 	    .result = result,
 	};
@@ -161,11 +156,11 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 	x->enroll = NULL;
 	e = calloc(1, sizeof(*e));
 	if (!e) {
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
 	if ((r = target_user(p, req->user, e->user)) < 0) {
-		reply_result(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
+		vigild_reply_status(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
 		goto out;
 	}
 	/* A user enrolling a first factor for itself must be within the
@@ -178,9 +173,9 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 		goto internal;
 	if (p->uid != 0 && !policy_enroll_open(d->config, r == 0 ? u.first_allowed : 0, now) &&
 	    !has_active_factor(d, r == 0 ? u.id : 0)) {
-		audit_enroll(d, e->user, "refused", LOG_WARNING,
+		enroll_audit(d, e->user, NULL, "refused", LOG_WARNING,
 		             "TOTP self-enrollment refused: outside the enrollment window");
-		reply_result(reply, VIGIL_STATUS_DENIED);
+		vigild_reply_status(reply, VIGIL_STATUS_DENIED);
 		goto out;
 	}
 	if ((r = store_user_get(d->store, e->user, now, &u)) < 0)
@@ -192,7 +187,7 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 	r = store_totp_get(d->store, u.id, true, &t);
 	store_totp_clear(&t);
 	if (r == 0) {
-		reply_result(reply, VIGIL_STATUS_ALREADY_ENROLLED);
+		vigild_reply_status(reply, VIGIL_STATUS_ALREADY_ENROLLED);
 		goto out;
 	}
 	if (r != -ENOENT)
@@ -202,12 +197,12 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 	reply->type = VIGIL_MSG_ENROLL_PENDING;
 	if ((r = enroll_totp_start(d, u.id, e->user, &e->factor_id, &reply->u.pending)) < 0)
 		goto internal;
-	audit_enroll(d, e->user, "pending", LOG_INFO, "TOTP enrollment started");
+	enroll_audit(d, e->user, NULL, "pending", LOG_INFO, "TOTP enrollment started");
 	x->enroll = e;
 	return 0;
 internal:
 	log_msg(LOG_ERR, "TOTP enrollment for %s failed: %s", e->user, strerror(-r));
-	reply_result(reply, VIGIL_STATUS_INTERNAL);
+	vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 out:
 	enroll_pending_free(e);
 	return 0;
@@ -226,13 +221,13 @@ int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, c
 
 	(void)p;
 	if (!e) {
-		reply_result(reply, VIGIL_STATUS_NO_PENDING);
+		vigild_reply_status(reply, VIGIL_STATUS_NO_PENDING);
 		return 0;
 	}
 	r = store_totp_get(d->store, e->user_id, false, &t);
 	if (r == -ENOENT || (r == 0 && t.id != e->factor_id)) {
 		/* Replaced by a newer enrollment elsewhere. */
-		reply_result(reply, VIGIL_STATUS_NO_PENDING);
+		vigild_reply_status(reply, VIGIL_STATUS_NO_PENDING);
 		goto drop;
 	}
 	if (r < 0 || (r = enroll_totp_secret(d, e->user, &t, &secret, &secret_len)) < 0)
@@ -240,29 +235,29 @@ int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, c
 
 	r = totp_verify(secret, secret_len, now, t.period, t.digits, d->config->totp_window, answer, -1, &step);
 	if (r == -EACCES || r == -EINVAL || r == -EALREADY) {
-		audit_enroll(d, e->user, "bad_code", LOG_WARNING, "TOTP enrollment: wrong confirmation code");
+		enroll_audit(d, e->user, NULL, "bad_code", LOG_WARNING, "TOTP enrollment: wrong confirmation code");
 		if (++e->tries >= ENROLL_CONFIRM_TRIES) {
-			reply_result(reply, VIGIL_STATUS_DENIED);
+			vigild_reply_status(reply, VIGIL_STATUS_DENIED);
 			goto drop;
 		}
-		reply_result(reply, VIGIL_STATUS_BAD_CODE);
+		vigild_reply_status(reply, VIGIL_STATUS_BAD_CODE);
 		goto out;
 	}
 	if (r < 0)
 		goto internal;
 	r = store_totp_activate(d->store, e->user_id, t.id, step, now);
 	if (r == -EEXIST) {
-		reply_result(reply, VIGIL_STATUS_ALREADY_ENROLLED);
+		vigild_reply_status(reply, VIGIL_STATUS_ALREADY_ENROLLED);
 		goto drop;
 	}
 	if (r < 0)
 		goto internal;
-	audit_enroll(d, e->user, "activated", LOG_NOTICE, "TOTP factor enrolled and activated");
-	reply_result(reply, VIGIL_STATUS_OK);
+	enroll_audit(d, e->user, NULL, "activated", LOG_NOTICE, "TOTP factor enrolled and activated");
+	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	goto drop;
 internal:
 	log_msg(LOG_ERR, "TOTP activation for %s failed: %s", e->user, strerror(-r));
-	reply_result(reply, VIGIL_STATUS_INTERNAL);
+	vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 drop:
 	enroll_pending_free(e);
 	x->enroll = NULL;
@@ -278,7 +273,7 @@ int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_use
 	int r;
 
 	if ((r = target_user(p, req->user, user)) < 0) {
-		reply_result(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
+		vigild_reply_status(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
 		return 0;
 	}
 	memset(reply, 0, sizeof(*reply));
@@ -291,7 +286,7 @@ int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_use
 	}
 	if (r < 0) {
 		log_msg(LOG_ERR, "status of %s failed: %s", user, strerror(-r));
-		reply_result(reply, VIGIL_STATUS_INTERNAL);
+		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
 	snprintf(reply->u.report.user, sizeof(reply->u.report.user), "%s", user);

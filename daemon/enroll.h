@@ -32,4 +32,9 @@ int enroll_confirm(struct vigild *d, const struct peer *p, struct exchange *x, c
 int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_user_request *req,
                   struct vigil_msg *reply);
 
+/* Audits an event of user's TOTP factor (AUDIT_ENROLL, method totp): its
+ * enrollment, or its removal by caller (NULL: none named). */
+void enroll_audit(struct vigild *d, const char *user, const char *caller, const char *result, int priority,
+                  const char *message);
+
 void enroll_pending_free(struct enroll_pending *e);

@@ -25,6 +25,7 @@
 #include "server.h"
 #include "totp.h"
 #include "vigild.h"
+#include "why.h"
 #include "wipe.h"
 
 #define DEFAULT_CONFIG    SYSCONFDIR "/vigil/vigil.conf"
@@ -52,7 +53,7 @@ static int ensure_dir(const char *dir, mode_t mode, char *why, size_t whylen)
 	bool created = false;
 	int fd = -1, r;
 
-	safe_file_why(why, whylen, "%s", "");
+	why_set(why, whylen, "%s", "");
 	if (mkdir(dir, mode) == 0)
 		created = true;
 	else if (errno != EEXIST) {
@@ -70,14 +71,14 @@ static int ensure_dir(const char *dir, mode_t mode, char *why, size_t whylen)
 	}
 	if (st.st_uid != geteuid()) {
 		r = -EPERM;
-		safe_file_why(why, whylen, "owned by uid %u, must be owned by uid %u", (unsigned)st.st_uid,
-		              (unsigned)geteuid());
+		why_set(why, whylen, "owned by uid %u, must be owned by uid %u", (unsigned)st.st_uid,
+		        (unsigned)geteuid());
 		goto out;
 	}
 	if (st.st_mode & 0022) {
 		r = -EPERM;
-		safe_file_why(why, whylen, "mode %04o, must not be writable by %s", (unsigned)(st.st_mode & 07777),
-		              (st.st_mode & 0002) ? "others" : "its group");
+		why_set(why, whylen, "mode %04o, must not be writable by %s", (unsigned)(st.st_mode & 07777),
+		        (st.st_mode & 0002) ? "others" : "its group");
 		goto out;
 	}
 	if (created && fchmod(fd, mode) < 0) {
@@ -162,8 +163,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check_only) {
-		config_print(d.config, stdout);
+		r = config_print(d.config, stdout);
 		free(d.config);
+		if (r < 0) {
+			log_msg(LOG_ERR, "%s", strerror(-r));
+			return 1;
+		}
 		return 0;
 	}
 

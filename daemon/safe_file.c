@@ -9,23 +9,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "safe_file.h"
-
-void safe_file_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || whylen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
+#include "why.h"
 
 static const char *type_name(mode_t mode)
 {
@@ -50,33 +39,32 @@ int safe_file_check(const struct stat *st, unsigned rules, char *why, size_t why
 	uid_t me = geteuid();
 
 	if (!S_ISREG(st->st_mode)) {
-		safe_file_why(why, whylen, "%s, not a regular file", type_name(st->st_mode));
+		why_set(why, whylen, "%s, not a regular file", type_name(st->st_mode));
 		return -EPERM;
 	}
 	if ((rules & SAFE_FILE_OURS) && st->st_uid != me) {
-		safe_file_why(why, whylen, "owned by uid %u, must be owned by uid %u", (unsigned)st->st_uid,
-		              (unsigned)me);
+		why_set(why, whylen, "owned by uid %u, must be owned by uid %u", (unsigned)st->st_uid, (unsigned)me);
 		return -EPERM;
 	}
 	if ((rules & SAFE_FILE_OURS_OR_ROOT) && st->st_uid != me && st->st_uid != 0) {
-		safe_file_why(why, whylen, "owned by uid %u, must be owned by root", (unsigned)st->st_uid);
+		why_set(why, whylen, "owned by uid %u, must be owned by root", (unsigned)st->st_uid);
 		return -EPERM;
 	}
 	/* Writable is the worse news, so it is named first. */
 	if ((rules & (SAFE_FILE_NO_WRITE | SAFE_FILE_SECRET)) && (perm & S_IWOTH)) {
-		safe_file_why(why, whylen, "mode %04o, must not be writable by others", (unsigned)perm);
+		why_set(why, whylen, "mode %04o, must not be writable by others", (unsigned)perm);
 		return -EPERM;
 	}
 	if ((rules & (SAFE_FILE_NO_WRITE | SAFE_FILE_SECRET)) && (perm & S_IWGRP)) {
-		safe_file_why(why, whylen, "mode %04o, must not be writable by its group", (unsigned)perm);
+		why_set(why, whylen, "mode %04o, must not be writable by its group", (unsigned)perm);
 		return -EPERM;
 	}
 	if ((rules & SAFE_FILE_SECRET) && (perm & S_IRWXO)) {
-		safe_file_why(why, whylen, "mode %04o, must not be readable by others", (unsigned)perm);
+		why_set(why, whylen, "mode %04o, must not be readable by others", (unsigned)perm);
 		return -EPERM;
 	}
 	if ((rules & SAFE_FILE_SECRET) && (perm & S_IRWXG)) {
-		safe_file_why(why, whylen, "mode %04o, must not be readable by its group", (unsigned)perm);
+		why_set(why, whylen, "mode %04o, must not be readable by its group", (unsigned)perm);
 		return -EPERM;
 	}
 	return 0;
@@ -97,27 +85,27 @@ int safe_file_open(int dfd, const char *name, int flags, mode_t mode, unsigned r
 		/* ELOOP also means a loop further up the path; ENXIO is what
 		 * a socket gives.  Say what the file is when we can tell. */
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-			safe_file_why(why, whylen, "%s: a symlink, not a regular file", display);
+			why_set(why, whylen, "%s: a symlink, not a regular file", display);
 		else if ((r == -ENXIO || r == -EOPNOTSUPP) && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		         !S_ISREG(st.st_mode))
-			safe_file_why(why, whylen, "%s: %s, not a regular file", display, type_name(st.st_mode));
+			why_set(why, whylen, "%s: %s, not a regular file", display, type_name(st.st_mode));
 		else
-			safe_file_why(why, whylen, "%s: %s", display, strerror(-r));
+			why_set(why, whylen, "%s: %s", display, strerror(-r));
 		goto out;
 	}
 	if (fstat(fd, &st) < 0) {
 		r = -errno;
-		safe_file_why(why, whylen, "%s: %s", display, strerror(-r));
+		why_set(why, whylen, "%s: %s", display, strerror(-r));
 		goto out;
 	}
 	if ((r = safe_file_check(&st, rules, reason, sizeof(reason))) < 0) {
-		safe_file_why(why, whylen, "%s: %s", display, reason);
+		why_set(why, whylen, "%s: %s", display, reason);
 		goto out;
 	}
 	/* A regular file: later reads and writes may block as usual. */
 	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
 		r = -errno;
-		safe_file_why(why, whylen, "%s: %s", display, strerror(-r));
+		why_set(why, whylen, "%s: %s", display, strerror(-r));
 		goto out;
 	}
 	*ret_fd = fd;

@@ -38,7 +38,3 @@ int safe_file_check(const struct stat *st, unsigned rules, char *why, size_t why
  * message; NULL means name. */
 int safe_file_open(int dfd, const char *name, int flags, mode_t mode, unsigned rules, const char *display, int *ret_fd,
                    struct stat *ret_st, char *why, size_t whylen);
-
-/* Formats a reason into why (NULL-safe, always terminated when whylen > 0),
- * for callers that add their own reasons next to safe_file_open()'s. */
-void safe_file_why(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -26,6 +26,7 @@
 
 #include "safe_file.h"
 #include "seal.h"
+#include "why.h"
 #include "wipe.h"
 
 #define SEAL_VERSION    1
@@ -44,8 +45,7 @@ static int key_read(int fd, const struct stat *st, const char *display, uint8_t 
 	int r;
 
 	if (st->st_size != SEAL_KEY_SIZE) {
-		safe_file_why(why, whylen, "%s: %lld bytes, must be %d", display, (long long)st->st_size,
-		              SEAL_KEY_SIZE);
+		why_set(why, whylen, "%s: %lld bytes, must be %d", display, (long long)st->st_size, SEAL_KEY_SIZE);
 		r = -EINVAL;
 		goto out;
 	}
@@ -57,7 +57,7 @@ static int key_read(int fd, const struct stat *st, const char *display, uint8_t 
 			continue;
 		if (n < 0) {
 			r = -errno;
-			safe_file_why(why, whylen, "%s: %s", display, strerror(-r));
+			why_set(why, whylen, "%s: %s", display, strerror(-r));
 			goto out;
 		}
 		if (n == 0)
@@ -65,7 +65,7 @@ static int key_read(int fd, const struct stat *st, const char *display, uint8_t 
 		len += (size_t)n;
 	}
 	if (len != SEAL_KEY_SIZE) {
-		safe_file_why(why, whylen, "%s: changed size while being read", display);
+		why_set(why, whylen, "%s: changed size while being read", display);
 		r = -EINVAL;
 		goto out;
 	}
@@ -150,7 +150,7 @@ int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t ke
 	struct stat st;
 	int dfd = -1, fd = -1, r;
 
-	safe_file_why(why, whylen, "%s", "");
+	why_set(why, whylen, "%s", "");
 	/* A key handed over by systemd (LoadCredential=) wins when present.
 	 * systemd made it, so any owner will do; it must still be a regular
 	 * file, and opening it must not block. */
@@ -171,33 +171,33 @@ int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t ke
 			dfd = -1;
 		} else if (errno != ENOENT) {
 			r = -errno;
-			safe_file_why(why, whylen, "%s: %s", credentials_dir, strerror(-r));
+			why_set(why, whylen, "%s: %s", credentials_dir, strerror(-r));
 			goto out;
 		}
 	}
 
 	if (!state_dir || !*state_dir) {
 		r = -EINVAL;
-		safe_file_why(why, whylen, "no state directory");
+		why_set(why, whylen, "no state directory");
 		goto out;
 	}
 	(void)snprintf(display, sizeof(display), "%s/%s", state_dir, HOST_KEY_NAME);
 	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		r = -errno;
-		safe_file_why(why, whylen, "%s: %s", state_dir, strerror(-r));
+		why_set(why, whylen, "%s: %s", state_dir, strerror(-r));
 		goto out;
 	}
 	/* Others must not be able to swap the key file under us. */
 	if (fstat(dfd, &st) < 0) {
 		r = -errno;
-		safe_file_why(why, whylen, "%s: %s", state_dir, strerror(-r));
+		why_set(why, whylen, "%s: %s", state_dir, strerror(-r));
 		goto out;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		r = -EPERM;
-		safe_file_why(why, whylen, "%s: mode %04o, must not be writable by group or others", state_dir,
-		              (unsigned)(st.st_mode & 07777));
+		why_set(why, whylen, "%s: mode %04o, must not be writable by group or others", state_dir,
+		        (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
 
@@ -213,7 +213,7 @@ int seal_key_load(const char *state_dir, const char *credentials_dir, uint8_t ke
 		if (r == 0)
 			goto done;
 		if (r != -EEXIST) {
-			safe_file_why(why, whylen, "%s: cannot create: %s", display, strerror(-r));
+			why_set(why, whylen, "%s: cannot create: %s", display, strerror(-r));
 			goto out;
 		}
 	}

@@ -26,6 +26,7 @@
 
 #include "safe_file.h"
 #include "store_impl.h"
+#include "why.h"
 #include "wipe.h"
 
 /* How long a statement waits for a lock held by another connection (an
@@ -288,6 +289,13 @@ sqlite3_stmt *st_use(struct store *s, enum st id)
 	return st;
 }
 
+int st_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_error(rc);
+}
+
 void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
 {
 	if (*rc == SQLITE_OK)
@@ -535,7 +543,7 @@ static int open_checked(const char *path, int *ret_fd, struct stat *ret_st, char
 	for (i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
 		if ((size_t)snprintf(side, sizeof(side), "%s%s", path, companions[i]) >= sizeof(side)) {
 			r = -ENAMETOOLONG;
-			safe_file_why(why, whylen, "%s%s: path too long", path, companions[i]);
+			why_set(why, whylen, "%s%s: path too long", path, companions[i]);
 			goto out;
 		}
 		r = safe_file_open(AT_FDCWD, side, O_RDONLY, 0, SAFE_FILE_OURS | SAFE_FILE_SECRET, side, &side_fd, NULL,
@@ -548,7 +556,7 @@ static int open_checked(const char *path, int *ret_fd, struct stat *ret_st, char
 		close(side_fd);
 		side_fd = -1;
 	}
-	safe_file_why(why, whylen, "%s", "");
+	why_set(why, whylen, "%s", "");
 	*ret_fd = fd;
 	*ret_st = st;
 	fd = -1;
@@ -570,7 +578,7 @@ int store_open_why(const char *path, struct store **ret, char *why, size_t whyle
 	struct stat st = {0}, now_st;
 	int fd = -1, flags, rc, r, i;
 
-	safe_file_why(why, whylen, "%s", "");
+	why_set(why, whylen, "%s", "");
 	if (!path || !ret)
 		return -EINVAL;
 	if ((r = open_checked(path, &fd, &st, why, whylen)) < 0)
@@ -594,7 +602,7 @@ int store_open_why(const char *path, struct store **ret, char *why, size_t whyle
 	 * the file later would drop SQLite's POSIX locks. */
 	if (lstat(path, &now_st) < 0 || now_st.st_dev != st.st_dev || now_st.st_ino != st.st_ino) {
 		r = -EPERM;
-		safe_file_why(why, whylen, "%s: replaced while being opened", path);
+		why_set(why, whylen, "%s: replaced while being opened", path);
 		goto out;
 	}
 	close(fd);

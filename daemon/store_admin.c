@@ -21,11 +21,8 @@ static int admin_exec(struct store *s, const char *sql, int64_t user_id, const c
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		r = sql_error(rc);
+	if ((r = st_prepare(s, sql, &st)) < 0)
 		goto out;
-	}
 	rc = SQLITE_OK;
 	bind_i64(st, 1, user_id, &rc);
 	if (key)

@@ -103,6 +103,9 @@ int str_check(const char *v, size_t max);
 /* Resets a cached statement for a new use.  Binding is sticky: the first
  * failure is kept in *rc and later binds are skipped. */
 sqlite3_stmt *st_use(struct store *s, enum st id);
+/* Prepares sql (constant text, not cached: the caller finalizes *ret).
+ * 0 or a negative errno. */
+int st_prepare(struct store *s, const char *sql, sqlite3_stmt **ret);
 void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc);
 void bind_text_or_null(sqlite3_stmt *st, int i, const char *v, int *rc);
 void bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc);

@@ -18,13 +18,6 @@
 
 /* Prepares sql on s's connection for one use; finalize with
  * sqlite3_finalize(). */
-static int query_prepare(struct store *s, const char *sql, sqlite3_stmt **ret)
-{
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
-
-	return rc == SQLITE_OK ? 0 : sql_error(rc);
-}
-
 uint8_t store_shadow_marker(uint32_t mode, uint8_t verdict)
 {
 	bool deny = verdict == VIGIL_VERDICT_DENY;
@@ -59,7 +52,7 @@ int store_users_page(struct store *s, const char *after, struct vigil_user_list 
 	if ((r = str_check(after, VIGIL_USER_MAX)) < 0)
 		return r;
 	memset(ret, 0, sizeof(*ret));
-	if ((r = query_prepare(s, sql, &st)) < 0)
+	if ((r = st_prepare(s, sql, &st)) < 0)
 		return r;
 	bind_text(st, 1, after, &rc);
 	bind_i64(st, 2, VIGIL_LIST_MAX + 1, &rc);
@@ -123,7 +116,7 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 	if (q->decision >= VIGIL_HISTORY_FILTER_MAX_)
 		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
-	if ((r = query_prepare(s, sql, &st)) < 0)
+	if ((r = st_prepare(s, sql, &st)) < 0)
 		return r;
 	bind_text(st, 1, q->user, &rc);
 	bind_text(st, 2, q->service, &rc);
@@ -203,7 +196,7 @@ int store_counts(struct store *s, struct store_counts *ret)
 	struct row w;
 	int r;
 
-	if ((r = query_prepare(s, sql, &st)) < 0)
+	if ((r = st_prepare(s, sql, &st)) < 0)
 		return r;
 	if ((r = st_row(st)) <= 0) {
 		r = r == 0 ? -EIO : r;

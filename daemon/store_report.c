@@ -48,11 +48,10 @@ static int verdict_class(uint32_t verdict)
 
 static int prepare(struct store *s, const char *sql, uint64_t since, uint64_t until, sqlite3_stmt **ret)
 {
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, ret, NULL);
+	int rc = SQLITE_OK, r;
 
-	if (rc != SQLITE_OK)
-		return sql_error(rc);
-	rc = SQLITE_OK;
+	if ((r = st_prepare(s, sql, ret)) < 0)
+		return r;
 	bind_u64(*ret, 1, since, &rc);
 	bind_u64(*ret, 2, until, &rc);
 	/* The row limit, where the query has one. */

@@ -19,22 +19,6 @@
 #include "totp_remove.h"
 #include "wipe.h"
 
-static void audit_remove(struct vigild *d, const char *user, const char *party, const char *result, int priority,
-                         const char *message)
-{
-	struct audit_record a = {
-	    .event = AUDIT_ENROLL,
-	    .priority = priority,
-	    .message = message,
-	    .user = user,
-	    .caller = party,
-	    .method = "totp",
-	    .result = result,
-	};
-
-	audit_emit(d->audit, &a);
-}
-
 /* Checks answer against the active factor t; 0 with its step, -EACCES for
  * a wrong, malformed or replayed code, another negative errno else. */
 
@@ -100,7 +84,7 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 
 	r = check_code(d, p->name, &t, answer, now, &step);
 	if (r == -EACCES) {
-		audit_remove(d, p->name, party, "bad_code", LOG_WARNING, "TOTP removal refused: wrong code");
+		enroll_audit(d, p->name, party, "bad_code", LOG_WARNING, "TOTP removal refused: wrong code");
 		if ((r = store_failure_add_local(d->store, p->name, party, now)) < 0)
 			goto internal;
 		vigild_reply_status(reply, VIGIL_STATUS_BAD_CODE);
@@ -122,14 +106,14 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 	 * enroll a seed of their own.  Root does it (factor remove), after
 	 * checking who asks. */
 	if (!user_has_another_factor()) {
-		audit_remove(d, p->name, party, "refused", LOG_NOTICE,
+		enroll_audit(d, p->name, party, "refused", LOG_NOTICE,
 		             "TOTP removal refused: the user's last factor; only root removes it");
 		vigild_reply_status(reply, VIGIL_STATUS_DENIED);
 		goto out;
 	}
 	if ((r = store_totp_remove(d->store, p->name)) < 0 && r != -ENOENT)
 		goto internal;
-	audit_remove(d, p->name, party, "removed", LOG_NOTICE, "TOTP factor removed by its user");
+	enroll_audit(d, p->name, party, "removed", LOG_NOTICE, "TOTP factor removed by its user");
 	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	goto out;
 internal:
