@@ -53,22 +53,7 @@ if [ -z "${VT_IN_NAMESPACE:-}" ]; then
 	exec unshare -m -p -f --mount-proc --propagation private env VT_IN_NAMESPACE=1 bash "$0" "$@"
 fi
 
-vt_mktree
-E2E=$VT_TMP
-VT_SOCKET=/run/vigil/vigild.sock
-export E2E VT_SOCKET
-finish() {
-	local rc=$?
-	ct_shutdown 2>/dev/null
-	if [ -n "${CT_KEEP:-}" ]; then
-		echo "kept: $E2E"
-	else
-		rm -rf "$E2E"
-	fi
-	exit "$rc"
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+ct_tree
 
 PK_PASSED=0 PK_FAILED=0
 pk_check() {

@@ -76,6 +76,29 @@ ct_vigild_pid() { ct_prop vigild.service MainPID; }
 
 # --- boot and shutdown ---------------------------------------------------------
 
+# ct_tree: the run's tree ($E2E), and on exit, however the run ends, the
+# container powered off and the tree removed (kept and named with
+# CT_KEEP=1).
+ct_tree() {
+	vt_mktree
+	E2E=$VT_TMP
+	VT_SOCKET=/run/vigil/vigild.sock
+	export E2E VT_SOCKET
+	trap ct_finish EXIT
+	trap 'exit 130' INT TERM
+}
+
+ct_finish() {
+	local rc=$?
+	ct_shutdown 2>/dev/null
+	if [ -n "${CT_KEEP:-}" ]; then
+		echo "kept: $E2E"
+	else
+		rm -rf "$E2E"
+	fi
+	exit "$rc"
+}
+
 # ct_boot ROOT: boots ROOT with systemd as PID 1 and waits for it to be up.
 ct_boot() {
 	local root=$1 state

@@ -42,22 +42,7 @@ fi
 echo "# the container root (made once, then cached)"
 CT_ROOT=$(bash "$top_srcdir/tests/container/root.sh") || vt_die "no container root"
 
-vt_mktree
-E2E=$VT_TMP
-VT_SOCKET=/run/vigil/vigild.sock
-export E2E VT_SOCKET
-finish() {
-	local rc=$?
-	ct_shutdown 2>/dev/null
-	if [ -n "${CT_KEEP:-}" ]; then
-		echo "kept: $E2E"
-	else
-		rm -rf "$E2E"
-	fi
-	exit "$rc"
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+ct_tree
 
 echo "# booting $CT_ROOT; installing Vigil as the README says"
 start=$(date +%s)
