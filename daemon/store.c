@@ -160,6 +160,42 @@ static const char *const migrations[] = {
     "ALTER TABLE logins ADD COLUMN verdict INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE logins ADD COLUMN why INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE logins ADD COLUMN shadow INTEGER NOT NULL DEFAULT 0;",
+    /* 3 -> 4: security keys and recovery codes.
+     * keys: a user's FIDO2 credentials (kind 1) and OpenSSH security keys
+     *   (kind 2, enum store_key_kind).  fido2: cred_id is the credential id,
+     *   cose_alg the COSE algorithm (-7 ES256, -8 EdDSA), pubkey the raw
+     *   public key (ES256: x || y, 64 bytes; EdDSA: 32 bytes), sign_count
+     *   the highest signature counter seen.  ssh-sk: cred_id is the
+     *   "SHA256:..." fingerprint of the key blob (as text bytes), pubkey the
+     *   key blob, cose_alg and sign_count 0 (no counter reaches PAM).
+     *   flags: STORE_KEY_* bits (uv at enrollment, resident, a counter that
+     *   stays 0, cloned).  name: the user's label, unique per user.
+     * recovery_codes: one row per code of the user's current set; salt is
+     *   the set's (shared by its rows), hash the code's KDF output, used
+     *   the time it was used (0: not yet).  Generating a set deletes the
+     *   old one. */
+    "CREATE TABLE keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  kind INTEGER NOT NULL CHECK (kind IN (1, 2)),"
+    "  name TEXT NOT NULL,"
+    "  cred_id BLOB NOT NULL,"
+    "  cose_alg INTEGER NOT NULL DEFAULT 0,"
+    "  pubkey BLOB NOT NULL,"
+    "  sign_count INTEGER NOT NULL DEFAULT 0,"
+    "  flags INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  last_used INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (user_id, kind, cred_id),"
+    "  UNIQUE (user_id, name));"
+    "CREATE TABLE recovery_codes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created INTEGER NOT NULL,"
+    "  salt BLOB NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX recovery_codes_user ON recovery_codes(user_id);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -240,3 +240,33 @@ int store_device_forget(struct store *s, const char *user, const char *fingerpri
  * prefix stays known: a login from the address again is a new source in a
  * known prefix. */
 int store_source_forget(struct store *s, const char *user, const char *addr);
+
+/* Security keys (store_key.c): FIDO2 credentials and OpenSSH security
+ * keys, one table (schema 4, see store.c). */
+enum store_key_kind {
+	STORE_KEY_FIDO2 = 1,
+	STORE_KEY_SSH_SK = 2,
+};
+/* keys.flags */
+#define STORE_KEY_UV           (1U << 0) /* user verification was done at enrollment */
+#define STORE_KEY_RESIDENT     (1U << 1) /* a discoverable (resident) credential */
+#define STORE_KEY_ZERO_COUNTER (1U << 2) /* the key reports no signature counter (always 0) */
+#define STORE_KEY_CLONED       (1U << 3) /* a counter went back: refused from then on */
+#define STORE_KEY_NAME_MAX     63
+#define STORE_KEY_CRED_MAX     1024 /* credential id / fingerprint bytes */
+#define STORE_KEY_PUBKEY_MAX   1024 /* raw public key / ssh key blob bytes */
+struct store_key {
+	int64_t id;
+	int64_t user_id;
+	uint8_t kind; /* enum store_key_kind */
+	char name[STORE_KEY_NAME_MAX + 1];
+	uint8_t cred_id[STORE_KEY_CRED_MAX];
+	size_t cred_id_len;
+	int32_t cose_alg;
+	uint8_t pubkey[STORE_KEY_PUBKEY_MAX];
+	size_t pubkey_len;
+	uint32_t sign_count;
+	uint32_t flags;
+	uint64_t created;
+	uint64_t last_used;
+};
