@@ -131,7 +131,7 @@ enum svc_key {
 	SVC_STRONG_AT,
 	SVC_KEYS_,
 };
-static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at",   "fresh_window", "privileged",
+static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at", "fresh_window", "privileged",
                                                      "mode",      "methods", "strong_at"};
 
 /* Where a value was last set, for the cross-checks after loading. */

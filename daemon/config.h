@@ -29,11 +29,11 @@ enum no_factor_action {
 
 struct service_policy {
 	char name[VIGIL_SERVICE_MAX + 1];
-	int32_t stepup_at;    /* -1 = inherit [policy] */
-	int32_t deny_at;      /* -1 = inherit */
-	int32_t fresh_window; /* -1 = inherit; seconds, 0 = no fresh step-up needed */
-	int8_t privileged;    /* -1 = inherit (sudo, su are privileged) */
-	int8_t mode;          /* -1 = inherit [policy] mode; else enum vigil_mode */
+	int32_t stepup_at;          /* -1 = inherit [policy] */
+	int32_t deny_at;            /* -1 = inherit */
+	int32_t fresh_window;       /* -1 = inherit; seconds, 0 = no fresh step-up needed */
+	int8_t privileged;          /* -1 = inherit (sudo, su are privileged) */
+	int8_t mode;                /* -1 = inherit [policy] mode; else enum vigil_mode */
 	struct method_list methods; /* n = 0: inherit [policy] methods */
 	int32_t strong_at;          /* -1 = inherit */
 };

@@ -253,6 +253,10 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		l.activate_factor = use->factor_id;
 		l.activate_step = use->step;
 	}
+	if (use) {
+		l.method = use->kind;
+		l.factor_id = use->factor_id;
+	}
 	r = store_login_finish(d->store, &l, c->prefix, now + d->config->grant_lifetime, use);
 	if (use && (r == -EALREADY || r == -ENOENT))
 		return r;
@@ -452,7 +456,8 @@ static const char *check_answer(struct vigild *d, const struct login_pending *l,
 	                enrolling ? -1 : t.last_step, &step);
 	switch (r) {
 	case 0:
-		*ret_use = (struct store_factor_use){.factor_id = t.id, .step = step, .activate = enrolling};
+		*ret_use = (struct store_factor_use){
+		    .kind = VIGIL_FACTOR_TOTP, .factor_id = t.id, .step = step, .activate = enrolling};
 		result = "ok";
 		break;
 	case -EALREADY:

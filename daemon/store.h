@@ -118,6 +118,10 @@ struct store_login {
 	 * logins.shadow): with a verdict other than allow, that mode let it
 	 * in.  Rows before learn mode hold 1 only for such logins. */
 	uint8_t mode;
+	/* The factor that proved a step-up: its kind (enum vigil_factor_type;
+	 * 0 in rows from before schema 4, which were TOTP) and its row. */
+	uint8_t method;
+	int64_t factor_id;
 	/* Not stored: for a login written STORE_LOGIN_DONE by
 	 * store_login_finish(), whether it teaches (false: observe only). */
 	bool learn;
@@ -153,8 +157,9 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 /* A factor proved during a login: its watermark raised to step, or (in-band
  * enrollment) the pending factor activated with step as its first. */
 struct store_factor_use {
+	uint8_t kind; /* enum vigil_factor_type */
 	int64_t factor_id;
-	int64_t step;
+	int64_t step; /* totp: the time step; fido2: the signature counter */
 	bool activate;
 };
 /* How a login's auth (or account-only) phase ended, in one transaction and
@@ -168,6 +173,10 @@ struct store_factor_use {
  * replay), -ENOENT (factor gone). */
 int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
                        const struct store_factor_use *use);
+/* A factor's single-use part, inside the caller's transaction: the TOTP
+ * watermark, the key's counter, the recovery code.  -EALREADY: already
+ * used (a replay, or a race lost); -ENOENT: the factor is gone. */
+int store_factor_spend(struct store *s, const struct store_factor_use *use, uint64_t now);
 /* The account phase of a login decided in auth: claims it (single use:
  * -EALREADY if claimed before) and writes its trust as store_login_finish()
  * would have, in one transaction.  -EEXIST when an in-band enrollment finds
@@ -270,3 +279,26 @@ struct store_key {
 	uint64_t created;
 	uint64_t last_used;
 };
+/* The user's keys, oldest first, at most cap (VIGIL_KEYS_MAX are allowed);
+ * *ret_n how many.  0 or a negative errno. */
+int store_key_list(struct store *s, int64_t user_id, struct store_key *ret, size_t cap, size_t *ret_n);
+/* The user's key named name: -ENOENT if none. */
+int store_key_get(struct store *s, int64_t user_id, const char *name, struct store_key *ret);
+/* Adds k (k->id and k->last_used ignored) unless the user has max keys
+ * already (-EDQUOT) or one with its name or credential (-EEXIST).  The id
+ * of the new row in *ret_id. */
+int store_key_add(struct store *s, const struct store_key *k, size_t max, int64_t *ret_id);
+/* -ENOENT: no such key; -EEXIST: new_name is taken. */
+int store_key_rename(struct store *s, int64_t user_id, const char *name, const char *new_name);
+/* Removes the key and every grant of the user (a step-up proved with it
+ * must not outlive it).  -ENOENT: no such key. */
+int store_key_remove(struct store *s, int64_t user_id, const char *name);
+/* A proved touch, inside the caller's transaction (store_login_finish):
+ * raises the key's counter to count and stamps it used.  -EALREADY when
+ * count is no longer above the stored counter (a login racing with the same
+ * key, or a clone) or the key is flagged cloned; -ENOENT if it is gone. */
+int store_key_use(struct store *s, int64_t key_id, uint32_t count, uint64_t now);
+/* Sets flags (STORE_KEY_*) on the key: STORE_KEY_CLONED retires it. */
+int store_key_flag(struct store *s, int64_t key_id, uint32_t flags);
+/* Whether the key still exists and is not flagged cloned: 0, -ENOENT. */
+int store_key_usable(struct store *s, int64_t key_id);

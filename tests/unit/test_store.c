@@ -786,7 +786,7 @@ static void test_login_finish(void **state)
 
 	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
 	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
-	use = (struct store_factor_use){.factor_id = t.id, .step = 100, .activate = true};
+	use = (struct store_factor_use){.kind = VIGIL_FACTOR_TOTP, .factor_id = t.id, .step = 100, .activate = true};
 	store_totp_clear(&t);
 
 	/* In-band enrollment in auth: recorded, nothing activated or
