@@ -96,3 +96,13 @@ void method_list_format(const struct method_list *l, char *out, size_t cap)
 		len += (size_t)w;
 	}
 }
+
+void method_list_intersect(struct method_list *l, const struct method_list *keep)
+{
+	uint8_t n = 0;
+
+	for (uint8_t i = 0; i < l->n && i < METHODS_MAX; i++)
+		if (method_list_has(keep, l->kind[i]))
+			l->kind[n++] = l->kind[i];
+	l->n = n;
+}

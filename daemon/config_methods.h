@@ -33,3 +33,5 @@ int method_list_parse(const char *value, struct method_list *ret, char *why, siz
 void method_list_format(const struct method_list *l, char *out, size_t cap);
 
 bool method_list_has(const struct method_list *l, uint8_t kind);
+/* Keeps in l, in its order, only the methods also in keep. */
+void method_list_intersect(struct method_list *l, const struct method_list *keep);

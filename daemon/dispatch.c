@@ -31,7 +31,7 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 {
 	/* An exchange is one conversation: a new request abandons the
 	 * unanswered prompt of another. */
-	if (req->type != VIGIL_MSG_AUTH_STEP && x->login) {
+	if (req->type != VIGIL_MSG_AUTH_STEP && req->type != VIGIL_MSG_AUTH_ASSERTION && x->login) {
 		login_pending_free(x->login);
 		x->login = NULL;
 	}
@@ -45,6 +45,8 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 		return login_begin(d, p, x, &req->u.login, reply);
 	case VIGIL_MSG_AUTH_STEP:
 		return login_step(d, p, x, req->u.answer.answer, reply);
+	case VIGIL_MSG_AUTH_ASSERTION:
+		return login_assertion(d, p, x, &req->u.assertion, reply);
 	case VIGIL_MSG_ACCOUNT_CHECK:
 		return login_account(d, p, &req->u.login, reply);
 	case VIGIL_MSG_SESSION_OPEN:
