@@ -333,22 +333,28 @@ static int cred_decode(const struct fido2_attestation *a, fido_cred_t **ret_cred
 
 /* The packed signature: by x5c's key when given, else by the credential's.
  * Returns 0, -EACCES for a signature that does not verify, -EBADMSG for
- * what libfido2 refuses before the signature (extensions other than the
- * credProtect it mirrors), -ENOMEM, -EIO. */
+ * what libfido2 refuses before the signature (extensions other than
+ * credProtect), -ENOMEM, -EIO. */
 static int attest_signature(const struct fido2_attestation *a, fido_cred_t *c)
 {
-	int fr, prot;
+	/* libfido2 wants the extensions in authdata to be exactly those asked
+	 * for, and 1.12 cannot say which credProtect level a key added on its
+	 * own (fido_cred_prot() is the one asked for): try none, then each
+	 * level.  A wrong guess fails that check, before any signature. */
+	static const int prots[] = {0, FIDO_CRED_PROT_UV_OPTIONAL, FIDO_CRED_PROT_UV_OPTIONAL_WITH_ID,
+	                            FIDO_CRED_PROT_UV_REQUIRED};
+	int fr = FIDO_ERR_INVALID_PARAM;
 
 	if (fido_cred_set_clientdata_hash(c, a->challenge, FIDO2_CHALLENGE_SIZE) != FIDO_OK ||
 	    fido_cred_set_rp(c, a->rp_id, NULL) != FIDO_OK || fido_cred_set_fmt(c, "packed") != FIDO_OK ||
 	    fido_cred_set_sig(c, a->sig, a->sig_len) != FIDO_OK ||
 	    (a->x5c_len > 0 && fido_cred_set_x509(c, a->x5c, a->x5c_len) != FIDO_OK))
 		return -ENOMEM;
-	/* libfido2 wants the extensions it finds to be the ones asked for; a
-	 * key may add credProtect on its own, which changes nothing here. */
-	if ((prot = fido_cred_prot(c)) != 0 && fido_cred_set_prot(c, prot) != FIDO_OK)
-		return -EBADMSG;
-	fr = a->x5c_len > 0 ? fido_cred_verify(c) : fido_cred_verify_self(c);
+	for (size_t i = 0; i < sizeof(prots) / sizeof(prots[0]) && fr == FIDO_ERR_INVALID_PARAM; i++) {
+		if (fido_cred_set_prot(c, prots[i]) != FIDO_OK)
+			return -EIO;
+		fr = a->x5c_len > 0 ? fido_cred_verify(c) : fido_cred_verify_self(c);
+	}
 	switch (fr) {
 	case FIDO_OK:
 		return 0;
