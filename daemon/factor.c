@@ -4,11 +4,15 @@
  * gets (see factor.h).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/sha.h>
 
 #include "factor.h"
 #include "factor_kinds.h"
 #include "login_context.h"
+#include "recovery.h"
 
 const struct factor_kind *factor_kind(uint8_t kind)
 {
@@ -44,7 +48,7 @@ int factor_inventory_read(struct vigild *d, int64_t user_id, struct factor_inven
 		inv.totp_digits = (uint8_t)t.digits;
 	}
 	if ((r = store_key_list(d->store, user_id, inv.keys, VIGIL_KEYS_MAX, &inv.n_keys)) < 0 ||
-	    (r = store_recovery_unused(d->store, user_id, &inv.recovery_left)) < 0)
+	    (r = store_recovery_count(d->store, user_id, &inv.recovery_left)) < 0)
 		goto out;
 	*ret = inv;
 	r = 0;
@@ -137,4 +141,34 @@ const char *factor_result_text(const char *result)
 		if (strcmp(texts[i].result, result) == 0)
 			return texts[i].text;
 	return "step-up failed";
+}
+
+void factor_key_id(const struct store_key *k, char out[VIGIL_KEY_ID_HASH_MAX + 1])
+{
+	uint8_t digest[SHA256_DIGEST_LENGTH];
+
+	if (k->kind == STORE_KEY_SSH_SK) {
+		snprintf(out, VIGIL_KEY_ID_HASH_MAX + 1, "%.*s", (int)k->cred_id_len, (const char *)k->cred_id);
+		return;
+	}
+	SHA256(k->cred_id, k->cred_id_len, digest);
+	snprintf(out, VIGIL_KEY_ID_HASH_MAX + 1, "sha256:%02x%02x%02x%02x%02x%02x%02x%02x", digest[0], digest[1],
+	         digest[2], digest[3], digest[4], digest[5], digest[6], digest[7]);
+}
+
+void factor_describe(const struct factor_offer *o, const struct store_factor_use *use, struct factor_label *ret)
+{
+	struct factor_label l = {0};
+
+	if (use && (use->kind == VIGIL_FACTOR_FIDO2 || use->kind == VIGIL_FACTOR_SSH_SK))
+		for (size_t i = 0; i < o->inv.n_keys; i++)
+			if (o->inv.keys[i].id == use->factor_id) {
+				snprintf(l.key_name, sizeof(l.key_name), "%s", o->inv.keys[i].name);
+				factor_key_id(&o->inv.keys[i], l.key_id);
+			}
+	if (use && use->kind == VIGIL_FACTOR_RECOVERY) {
+		l.recovery_told = true;
+		l.recovery_left = o->inv.recovery_left > 0 ? o->inv.recovery_left - 1 : 0;
+	}
+	*ret = l;
 }

@@ -110,3 +110,18 @@ bool factor_result_counts(const char *result);
 /* The words of an audit record for a failed step-up with this result
  * ("wrong code", ...; static). */
 const char *factor_result_text(const char *result);
+
+/* How records and listings name a key without its bytes: "sha256:" and 16
+ * hex digits of the credential id's SHA-256 (fido2), or the first
+ * VIGIL_KEY_ID_HASH_MAX characters of its ssh fingerprint (ssh-sk). */
+void factor_key_id(const struct store_key *k, char out[VIGIL_KEY_ID_HASH_MAX + 1]);
+
+/* What the records of a step-up proved with use say about the factor:
+ * the key's name and id, the recovery codes left. */
+struct factor_label {
+	char key_name[VIGIL_KEY_NAME_MAX + 1]; /* "" unless a key */
+	char key_id[VIGIL_KEY_ID_HASH_MAX + 1];
+	bool recovery_told;
+	uint32_t recovery_left;
+};
+void factor_describe(const struct factor_offer *o, const struct store_factor_use *use, struct factor_label *ret);

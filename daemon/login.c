@@ -82,7 +82,8 @@ static const char *action_name(enum policy_action a)
 
 static void audit_record_login(struct vigild *d, enum audit_event event, int priority, const struct login_context *c,
                                const char *decision, const char *reason, const char *method, const char *result,
-                               const char *login_id, int shadow, const char *message)
+                               const char *login_id, int shadow, const char *message,
+                               const struct factor_label *label)
 {
 	struct audit_record r = {
 	    .event = event,
@@ -105,6 +106,10 @@ static void audit_record_login(struct vigild *d, enum audit_event event, int pri
 	    .shadow = shadow,
 	    /* Every record of a login decided under learn or shadow says so. */
 	    .mode = c->mode != VIGIL_MODE_ENFORCE ? config_mode_name((enum vigil_mode)c->mode) : NULL,
+	    .key_name = label && label->key_name[0] ? label->key_name : NULL,
+	    .key_id = label && label->key_id[0] ? label->key_id : NULL,
+	    .recovery_told = label && label->recovery_told,
+	    .recovery_left = label ? label->recovery_left : 0,
 	};
 
 	/* A user's questions about itself decide nothing: no record, or one
@@ -120,7 +125,20 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
                         const char *login_id, int shadow, const char *message)
 {
 	audit_record_login(d, event, priority, c, decision, reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
-	                   method, result, login_id, shadow, message);
+	                   method, result, login_id, shadow, message, NULL);
+}
+
+/* A step-up's result, naming the factor that gave the answer (use: the key
+ * or recovery code it was checked against; NULL for none). */
+static void audit_stepup(struct vigild *d, int priority, const struct login_context *c, uint16_t reason,
+                         const char *method, const char *result, const char *login_id,
+                         const struct store_factor_use *use, const char *message)
+{
+	struct factor_label label;
+
+	factor_describe(&c->offer, use, &label);
+	audit_record_login(d, AUDIT_STEPUP, priority, c, NULL, reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
+	                   method, result, login_id, 0, message, &label);
 }
 
 /* A decision record: every one carries a reason (reason_text.h), and its
@@ -137,7 +155,8 @@ static void audit_decision(struct vigild *d, int priority, const struct login_co
 	         : c->mode == VIGIL_MODE_LEARN ? "learn mode, not enforced: "
 	                                       : "shadow mode, not enforced: ",
 	         phrase);
-	audit_record_login(d, AUDIT_DECISION, priority, c, decision, reason, method, NULL, login_id, shadow, message);
+	audit_record_login(d, AUDIT_DECISION, priority, c, decision, reason, method, NULL, login_id, shadow, message,
+	                   NULL);
 }
 
 /* Why a login is allowed, from how (method) and, for one that proved
@@ -268,8 +287,10 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		goto fail;
 
 	if (use)
-		audit_login(d, AUDIT_STEPUP, LOG_INFO, c, NULL, VIGIL_REASON_NONE, method, "ok", l.login_id, 0,
-		            use->activate ? "first code of an in-band enrollment accepted" : "step-up succeeded");
+		audit_stepup(d, LOG_INFO, c, VIGIL_REASON_NONE, method, "ok", l.login_id, use,
+		             use->activate                          ? "first code of an in-band enrollment accepted"
+		             : use->kind == VIGIL_FACTOR_RECOVERY   ? "step-up succeeded with a recovery code"
+		                                                    : "step-up succeeded");
 	if (outcome == VIGIL_OUTCOME_ALLOW)
 		audit_decision(d, LOG_INFO, c, "allow", allow_reason(d, c, method), method, l.login_id, 0);
 	else
@@ -527,14 +548,14 @@ static const char *check_code(struct vigild *d, struct login_pending *l, const c
  * the address of a remote login, the local caller of a local one.  Enough
  * of them lock that party out. */
 static int step_failed(struct vigild *d, const struct login_context *c, const char *method, const char *result,
-                       uint64_t now, struct vigil_msg *reply)
+                       const struct store_factor_use *use, uint64_t now, struct vigil_msg *reply)
 {
 	const struct vigil_config *cfg = d->config;
 	uint32_t failures = 0;
 	int r;
 
-	audit_login(d, AUDIT_STEPUP, strcmp(result, "cloned_key") == 0 ? LOG_ALERT : LOG_WARNING, c, NULL,
-	            VIGIL_REASON_STEPUP_FAILED, method, result, NULL, 0, factor_result_text(result));
+	audit_stepup(d, strcmp(result, "cloned_key") == 0 ? LOG_ALERT : LOG_WARNING, c, VIGIL_REASON_STEPUP_FAILED,
+	             method, result, NULL, use, factor_result_text(result));
 	r = c->party[0] ? store_failure_add_local(d->store, c->user, c->party, now)
 	                : store_failure_add(d->store, c->user, c->source, now);
 	if (r < 0 || (r = failures_charged(d, c, now, &failures)) < 0) {
@@ -634,7 +655,7 @@ static int step_settle(struct vigild *d, struct exchange *x, struct login_pendin
 		r = 0;
 		goto out;
 	}
-	r = step_failed(d, &l->ctx, method, result, now, reply);
+	r = step_failed(d, &l->ctx, method, result, use, now, reply);
 out:
 	login_pending_free(l);
 	return r;

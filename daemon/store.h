@@ -176,7 +176,7 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
 /* A factor's single-use part, inside the caller's transaction: the TOTP
  * watermark, the key's counter, the recovery code.  -EALREADY: already
  * used (a replay, or a race lost); -ENOENT: the factor is gone. */
-int store_factor_spend(struct store *s, const struct store_factor_use *use, uint64_t now);
+int store_factor_spend(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now);
 /* The account phase of a login decided in auth: claims it (single use:
  * -EALREADY if claimed before) and writes its trust as store_login_finish()
  * would have, in one transaction.  -EEXIST when an in-band enrollment finds

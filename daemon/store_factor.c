@@ -139,7 +139,7 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 	return r;
 }
 
-int store_factor_spend(struct store *s, const struct store_factor_use *use, uint64_t now)
+int store_factor_spend(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now)
 {
 	switch (use->kind) {
 	case VIGIL_FACTOR_TOTP:
@@ -150,6 +150,8 @@ int store_factor_spend(struct store *s, const struct store_factor_use *use, uint
 		if (use->step < 0 || use->step > UINT32_MAX)
 			return -EINVAL;
 		return store_key_use(s, use->factor_id, (uint32_t)use->step, now);
+	case VIGIL_FACTOR_RECOVERY:
+		return store_recovery_use(s, user_id, use->factor_id, now);
 	default:
 		return -EINVAL;
 	}

@@ -378,7 +378,7 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
 	 * in-band enrollment is not activated here: the login carries it to
 	 * store_login_commit(). */
 	if (use && !use->activate)
-		r = store_factor_spend(s, use, l->time);
+		r = store_factor_spend(s, l->user_id, use, l->time);
 	if (r < 0 || (r = store_login_put(s, l)) < 0)
 		goto out;
 	if (l->state == STORE_LOGIN_DONE && l->outcome == VIGIL_OUTCOME_ALLOW &&
