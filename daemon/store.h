@@ -302,3 +302,46 @@ int store_key_use(struct store *s, int64_t key_id, uint32_t count, uint64_t now)
 int store_key_flag(struct store *s, int64_t key_id, uint32_t flags);
 /* Whether the key still exists and is not flagged cloned: 0, -ENOENT. */
 int store_key_usable(struct store *s, int64_t key_id);
+
+/* Recovery codes (store_recovery.c): the user's one current set, hashed
+ * before it gets here (recovery.h); salt shared by the set's rows. */
+#define STORE_RECOVERY_ROWS_MAX 16  /* rows of a set read back; a set has 10 */
+#define STORE_RECOVERY_SALT_MAX 64  /* bytes */
+#define STORE_RECOVERY_HASH_MAX 128 /* bytes */
+struct store_recovery_code {
+	int64_t id;
+	uint64_t created;
+	uint8_t salt[STORE_RECOVERY_SALT_MAX];
+	size_t salt_len;
+	uint8_t hash[STORE_RECOVERY_HASH_MAX];
+	size_t hash_len;
+	uint64_t used; /* when it was used; 0 = not yet */
+};
+struct store_recovery_set {
+	size_t n;
+	struct store_recovery_code rows[STORE_RECOVERY_ROWS_MAX];
+};
+/* Replaces the user's set with n codes (hashes: n blobs of hash_len bytes
+ * each, one after the other) sharing salt, in one transaction: every old
+ * code is void once it commits.  The new rows get ids above every stored
+ * one, so an id read from the old set never names a new code.  -EINVAL for
+ * n 0 or an empty salt or hash, -E2BIG over the limits above, -ENOENT for
+ * an unknown user_id. */
+int store_recovery_replace(struct store *s, int64_t user_id, const uint8_t *salt, size_t salt_len,
+                           const uint8_t *hashes, size_t hash_len, size_t n, uint64_t now);
+/* The user's set, used codes included, in id order.  -ENOENT if the user
+ * has none; -EBADMSG for a row that does not fit. */
+int store_recovery_get(struct store *s, int64_t user_id, struct store_recovery_set *ret);
+/* Marks the user's code id used at now (> 0), atomically: 0, or -EALREADY
+ * if it was used meanwhile, -ENOENT if it is gone (a new set replaced it).
+ * Ids are SQLite rowids: once store_recovery_remove() has deleted the
+ * newest rows, a later set may take their ids again, so use an id in the
+ * same turn that read it (vigild is single-threaded: nothing runs between
+ * recovery_verify() and this call). */
+int store_recovery_use(struct store *s, int64_t user_id, int64_t id, uint64_t now);
+/* The number of the user's codes not used yet (0 for none at all). */
+int store_recovery_count(struct store *s, int64_t user_id, uint32_t *ret);
+/* The admin's removal: deletes the user's set and its grants (a step-up
+ * proved with a leaked code must not outlive it), in one transaction.
+ * -ENOENT if the user is unknown or has no code. */
+int store_recovery_remove(struct store *s, const char *user);
