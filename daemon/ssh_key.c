@@ -293,10 +293,11 @@ static void comment_clean(const char *s, size_t len, char out[SSH_SK_COMMENT_MAX
 			continue;
 		}
 		if (space) {
+			/* Never a blank as the last byte of a cut comment. */
+			if (n + 1 == SSH_SK_COMMENT_MAX)
+				break;
 			out[n++] = ' ';
 			space = false;
-			if (n == SSH_SK_COMMENT_MAX)
-				break;
 		}
 		out[n++] = is_printable(s[i]) ? s[i] : '?';
 	}

@@ -8,7 +8,7 @@
 # A seed's first byte picks the parser: 0x00 an enrolled key line (the .pub
 # files of tests/unit/data/ssh, made with sk-dummy: public keys only), 0x01
 # an SSH_AUTH_INFO_0 value as sshd writes it, taking up to 8 keys (0x11: up
-# to 6).
+# to 6).  crash-*.bin are inputs the fuzzer once broke the parsers with: kept.
 set -euo pipefail
 
 out=${1:?usage: make-ssh-key-corpus.sh DIR}
