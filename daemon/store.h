@@ -341,7 +341,7 @@ int store_recovery_get(struct store *s, int64_t user_id, struct store_recovery_s
 int store_recovery_use(struct store *s, int64_t user_id, int64_t id, uint64_t now);
 /* The number of the user's codes not used yet (0 for none at all). */
 int store_recovery_count(struct store *s, int64_t user_id, uint32_t *ret);
-/* The admin's removal: deletes the user's set and its grants (a step-up
+/* The admin's removal (store_admin.c): deletes the user's set and its grants (a step-up
  * proved with a leaked code must not outlive it), in one transaction.
  * -ENOENT if the user is unknown or has no code. */
 int store_recovery_remove(struct store *s, const char *user);

@@ -6,7 +6,8 @@
  * makes them); rows read back are bounded before they reach the caller's
  * buffers.  The statements are prepared per call rather than cached in
  * store.c's table: each call costs far less than the one KDF derivation
- * that goes with it, and this family stays in one file.
+ * that goes with it.  The admin's removal is in store_admin.c, with the
+ * other removals that take grants with them.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,14 +15,21 @@
 #include "store_impl.h"
 #include "wipe.h"
 
-/* Prepares sql and binds ?1 = user_id. */
-static int prepare_user(struct store *s, const char *sql, int64_t user_id, sqlite3_stmt **ret)
+/* Prepares sql into *st (finalizing what *st held: a function's
+ * statements follow one another in one variable), binding as many of
+ * ?1 = user_id and ?2 = arg as sql has. */
+static int prepare(struct store *s, sqlite3_stmt **st, const char *sql, int64_t user_id, int64_t arg)
 {
 	int rc = SQLITE_OK, r;
 
-	if ((r = st_prepare(s, sql, ret)) < 0)
+	sqlite3_finalize(*st);
+	*st = NULL;
+	if ((r = st_prepare(s, sql, st)) < 0)
 		return r;
-	bind_i64(*ret, 1, user_id, &rc);
+	if (sqlite3_bind_parameter_count(*st) >= 1)
+		bind_i64(*st, 1, user_id, &rc);
+	if (sqlite3_bind_parameter_count(*st) >= 2)
+		bind_i64(*st, 2, arg, &rc);
 	return bind_result(rc);
 }
 
@@ -69,12 +77,10 @@ int store_recovery_replace(struct store *s, int64_t user_id, const uint8_t *salt
 	/* New rows first, old ones after: the new ids are above every id
 	 * ever handed out for a set still stored, so an id read from the old
 	 * set never names a new code (store_recovery_use() finds it gone). */
-	if ((r = st_prepare(s, top, &st)) < 0 || (r = st_row(st)) < 0)
+	if ((r = prepare(s, &st, top, 0, 0)) < 0 || (r = st_row(st)) < 0)
 		goto out;
 	old_max = r == 1 ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	st = NULL;
-	if ((r = prepare_user(s, ins, user_id, &st)) < 0)
+	if ((r = prepare(s, &st, ins, user_id, 0)) < 0)
 		goto out;
 	bind_u64(st, 2, now, &rc);
 	bind_blob(st, 3, salt, salt_len, &rc);
@@ -89,12 +95,7 @@ int store_recovery_replace(struct store *s, int64_t user_id, const uint8_t *salt
 			goto out;
 		}
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if ((r = prepare_user(s, del, user_id, &st)) < 0)
-		goto out;
-	bind_i64(st, 2, old_max, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+	if ((r = prepare(s, &st, del, user_id, old_max)) < 0 || (r = st_exec(s, st)) < 0)
 		goto out;
 	r = tx_commit(s);
 out:
@@ -112,7 +113,7 @@ int store_recovery_get(struct store *s, int64_t user_id, struct store_recovery_s
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prepare_user(s, sql, user_id, &st)) < 0)
+	if ((r = prepare(s, &st, sql, user_id, 0)) < 0)
 		goto out;
 	while ((r = st_row(st)) == 1) {
 		struct store_recovery_code *c = &set.rows[set.n];
@@ -156,9 +157,8 @@ int store_recovery_use(struct store *s, int64_t user_id, int64_t id, uint64_t no
 
 	if (now == 0)
 		return -EINVAL;
-	if ((r = prepare_user(s, use, user_id, &st)) < 0)
+	if ((r = prepare(s, &st, use, user_id, id)) < 0)
 		goto out;
-	bind_i64(st, 2, id, &rc);
 	bind_u64(st, 3, now, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		goto out;
@@ -167,12 +167,7 @@ int store_recovery_use(struct store *s, int64_t user_id, int64_t id, uint64_t no
 		goto out;
 	}
 	/* Nothing changed: used meanwhile, or replaced by a new set. */
-	sqlite3_finalize(st);
-	st = NULL;
-	if ((r = prepare_user(s, state, user_id, &st)) < 0)
-		goto out;
-	bind_i64(st, 2, id, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
+	if ((r = prepare(s, &st, state, user_id, id)) < 0 || (r = st_row(st)) < 0)
 		goto out;
 	r = r == 1 ? -EALREADY : -ENOENT;
 out:
@@ -184,46 +179,10 @@ int store_recovery_count(struct store *s, int64_t user_id, uint32_t *ret)
 {
 	static const char sql[] = "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used = 0";
 	sqlite3_stmt *st = NULL;
-	int rc = SQLITE_OK, r;
-
-	if ((r = st_prepare(s, sql, &st)) < 0)
-		return r;
-	bind_i64(st, 1, user_id, &rc);
-	r = count_query(s, st, rc, ret);
-	sqlite3_finalize(st);
-	return r;
-}
-
-int store_recovery_remove(struct store *s, const char *user)
-{
-	static const char codes[] = "DELETE FROM recovery_codes WHERE user_id = ?1";
-	static const char grants[] = "DELETE FROM grants WHERE user_id = ?1";
-	sqlite3_stmt *st = NULL;
-	struct store_user u;
 	int r;
 
-	if ((r = str_check(user, VIGIL_USER_MAX)) < 0)
-		return r;
-	if (!user[0])
-		return -EINVAL;
-	if ((r = store_user_find(s, user, &u)) < 0)
-		return r;
-	if ((r = tx_begin(s, true)) < 0)
-		return r;
-	if ((r = prepare_user(s, codes, u.id, &st)) < 0 || (r = st_exec(s, st)) < 0)
-		goto out;
-	if (r == 0) {
-		r = -ENOENT;
-		goto out;
-	}
+	if ((r = prepare(s, &st, sql, user_id, 0)) == 0)
+		r = count_query(s, st, SQLITE_OK, ret);
 	sqlite3_finalize(st);
-	st = NULL;
-	if ((r = prepare_user(s, grants, u.id, &st)) < 0 || (r = st_exec(s, st)) < 0)
-		goto out;
-	r = tx_commit(s);
-out:
-	sqlite3_finalize(st);
-	if (r < 0)
-		tx_rollback(s);
-	return r < 0 ? r : 0;
+	return r;
 }
