@@ -9,6 +9,7 @@
  * local session), never an sshd login or a sudo inside one.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "b64.h"

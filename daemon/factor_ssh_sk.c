@@ -7,6 +7,7 @@
  * (PubkeyAuthOptions touch-required, verify-required): no signature
  * counter reaches PAM, so a clone cannot be told here.  Never asks.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "factor_kinds.h"

@@ -173,7 +173,8 @@ static const char *const migrations[] = {
      * recovery_codes: one row per code of the user's current set; salt is
      *   the set's (shared by its rows), hash the code's KDF output, used
      *   the time it was used (0: not yet).  Generating a set deletes the
-     *   old one. */
+     *   old one.  AUTOINCREMENT: an id is never given twice, so an id read
+     *   from a set since replaced or removed never names a new code. */
     "CREATE TABLE keys ("
     "  id INTEGER PRIMARY KEY,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
@@ -189,7 +190,7 @@ static const char *const migrations[] = {
     "  UNIQUE (user_id, kind, cred_id),"
     "  UNIQUE (user_id, name));"
     "CREATE TABLE recovery_codes ("
-    "  id INTEGER PRIMARY KEY,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  created INTEGER NOT NULL,"
     "  salt BLOB NOT NULL,"

@@ -333,11 +333,8 @@ int store_recovery_replace(struct store *s, int64_t user_id, const uint8_t *salt
  * has none; -EBADMSG for a row that does not fit. */
 int store_recovery_get(struct store *s, int64_t user_id, struct store_recovery_set *ret);
 /* Marks the user's code id used at now (> 0), atomically: 0, or -EALREADY
- * if it was used meanwhile, -ENOENT if it is gone (a new set replaced it).
- * Ids are SQLite rowids: once store_recovery_remove() has deleted the
- * newest rows, a later set may take their ids again, so use an id in the
- * same turn that read it (vigild is single-threaded: nothing runs between
- * recovery_verify() and this call). */
+ * if it was used meanwhile, -ENOENT if it is gone (a new set replaced it;
+ * ids are never given twice, see the schema). */
 int store_recovery_use(struct store *s, int64_t user_id, int64_t id, uint64_t now);
 /* The number of the user's codes not used yet (0 for none at all). */
 int store_recovery_count(struct store *s, int64_t user_id, uint32_t *ret);
