@@ -264,6 +264,7 @@ static int totp_remove(const struct cli_opts *o, int argc)
 		fputs("vigilctl: totp remove: you have no TOTP factor\n", stderr);
 		break;
 	case VIGIL_STATUS_DENIED:
+	case VIGIL_STATUS_LAST_FACTOR:
 		fputs("vigilctl: totp remove: this is your last factor; only root removes it "
 		      "('vigilctl factor remove --user NAME totp')\n",
 		      stderr);

@@ -172,3 +172,16 @@ void factor_describe(const struct factor_offer *o, const struct store_factor_use
 	}
 	*ret = l;
 }
+
+int factor_prompt(struct vigild *d, const struct factor_offer *o, bool codes_only, struct factor_state *st,
+                  struct vigil_prompt *p)
+{
+	uint8_t bits = codes_only ? factor_offer_code_bits(o) : factor_offer_bits(o);
+
+	for (uint8_t i = 0; i < o->methods.n && i < METHODS_MAX; i++)
+		if (bits & VIGIL_METHOD_BIT(o->methods.kind[i])) {
+			p->methods = bits;
+			return factor_kind(o->methods.kind[i])->challenge(d, o, st, p);
+		}
+	return -ENOENT;
+}

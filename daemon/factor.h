@@ -125,3 +125,9 @@ struct factor_label {
 	uint32_t recovery_left;
 };
 void factor_describe(const struct factor_offer *o, const struct store_factor_use *use, struct factor_label *ret);
+
+/* Fills the kind's part of a prompt for the best method of o that prompts
+ * (codes_only: a typed code only, after a key was not used), and its
+ * methods bits.  Returns 0; -ENOENT when nothing is left to ask. */
+int factor_prompt(struct vigild *d, const struct factor_offer *o, bool codes_only, struct factor_state *st,
+                  struct vigil_prompt *p);

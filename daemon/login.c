@@ -373,19 +373,10 @@ static void prompt_fill(struct vigild *d, const struct login_context *c, uint8_t
  * Returns 0 with *reply filled; -ENOENT when nothing is left to ask. */
 static int prompt_next(struct vigild *d, struct login_pending *l, uint8_t why, uint8_t left, struct vigil_msg *reply)
 {
-	const struct factor_offer *o = &l->ctx.offer;
-	const struct factor_kind *f = NULL;
-	uint8_t bits = l->fell_back ? factor_offer_code_bits(o) : factor_offer_bits(o);
 	int r;
 
-	for (uint8_t i = 0; i < o->methods.n && !f; i++)
-		if (bits & VIGIL_METHOD_BIT(o->methods.kind[i]))
-			f = factor_kind(o->methods.kind[i]);
-	if (!f)
-		return -ENOENT;
 	prompt_fill(d, &l->ctx, 0, why, left, reply);
-	reply->u.prompt.methods = bits;
-	if ((r = f->challenge(d, o, &l->fstate, &reply->u.prompt)) < 0)
+	if ((r = factor_prompt(d, &l->ctx.offer, l->fell_back, &l->fstate, &reply->u.prompt)) < 0)
 		return r;
 	l->kind = reply->u.prompt.kind;
 	return 0;

@@ -177,6 +177,9 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
  * watermark, the key's counter, the recovery code.  -EALREADY: already
  * used (a replay, or a race lost); -ENOENT: the factor is gone. */
 int store_factor_spend(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now);
+/* store_factor_spend() in a transaction of its own: a factor proved to
+ * vigilctl (proof.h), spent as at a login. */
+int store_factor_prove(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now);
 /* The account phase of a login decided in auth: claims it (single use:
  * -EALREADY if claimed before) and writes its trust as store_login_finish()
  * would have, in one transaction.  -EEXIST when an in-band enrollment finds

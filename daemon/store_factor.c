@@ -156,3 +156,14 @@ int store_factor_spend(struct store *s, int64_t user_id, const struct store_fact
 		return -EINVAL;
 	}
 }
+
+int store_factor_prove(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now)
+{
+	int r;
+
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	if ((r = store_factor_spend(s, user_id, use, now)) < 0 || (r = tx_commit(s)) < 0)
+		tx_rollback(s);
+	return r < 0 ? r : 0;
+}
