@@ -79,12 +79,13 @@ struct ssh_auth_key {
 
 /* Every "publickey" key of an SSH_AUTH_INFO_0 value, in order, into out
  * (max entries).  Each line must be METHOD[/SUBMETHOD] (lower-case letters,
- * digits, '-'; a submethod also '.', '_', '@'), optionally followed by one
- * space and printable ASCII (INFO); lines end in "\n", the last one may
- * not; no empty line.  A publickey line is "publickey TYPE BASE64" then
- * optionally " INFO" (a certificate's details, an sk key's signature
- * count): the blob canonical base64 of at most SSH_KEY_BLOB_MAX bytes whose
- * own type string equals TYPE; an sk- type's blob must also parse as
+ * digits, '-'; a submethod also upper case, '.', '_', '@'), optionally
+ * followed by one space and printable ASCII (INFO); lines end in "\n", the
+ * last one may not; no empty line.  A publickey line is "publickey TYPE
+ * BASE64" then optionally " INFO" (OpenSSH appends a certificate's details,
+ * and may append an sk key's "signature count = N": 9.2 was not seen to):
+ * the blob canonical base64 of at most SSH_KEY_BLOB_MAX bytes whose own
+ * type string equals TYPE; an sk- type's blob must also parse as
  * ssh_sk_key_parse() demands.  The fingerprint is over the blob as sent:
  * for a certificate that is the certificate's, not its key's.  Other
  * methods' INFO is not looked at.  "" has no key.
