@@ -125,7 +125,8 @@ $ctl set $state alg eddsa
 ctype=eddsa
 check "fido2-cred -M eddsa" make_cred "$tmp/ed.cred"
 check "fido2-cred -V verifies the EdDSA credential" fido2-cred -V -i "$tmp/ed.cred" -o "$tmp/ed.pub" eddsa
-check "an es256-only request to an eddsa key is refused" bash -c '! ctype=es256 make_cred /dev/null 2>/dev/null'
+check "an es256-only request to an eddsa key: UNSUPPORTED_ALGORITHM" \
+	bash -c '! ctype=es256 make_cred /dev/null 2>"$tmp/err" && grep -q FIDO_ERR_UNSUPPORTED_ALGORITHM "$tmp/err"'
 $ctl set $state alg es256
 ctype=es256
 
@@ -151,8 +152,9 @@ check "EdDSA assertion verifies" bash -c 'get_assert "$1" "$2" && fido2-assert -
 check "up=false: no UP flag" bash -c 'get_assert "$1" "$2" -t up=false && [ $(( $(flags_of "$(sed -n 3p "$2")") & 1 )) -eq 0 ]' \
 	_ "$tmp/self.cred" "$tmp/aup"
 printf '%s\nother.example\n%s\n' "$cdh" "$(sed -n 5p "$tmp/self.cred")" >"$tmp/other.in"
-check "a credential of another rp id is not found" \
-	bash -c '! setsid -w fido2-assert -G -i "$1" softkey:0 </dev/null 2>/dev/null' _ "$tmp/other.in"
+check "a credential of another rp id is not found (NO_CREDENTIALS)" \
+	bash -c '! setsid -w fido2-assert -G -i "$1" softkey:0 </dev/null 2>"$tmp/err" && grep -q FIDO_ERR_NO_CREDENTIALS "$tmp/err"' \
+	_ "$tmp/other.in"
 
 $ctl set $state counter zero
 get_assert "$tmp/self.cred" "$tmp/az"
@@ -174,19 +176,24 @@ printf '%s\nexample.org\n' "$cdh" >"$tmp/rk.in"
 check "fido2-assert -G -r finds it and returns the user id" bash -c \
 	'setsid -w fido2-assert -G -r -i "$1" -o "$2" softkey:0 </dev/null && [ "$(sed -n 5p "$2")" = "$3" ] && fido2-assert -V -i "$2" "$4" es256' \
 	_ "$tmp/rk.in" "$tmp/ark" "$uid" "$tmp/rk.pub"
+check "two resident credentials: two assertions (GetNextAssertion), counter rising" bash -c \
+	'make_cred "$tmp/rk2.cred" -r && setsid -w fido2-assert -G -r -i "$1" -o "$2" softkey:0 </dev/null &&
+	[ "$(wc -l <"$2")" -eq 10 ] && [ "$(counter_of "$(sed -n 3p "$2")")" -lt "$(counter_of "$(sed -n 8p "$2")")" ]' \
+	_ "$tmp/rk.in" "$tmp/ark2"
 check "softkey-ctl get creds lists the resident one" bash -c '"$1" get "$2" creds | grep -q "rk=1 example.org $(printf alice-id | od -An -tx1 | tr -d " \n")"' _ "$ctl" "$state"
 
 # --- PIN -------------------------------------------------------------------------
 check "fido2-token -S sets a PIN" bash -c 'printf "1234\n1234\n" | setsid -w fido2-token -S softkey:0 >/dev/null 2>&1'
 check "clientPin is now true" bash -c 'fido2-token -I softkey:0 | grep -q "options:.* clientPin"'
 check "retries start at 8" [ "$($ctl get $state retries)" = 8 ]
-check "with a PIN set, fido2-cred -M -q (no PIN) is refused" bash -c '! make_cred /dev/null -q 2>/dev/null'
+check "with a PIN set, fido2-cred -M -q (no PIN): PIN_REQUIRED" \
+	bash -c '! make_cred /dev/null -q 2>"$tmp/err" && grep -q FIDO_ERR_PIN_REQUIRED "$tmp/err"'
 check "fido2-cred -M with the right PIN" bash -c 'printf "1234\n" >"$1/pin"; printf "%s\nexample.org\nalice\n%s\n" "$2" "$3" >"$1/cred.in";
-	setsid -w fido2-cred -M -i "$1/cred.in" -o "$1/pin.cred" softkey:0 es256 <"$1/pin" &&
+	setsid -w fido2-cred -M -i "$1/cred.in" -o "$1/pin.cred" softkey:0 es256 <"$1/pin" 2>/dev/null &&
 	fido2-cred -V -v -i "$1/pin.cred" -o "$1/pin.pub" es256' _ "$tmp" "$cdh" "$uid"
 check "fido2-assert -G -v with the right PIN: UV flag, verifies with -v" bash -c '
 	printf "%s\nexample.org\n%s\n" "$2" "$(sed -n 5p "$1/pin.cred")" >"$1/pa.in"
-	setsid -w fido2-assert -G -v -i "$1/pa.in" -o "$1/pa" softkey:0 <"$1/pin" &&
+	setsid -w fido2-assert -G -v -i "$1/pa.in" -o "$1/pa" softkey:0 <"$1/pin" 2>/dev/null &&
 	fido2-assert -V -v -i "$1/pa" "$1/pin.pub" es256' _ "$tmp" "$cdh"
 check "a right PIN keeps retries at 8" [ "$($ctl get $state retries)" = 8 ]
 printf '9999\n' >"$tmp/wrong"
@@ -206,8 +213,9 @@ check "uv=builtin: GetInfo lists uv" bash -c 'fido2-token -I softkey:0 | grep -q
 check "uv=builtin: fido2-assert -t uv=true gets the UV flag" bash -c \
 	'setsid -w fido2-assert -G -t uv=true -i "$1/pa.in" -o "$1/auv" softkey:0 </dev/null && fido2-assert -V -v -i "$1/auv" "$1/pin.pub" es256' _ "$tmp"
 $ctl set $state uv none
-check "uv=none: -t uv=true is refused" bash -c \
-	'! setsid -w fido2-assert -G -t uv=true -i "$1/pa.in" -o /dev/null softkey:0 </dev/null 2>/dev/null' _ "$tmp"
+check "uv=none: -t uv=true is refused (UNSUPPORTED_OPTION)" bash -c \
+	'! setsid -w fido2-assert -G -t uv=true -i "$1/pa.in" -o /dev/null softkey:0 </dev/null 2>"$1/err" &&
+	grep -q FIDO_ERR_UNSUPPORTED_OPTION "$1/err"' _ "$tmp"
 
 # --- touch ---------------------------------------------------------------------
 $ctl set $state touch no

@@ -469,6 +469,7 @@ static int get_assert(struct sk_dev *d, struct sk_state *st, const cbor_item_t *
 	size_t nhits = 0;
 	char rp[SK_RP_MAX + 1];
 	bool uv, listed = true;
+	cbor_item_t *first = NULL;
 	uint8_t flags;
 	int up, r;
 
@@ -504,20 +505,28 @@ static int get_assert(struct sk_dev *d, struct sk_state *st, const cbor_item_t *
 		return SK_NEED_TOUCH;
 
 	flags = (up != 0 ? FLAG_UP : 0) | (uv ? FLAG_UV : 0);
+	/* The first answer now, the others signed in turn (counter rising) for
+	 * authenticatorGetNextAssertion. */
+	if ((r = assertion(st, hits[0], flags, cdh, !listed, nhits, &first)) != CTAP_OK)
+		return r;
 	sk_ctap_next_clear(d);
 	for (size_t i = 1; i < nhits; i++) {
 		cbor_item_t *m = NULL;
 
-		if ((r = assertion(st, hits[i], flags, cdh, true, 0, &m)) != CTAP_OK)
+		if ((r = assertion(st, hits[i], flags, cdh, true, 0, &m)) == CTAP_OK) {
+			r = serialize(CTAP_OK, m, &d->next[d->nnext], &d->next_len[d->nnext]) < 0 ? CTAP1_ERR_OTHER
+			                                                                          : CTAP_OK;
+			cbor_decref(&m);
+		}
+		if (r != CTAP_OK) {
+			cbor_decref(&first);
 			return r;
-		r = serialize(CTAP_OK, m, &d->next[d->nnext], &d->next_len[d->nnext]);
-		cbor_decref(&m);
-		if (r < 0)
-			return CTAP1_ERR_OTHER;
+		}
 		d->nnext++;
 	}
 	*dirty = true;
-	return assertion(st, hits[0], flags, cdh, !listed, nhits, ret);
+	*ret = first;
+	return CTAP_OK;
 }
 
 static int reset(struct sk_dev *d, struct sk_state *st, bool touched, bool *dirty)
