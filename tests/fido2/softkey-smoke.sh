@@ -232,6 +232,12 @@ out=$($probe timeout 100)
 check "touch=delay:400 with a 100 ms timeout: times out ($out)" bash -c 'set -- $1; [ "$1" = FIDO_ERR_RX ]' _ "$out"
 $ctl set $state touch yes
 
+# --- unplugged: no state file ----------------------------------------------------
+mv $state "$tmp/unplugged"
+check "no state file: fido2-token -L does not list the key" bash -c '! fido2-token -L 2>/dev/null | grep -q softkey'
+check "no state file: fido2-token -I softkey:0 fails" bash -c '! fido2-token -I softkey:0 >/dev/null 2>&1'
+mv "$tmp/unplugged" $state
+
 # --- harmless elsewhere -----------------------------------------------------------
 check "a clean-environment, unprivileged process still runs" \
 	env -i /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups /bin/true

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -306,8 +307,9 @@ void *softkey_io_open(const char *path)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&d->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if ((d->state_path = strdup(sk_state_path())) == NULL || (d->ka = sk_ecdh_new()) == NULL ||
-	    RAND_bytes(d->token, sizeof(d->token)) != 1) {
+	/* No state file: no key plugged in. */
+	if ((d->state_path = strdup(sk_state_path())) == NULL || access(d->state_path, R_OK | W_OK) < 0 ||
+	    (d->ka = sk_ecdh_new()) == NULL || RAND_bytes(d->token, sizeof(d->token)) != 1) {
 		softkey_io_close(d);
 		return NULL;
 	}

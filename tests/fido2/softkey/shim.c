@@ -10,7 +10,8 @@
  * lists or opens the soft key.
  *
  * Interposed: fido_dev_info_manifest (the soft key is listed first, path
- * "softkey:0", then whatever real devices libfido2 finds),
+ * "softkey:0", while its state file exists; then whatever real devices
+ * libfido2 finds),
  * fido_dev_open and fido_dev_new_with_info (for a "softkey:" path the
  * device gets the soft key's I/O functions, which also makes libfido2 treat
  * it as a custom device with 64-byte reports).
@@ -89,12 +90,18 @@ int fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
 	    (const fido_dev_info_t *(*)(const fido_dev_info_t *, size_t))dlsym(RTLD_DEFAULT, "fido_dev_info_ptr");
 	const fido_dev_io_t *p = io();
 	size_t n = 0, m = 0;
+	void *h;
 	int r;
 
 	if (real == NULL || set == NULL || at == NULL)
 		return FIDO_ERR_INTERNAL;
-	if (ilen > 0 && p != NULL && set(devlist, 0, SOFTKEY_PATH, "Vigil", "softkey", p, NULL) == FIDO_OK)
-		n = 1;
+	/* Listed only while its state file is there (open checks): removing
+	 * the file unplugs the key. */
+	if (ilen > 0 && p != NULL && (h = p->open(SOFTKEY_PATH)) != NULL) {
+		p->close(h);
+		if (set(devlist, 0, SOFTKEY_PATH, "Vigil", "softkey", p, NULL) == FIDO_OK)
+			n = 1;
+	}
 	/* The rest of the array belongs to libfido2's own scan. */
 	r = real((fido_dev_info_t *)(uintptr_t)at(devlist, n), ilen - n, &m);
 	*olen = n + m;
