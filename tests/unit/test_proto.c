@@ -247,6 +247,8 @@ static void build_decision_allow(struct vigil_msg *m)
 	d->score = 0;
 	d->signals = 0;
 	SET(d->login_id, "abc");
+	d->recovery_used = 1;
+	d->recovery_left = UINT16_MAX;
 }
 
 static void build_decision_deny_max(struct vigil_msg *m)
@@ -1236,6 +1238,8 @@ static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *
 		assert_int_equal(a->u.decision.score, b->u.decision.score);
 		assert_int_equal(a->u.decision.signals, b->u.decision.signals);
 		assert_string_equal(a->u.decision.login_id, b->u.decision.login_id);
+		assert_int_equal(a->u.decision.recovery_used, b->u.decision.recovery_used);
+		assert_int_equal(a->u.decision.recovery_left, b->u.decision.recovery_left);
 		break;
 	case VIGIL_MSG_PROMPT:
 		assert_int_equal(a->u.prompt.kind, b->u.prompt.kind);
@@ -1662,8 +1666,8 @@ static void test_known_bytes(void **state)
 {
 	static const uint8_t query[] = {0x56, 0x47, 0x49, 0x4c, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
 	                                0x07, 0x00, 0x00, 0x00, 0x05, 0x00, 0x03, 'b',  'o',  'b'};
-	static const uint8_t decision[] = {0x02, 0x00, 0x03, 0x01, 0x02, 0x03, 0x04, 0x00,
-	                                   0x00, 0x00, 0x81, 0x00, 0x02, 'a',  'b'};
+	static const uint8_t decision[] = {0x02, 0x00, 0x03, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00,
+	                                   0x00, 0x81, 0x00, 0x02, 'a',  'b',  0x00, 0x00, 0x00};
 	static const uint8_t report[] = {
 	    0x00, 0x01, 'u',                                      /* user */
 	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,       /* locked_until */
@@ -2368,6 +2372,25 @@ static void test_request_types(void **state)
 	assert_false(msg_type_is_request(VIGIL_MSG_KEY_LIST_REPLY));
 }
 
+/* A count of recovery codes left rides only on a login that used one, and
+ * the flag is 0 or 1. */
+static void test_decision_recovery(void **state)
+{
+	static const uint8_t left_unused[] = {0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x00, 0x00, 0x01};
+	static const uint8_t flag_two[] = {0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x02, 0x00, 0x00};
+	static const uint8_t used_nine[] = {0x01, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x01, 0x00, 0x09};
+	struct vigil_msg *m = calloc(1, sizeof(*m));
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(msg_decode(VIGIL_MSG_DECISION, left_unused, sizeof(left_unused), m), -EBADMSG);
+	assert_int_equal(msg_decode(VIGIL_MSG_DECISION, flag_two, sizeof(flag_two), m), -EBADMSG);
+	assert_int_equal(msg_decode(VIGIL_MSG_DECISION, used_nine, sizeof(used_nine), m), 0);
+	assert_int_equal(m->u.decision.recovery_used, 1);
+	assert_int_equal(m->u.decision.recovery_left, 9);
+	free(m);
+}
+
 static void test_names(void **state)
 {
 	static const char *const signals[] = {"new_device",   "new_source",    "new_prefix",      "stale_account",
@@ -2999,6 +3022,7 @@ int main(void)
 	    cmocka_unit_test(test_header),
 	    cmocka_unit_test(test_encode_limits),
 	    cmocka_unit_test(test_request_types),
+	    cmocka_unit_test(test_decision_recovery),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_describe_secrets),
 	    cmocka_unit_test(test_describe_line),
