@@ -262,8 +262,16 @@ static int pin_ask(const struct fido2_ui *ui, char *pin, size_t cap)
 {
 	if (!ui || !ui->pin)
 		return FIDO2_PIN_REQUIRED;
-	if (ui->pin(ui->userdata, pin, cap) < 0)
+	switch (ui->pin(ui->userdata, pin, cap)) {
+	case 0:
+		break;
+	case -ECANCELED:
 		return FIDO2_CANCELLED;
+	case -E2BIG:
+		return FIDO2_PIN_INVALID;
+	default:
+		return FIDO2_INTERNAL; /* the asker broke down, not the person */
+	}
 	if (pin[0] == '\0' || strlen(pin) > FIDO2_PIN_MAX)
 		return FIDO2_PIN_INVALID; /* never sent: no retry is spent on it */
 	return FIDO2_OK;
