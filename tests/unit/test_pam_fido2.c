@@ -37,6 +37,7 @@ static struct {
 	int style[16];
 	char text[16][256];
 	const char *answer;
+	unsigned answer_delay_ms; /* a person taking their time */
 } rec;
 
 static int rec_conv(int n, const struct pam_message **msg, struct pam_response **ret_resp, void *data)
@@ -51,8 +52,12 @@ static int rec_conv(int n, const struct pam_message **msg, struct pam_response *
 			snprintf(rec.text[rec.n], sizeof(rec.text[0]), "%s", msg[i]->msg);
 			rec.n++;
 		}
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF && rec.answer)
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF && rec.answer) {
+			struct timespec d = {rec.answer_delay_ms / 1000, (long)(rec.answer_delay_ms % 1000) * 1000000};
+
+			nanosleep(&d, NULL);
 			resp[i].resp = strdup(rec.answer);
+		}
 	}
 	*ret_resp = resp;
 	return PAM_SUCCESS;
@@ -195,6 +200,20 @@ static void test_pin_relayed(void **state)
 	/* The PIN is never shown back. */
 	for (int i = 0; i < rec.n; i++)
 		assert_null(strstr(rec.text[i], FAKE_PIN));
+}
+
+/* The time the person takes to type the PIN is not the helper's. */
+static void test_pin_slow_person(void **state)
+{
+	struct fix *f = *state;
+	struct pam_fido2_response res;
+
+	rec.answer = FAKE_PIN;
+	rec.answer_delay_ms = f->req.timeout_ms + PAM_FIDO2_MARGIN_MS + 300;
+	helper_write(f, READ_REQUEST "echo pin\nread -r p\necho \"$p\" >>\"$OUT\"\necho 'error pin_invalid'\nexit 1");
+	assert_int_equal(pam_fido2_assert(f->pamh, f->helper, &f->req, &res), 0);
+	assert_int_equal(res.status, FIDO2_PIN_INVALID);
+	assert_non_null(strstr(out_read(f), "end\npin " FAKE_PIN "\n"));
 }
 
 static void test_pin_empty_cancels(void **state)
@@ -436,6 +455,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_error_status, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_relayed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_slow_person, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_empty_cancels, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_helper_gone, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout_killed, setup, teardown),
