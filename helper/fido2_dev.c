@@ -440,6 +440,10 @@ int fido2_dev_make(const struct fido2_make_req *req, const struct fido2_ui *ui, 
 		goto out;
 	if ((r = uv_plan(dev, req->uv, &need_pin, &uv_opt)) != FIDO2_OK)
 		goto out;
+	/* CTAP 2.0 wants the PIN for every MakeCredential once one is set:
+	 * ask before the touch rather than after a refusal. */
+	if (fido_dev_has_pin(dev))
+		need_pin = true;
 	if (!(c = fido_cred_new()) || fido_cred_set_type(c, COSE_ES256) != FIDO_OK ||
 	    fido_cred_set_clientdata_hash(c, hash, sizeof(hash)) != FIDO_OK ||
 	    fido_cred_set_rp(c, req->rp_id, req->rp_name) != FIDO_OK ||

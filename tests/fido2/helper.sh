@@ -123,6 +123,18 @@ $ctl set $state fmt packed
 check "resident credential" bash -c '"$1" "$2" alice "$3" "$4" rk >/dev/null 2>&1 && "$5" get "$6" creds | grep -q "rk=1 $2"' \
 	_ "$make_cred" "$rp" "$uid" "$cdh" "$ctl" "$state"
 
+$ctl set $state pin 5678
+check "with a PIN on the key, MakeCredential asks for it before the touch and gets UV" \
+	bash -c 'VIGIL_TEST_PIN=5678 "$1" "$2" alice "$3" "$4" >"$5" 2>"$5.err" && fido2-cred -V -v -i "$5" -o /dev/null es256 &&
+		[ "$(cat "$5.err")" = "pin"$'"'"'\n'"'"'touch ]' \
+	_ "$make_cred" "$rp" "$uid" "$cdh" "$tmp/cred-pin"
+check "... and without one given: error cancelled" \
+	bash -c '[ "$("$1" "$2" alice "$3" "$4" 2>/dev/null)" = "error cancelled" ]' _ "$make_cred" "$rp" "$uid" "$cdh"
+check "... a wrong one: error pin_invalid" \
+	bash -c '[ "$(VIGIL_TEST_PIN=0000 "$1" "$2" alice "$3" "$4" 2>/dev/null)" = "error pin_invalid" ]' \
+	_ "$make_cred" "$rp" "$uid" "$cdh"
+$ctl set $state pin -
+
 # --- the helper --------------------------------------------------------------
 other=$(head -c32 /dev/urandom | base64 -w0)
 run_helper "" "$cdh" 0 5000 "$other" "$credid"

@@ -6,7 +6,8 @@
  * id, fmt, authenticator data, credential id, signature, x5c if any) and
  * exits 0; otherwise prints "error STATUS" and exits 1 (2 for a bad
  * request).  The PIN, when the key wants one, comes from $VIGIL_TEST_PIN
- * (a test PIN, never a real one).
+ * (a test PIN, never a real one).  "pin" and "touch" are written to stderr
+ * when the PIN is asked and when the touch wait starts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ static int pin_from_env(void *userdata, char *buf, size_t cap)
 {
 	const char *p = getenv("VIGIL_TEST_PIN");
 
+	fputs("pin\n", stderr);
 	if (!p || strlen(p) >= cap)
 		return -ECANCELED;
 	memcpy(buf, p, strlen(p) + 1);
