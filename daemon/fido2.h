@@ -128,7 +128,8 @@ int fido2_challenge_new(uint8_t ret[FIDO2_CHALLENGE_SIZE]);
  * it is FIDO2_ATTEST_OK, also fills *ret_cred (otherwise *ret_cred is
  * untouched).  -EINVAL for a NULL argument or an rp_id that is empty or
  * over FIDO2_RP_ID_MAX; -ENOMEM.  Nothing is secret: nothing is wiped.
- * Checks, in order: the bounds above and the encoding (MALFORMED); the
+ * Checks, in order: the bounds above and the encoding, down to every CBOR
+ * header in the key and extensions and no byte after them (MALFORMED); the
  * format (UNSUPPORTED_FMT); the rp id hash (WRONG_RP); UP (NO_PRESENCE); UV
  * when uv_required (NO_VERIFICATION); the COSE key (UNSUPPORTED_ALG, or
  * MALFORMED when it is no key at all); the signature over authdata and the
