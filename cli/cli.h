@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,6 +94,13 @@ int cli_out_flush(void);
 /* Writes s to f with control characters, invalid multibyte sequences and
  * whatever the locale (LC_CTYPE) cannot print shown as '?'. */
 void cli_put_safe(FILE *f, const char *s);
+
+/* Prints prompt and reads one line from stdin into buf (cap bytes with the
+ * NUL), with echo off when stdin is a terminal (restored even on SIGINT);
+ * blanks are dropped unless keep_blanks (a PIN keeps them).  buf is a
+ * secret: the caller wipes it.  Returns the length; -ENODATA at end of
+ * input; -E2BIG for a line too long (consumed). */
+int cli_secret_read(const char *prompt, char *buf, size_t cap, bool keep_blanks);
 
 /* Checks a --user argument; prints a usage error and returns -EINVAL if it
  * is empty or longer than VIGIL_USER_MAX. */

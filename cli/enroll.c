@@ -94,10 +94,10 @@ out:
 }
 
 /* Reads one line from stdin into buf (cap bytes with the NUL), dropping
- * blanks so "123 456" works, one byte at a time so that no stdio buffer keeps
- * the code and later lines stay unread.  Returns the length; -ENODATA at end
+ * blanks unless keep_blanks (so "123 456" works as a code), one byte at a
+ * time so that no stdio buffer keeps the code and later lines stay unread.  Returns the length; -ENODATA at end
  * of input before a newline; -E2BIG for a line too long (consumed). */
-static int line_read(char *buf, size_t cap)
+static int line_read(char *buf, size_t cap, bool keep_blanks)
 {
 	size_t n = 0;
 	bool too_long = false;
@@ -117,7 +117,7 @@ static int line_read(char *buf, size_t cap)
 		}
 		if (ch == '\n')
 			break;
-		if (ch == ' ' || ch == '\t' || ch == '\r')
+		if (ch == '\r' || (!keep_blanks && (ch == ' ' || ch == '\t')))
 			continue;
 		if (n + 1 >= cap)
 			too_long = true;
@@ -133,7 +133,7 @@ static int line_read(char *buf, size_t cap)
  * terminal.  Echo goes off before the prompt appears, discarding what was
  * typed ahead (as readpassphrase(3) does), so nothing typed after the prompt
  * is lost or echoed; the terminal is put back even if we are interrupted. */
-static int code_read(const char *prompt, char *buf, size_t cap)
+int cli_secret_read(const char *prompt, char *buf, size_t cap, bool keep_blanks)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct sigaction sa = {.sa_handler = restore_tty_and_die}, old[sizeof(sigs) / sizeof(sigs[0])];
@@ -152,7 +152,7 @@ static int code_read(const char *prompt, char *buf, size_t cap)
 	}
 	fputs(prompt, stdout);
 	fflush(stdout);
-	r = line_read(buf, cap);
+	r = line_read(buf, cap, keep_blanks);
 	if (tty) {
 		if (r == -ENODATA)
 			putchar('\n'); /* no newline was typed, none echoed */
@@ -178,7 +178,7 @@ static int confirm_loop(struct cli_conn *c, unsigned digits, struct vigil_msg *r
 
 		memset(req, 0, sizeof(*req));
 		req->type = VIGIL_MSG_TOTP_ENROLL_CONFIRM;
-		r = code_read(prompt, req->u.answer.answer, sizeof(req->u.answer.answer));
+		r = cli_secret_read(prompt, req->u.answer.answer, sizeof(req->u.answer.answer), false);
 		if (r == -ENODATA) {
 			fputs("vigilctl: totp enroll: no code entered; TOTP was not enrolled\n", stderr);
 			return CLI_EXIT_FAIL;
@@ -235,8 +235,8 @@ static int totp_remove(const struct cli_opts *o, int argc)
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
 	req->type = VIGIL_MSG_TOTP_REMOVE;
-	err =
-	    code_read("Enter a code from your app to remove it: ", req->u.answer.answer, sizeof(req->u.answer.answer));
+	err = cli_secret_read("Enter a code from your app to remove it: ", req->u.answer.answer,
+	                      sizeof(req->u.answer.answer), false);
 	if (err <= 0) {
 		fputs(err == 0 || err == -ENODATA ? "vigilctl: totp remove: no code entered; nothing removed\n"
 		                                  : "vigilctl: totp remove: cannot read the code\n",
@@ -264,6 +264,7 @@ static int totp_remove(const struct cli_opts *o, int argc)
 		fputs("vigilctl: totp remove: you have no TOTP factor\n", stderr);
 		break;
 	case VIGIL_STATUS_DENIED:
+	case VIGIL_STATUS_LAST_FACTOR:
 		fputs("vigilctl: totp remove: this is your last factor; only root removes it "
 		      "('vigilctl factor remove --user NAME totp')\n",
 		      stderr);

@@ -22,10 +22,21 @@ struct change {
 	const char *result;  /* VIGIL_RESULT */
 };
 
-static int totp_remove(struct store *s, const char *user, const char *key)
+/* A factor of user: "totp", "recovery" (the whole set) or "key:NAME". */
+static int factor_remove(struct store *s, const char *user, const char *what)
 {
-	(void)key;
-	return store_totp_remove(s, user);
+	struct store_user u;
+	int r;
+
+	if (strcmp(what, "totp") == 0)
+		return store_totp_remove(s, user);
+	if (strcmp(what, "recovery") == 0)
+		return store_recovery_remove(s, user);
+	if (strncmp(what, "key:", 4) != 0 || !what[4])
+		return -EINVAL;
+	if ((r = store_user_find(s, user, &u)) < 0)
+		return r;
+	return store_key_remove(s, u.id, what + 4);
 }
 
 /* Applies c for t->user (as NSS spells it) and t->target, answers, and
@@ -80,7 +91,10 @@ static int change_apply(struct vigild *d, const struct peer *p, const struct vig
 		a.device = t->target;
 	else if (strcmp(c->noun, "source") == 0)
 		a.rhost = t->target;
-	else
+	else if (strncmp(t->target, "key:", 4) == 0) {
+		a.method = "key";
+		a.key_name = t->target + 4;
+	} else
 		a.method = t->target;
 	audit_emit(d->audit, &a);
 	vigild_reply_status(reply, VIGIL_STATUS_OK);
@@ -90,19 +104,30 @@ static int change_apply(struct vigild *d, const struct peer *p, const struct vig
 int admin_factor_remove(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t,
                         struct vigil_msg *reply)
 {
-	static const struct change c = {
+	static const struct change totp = {
 	    .noun = "factor",
-	    .apply = totp_remove,
+	    .apply = factor_remove,
 	    .message = "TOTP factor removed by an administrator",
 	    .result = "factor_removed",
 	};
+	static const struct change recovery = {
+	    .noun = "factor",
+	    .apply = factor_remove,
+	    .message = "recovery codes removed by an administrator",
+	    .result = "factor_removed",
+	};
+	static const struct change key = {
+	    .noun = "factor",
+	    .apply = factor_remove,
+	    .message = "security key removed by an administrator",
+	    .result = "factor_removed",
+	};
 
-	/* One factor kind today; naming another is a mistake, not a no-op. */
-	if (peer_is_admin(p) && strcmp(t->target, "totp") != 0) {
-		vigild_reply_status(reply, VIGIL_STATUS_PROTOCOL);
-		return 0;
-	}
-	return change_apply(d, p, t, &c, reply);
+	return change_apply(d, p, t,
+	                    strcmp(t->target, "totp") == 0       ? &totp
+	                    : strcmp(t->target, "recovery") == 0 ? &recovery
+	                                                         : &key,
+	                    reply);
 }
 
 int admin_device_forget(struct vigild *d, const struct peer *p, const struct vigil_admin_target *t,

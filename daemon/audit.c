@@ -282,6 +282,10 @@ static struct audit_rec *record_format(const struct audit_record *r)
 	if (r->shadow)
 		line_put(&b, "VIGIL_ENFORCED", "0", 1);
 	line_str(&b, "VIGIL_MODE", r->mode);
+	line_str(&b, "VIGIL_KEY_NAME", r->key_name);
+	line_str(&b, "VIGIL_KEY_ID", r->key_id);
+	if (r->recovery_told)
+		line_u32(&b, "VIGIL_RECOVERY_LEFT", r->recovery_left);
 	rec->len = b.len;
 	shrunk = realloc(rec, sizeof(*rec) + rec->len + 1);
 	return shrunk ? shrunk : rec;

@@ -60,6 +60,15 @@ struct audit_record {
 	/* The roll-out mode a login was decided under, VIGIL_MODE; NULL (not
 	 * written) under enforce. */
 	const char *mode;
+	/* A security key's name (user-chosen: sanitized like every string)
+	 * and what identifies it without its bytes: a hash prefix of the
+	 * credential id, or the ssh fingerprint.  NULL: not written. */
+	const char *key_name;
+	const char *key_id;
+	/* With recovery_told: the recovery codes left after one was used or a
+	 * set was made. */
+	bool recovery_told;
+	uint32_t recovery_left;
 };
 
 struct audit;

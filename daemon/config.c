@@ -57,6 +57,8 @@ enum key_kind {
 	KEY_NETS,
 	KEY_DATE,
 	KEY_MODE,
+	KEY_METHODS,
+	KEY_RP_ID,
 };
 
 struct key_def {
@@ -95,6 +97,13 @@ static const struct key_def keys[] = {
     {"policy", "no_factor", KEY_NO_FACTOR, offsetof(struct vigil_config, no_factor), 0, 0},
     U32("policy", "enroll_grace", enroll_grace, 0, 365 * DAY),
     {"policy", "enroll_since", KEY_DATE, offsetof(struct vigil_config, enroll_since), 0, 0},
+    {"policy", "methods", KEY_METHODS, offsetof(struct vigil_config, methods), 0, 0},
+    U32("policy", "strong_at", strong_at, 0, THRESHOLD_MAX),
+    {"policy", "strong_methods", KEY_METHODS, offsetof(struct vigil_config, strong_methods), 0, 0},
+    {"fido2", "rp_id", KEY_RP_ID, offsetof(struct vigil_config, fido2_rp_id), 1, VIGIL_RP_ID_MAX},
+    {"fido2", "user_verification", KEY_BOOL, offsetof(struct vigil_config, fido2_uv), 0, 0},
+    {"fido2", "allow_none_attestation", KEY_BOOL, offsetof(struct vigil_config, fido2_allow_none), 0, 0},
+    U32("fido2", "touch_timeout", fido2_timeout, 5, 120),
     U32("totp", "digits", totp_digits, 6, 8),
     U32("totp", "period", totp_period, 15, 120),
     U32("totp", "window", totp_window, 0, 10),
@@ -118,9 +127,12 @@ enum svc_key {
 	SVC_FRESH_WINDOW,
 	SVC_PRIVILEGED,
 	SVC_MODE,
+	SVC_METHODS,
+	SVC_STRONG_AT,
 	SVC_KEYS_,
 };
-static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at", "fresh_window", "privileged", "mode"};
+static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at", "fresh_window", "privileged",
+                                                     "mode",      "methods", "strong_at"};
 
 /* Where a value was last set, for the cross-checks after loading. */
 struct where {
@@ -168,6 +180,19 @@ static const char *quote(struct quoted *q, const char *value)
 	return q->s;
 }
 
+/* "pam://" and the host name, as pam-u2f names its relying party: a key
+ * enrolled here is bound to this host.  If the name cannot be read,
+ * "pam://localhost" (an admin who cares sets [fido2] rp_id). */
+static void default_rp_id(char *out, size_t cap)
+{
+	char host[VIGIL_RP_ID_MAX + 1] = "";
+
+	if (gethostname(host, sizeof(host) - 1) < 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, cap, "pam://%.*s", (int)(cap > 7 ? cap - 7 : 0), host);
+}
+
 void config_defaults(struct vigil_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -193,6 +218,15 @@ void config_defaults(struct vigil_config *c)
 	c->shadow = false;
 	c->no_factor = NO_FACTOR_DENY;
 	c->enroll_grace = 86400;
+	c->methods = (struct method_list){
+	    4, {VIGIL_FACTOR_FIDO2, VIGIL_FACTOR_SSH_SK, VIGIL_FACTOR_TOTP, VIGIL_FACTOR_RECOVERY}};
+	c->strong_at = 0;
+	c->strong_methods = (struct method_list){2, {VIGIL_FACTOR_FIDO2, VIGIL_FACTOR_SSH_SK}};
+
+	default_rp_id(c->fido2_rp_id, sizeof(c->fido2_rp_id));
+	c->fido2_uv = false;
+	c->fido2_allow_none = false;
+	c->fido2_timeout = 30;
 
 	c->totp_digits = 6;
 	c->totp_period = 30;
@@ -343,6 +377,32 @@ static int issuer_parse(struct load_ctx *x, const char *value, char *out, size_t
 	return -EINVAL;
 }
 
+/* A FIDO2 relying party id: printable ASCII without spaces (authenticators
+ * hash it; a key enrolled under one id never answers for another, so a
+ * change orphans every enrolled key). */
+static int rp_id_parse(struct load_ctx *x, const char *section, const char *key, const char *value, char *out,
+                       size_t cap)
+{
+	size_t len = strlen(value), i;
+	const char *what = NULL;
+	struct quoted q;
+
+	if (len < 1)
+		what = "is empty";
+	else if (len >= cap)
+		what = "is too long";
+	for (i = 0; i < len && !what; i++)
+		if (value[i] <= 0x20 || value[i] > 0x7e)
+			what = "contains a space or a character that is not printable ASCII";
+	if (!what) {
+		memcpy(out, value, len + 1);
+		return 0;
+	}
+	why_set(x->err, x->errlen, "%s:%u: [%s] %s: '%s' %s (expected 1 to %zu printable ASCII characters)", x->file,
+	        x->lineno, section, key, quote(&q, value), what, cap - 1);
+	return -EINVAL;
+}
+
 /* "YYYY-MM-DD", midnight UTC, as seconds since the epoch: a date an admin
  * writes, not a time an attacker can choose. */
 static int date_parse(struct load_ctx *x, const char *section, const char *key, const char *value, uint64_t *ret)
@@ -445,6 +505,22 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 		x->mode_where = (struct where){x->file, x->lineno};
 		break;
 	}
+	case KEY_METHODS: {
+		struct method_list l;
+		char why[128];
+
+		if (method_list_parse(value, &l, why, sizeof(why)) < 0) {
+			why_set(x->err, x->errlen, "%s:%u: [%s] %s: %s", x->file, x->lineno, d->section, d->name, why);
+			return -EINVAL;
+		}
+		memcpy(field, &l, sizeof(l));
+		break;
+	}
+	case KEY_RP_ID:
+		r = rp_id_parse(x, d->section, d->name, value, field, VIGIL_RP_ID_MAX + 1);
+		if (r < 0)
+			return r;
+		break;
 	case KEY_NETS:
 		if (strcmp(d->name, "allow") == 0)
 			r = nets_append(x, d->name, x->c->allow, &x->c->n_allow, value);
@@ -504,7 +580,7 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		s = &c->services[i];
 		memset(s, 0, sizeof(*s));
 		memcpy(s->name, name, strlen(name) + 1);
-		s->stepup_at = s->deny_at = s->fresh_window = -1;
+		s->stepup_at = s->deny_at = s->fresh_window = s->strong_at = -1;
 		s->privileged = -1;
 		s->mode = -1;
 		x->svc_first[i] = (struct where){x->file, x->section_line};
@@ -540,6 +616,21 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		if (r < 0)
 			return r;
 		s->mode = (int8_t)m;
+		break;
+	case SVC_METHODS: {
+		char why[128];
+
+		if (method_list_parse(value, &s->methods, why, sizeof(why)) < 0) {
+			why_set(x->err, x->errlen, "%s:%u: [%s] %s: %s", x->file, x->lineno, section, key, why);
+			return -EINVAL;
+		}
+		break;
+	}
+	case SVC_STRONG_AT:
+		r = u32_parse(x, section, key, value, 0, THRESHOLD_MAX, &v);
+		if (r < 0)
+			return r;
+		s->strong_at = (int32_t)v;
 		break;
 	default:
 		r = bool_parse(x, section, key, value, &b);
@@ -1125,6 +1216,9 @@ void config_service(const struct vigil_config *c, const char *service, struct se
 	    .fresh_window = c->fresh_window,
 	    .privileged = false,
 	    .mode = c->mode,
+	    .methods = c->methods,
+	    .strong_at = c->strong_at,
+	    .strong_methods = c->strong_methods,
 	};
 	unsigned i;
 
@@ -1147,6 +1241,10 @@ void config_service(const struct vigil_config *c, const char *service, struct se
 				v.privileged = s->privileged != 0;
 			if (s->mode >= 0)
 				v.mode = (enum vigil_mode)s->mode;
+			if (s->methods.n > 0)
+				v.methods = s->methods;
+			if (s->strong_at >= 0)
+				v.strong_at = (uint32_t)s->strong_at;
 			break;
 		}
 	}

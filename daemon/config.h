@@ -14,6 +14,7 @@
 
 #include "cidr.h"
 #include "vigil/proto.h"
+#include "config_methods.h"
 #include "config_origin.h"
 
 #define CONFIG_LINE_MAX     1024 /* longer lines are rejected, not split */
@@ -28,11 +29,13 @@ enum no_factor_action {
 
 struct service_policy {
 	char name[VIGIL_SERVICE_MAX + 1];
-	int32_t stepup_at;    /* -1 = inherit [policy] */
-	int32_t deny_at;      /* -1 = inherit */
-	int32_t fresh_window; /* -1 = inherit; seconds, 0 = no fresh step-up needed */
-	int8_t privileged;    /* -1 = inherit (sudo, su are privileged) */
-	int8_t mode;          /* -1 = inherit [policy] mode; else enum vigil_mode */
+	int32_t stepup_at;          /* -1 = inherit [policy] */
+	int32_t deny_at;            /* -1 = inherit */
+	int32_t fresh_window;       /* -1 = inherit; seconds, 0 = no fresh step-up needed */
+	int8_t privileged;          /* -1 = inherit (sudo, su are privileged) */
+	int8_t mode;                /* -1 = inherit [policy] mode; else enum vigil_mode */
+	struct method_list methods; /* n = 0: inherit [policy] methods */
+	int32_t strong_at;          /* -1 = inherit */
 };
 
 struct vigil_config {
@@ -62,6 +65,19 @@ struct vigil_config {
 	uint32_t enroll_grace;           /* 86400 s: how long in-band / self enrollment stays open; 0 = never */
 	uint64_t enroll_since;           /* 0 = unset: the grace runs from this admin-set date
 	                                    (YYYY-MM-DD), else from the account's first allowed login */
+
+	/* [policy]: how a step-up may be answered.  methods in order of
+	 * preference; at or above strong_at (0 = never) only those also in
+	 * strong_methods. */
+	struct method_list methods;        /* fido2, ssh-sk, totp, recovery */
+	uint32_t strong_at;                /* 0 */
+	struct method_list strong_methods; /* fido2, ssh-sk */
+
+	/* [fido2] */
+	char fido2_rp_id[VIGIL_RP_ID_MAX + 1]; /* "pam://" and the host name */
+	bool fido2_uv;                         /* no: require user verification (PIN) at every touch */
+	bool fido2_allow_none;                 /* no: accept attestation format "none" at enrollment */
+	uint32_t fido2_timeout;                /* 30 s to touch the key (5..120) */
 
 	/* [totp] */
 	uint32_t totp_digits; /* 6 (6..8) */
@@ -134,5 +150,8 @@ struct service_view {
 	uint32_t fresh_window;
 	bool privileged;
 	enum vigil_mode mode;
+	struct method_list methods;
+	uint32_t strong_at; /* 0 = never */
+	struct method_list strong_methods;
 };
 void config_service(const struct vigil_config *c, const char *service, struct service_view *ret);

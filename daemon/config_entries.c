@@ -75,6 +75,7 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 {
 	struct walk w = {.c = c, .out = out, .cap = cap, .n = 0};
 	char section[VIGIL_CONF_SECTION_MAX + 1];
+	char methods[64];
 
 	add_u32(&w, "risk", "new_device", c->new_device);
 	add_u32(&w, "risk", "new_source", c->new_source);
@@ -107,6 +108,17 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 		add(&w, "policy", "enroll_since", 0, date);
 	}
 
+	method_list_format(&c->methods, methods, sizeof(methods));
+	add(&w, "policy", "methods", 0, methods);
+	add_u32(&w, "policy", "strong_at", c->strong_at);
+	method_list_format(&c->strong_methods, methods, sizeof(methods));
+	add(&w, "policy", "strong_methods", 0, methods);
+
+	add(&w, "fido2", "rp_id", 0, c->fido2_rp_id);
+	add(&w, "fido2", "user_verification", 0, c->fido2_uv ? "yes" : "no");
+	add(&w, "fido2", "allow_none_attestation", 0, c->fido2_allow_none ? "yes" : "no");
+	add_u32(&w, "fido2", "touch_timeout", c->fido2_timeout);
+
 	add_u32(&w, "totp", "digits", c->totp_digits);
 	add_u32(&w, "totp", "period", c->totp_period);
 	add_u32(&w, "totp", "window", c->totp_window);
@@ -138,6 +150,12 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 			add(&w, section, "privileged", 0, s->privileged ? "yes" : "no");
 		if (s->mode >= 0)
 			add(&w, section, "mode", 0, config_mode_name((enum vigil_mode)s->mode));
+		if (s->methods.n > 0) {
+			method_list_format(&s->methods, methods, sizeof(methods));
+			add(&w, section, "methods", 0, methods);
+		}
+		if (s->strong_at >= 0)
+			add_u32(&w, section, "strong_at", (uint32_t)s->strong_at);
 	}
 	return w.n;
 }

@@ -14,7 +14,10 @@
 #include "dispatch.h"
 #include "enroll.h"
 #include "explain.h"
+#include "keys.h"
 #include "login.h"
+#include "proof.h"
+#include "recovery_cmd.h"
 #include "session.h"
 #include "simulate.h"
 #include "totp_remove.h"
@@ -31,20 +34,51 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 {
 	/* An exchange is one conversation: a new request abandons the
 	 * unanswered prompt of another. */
-	if (req->type != VIGIL_MSG_AUTH_STEP && x->login) {
+	bool answer = req->type == VIGIL_MSG_AUTH_STEP || req->type == VIGIL_MSG_AUTH_ASSERTION;
+
+	if (!answer && x->login) {
 		login_pending_free(x->login);
 		x->login = NULL;
+	}
+	if (!answer && x->proof) {
+		proof_pending_free(x->proof);
+		x->proof = NULL;
 	}
 	if (req->type != VIGIL_MSG_TOTP_ENROLL_CONFIRM && x->enroll) {
 		enroll_pending_free(x->enroll);
 		x->enroll = NULL;
 	}
+	if (req->type != VIGIL_MSG_KEY_ENROLL_FINISH && x->key) {
+		key_pending_free(x->key);
+		x->key = NULL;
+	}
 
 	switch (req->type) {
 	case VIGIL_MSG_AUTH_BEGIN:
 		return login_begin(d, p, x, &req->u.login, reply);
+	/* An answer goes to what asked: a login's prompt, or a proof's. */
 	case VIGIL_MSG_AUTH_STEP:
-		return login_step(d, p, x, req->u.answer.answer, reply);
+		return x->proof ? proof_code(d, p, x, req->u.answer.answer, reply)
+		                : login_step(d, p, x, req->u.answer.answer, reply);
+	case VIGIL_MSG_AUTH_ASSERTION:
+		return x->proof ? proof_assertion(d, p, x, &req->u.assertion, reply)
+		                : login_assertion(d, p, x, &req->u.assertion, reply);
+	case VIGIL_MSG_FACTOR_PROVE:
+		return proof_begin(d, p, x, &req->u.user, reply);
+	case VIGIL_MSG_KEY_ENROLL_BEGIN:
+		return keys_enroll_begin(d, p, x, &req->u.key_enroll, reply);
+	case VIGIL_MSG_KEY_ENROLL_FINISH:
+		return keys_enroll_finish(d, p, x, &req->u.attestation, reply);
+	case VIGIL_MSG_KEY_ADD_SSH:
+		return keys_add_ssh(d, p, x, &req->u.ssh_key, reply);
+	case VIGIL_MSG_KEY_LIST:
+		return keys_list(d, p, &req->u.user, reply);
+	case VIGIL_MSG_KEY_RENAME:
+		return keys_rename(d, p, &req->u.key, reply);
+	case VIGIL_MSG_KEY_REMOVE:
+		return keys_remove(d, p, x, &req->u.key, reply);
+	case VIGIL_MSG_RECOVERY_GENERATE:
+		return recovery_generate(d, p, x, &req->u.user, reply);
 	case VIGIL_MSG_ACCOUNT_CHECK:
 		return login_account(d, p, &req->u.login, reply);
 	case VIGIL_MSG_SESSION_OPEN:
@@ -78,7 +112,7 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 	case VIGIL_MSG_ADMIN_RELOAD:
 		return admin_reload(d, p, reply);
 	case VIGIL_MSG_TOTP_REMOVE:
-		return totp_remove(d, p, req->u.answer.answer, reply);
+		return totp_remove(d, p, x, req->u.answer.answer, reply);
 	case VIGIL_MSG_ADMIN_USERS:
 		return admin_users(d, p, &req->u.user, reply);
 	case VIGIL_MSG_ADMIN_HISTORY:

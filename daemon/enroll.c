@@ -14,6 +14,7 @@
 #include "log.h"
 #include "nss.h"
 #include "policy.h"
+#include "proof.h"
 #include "qr.h"
 #include "totp.h"
 #include "wipe.h"
@@ -88,10 +89,7 @@ out:
 	return r;
 }
 
-/* The user a request names: "" means the caller; another name only for
- * root.  -EPERM otherwise; -ENOENT when root names an account NSS does not
- * know (a clear "no such user", and no row is made for it). */
-static int target_user(const struct peer *p, const char *asked, char out[VIGIL_USER_MAX + 1])
+int enroll_target_user(const struct peer *p, const char *asked, char out[VIGIL_USER_MAX + 1])
 {
 	const char *name = asked[0] ? asked : p->name;
 	int r;
@@ -149,6 +147,7 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 	struct enroll_pending *e = NULL;
 	struct store_totp t = {0};
 	struct store_user u = {0};
+	uint16_t status = VIGIL_STATUS_INTERNAL;
 	uint64_t now = vigild_now();
 	int r;
 
@@ -159,7 +158,7 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 		vigild_reply_status(reply, VIGIL_STATUS_INTERNAL);
 		return 0;
 	}
-	if ((r = target_user(p, req->user, e->user)) < 0) {
+	if ((r = enroll_target_user(p, req->user, e->user)) < 0) {
 		vigild_reply_status(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
 		goto out;
 	}
@@ -171,11 +170,18 @@ int enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x, con
 	r = store_user_find(d->store, e->user, &u);
 	if (r < 0 && r != -ENOENT)
 		goto internal;
-	if (p->uid != 0 && !policy_enroll_open(d->config, r == 0 ? u.first_allowed : 0, now) &&
-	    !has_active_factor(d, r == 0 ? u.id : 0)) {
-		enroll_audit(d, e->user, NULL, "refused", LOG_WARNING,
-		             "TOTP self-enrollment refused: outside the enrollment window");
-		vigild_reply_status(reply, VIGIL_STATUS_DENIED);
+	/* One TOTP factor per user: another replaces it only once removed. */
+	if (r == 0 && has_active_factor(d, u.id)) {
+		vigild_reply_status(reply, VIGIL_STATUS_ALREADY_ENROLLED);
+		goto out;
+	}
+	/* A user holding a key or recovery codes proves one first; a user
+	 * holding nothing enrolls only within the window. */
+	if (!proof_gate(d, p, x, r == 0 ? u.id : 0, r == 0 ? u.first_allowed : 0, true, &status)) {
+		if (status == VIGIL_STATUS_DENIED)
+			enroll_audit(d, e->user, NULL, "refused", LOG_WARNING,
+			             "TOTP self-enrollment refused: outside the enrollment window");
+		vigild_reply_status(reply, status);
 		goto out;
 	}
 	if ((r = store_user_get(d->store, e->user, now, &u)) < 0)
@@ -272,7 +278,7 @@ int enroll_status(struct vigild *d, const struct peer *p, const struct vigil_use
 	char user[VIGIL_USER_MAX + 1];
 	int r;
 
-	if ((r = target_user(p, req->user, user)) < 0) {
+	if ((r = enroll_target_user(p, req->user, user)) < 0) {
 		vigild_reply_status(reply, r == -ENOENT ? VIGIL_STATUS_UNKNOWN_USER : VIGIL_STATUS_PERMISSION);
 		return 0;
 	}

@@ -38,3 +38,8 @@ void enroll_audit(struct vigild *d, const char *user, const char *caller, const 
                   const char *message);
 
 void enroll_pending_free(struct enroll_pending *e);
+
+/* The user a request names: "" means the caller; another name only for
+ * root.  -EPERM otherwise; -ENOENT when root names an account NSS does not
+ * know (a clear "no such user", and no row is made for it). */
+int enroll_target_user(const struct peer *p, const char *asked, char out[VIGIL_USER_MAX + 1]);

@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "enroll.h"
+#include "factor.h"
+#include "factor_kinds.h"
 #include "log.h"
 #include "login.h"
 #include "login_context.h"
@@ -47,6 +49,8 @@ struct login_pending {
 	uint8_t kind;                                  /* enum vigil_prompt_kind */
 	int64_t factor_id;                             /* the pending factor of an in-band enrollment */
 	unsigned replays;
+	struct factor_state fstate; /* the fido2 challenge of the prompt */
+	bool fell_back;             /* the key was not used: codes only from here */
 };
 
 const char *login_pending_key(const struct login_pending *l)
@@ -78,7 +82,8 @@ static const char *action_name(enum policy_action a)
 
 static void audit_record_login(struct vigild *d, enum audit_event event, int priority, const struct login_context *c,
                                const char *decision, const char *reason, const char *method, const char *result,
-                               const char *login_id, int shadow, const char *message)
+                               const char *login_id, int shadow, const char *message,
+                               const struct factor_label *label)
 {
 	struct audit_record r = {
 	    .event = event,
@@ -101,6 +106,10 @@ static void audit_record_login(struct vigild *d, enum audit_event event, int pri
 	    .shadow = shadow,
 	    /* Every record of a login decided under learn or shadow says so. */
 	    .mode = c->mode != VIGIL_MODE_ENFORCE ? config_mode_name((enum vigil_mode)c->mode) : NULL,
+	    .key_name = label && label->key_name[0] ? label->key_name : NULL,
+	    .key_id = label && label->key_id[0] ? label->key_id : NULL,
+	    .recovery_told = label && label->recovery_told,
+	    .recovery_left = label ? label->recovery_left : 0,
 	};
 
 	/* A user's questions about itself decide nothing: no record, or one
@@ -116,7 +125,20 @@ static void audit_login(struct vigild *d, enum audit_event event, int priority, 
                         const char *login_id, int shadow, const char *message)
 {
 	audit_record_login(d, event, priority, c, decision, reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
-	                   method, result, login_id, shadow, message);
+	                   method, result, login_id, shadow, message, NULL);
+}
+
+/* A step-up's result, naming the factor that gave the answer (use: the key
+ * or recovery code it was checked against; NULL for none). */
+static void audit_stepup(struct vigild *d, int priority, const struct login_context *c, uint16_t reason,
+                         const char *method, const char *result, const char *login_id,
+                         const struct store_factor_use *use, const char *message)
+{
+	struct factor_label label;
+
+	factor_describe(&c->offer, use, &label);
+	audit_record_login(d, AUDIT_STEPUP, priority, c, NULL, reason != VIGIL_REASON_NONE ? reason_name(reason) : NULL,
+	                   method, result, login_id, 0, message, &label);
 }
 
 /* A decision record: every one carries a reason (reason_text.h), and its
@@ -133,7 +155,8 @@ static void audit_decision(struct vigild *d, int priority, const struct login_co
 	         : c->mode == VIGIL_MODE_LEARN ? "learn mode, not enforced: "
 	                                       : "shadow mode, not enforced: ",
 	         phrase);
-	audit_record_login(d, AUDIT_DECISION, priority, c, decision, reason, method, NULL, login_id, shadow, message);
+	audit_record_login(d, AUDIT_DECISION, priority, c, decision, reason, method, NULL, login_id, shadow, message,
+	                   NULL);
 }
 
 /* Why a login is allowed, from how (method) and, for one that proved
@@ -253,6 +276,10 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		l.activate_factor = use->factor_id;
 		l.activate_step = use->step;
 	}
+	if (use) {
+		l.method = use->kind;
+		l.factor_id = use->factor_id;
+	}
 	r = store_login_finish(d->store, &l, c->prefix, now + d->config->grant_lifetime, use);
 	if (use && (r == -EALREADY || r == -ENOENT))
 		return r;
@@ -260,8 +287,10 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		goto fail;
 
 	if (use)
-		audit_login(d, AUDIT_STEPUP, LOG_INFO, c, NULL, VIGIL_REASON_NONE, method, "ok", l.login_id, 0,
-		            use->activate ? "first code of an in-band enrollment accepted" : "step-up succeeded");
+		audit_stepup(d, LOG_INFO, c, VIGIL_REASON_NONE, method, "ok", l.login_id, use,
+		             use->activate                          ? "first code of an in-band enrollment accepted"
+		             : use->kind == VIGIL_FACTOR_RECOVERY   ? "step-up succeeded with a recovery code"
+		                                                    : "step-up succeeded");
 	if (outcome == VIGIL_OUTCOME_ALLOW)
 		audit_decision(d, LOG_INFO, c, "allow", allow_reason(d, c, method), method, l.login_id, 0);
 	else
@@ -338,6 +367,21 @@ static void prompt_fill(struct vigild *d, const struct login_context *c, uint8_t
 	reply->u.prompt.signals = c->signals;
 }
 
+/* The prompt for the best method l may still use: the first of its offer
+ * that prompts (a security key until it was not used, then codes).  The
+ * methods field tells the module what else the user may answer with.
+ * Returns 0 with *reply filled; -ENOENT when nothing is left to ask. */
+static int prompt_next(struct vigild *d, struct login_pending *l, uint8_t why, uint8_t left, struct vigil_msg *reply)
+{
+	int r;
+
+	prompt_fill(d, &l->ctx, 0, why, left, reply);
+	if ((r = factor_prompt(d, &l->ctx.offer, l->fell_back, &l->fstate, &reply->u.prompt)) < 0)
+		return r;
+	l->kind = reply->u.prompt.kind;
+	return 0;
+}
+
 /* Failures that count toward this login's lockout: the user's (remote), or
  * the local caller's for this user. */
 static int failures_charged(struct vigild *d, const struct login_context *c, uint64_t now, uint32_t *ret)
@@ -357,6 +401,45 @@ static uint8_t attempts_left(struct vigild *d, const struct login_context *c, ui
 	if (failures_charged(d, c, now, &failures) < 0)
 		return 0;
 	return failures >= d->config->lockout_deny ? 0 : (uint8_t)(d->config->lockout_deny - failures);
+}
+
+/* The method a pending prompt asks for, as records name it. */
+static const char *prompt_method(const struct login_pending *l)
+{
+	switch (l->kind) {
+	case VIGIL_PROMPT_FIDO2:
+		return method_name(VIGIL_FACTOR_FIDO2);
+	case VIGIL_PROMPT_ENROLL_TOTP:
+		return "tofu";
+	default:
+		/* A code prompt takes TOTP unless only recovery is offered. */
+		return factor_offer_code_bits(&l->ctx.offer) & VIGIL_METHOD_BIT(VIGIL_FACTOR_TOTP)
+		           ? method_name(VIGIL_FACTOR_TOTP)
+		           : method_name(VIGIL_FACTOR_RECOVERY);
+	}
+}
+
+/* A step-up the login itself proves: sshd authenticated it with an
+ * OpenSSH security key the user enrolled.  Taken wherever ssh-sk stands in
+ * the methods: it asks the user nothing. */
+static int stepup_by_login(struct vigild *d, struct login_context *c, const struct policy_verdict *v, uint64_t now,
+                           struct vigil_msg *reply)
+{
+	struct store_factor_use use;
+	const char *method = method_name(VIGIL_FACTOR_SSH_SK), *result;
+	int r;
+
+	audit_decision(d, LOG_INFO, c, action_name(v->action), verdict_reason(v), method, NULL, 0);
+	result = factor_ssh_sk.verify(d, &c->offer, c->user_id, c->user, NULL, NULL, now, &use);
+	if (strcmp(result, "ok") != 0) {
+		deny_internal(d, c, -ENOENT, reply);
+		return 0;
+	}
+	r = finish(d, c, PHASE_AUTH, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, method, &use, now, reply);
+	if (r < 0)
+		/* The key was removed in the meantime. */
+		finish(d, c, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, method, NULL, now, reply);
+	return 0;
 }
 
 int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_login_request *req,
@@ -384,6 +467,8 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 	}
 	if (settle(d, &c, PHASE_AUTH, &v, now, reply))
 		return 0;
+	if (v.action == POLICY_STEPUP && c.offer.ssh_sk_key >= 0)
+		return stepup_by_login(d, &c, &v, now, reply);
 
 	pending = calloc(1, sizeof(*pending));
 	if (!pending) {
@@ -399,10 +484,13 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		snprintf(pending->key, sizeof(pending->key), "%s@%s", c.user, c.source);
 	left = attempts_left(d, &c, now);
 	if (v.action == POLICY_STEPUP) {
-		pending->kind = VIGIL_PROMPT_TOTP;
 		/* Recent failures: the user is told how close the lockout is. */
-		prompt_fill(d, &c, VIGIL_PROMPT_TOTP, left < d->config->lockout_deny ? VIGIL_WHY_RETRY : v.why, left,
-		            reply);
+		r = prompt_next(d, pending, left < d->config->lockout_deny ? VIGIL_WHY_RETRY : v.why, left, reply);
+		if (r < 0) {
+			login_pending_free(pending);
+			deny_internal(d, &c, r, reply);
+			return 0;
+		}
 	} else {
 		struct vigil_enroll_pending *shown = calloc(1, sizeof(*shown));
 
@@ -420,74 +508,45 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		wipe_free(shown, sizeof(*shown));
 	}
 	audit_decision(d, LOG_INFO, &c, action_name(v.action), verdict_reason(&v),
-	               v.action == POLICY_ENROLL ? "tofu" : "totp", NULL, 0);
+	               v.action == POLICY_ENROLL ? "tofu" : prompt_method(pending), NULL, 0);
 	x->login = pending;
 	return 0;
 }
 
-/* Checks answer against the factor the prompt asked for.  Returns "ok" with
- * *ret_use filled (nothing is written yet: finish() makes the step durable
- * with the login), or the name of the failure. */
-static const char *check_answer(struct vigild *d, const struct login_pending *l, const char *answer, uint64_t now,
-                                struct store_factor_use *ret_use)
+/* Checks a typed code against what the prompt asked for: the pending
+ * factor of an in-band enrollment, or the code methods of the offer (a
+ * recovery code by its shape, else TOTP).  Returns "ok" with *ret_use
+ * filled (nothing is written yet: finish() makes the step durable with the
+ * login), or the name of the failure; *ret_kind the kind it was checked as. */
+static const char *check_code(struct vigild *d, struct login_pending *l, const char *answer, uint64_t now,
+                              uint8_t *ret_kind, struct store_factor_use *ret_use)
 {
-	bool enrolling = l->kind == VIGIL_PROMPT_ENROLL_TOTP;
-	struct store_totp t = {0};
-	uint8_t *secret = NULL;
-	size_t secret_len = 0;
-	int64_t step = 0;
-	const char *result;
-	int r;
+	struct factor_answer a = {.code = answer};
+	const struct factor_kind *f;
+	uint8_t kind;
 
-	r = store_totp_get(d->store, l->ctx.user_id, !enrolling, &t);
-	if (r < 0 || (enrolling && t.id != l->factor_id)) {
-		result = r == -ENOENT || r == 0 ? "no_factor" : "internal";
-		goto out;
-	}
-	if (enroll_totp_secret(d, l->ctx.user, &t, &secret, &secret_len) < 0) {
-		result = "internal";
-		goto out;
-	}
-	r = totp_verify(secret, secret_len, now, t.period, t.digits, d->config->totp_window, answer,
-	                enrolling ? -1 : t.last_step, &step);
-	switch (r) {
-	case 0:
-		*ret_use = (struct store_factor_use){.factor_id = t.id, .step = step, .activate = enrolling};
-		result = "ok";
-		break;
-	case -EALREADY:
-		result = "replay";
-		break;
-	case -EACCES:
-		result = "bad_code";
-		break;
-	case -EINVAL:
-		result = "malformed";
-		break;
-	default:
-		result = "internal";
-		break;
-	}
-out:
-	wipe_free(secret, secret_len);
-	store_totp_clear(&t);
-	return result;
+	*ret_kind = VIGIL_FACTOR_TOTP;
+	if (l->kind == VIGIL_PROMPT_ENROLL_TOTP)
+		return factor_totp_check(d, l->ctx.user_id, l->ctx.user, true, l->factor_id, answer, now, ret_use);
+	kind = factor_code_kind(&l->ctx.offer, answer);
+	if (!(f = factor_kind(kind)))
+		return "no_factor";
+	*ret_kind = kind;
+	return f->verify(d, &l->ctx.offer, l->ctx.user_id, l->ctx.user, &l->fstate, &a, now, ret_use);
 }
 
-/* A wrong or malformed code is a failure of whoever typed it: the user and
+/* A wrong or malformed answer is a failure of whoever gave it: the user and
  * the address of a remote login, the local caller of a local one.  Enough
  * of them lock that party out. */
 static int step_failed(struct vigild *d, const struct login_context *c, const char *method, const char *result,
-                       uint64_t now, struct vigil_msg *reply)
+                       const struct store_factor_use *use, uint64_t now, struct vigil_msg *reply)
 {
 	const struct vigil_config *cfg = d->config;
 	uint32_t failures = 0;
 	int r;
 
-	audit_login(d, AUDIT_STEPUP, LOG_WARNING, c, NULL, VIGIL_REASON_STEPUP_FAILED, method, result, NULL, 0,
-	            strcmp(result, "bad_code") == 0    ? "step-up failed, wrong code"
-	            : strcmp(result, "malformed") == 0 ? "step-up failed, not a code"
-	                                               : "step-up failed, no factor to check the code against");
+	audit_stepup(d, strcmp(result, "cloned_key") == 0 ? LOG_ALERT : LOG_WARNING, c, VIGIL_REASON_STEPUP_FAILED,
+	             method, result, NULL, use, factor_result_text(result));
 	r = c->party[0] ? store_failure_add_local(d->store, c->user, c->party, now)
 	                : store_failure_add(d->store, c->user, c->source, now);
 	if (r < 0 || (r = failures_charged(d, c, now, &failures)) < 0) {
@@ -529,56 +588,53 @@ static int lock_reason(struct vigild *d, const struct login_context *c, uint64_t
 	return 0;
 }
 
-int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply)
+/* A step answered while a lockout holds that began since the prompt:
+ * refused.  Returns true with *reply filled. */
+static bool refused_locked(struct vigild *d, struct login_pending *l, const char *method, uint64_t now,
+                           struct vigil_msg *reply)
 {
-	struct login_pending *l = x->login;
-	struct store_factor_use use;
-	const char *method, *result;
-	uint64_t now = vigild_now();
 	uint16_t locked;
 	int r;
 
-	(void)p;
-	if (!l)
-		return -EPROTO;
-	x->login = NULL;
-	method = l->kind == VIGIL_PROMPT_TOTP ? "totp" : "tofu";
-
 	if ((r = lock_reason(d, &l->ctx, now, &locked)) < 0) {
 		deny_internal(d, &l->ctx, r, reply);
-		r = 0;
-		goto out;
+		return true;
 	}
-	if (locked != VIGIL_REASON_NONE) {
-		audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, locked, method, "locked", NULL, 0,
-		            "step-up refused: locked out");
-		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, locked, method, NULL, now, reply);
-		goto out;
-	}
-	/* Nothing typed (a script, a batch ssh) is not a guess. */
-	if (answer[0] == '\0') {
-		audit_login(d, AUDIT_STEPUP, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_NO_ANSWER, method, "no_answer",
-		            NULL, 0, "step-up not answered");
-		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_NO_ANSWER, method, NULL, now,
-		           reply);
-		goto out;
-	}
+	if (locked == VIGIL_REASON_NONE)
+		return false;
+	audit_login(d, AUDIT_STEPUP, LOG_WARNING, &l->ctx, NULL, locked, method, "locked", NULL, 0,
+	            "step-up refused: locked out");
+	finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, locked, method, NULL, now, reply);
+	return true;
+}
 
-	result = check_answer(d, l, answer, now, &use);
+/* What a checked answer leads to: the login allowed, a new prompt (a
+ * replayed TOTP code), or a failure.  Takes l back into x when it asks
+ * again; frees it otherwise. */
+static int step_settle(struct vigild *d, struct exchange *x, struct login_pending *l, const char *method,
+                       const char *result, const struct store_factor_use *use, uint64_t now, struct vigil_msg *reply)
+{
+	int r;
+
 	if (strcmp(result, "ok") == 0) {
-		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, method, &use, now, reply);
+		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, method, use, now, reply);
 		if (r == 0)
 			goto out;
-		/* The step was taken by another login in the meantime. */
-		result = r == -EALREADY ? "replay" : "no_factor";
+		/* The step was taken by another login in the meantime: a code
+		 * or a key counter spent, or the factor removed. */
+		result = r != -EALREADY                      ? "no_factor"
+		         : use->kind == VIGIL_FACTOR_TOTP    ? "replay"
+		         : use->kind == VIGIL_FACTOR_RECOVERY ? "used"
+		                                             : "replay";
 	}
 	if (strcmp(result, "replay") == 0) {
 		/* The code the app still shows, just used by this user's last
 		 * login or one running beside it: not a guess.  Ask again. */
 		audit_login(d, AUDIT_STEPUP, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_REPLAY, method, "replay", NULL, 0,
-		            "step-up code was just used");
-		if (++l->replays <= LOGIN_REPLAYS_MAX) {
-			prompt_fill(d, &l->ctx, l->kind, VIGIL_WHY_REPLAY, attempts_left(d, &l->ctx, now), reply);
+		            use && use->kind != VIGIL_FACTOR_TOTP ? "security key answer already used"
+		                                                  : "step-up code was just used");
+		if (++l->replays <= LOGIN_REPLAYS_MAX && l->kind != VIGIL_PROMPT_FIDO2 &&
+		    prompt_next(d, l, VIGIL_WHY_REPLAY, attempts_left(d, &l->ctx, now), reply) == 0) {
 			x->login = l;
 			return 0;
 		}
@@ -590,10 +646,87 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
 		r = 0;
 		goto out;
 	}
-	r = step_failed(d, &l->ctx, method, result, now, reply);
+	r = step_failed(d, &l->ctx, method, result, use, now, reply);
 out:
 	login_pending_free(l);
 	return r;
+}
+
+int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply)
+{
+	struct login_pending *l = x->login;
+	struct store_factor_use use = {0};
+	const char *method, *result;
+	uint64_t now = vigild_now();
+	uint8_t kind;
+
+	(void)p;
+	/* A code answers a code prompt, never a touch. */
+	if (!l || (l->kind != VIGIL_PROMPT_TOTP && l->kind != VIGIL_PROMPT_ENROLL_TOTP))
+		return -EPROTO;
+	x->login = NULL;
+	method = prompt_method(l);
+
+	if (refused_locked(d, l, method, now, reply))
+		goto done;
+	/* Nothing typed (a script, a batch ssh) is not a guess. */
+	if (answer[0] == '\0') {
+		audit_login(d, AUDIT_STEPUP, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_NO_ANSWER, method, "no_answer",
+		            NULL, 0, "step-up not answered");
+		finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_NO_ANSWER, method, NULL, now, reply);
+		goto done;
+	}
+	result = check_code(d, l, answer, now, &kind, &use);
+	if (l->kind != VIGIL_PROMPT_ENROLL_TOTP)
+		method = method_name(kind);
+	return step_settle(d, x, l, method, result, &use, now, reply);
+done:
+	login_pending_free(l);
+	return 0;
+}
+
+int login_assertion(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_assertion *a,
+                    struct vigil_msg *reply)
+{
+	struct login_pending *l = x->login;
+	struct factor_answer answer = {.assertion = a};
+	struct store_factor_use use = {0};
+	const char *method = method_name(VIGIL_FACTOR_FIDO2), *result;
+	uint64_t now = vigild_now();
+
+	(void)p;
+	/* A touch answers a touch prompt only. */
+	if (!l || l->kind != VIGIL_PROMPT_FIDO2)
+		return -EPROTO;
+	x->login = NULL;
+
+	if (refused_locked(d, l, method, now, reply))
+		goto done;
+	if (a->status != VIGIL_FIDO2_OK) {
+		/* No key, no touch, a PIN the key refused: not a guess (the
+		 * key counts its own PIN retries).  Codes, if offered, from
+		 * the same conversation. */
+		audit_login(d, AUDIT_STEPUP, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_KEY_NOT_USED, method,
+		            factor_fido2_status_name(a->status), NULL, 0, "security key not used");
+		factor_state_clear(&l->fstate);
+		l->fell_back = true;
+		if (prompt_next(d, l, VIGIL_WHY_FALLBACK, attempts_left(d, &l->ctx, now), reply) == 0) {
+			x->login = l;
+			return 0;
+		}
+		finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_KEY_NOT_USED, method, NULL, now, reply);
+		goto done;
+	}
+	result = factor_fido2.verify(d, &l->ctx.offer, l->ctx.user_id, l->ctx.user, &l->fstate, &answer, now, &use);
+	/* A key whose counter went back is retired: no login it answers
+	 * again passes until its user or root enrolls it anew. */
+	if (strcmp(result, "cloned_key") == 0 && use.factor_id > 0 &&
+	    store_key_flag(d->store, use.factor_id, STORE_KEY_CLONED) < 0)
+		log_msg(LOG_ERR, "flagging a cloned security key of %s failed", l->ctx.user);
+	return step_settle(d, x, l, method, result, &use, now, reply);
+done:
+	login_pending_free(l);
+	return 0;
 }
 
 /* The login auth recorded under this id, if it is this very login: same

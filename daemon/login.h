@@ -17,6 +17,10 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
                 struct vigil_msg *reply);
 /* answer is a secret: the caller wipes it. */
 int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply);
+/* The answer to a FIDO2 PROMPT: a touch, or why there was none (then the
+ * codes the policy offers, if any, from the same conversation). */
+int login_assertion(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_assertion *a,
+                    struct vigil_msg *reply);
 int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
                   struct vigil_msg *reply);
 

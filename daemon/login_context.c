@@ -6,6 +6,7 @@
  * reading the user's files.  A name is an account only if NSS knows it.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -143,12 +144,13 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	const struct vigil_config *cfg = d->config;
 	struct store_user u = {0};
 	struct store_facts facts = {0};
-	struct store_totp t = {0};
+	struct factor_inventory *inv = NULL;
+	struct method_list allowed;
 	struct risk_facts rf;
 	struct risk_result risk;
 	struct service_view view;
 	struct policy_input in;
-	bool has_factor = false, src_locked;
+	bool src_locked;
 	int r;
 
 	/* A self-query or a simulation writes nothing, not even the user's
@@ -163,15 +165,13 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 		if ((r = store_login_facts(d->store, u.id, c->device, c->source, c->prefix, now - cfg->failure_window,
 		                           now, &facts)) < 0)
 			return r;
-		r = store_totp_get(d->store, u.id, true, &t);
-		if (r < 0 && r != -ENOENT)
-			return r;
-		has_factor = r == 0;
-		c->factor_digits = has_factor ? (uint8_t)t.digits : 0;
-		store_totp_clear(&t);
 	}
-	if ((r = login_source_locked(d, c, now, &src_locked)) < 0)
-		return r;
+	/* Large (the user's keys): on the heap. */
+	if (!(inv = calloc(1, sizeof(*inv))))
+		return -ENOMEM;
+	if ((r = factor_inventory_read(d, c->user_id, inv)) < 0 || (r = login_source_locked(d, c, now, &src_locked)) < 0)
+		goto out;
+	c->factor_digits = inv->totp_digits;
 
 	config_service(cfg, c->service, &view);
 	c->mode = (uint8_t)view.mode;
@@ -191,12 +191,19 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	c->score = risk.score;
 	c->signals = risk.signals;
 
+	/* In the strong band only the strong methods answer a step-up. */
+	allowed = view.methods;
+	if (view.strong_at > 0 && risk.score >= view.strong_at)
+		method_list_intersect(&allowed, &view.strong_methods);
+	factor_offer_make(&allowed, inv, c, &c->offer);
+
 	in = (struct policy_input){
 	    .service = c->service,
 	    .rhost = c->source,
 	    .score = risk.score,
 	    .now = now,
-	    .has_factor = has_factor,
+	    .has_factor = c->offer.methods.n > 0,
+	    .enrolled = c->offer.enrolled,
 	    .enroll_path = c->enroll_path,
 	    .user_first_allowed = u.first_allowed,
 	    .grant_time = facts.grant_time,
@@ -206,5 +213,8 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	policy_decide(cfg, &in, ret);
 	c->verdict = policy_action_verdict(ret->action);
 	c->why = ret->why;
-	return 0;
+	r = 0;
+out:
+	free(inv);
+	return r;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "caller.h"
+#include "factor.h"
 #include "policy.h"
 #include "vigild.h"
 
@@ -35,6 +36,9 @@ struct login_context {
 	int64_t user_id;     /* 0: a user the store has never seen (self-query) */
 	uint64_t first_allowed;
 	uint8_t factor_digits; /* of the active TOTP factor; 0 if none */
+	/* The step-up methods this login may use, best first, and what the
+	 * user holds (set by login_context_assess()). */
+	struct factor_offer offer;
 	/* A non-root user asking about itself: answered, never written. */
 	bool self_query;
 	/* The roll-out mode of the login's service (enum vigil_mode), set by

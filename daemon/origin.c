@@ -13,86 +13,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include "origin.h"
 #include "parse.h"
-
-#define SSH_KEY_BLOB_MAX 4096
-
-static int base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *ret_len)
-{
-	EVP_ENCODE_CTX *ctx = NULL;
-	int n1 = 0, n2 = 0, r;
-
-	/* The decoder writes up to 3/4 of the input. */
-	if (len == 0 || len % 4 != 0 || len / 4 * 3 > cap)
-		return -EBADMSG;
-	ctx = EVP_ENCODE_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	EVP_DecodeInit(ctx);
-	if (EVP_DecodeUpdate(ctx, out, &n1, (const unsigned char *)in, (int)len) < 0 ||
-	    EVP_DecodeFinal(ctx, out + n1, &n2) != 1) {
-		r = -EBADMSG;
-		goto out;
-	}
-	*ret_len = (size_t)n1 + (size_t)n2;
-	r = 0;
-out:
-	EVP_ENCODE_CTX_free(ctx);
-	return r;
-}
-
-static bool is_key_type_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '@' ||
-	       c == '.' || c == '_';
-}
+#include "ssh_key.h"
 
 int origin_ssh_fingerprint(const char *auth_info, char out[VIGIL_FINGERPRINT_MAX + 1], char *key_type,
                            size_t key_type_cap)
 {
-	static const char prefix[] = "publickey ";
-	uint8_t blob[SSH_KEY_BLOB_MAX], digest[SHA256_DIGEST_LENGTH];
-	unsigned char b64[((SHA256_DIGEST_LENGTH + 2) / 3) * 4 + 1];
-	const char *line = auth_info, *type, *type_end, *data, *data_end;
-	size_t blob_len, n;
+	struct ssh_auth_key keys[SSH_AUTH_KEYS_MAX];
+	size_t n;
+	int r;
 
-	/* One line per completed method; take the first publickey line. */
-	while (line && *line) {
-		if (strncmp(line, prefix, sizeof(prefix) - 1) == 0)
-			break;
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	if (!line || !*line)
+	/* A value that does not parse, or shows more keys than sshd ever
+	 * would, is malformed all the same: the caller denies on -EBADMSG. */
+	r = ssh_auth_info_keys(auth_info, keys, SSH_AUTH_KEYS_MAX);
+	if (r < 0)
+		return -EBADMSG;
+	if (r == 0)
 		return -ENOENT;
-
-	type = line + sizeof(prefix) - 1;
-	for (type_end = type; is_key_type_char(*type_end); type_end++)
-		;
-	if (type_end == type || *type_end != ' ')
-		return -EBADMSG;
-	data = type_end + 1;
-	data_end = data + strcspn(data, " \n");
-	if (base64_decode(data, (size_t)(data_end - data), blob, sizeof(blob), &blob_len) < 0)
-		return -EBADMSG;
-
-	SHA256(blob, blob_len, digest);
-	n = (size_t)EVP_EncodeBlock(b64, digest, sizeof(digest));
-	while (n > 0 && b64[n - 1] == '=')
-		n--;
-	b64[n] = '\0';
-	snprintf(out, VIGIL_FINGERPRINT_MAX + 1, "SHA256:%s", (const char *)b64);
-
+	/* The first key is the device: the one the login began with. */
+	strcpy(out, keys[0].fingerprint);
 	if (key_type && key_type_cap > 0) {
-		n = (size_t)(type_end - type);
+		n = strlen(keys[0].type);
 		if (n >= key_type_cap)
 			n = key_type_cap - 1;
-		memcpy(key_type, type, n);
+		memcpy(key_type, keys[0].type, n);
 		key_type[n] = '\0';
 	}
 	return 0;

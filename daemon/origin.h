@@ -19,8 +19,9 @@
 
 /* The fingerprint ("SHA256:" + unpadded base64, as ssh-keygen -l prints) of
  * the first "publickey TYPE BASE64" line of an SSH_AUTH_INFO_0 value, and the
- * key type into key_type (cap bytes; may be NULL).  Returns 0; -ENOENT if no
- * publickey line; -EBADMSG if the line is malformed. */
+ * key type into key_type (cap bytes; may be NULL).  The value is parsed
+ * whole by ssh_auth_info_keys() (ssh_key.h).  Returns 0; -ENOENT if no
+ * publickey line; -EBADMSG if any line is malformed. */
 int origin_ssh_fingerprint(const char *auth_info, char out[VIGIL_FINGERPRINT_MAX + 1], char *key_type,
                            size_t key_type_cap);
 

@@ -68,6 +68,12 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
 		v.action = POLICY_STEPUP;
 		goto out;
 	}
+	/* Factors, but none the policy accepts here (a key on a remote
+	 * login, a code in the strong band): no enrollment can help. */
+	if (in->enrolled) {
+		v.reason = VIGIL_REASON_NO_USABLE_FACTOR;
+		goto out;
+	}
 	switch (c->no_factor) {
 	case NO_FACTOR_ENROLL:
 		if (in->enroll_path && policy_enroll_open(c, in->user_first_allowed, in->now)) {

@@ -26,7 +26,8 @@ struct policy_input {
 	const char *rhost; /* may be "" */
 	uint32_t score;
 	uint64_t now;
-	bool has_factor;             /* an active TOTP factor */
+	bool has_factor;             /* a factor the policy accepts and this path can use */
+	bool enrolled;               /* any factor, usable here or not */
 	bool enroll_path;            /* in-band enrollment is possible on this path:
 	                                an sshd login whose public key is proven */
 	uint64_t user_first_allowed; /* 0 = never: for the enrollment grace period */

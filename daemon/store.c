@@ -173,7 +173,8 @@ static const char *const migrations[] = {
      * recovery_codes: one row per code of the user's current set; salt is
      *   the set's (shared by its rows), hash the code's KDF output, used
      *   the time it was used (0: not yet).  Generating a set deletes the
-     *   old one. */
+     *   old one.  AUTOINCREMENT: an id is never given twice, so an id read
+     *   from a set since replaced or removed never names a new code. */
     "CREATE TABLE keys ("
     "  id INTEGER PRIMARY KEY,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
@@ -189,21 +190,28 @@ static const char *const migrations[] = {
     "  UNIQUE (user_id, kind, cred_id),"
     "  UNIQUE (user_id, name));"
     "CREATE TABLE recovery_codes ("
-    "  id INTEGER PRIMARY KEY,"
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
     "  created INTEGER NOT NULL,"
     "  salt BLOB NOT NULL,"
     "  hash BLOB NOT NULL,"
     "  used INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX recovery_codes_user ON recovery_codes(user_id);",
+    "CREATE INDEX recovery_codes_user ON recovery_codes(user_id);"
+    /* logins.method: the factor kind that proved a step-up (enum
+     * vigil_factor_type; 0 in older rows: TOTP), logins.factor_id its row
+     * (totp_factors, keys or recovery_codes), so the account phase can
+     * refuse a login whose factor was removed in between. */
+    "ALTER TABLE logins ADD COLUMN method INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE logins ADD COLUMN factor_id INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define SESSION_COLS "id, login_id, user_id, user, service, tty, rhost, device, source, pid, opened, pid_start"
 #define TOTP_COLS    "id, sealed, digits, period, last_step, created, last_used"
+#define KEY_COLS     "id, user_id, kind, name, cred_id, cose_alg, pubkey, sign_count, flags, created, last_used"
 #define LOGIN_COLS                                                                                                     \
 	"login_id, user_id, user, service, device, source, score, signals, outcome, stepped_up, time, committed, "     \
-	"caller_uid, party, activate_factor, activate_step, reason, verdict, why, shadow"
+	"caller_uid, party, activate_factor, activate_step, reason, verdict, why, shadow, method, factor_id"
 
 /* Partial indexes are used only when the WHERE clause repeats their
  * condition literally, hence the separate active / pending statements. */
@@ -246,7 +254,7 @@ static const char *const st_sql[ST_MAX_] = {
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_LOGIN_PUT] =
         "INSERT INTO logins (" LOGIN_COLS ") "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     [ST_LOGIN_GET] = "SELECT " LOGIN_COLS " FROM logins WHERE login_id = ?1",
     /* Single use: only one account phase ever claims a login. */
     [ST_LOGIN_CLAIM] = "UPDATE logins SET committed = 1 WHERE login_id = ?1 AND committed IN (0, 2)",
@@ -270,8 +278,32 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_SESSION_BY_ID] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1 AND closed IS NULL",
     [ST_SESSION_CLOSE] = "UPDATE sessions SET closed = ?2 WHERE id = ?1 AND closed IS NULL",
     [ST_SESSION_OPEN_ALL] = "SELECT id, pid, pid_start FROM sessions WHERE closed IS NULL",
-    [ST_STATUS_FACTORS] = "SELECT created, last_used FROM totp_factors WHERE user_id = ?1 AND active = 1 "
-                          "ORDER BY created DESC LIMIT ?2",
+    [ST_KEY_LIST] = "SELECT " KEY_COLS " FROM keys WHERE user_id = ?1 ORDER BY created, id",
+    [ST_KEY_GET] = "SELECT " KEY_COLS " FROM keys WHERE user_id = ?1 AND name = ?2",
+    [ST_KEY_INSERT] = "INSERT INTO keys (user_id, kind, name, cred_id, cose_alg, pubkey, sign_count, flags, created) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_KEY_COUNT] = "SELECT count(*) FROM keys WHERE user_id = ?1",
+    [ST_KEY_RENAME] = "UPDATE keys SET name = ?3 WHERE user_id = ?1 AND name = ?2",
+    [ST_KEY_DELETE] = "DELETE FROM keys WHERE user_id = ?1 AND name = ?2",
+    /* The counter only goes up (a key that never counts stays at 0), and
+     * a key flagged cloned is never used again: checked in the statement
+     * that writes it, so two logins racing with one key cannot both win. */
+    [ST_KEY_USE] = "UPDATE keys SET sign_count = ?2, last_used = ?3 WHERE id = ?1 AND (flags & 8) = 0 "
+                   "AND (sign_count < ?2 OR (?2 = 0 AND sign_count = 0))",
+    [ST_KEY_FLAG] = "UPDATE keys SET flags = flags | ?2 WHERE id = ?1",
+    [ST_KEY_EXISTS] = "SELECT flags FROM keys WHERE id = ?1",
+    [ST_GRANTS_DELETE_USER] = "DELETE FROM grants WHERE user_id = ?1",
+    /* Every factor as the user sees it: the TOTP factor, each key (kind
+     * 1 fido2 -> VIGIL_FACTOR_FIDO2 2, kind 2 ssh-sk -> 3), and the
+     * recovery codes left as one line (VIGIL_FACTOR_RECOVERY 4). */
+    [ST_STATUS_FACTORS] =
+        "SELECT type, name, created, last_used, remaining FROM ("
+        "SELECT 1 AS type, '' AS name, created, last_used, 0 AS remaining FROM totp_factors "
+        "WHERE user_id = ?1 AND active = 1 "
+        "UNION ALL SELECT kind + 1, name, created, last_used, 0 FROM keys WHERE user_id = ?1 "
+        "UNION ALL SELECT 4, '', min(created), max(used), count(*) FROM recovery_codes "
+        "WHERE user_id = ?1 AND used = 0 HAVING count(*) > 0) "
+        "ORDER BY created DESC LIMIT ?2",
     [ST_STATUS_DEVICES] = "SELECT fingerprint, first_seen, last_seen FROM devices WHERE user_id = ?1 "
                           "ORDER BY last_seen DESC LIMIT ?2",
     [ST_STATUS_SOURCES] = "SELECT addr, first_seen, last_seen FROM sources WHERE user_id = ?1 "

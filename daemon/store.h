@@ -118,6 +118,10 @@ struct store_login {
 	 * logins.shadow): with a verdict other than allow, that mode let it
 	 * in.  Rows before learn mode hold 1 only for such logins. */
 	uint8_t mode;
+	/* The factor that proved a step-up: its kind (enum vigil_factor_type;
+	 * 0 in rows from before schema 4, which were TOTP) and its row. */
+	uint8_t method;
+	int64_t factor_id;
 	/* Not stored: for a login written STORE_LOGIN_DONE by
 	 * store_login_finish(), whether it teaches (false: observe only). */
 	bool learn;
@@ -153,8 +157,9 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 /* A factor proved during a login: its watermark raised to step, or (in-band
  * enrollment) the pending factor activated with step as its first. */
 struct store_factor_use {
+	uint8_t kind; /* enum vigil_factor_type */
 	int64_t factor_id;
-	int64_t step;
+	int64_t step; /* totp: the time step; fido2: the signature counter */
 	bool activate;
 };
 /* How a login's auth (or account-only) phase ended, in one transaction and
@@ -168,6 +173,13 @@ struct store_factor_use {
  * replay), -ENOENT (factor gone). */
 int store_login_finish(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires,
                        const struct store_factor_use *use);
+/* A factor's single-use part, inside the caller's transaction: the TOTP
+ * watermark, the key's counter, the recovery code.  -EALREADY: already
+ * used (a replay, or a race lost); -ENOENT: the factor is gone. */
+int store_factor_spend(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now);
+/* store_factor_spend() in a transaction of its own: a factor proved to
+ * vigilctl (proof.h), spent as at a login. */
+int store_factor_prove(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now);
 /* The account phase of a login decided in auth: claims it (single use:
  * -EALREADY if claimed before) and writes its trust as store_login_finish()
  * would have, in one transaction.  -EEXIST when an in-band enrollment finds
@@ -270,3 +282,66 @@ struct store_key {
 	uint64_t created;
 	uint64_t last_used;
 };
+/* The user's keys, oldest first, at most cap (VIGIL_KEYS_MAX are allowed);
+ * *ret_n how many.  0 or a negative errno. */
+int store_key_list(struct store *s, int64_t user_id, struct store_key *ret, size_t cap, size_t *ret_n);
+/* The user's key named name: -ENOENT if none. */
+int store_key_get(struct store *s, int64_t user_id, const char *name, struct store_key *ret);
+/* Adds k (k->id and k->last_used ignored) unless the user has max keys
+ * already (-EDQUOT) or one with its name or credential (-EEXIST).  The id
+ * of the new row in *ret_id. */
+int store_key_add(struct store *s, const struct store_key *k, size_t max, int64_t *ret_id);
+/* -ENOENT: no such key; -EEXIST: new_name is taken. */
+int store_key_rename(struct store *s, int64_t user_id, const char *name, const char *new_name);
+/* Removes the key and every grant of the user (a step-up proved with it
+ * must not outlive it).  -ENOENT: no such key. */
+int store_key_remove(struct store *s, int64_t user_id, const char *name);
+/* A proved touch, inside the caller's transaction (store_login_finish):
+ * raises the key's counter to count and stamps it used.  -EALREADY when
+ * count is no longer above the stored counter (a login racing with the same
+ * key, or a clone) or the key is flagged cloned; -ENOENT if it is gone. */
+int store_key_use(struct store *s, int64_t key_id, uint32_t count, uint64_t now);
+/* Sets flags (STORE_KEY_*) on the key: STORE_KEY_CLONED retires it. */
+int store_key_flag(struct store *s, int64_t key_id, uint32_t flags);
+/* Whether the key still exists and is not flagged cloned: 0, -ENOENT. */
+int store_key_usable(struct store *s, int64_t key_id);
+
+/* Recovery codes (store_recovery.c): the user's one current set, hashed
+ * before it gets here (recovery.h); salt shared by the set's rows. */
+#define STORE_RECOVERY_ROWS_MAX 16  /* rows of a set read back; a set has 10 */
+#define STORE_RECOVERY_SALT_MAX 64  /* bytes */
+#define STORE_RECOVERY_HASH_MAX 128 /* bytes */
+struct store_recovery_code {
+	int64_t id;
+	uint64_t created;
+	uint8_t salt[STORE_RECOVERY_SALT_MAX];
+	size_t salt_len;
+	uint8_t hash[STORE_RECOVERY_HASH_MAX];
+	size_t hash_len;
+	uint64_t used; /* when it was used; 0 = not yet */
+};
+struct store_recovery_set {
+	size_t n;
+	struct store_recovery_code rows[STORE_RECOVERY_ROWS_MAX];
+};
+/* Replaces the user's set with n codes (hashes: n blobs of hash_len bytes
+ * each, one after the other) sharing salt, in one transaction: every old
+ * code is void once it commits.  The new rows get ids above every stored
+ * one, so an id read from the old set never names a new code.  -EINVAL for
+ * n 0 or an empty salt or hash, -E2BIG over the limits above, -ENOENT for
+ * an unknown user_id. */
+int store_recovery_replace(struct store *s, int64_t user_id, const uint8_t *salt, size_t salt_len,
+                           const uint8_t *hashes, size_t hash_len, size_t n, uint64_t now);
+/* The user's set, used codes included, in id order.  -ENOENT if the user
+ * has none; -EBADMSG for a row that does not fit. */
+int store_recovery_get(struct store *s, int64_t user_id, struct store_recovery_set *ret);
+/* Marks the user's code id used at now (> 0), atomically: 0, or -EALREADY
+ * if it was used meanwhile, -ENOENT if it is gone (a new set replaced it;
+ * ids are never given twice, see the schema). */
+int store_recovery_use(struct store *s, int64_t user_id, int64_t id, uint64_t now);
+/* The number of the user's codes not used yet (0 for none at all). */
+int store_recovery_count(struct store *s, int64_t user_id, uint32_t *ret);
+/* The admin's removal (store_admin.c): deletes the user's set and its grants (a step-up
+ * proved with a leaked code must not outlive it), in one transaction.
+ * -ENOENT if the user is unknown or has no code. */
+int store_recovery_remove(struct store *s, const char *user);

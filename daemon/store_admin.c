@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The store's admin changes (see store.h): removing a user's TOTP factor,
- * forgetting a known device or source.  Each runs in one transaction with
+ * The store's admin changes (see store.h): removing a user's TOTP factor
+ * or recovery codes, forgetting a known device or source.  Each runs in one transaction with
  * the grants it invalidates, so no step-up outlives what it was proved
  * with.  The names come from the admin socket (root) and are only keys:
  * bound as parameters, checked against their protocol limits.
@@ -88,6 +88,12 @@ int store_totp_remove(struct store *s, const char *user)
 	/* Pending ones too: an enrollment begun with the lost phone at hand
 	 * must not be completed later by whoever holds it. */
 	return forget(s, user, NULL, 0, "DELETE FROM totp_factors WHERE user_id = ?1",
+	              "DELETE FROM grants WHERE user_id = ?1");
+}
+
+int store_recovery_remove(struct store *s, const char *user)
+{
+	return forget(s, user, NULL, 0, "DELETE FROM recovery_codes WHERE user_id = ?1",
 	              "DELETE FROM grants WHERE user_id = ?1");
 }
 

@@ -138,3 +138,32 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 	sqlite3_reset(st);
 	return r;
 }
+
+int store_factor_spend(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now)
+{
+	switch (use->kind) {
+	case VIGIL_FACTOR_TOTP:
+		return store_totp_accept(s, use->factor_id, use->step, now);
+	case VIGIL_FACTOR_FIDO2:
+	case VIGIL_FACTOR_SSH_SK:
+		/* An ssh-sk key has no counter: 0 stays 0, last_used moves. */
+		if (use->step < 0 || use->step > UINT32_MAX)
+			return -EINVAL;
+		return store_key_use(s, use->factor_id, (uint32_t)use->step, now);
+	case VIGIL_FACTOR_RECOVERY:
+		return store_recovery_use(s, user_id, use->factor_id, now);
+	default:
+		return -EINVAL;
+	}
+}
+
+int store_factor_prove(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now)
+{
+	int r;
+
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	if ((r = store_factor_spend(s, user_id, use, now)) < 0 || (r = tx_commit(s)) < 0)
+		tx_rollback(s);
+	return r < 0 ? r : 0;
+}

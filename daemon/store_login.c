@@ -212,6 +212,8 @@ int store_login_put(struct store *s, const struct store_login *l)
 	bind_i64(st, 18, l->verdict, &rc);
 	bind_i64(st, 19, l->why, &rc);
 	bind_i64(st, 20, l->mode, &rc);
+	bind_i64(st, 21, l->method, &rc);
+	bind_i64(st, 22, l->factor_id, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
 	return 0;
@@ -274,6 +276,11 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 	if (v > VIGIL_MODE_LEARN && w.r == 0)
 		w.r = -EBADMSG;
 	l.mode = (uint8_t)v;
+	v = row_u32(&w);
+	if (v >= VIGIL_FACTOR_MAX_ && w.r == 0)
+		w.r = -EBADMSG;
+	l.method = (uint8_t)v;
+	l.factor_id = row_i64(&w);
 	if ((r = w.r) < 0)
 		goto out;
 	*ret = l;
@@ -296,9 +303,23 @@ static int login_trust_in_tx(struct store *s, const struct store_login *l, const
 	 * nothing is learned, no grant outlives the factor, and the caller
 	 * refuses the login. */
 	if (l->stepped_up && l->activate_factor <= 0) {
-		if ((r = store_totp_get(s, l->user_id, true, &t)) < 0)
-			return r == -ENOENT ? -EKEYREVOKED : r;
-		store_totp_clear(&t);
+		switch (l->method) {
+		case 0: /* before schema 4 */
+		case VIGIL_FACTOR_TOTP:
+			if ((r = store_totp_get(s, l->user_id, true, &t)) < 0)
+				return r == -ENOENT ? -EKEYREVOKED : r;
+			store_totp_clear(&t);
+			break;
+		case VIGIL_FACTOR_FIDO2:
+		case VIGIL_FACTOR_SSH_SK:
+			if ((r = store_key_usable(s, l->factor_id)) < 0)
+				return r == -ENOENT || r == -EALREADY ? -EKEYREVOKED : r;
+			break;
+		default:
+			/* A recovery code is spent by its use: nothing to
+			 * remove in between. */
+			break;
+		}
 	}
 	if (l->learn && (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix, l->time, l->stepped_up,
 	                                         grant_expires)) < 0)
@@ -357,7 +378,7 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
 	 * in-band enrollment is not activated here: the login carries it to
 	 * store_login_commit(). */
 	if (use && !use->activate)
-		r = store_totp_accept(s, use->factor_id, use->step, l->time);
+		r = store_factor_spend(s, l->user_id, use, l->time);
 	if (r < 0 || (r = store_login_put(s, l)) < 0)
 		goto out;
 	if (l->state == STORE_LOGIN_DONE && l->outcome == VIGIL_OUTCOME_ALLOW &&

@@ -234,13 +234,20 @@ out:
 static int fill_factor(struct row *w, struct vigil_status_report *rep)
 {
 	struct vigil_factor_info *f;
+	uint32_t type, remaining;
 
 	if (rep->n_factors >= VIGIL_LIST_MAX)
 		return 0;
 	f = &rep->factors[rep->n_factors];
-	f->type = VIGIL_FACTOR_TOTP;
+	type = row_u32(w);
+	row_text(w, f->name, sizeof(f->name));
 	f->created = row_u64(w);
 	f->last_used = row_u64(w);
+	remaining = row_u32(w);
+	if (w->r == 0 && (type == 0 || type >= VIGIL_FACTOR_MAX_ || remaining > UINT16_MAX))
+		w->r = -EBADMSG;
+	f->type = (uint8_t)type;
+	f->remaining = (uint16_t)remaining;
 	if (w->r == 0)
 		rep->n_factors++;
 	return w->r;

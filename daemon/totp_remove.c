@@ -10,26 +10,35 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "caller.h"
 #include "enroll.h"
+#include "factor.h"
+#include "proof.h"
 #include "log.h"
 #include "totp.h"
 #include "totp_remove.h"
 #include "wipe.h"
 
-/* Checks answer against the active factor t; 0 with its step, -EACCES for
- * a wrong, malformed or replayed code, another negative errno else. */
-
 /* Whether the user keeps a factor of another kind once the TOTP factor is
- * gone.  TOTP is the only kind of factor so far; FIDO2 keys will be the
- * next, and this is where they will be counted. */
-static bool user_has_another_factor(void)
+ * gone: a security key not retired as cloned.  Recovery codes are the
+ * backup of a factor, not one.  A store error counts as no. */
+static bool user_has_another_factor(struct vigild *d, int64_t user_id)
 {
-	return false;
+	struct factor_inventory *inv = calloc(1, sizeof(*inv));
+	bool other = false;
+
+	if (inv && factor_inventory_read(d, user_id, inv) == 0)
+		for (size_t i = 0; i < inv->n_keys; i++)
+			other |= !(inv->keys[i].flags & STORE_KEY_CLONED);
+	free(inv);
+	return other;
 }
 
+/* Checks answer against the active factor t; 0 with its step, -EACCES for
+ * a wrong, malformed or replayed code, another negative errno else. */
 static int check_code(struct vigild *d, const char *user, const struct store_totp *t, const char *answer, uint64_t now,
                       int64_t *ret_step)
 {
@@ -46,7 +55,8 @@ static int check_code(struct vigild *d, const char *user, const struct store_tot
 	return r;
 }
 
-int totp_remove(struct vigild *d, const struct peer *p, const char *answer, struct vigil_msg *reply)
+int totp_remove(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
+                struct vigil_msg *reply)
 {
 	const struct vigil_config *cfg = d->config;
 	char party[CALLER_PARTY_MAX];
@@ -82,6 +92,14 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 		goto out;
 	}
 
+	/* A proof made on this connection stands for the code. */
+	if (answer[0] == '\0') {
+		if (!proof_take(x, u.id, now)) {
+			vigild_reply_status(reply, VIGIL_STATUS_PROOF_REQUIRED);
+			goto out;
+		}
+		goto proved;
+	}
 	r = check_code(d, p->name, &t, answer, now, &step);
 	if (r == -EACCES) {
 		enroll_audit(d, p->name, party, "bad_code", LOG_WARNING, "TOTP removal refused: wrong code");
@@ -100,15 +118,16 @@ int totp_remove(struct vigild *d, const struct peer *p, const char *answer, stru
 	}
 	if (r < 0)
 		goto internal;
+proved:
 	/* A user never removes their last factor, whatever no_factor says:
 	 * with allow, a stolen first factor and one watched code would turn
 	 * every later step-up off; with enroll, they would let the thief
 	 * enroll a seed of their own.  Root does it (factor remove), after
 	 * checking who asks. */
-	if (!user_has_another_factor()) {
+	if (!user_has_another_factor(d, u.id)) {
 		enroll_audit(d, p->name, party, "refused", LOG_NOTICE,
 		             "TOTP removal refused: the user's last factor; only root removes it");
-		vigild_reply_status(reply, VIGIL_STATUS_DENIED);
+		vigild_reply_status(reply, VIGIL_STATUS_LAST_FACTOR);
 		goto out;
 	}
 	if ((r = store_totp_remove(d->store, p->name)) < 0 && r != -ENOENT)

@@ -13,5 +13,8 @@
  * at su or sudo is); LOCKED (too many of those, or the user is locked);
  * NOT_ENROLLED (no active TOTP factor); DENIED (the code was good, and the
  * watermark advanced, but it is the last factor and the policy wants one:
- * no_factor = deny); INTERNAL. */
-int totp_remove(struct vigild *d, const struct peer *p, const char *answer, struct vigil_msg *reply);
+ * no_factor = deny); LAST_FACTOR (the code was good, but the user holds no
+ * other factor); INTERNAL.  An empty answer stands for a proof made on the
+ * connection (proof.h: a touch of the user's key, say), spent here. */
+int totp_remove(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
+                struct vigil_msg *reply);

@@ -8,17 +8,20 @@
 #include <openssl/rand.h>
 
 #include "enroll.h"
+#include "keys.h"
 #include "log.h"
 #include "login.h"
 #include "origin.h"
+#include "proof.h"
 #include "vigild.h"
 
 void exchange_clear(struct exchange *x)
 {
 	login_pending_free(x->login);
 	enroll_pending_free(x->enroll);
-	x->login = NULL;
-	x->enroll = NULL;
+	proof_pending_free(x->proof);
+	key_pending_free(x->key);
+	*x = (struct exchange){0};
 }
 
 /* A session's process is alive only as the same process: a pid reused by

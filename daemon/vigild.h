@@ -56,11 +56,19 @@ static inline bool peer_hung_up(const struct peer *p)
 
 struct login_pending;
 struct enroll_pending;
+struct proof_pending;
+struct key_pending;
 
 /* Per-connection state between requests; dies with the connection. */
 struct exchange {
 	struct login_pending *login;   /* after a PROMPT, until the DECISION */
 	struct enroll_pending *enroll; /* after ENROLL_PENDING, until activated */
+	struct proof_pending *proof;   /* after FACTOR_PROVE's PROMPT, until its RESULT */
+	struct key_pending *key;       /* after KEY_CHALLENGE, until KEY_ENROLL_FINISH */
+	/* The user this connection proved a factor of, and when (proof.h):
+	 * good for one factor change. */
+	int64_t proved_user_id;
+	uint64_t proved_at;
 };
 
 /* Frees (and wipes) what x holds; x itself stays. */

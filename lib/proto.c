@@ -42,7 +42,7 @@ static bool signals_valid(uint32_t v)
 
 static bool prompt_kind_valid(uint8_t v)
 {
-	return v == VIGIL_PROMPT_TOTP || v == VIGIL_PROMPT_ENROLL_TOTP;
+	return v == VIGIL_PROMPT_TOTP || v == VIGIL_PROMPT_ENROLL_TOTP || v == VIGIL_PROMPT_FIDO2;
 }
 
 static bool prompt_why_valid(uint8_t v)
@@ -57,7 +57,51 @@ static bool status_valid(uint16_t v)
 
 static bool factor_type_valid(uint8_t v)
 {
-	return v == VIGIL_FACTOR_TOTP || v == VIGIL_FACTOR_FIDO2;
+	return v >= VIGIL_FACTOR_TOTP && v < VIGIL_FACTOR_MAX_;
+}
+
+/* The bits of the factor kinds, no other: a prompt offers only methods the
+ * module knows how to render. */
+#define METHODS_MASK                                                                                                   \
+	(VIGIL_METHOD_BIT(VIGIL_FACTOR_TOTP) | VIGIL_METHOD_BIT(VIGIL_FACTOR_FIDO2) |                                  \
+	 VIGIL_METHOD_BIT(VIGIL_FACTOR_SSH_SK) | VIGIL_METHOD_BIT(VIGIL_FACTOR_RECOVERY))
+
+static bool methods_valid(uint8_t v)
+{
+	return (v & ~METHODS_MASK) == 0;
+}
+
+/* A security key is a FIDO2 credential or an OpenSSH sk- key, nothing else. */
+static bool key_type_valid(uint8_t v)
+{
+	return v == VIGIL_FACTOR_FIDO2 || v == VIGIL_FACTOR_SSH_SK;
+}
+
+static bool key_flags_valid(uint32_t v)
+{
+	return (v & ~VIGIL_KEY_FLAGS_MASK) == 0;
+}
+
+static bool fido2_status_valid(uint8_t v)
+{
+	return v < VIGIL_FIDO2_STATUS_MAX_;
+}
+
+/* The standard base64 alphabet and its pad (RFC 4648, section 4), spelled
+ * out rather than with <ctype.h>, whose classes follow the locale.  The
+ * codec does not decode base64; it only keeps every other byte out of the
+ * module, the helper's pipe and the daemon's decoder.  Reads at most
+ * max + 1 bytes: a caller-built field may lack its NUL. */
+static bool b64_valid(const char *s, size_t max)
+{
+	for (size_t i = 0; i <= max && s[i]; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+		      c == '/' || c == '='))
+			return false;
+	}
+	return true;
 }
 
 static bool verdict_valid(uint8_t v)
@@ -139,6 +183,24 @@ const char *msg_type_name(uint8_t type)
 		return "ADMIN_UNLOCK";
 	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
 		return "ADMIN_UNLOCK_SOURCE";
+	case VIGIL_MSG_AUTH_ASSERTION:
+		return "AUTH_ASSERTION";
+	case VIGIL_MSG_KEY_ENROLL_BEGIN:
+		return "KEY_ENROLL_BEGIN";
+	case VIGIL_MSG_KEY_ENROLL_FINISH:
+		return "KEY_ENROLL_FINISH";
+	case VIGIL_MSG_KEY_ADD_SSH:
+		return "KEY_ADD_SSH";
+	case VIGIL_MSG_KEY_LIST:
+		return "KEY_LIST";
+	case VIGIL_MSG_KEY_RENAME:
+		return "KEY_RENAME";
+	case VIGIL_MSG_KEY_REMOVE:
+		return "KEY_REMOVE";
+	case VIGIL_MSG_FACTOR_PROVE:
+		return "FACTOR_PROVE";
+	case VIGIL_MSG_RECOVERY_GENERATE:
+		return "RECOVERY_GENERATE";
 	case VIGIL_MSG_DECISION:
 		return "DECISION";
 	case VIGIL_MSG_PROMPT:
@@ -149,6 +211,12 @@ const char *msg_type_name(uint8_t type)
 		return "ENROLL_PENDING";
 	case VIGIL_MSG_STATUS_REPORT:
 		return "STATUS_REPORT";
+	case VIGIL_MSG_KEY_CHALLENGE:
+		return "KEY_CHALLENGE";
+	case VIGIL_MSG_KEY_LIST_REPLY:
+		return "KEY_LIST_REPLY";
+	case VIGIL_MSG_RECOVERY_CODES:
+		return "RECOVERY_CODES";
 	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
 		return "ADMIN_FACTOR_REMOVE";
 	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
@@ -265,17 +333,48 @@ static int put_decision(struct wbuf *w, const struct vigil_decision *d)
 	return 0;
 }
 
+/* A base64 string: -EINVAL for a byte outside the alphabet. */
+static int put_b64(struct wbuf *w, const char *s, size_t max)
+{
+	if (!b64_valid(s, max))
+		return -EINVAL;
+	return wbuf_put_str(w, s, max);
+}
+
+/* A list of credential ids: u16 count (checked by the caller), then each
+ * id as base64. */
+static int put_creds(struct wbuf *w, uint16_t n, const struct vigil_cred_ref *creds)
+{
+	int r;
+
+	if ((r = wbuf_put_u16(w, n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if ((r = put_b64(w, creds[i].id, VIGIL_CRED_B64_MAX)) < 0)
+			return r;
+	return 0;
+}
+
 static int put_prompt(struct wbuf *w, const struct vigil_prompt *p)
 {
 	int r;
 
-	if (!prompt_kind_valid(p->kind) || !prompt_why_valid(p->why) || !signals_valid(p->signals))
+	if (!prompt_kind_valid(p->kind) || !prompt_why_valid(p->why) || !signals_valid(p->signals) ||
+	    !methods_valid(p->methods) || !flag_valid(p->uv))
 		return -EINVAL;
+	if (p->n_creds > VIGIL_KEYS_MAX)
+		return -E2BIG;
 	if ((r = wbuf_put_u8(w, p->kind)) < 0 || (r = wbuf_put_u8(w, p->why)) < 0 ||
 	    (r = wbuf_put_u8(w, p->digits)) < 0 || (r = wbuf_put_u8(w, p->attempts_left)) < 0 ||
 	    (r = wbuf_put_u32(w, p->signals)) < 0 || (r = wbuf_put_str(w, p->uri, VIGIL_URI_MAX)) < 0 ||
 	    (r = wbuf_put_str(w, p->secret_b32, VIGIL_SECRET_B32_MAX)) < 0 ||
 	    (r = wbuf_put_str(w, p->qr, VIGIL_QR_MAX)) < 0)
+		return r;
+	/* methods, rp_id, challenge, uv, timeout, u16 count, then each
+	 * credential id */
+	if ((r = wbuf_put_u8(w, p->methods)) < 0 || (r = wbuf_put_str(w, p->rp_id, VIGIL_RP_ID_MAX)) < 0 ||
+	    (r = put_b64(w, p->challenge, VIGIL_CHALLENGE_B64_MAX)) < 0 || (r = wbuf_put_u8(w, p->uv)) < 0 ||
+	    (r = wbuf_put_u16(w, p->timeout)) < 0 || (r = put_creds(w, p->n_creds, p->creds)) < 0)
 		return r;
 	return 0;
 }
@@ -286,8 +385,134 @@ static int put_result(struct wbuf *w, const struct vigil_result *res)
 
 	if (!status_valid(res->status))
 		return -EINVAL;
-	if ((r = wbuf_put_u16(w, res->status)) < 0 || (r = wbuf_put_str(w, res->id, VIGIL_LOGIN_ID_MAX)) < 0)
+	/* status, id, message, remaining */
+	if ((r = wbuf_put_u16(w, res->status)) < 0 || (r = wbuf_put_str(w, res->id, VIGIL_LOGIN_ID_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, res->message, VIGIL_MESSAGE_MAX)) < 0 || (r = wbuf_put_u16(w, res->remaining)) < 0)
 		return r;
+	return 0;
+}
+
+static int put_assertion(struct wbuf *w, const struct vigil_assertion *a)
+{
+	int r;
+
+	if (!fido2_status_valid(a->status))
+		return -EINVAL;
+	/* status, cred_id, authdata, sig */
+	if ((r = wbuf_put_u8(w, a->status)) < 0 || (r = put_b64(w, a->cred_id, VIGIL_CRED_B64_MAX)) < 0 ||
+	    (r = put_b64(w, a->authdata, VIGIL_AUTHDATA_B64_MAX)) < 0 ||
+	    (r = put_b64(w, a->sig, VIGIL_SIG_B64_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_key_enroll(struct wbuf *w, const struct vigil_key_enroll_request *k)
+{
+	int r;
+
+	if (!flag_valid(k->uv) || !flag_valid(k->resident))
+		return -EINVAL;
+	/* user, name, uv, resident */
+	if ((r = wbuf_put_str(w, k->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, k->name, VIGIL_KEY_NAME_MAX)) < 0 || (r = wbuf_put_u8(w, k->uv)) < 0 ||
+	    (r = wbuf_put_u8(w, k->resident)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_attestation(struct wbuf *w, const struct vigil_attestation *a)
+{
+	int r;
+
+	/* fmt, authdata, x5c, sig */
+	if ((r = wbuf_put_str(w, a->fmt, VIGIL_FMT_MAX)) < 0 ||
+	    (r = put_b64(w, a->authdata, VIGIL_AUTHDATA_B64_MAX)) < 0 ||
+	    (r = put_b64(w, a->x5c, VIGIL_X5C_B64_MAX)) < 0 || (r = put_b64(w, a->sig, VIGIL_SIG_B64_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_ssh_key(struct wbuf *w, const struct vigil_ssh_key_request *k)
+{
+	int r;
+
+	/* user, name, line */
+	if ((r = wbuf_put_str(w, k->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, k->name, VIGIL_KEY_NAME_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, k->line, VIGIL_SSH_KEY_LINE_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_key_request(struct wbuf *w, const struct vigil_key_request *k)
+{
+	int r;
+
+	/* user, name, new_name */
+	if ((r = wbuf_put_str(w, k->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, k->name, VIGIL_KEY_NAME_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, k->new_name, VIGIL_KEY_NAME_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_key_challenge(struct wbuf *w, const struct vigil_key_challenge *c)
+{
+	int r;
+
+	if (!flag_valid(c->uv) || !flag_valid(c->resident))
+		return -EINVAL;
+	if (c->n_exclude > VIGIL_KEYS_MAX)
+		return -E2BIG;
+	/* rp_id, user, user_handle, challenge, uv, resident, timeout, u16
+	 * count, then each excluded credential id */
+	if ((r = wbuf_put_str(w, c->rp_id, VIGIL_RP_ID_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, c->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = put_b64(w, c->user_handle, VIGIL_USER_HANDLE_B64_MAX)) < 0 ||
+	    (r = put_b64(w, c->challenge, VIGIL_CHALLENGE_B64_MAX)) < 0 || (r = wbuf_put_u8(w, c->uv)) < 0 ||
+	    (r = wbuf_put_u8(w, c->resident)) < 0 || (r = wbuf_put_u16(w, c->timeout)) < 0 ||
+	    (r = put_creds(w, c->n_exclude, c->exclude)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_key_list(struct wbuf *w, const struct vigil_key_list *l)
+{
+	int r;
+
+	if (l->n_keys > VIGIL_KEYS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < l->n_keys; i++)
+		if (!key_type_valid(l->keys[i].type) || !key_flags_valid(l->keys[i].flags))
+			return -EINVAL;
+	/* user, u16 count, then type, name, id_hash, created, last_used,
+	 * sign_count, flags; then recovery_left */
+	if ((r = wbuf_put_str(w, l->user, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u16(w, l->n_keys)) < 0)
+		return r;
+	for (size_t i = 0; i < l->n_keys; i++) {
+		const struct vigil_key_info *k = &l->keys[i];
+
+		if ((r = wbuf_put_u8(w, k->type)) < 0 || (r = wbuf_put_str(w, k->name, VIGIL_KEY_NAME_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, k->id_hash, VIGIL_KEY_ID_HASH_MAX)) < 0 ||
+		    (r = wbuf_put_u64(w, k->created)) < 0 || (r = wbuf_put_u64(w, k->last_used)) < 0 ||
+		    (r = wbuf_put_u32(w, k->sign_count)) < 0 || (r = wbuf_put_u32(w, k->flags)) < 0)
+			return r;
+	}
+	return wbuf_put_u16(w, l->recovery_left);
+}
+
+static int put_recovery(struct wbuf *w, const struct vigil_recovery_codes *c)
+{
+	int r;
+
+	if (c->n_codes > VIGIL_RECOVERY_CODES)
+		return -E2BIG;
+	/* u16 count, then each code */
+	if ((r = wbuf_put_u16(w, c->n_codes)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_codes; i++)
+		if ((r = wbuf_put_str(w, c->codes[i].code, VIGIL_RECOVERY_CODE_MAX)) < 0)
+			return r;
 	return 0;
 }
 
@@ -321,14 +546,15 @@ static int put_report(struct wbuf *w, const struct vigil_status_report *s)
 	if ((r = wbuf_put_str(w, s->user, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u64(w, s->locked_until)) < 0)
 		return r;
 
-	/* factors: u16 count, then type, created, last_used */
+	/* factors: u16 count, then type, created, last_used, name, remaining */
 	if ((r = wbuf_put_u16(w, s->n_factors)) < 0)
 		return r;
 	for (size_t i = 0; i < s->n_factors; i++) {
 		const struct vigil_factor_info *f = &s->factors[i];
 
 		if ((r = wbuf_put_u8(w, f->type)) < 0 || (r = wbuf_put_u64(w, f->created)) < 0 ||
-		    (r = wbuf_put_u64(w, f->last_used)) < 0)
+		    (r = wbuf_put_u64(w, f->last_used)) < 0 || (r = wbuf_put_str(w, f->name, VIGIL_KEY_NAME_MAX)) < 0 ||
+		    (r = wbuf_put_u16(w, f->remaining)) < 0)
 			return r;
 	}
 
@@ -636,7 +862,27 @@ static int put_body(struct wbuf *w, const struct vigil_msg *m)
 	case VIGIL_MSG_STATUS_QUERY:
 	case VIGIL_MSG_ADMIN_UNLOCK:
 	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
+	case VIGIL_MSG_KEY_LIST:
+	case VIGIL_MSG_FACTOR_PROVE:
+	case VIGIL_MSG_RECOVERY_GENERATE:
 		return wbuf_put_str(w, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_AUTH_ASSERTION:
+		return put_assertion(w, &m->u.assertion);
+	case VIGIL_MSG_KEY_ENROLL_BEGIN:
+		return put_key_enroll(w, &m->u.key_enroll);
+	case VIGIL_MSG_KEY_ENROLL_FINISH:
+		return put_attestation(w, &m->u.attestation);
+	case VIGIL_MSG_KEY_ADD_SSH:
+		return put_ssh_key(w, &m->u.ssh_key);
+	case VIGIL_MSG_KEY_RENAME:
+	case VIGIL_MSG_KEY_REMOVE:
+		return put_key_request(w, &m->u.key);
+	case VIGIL_MSG_KEY_CHALLENGE:
+		return put_key_challenge(w, &m->u.key_challenge);
+	case VIGIL_MSG_KEY_LIST_REPLY:
+		return put_key_list(w, &m->u.keys);
+	case VIGIL_MSG_RECOVERY_CODES:
+		return put_recovery(w, &m->u.recovery);
 	case VIGIL_MSG_DECISION:
 		return put_decision(w, &m->u.decision);
 	case VIGIL_MSG_PROMPT:
@@ -726,6 +972,59 @@ out:
 
 /* ---- Decoding ---- */
 
+/* A u8 that must pass valid(). */
+static int get_u8_checked(struct rbuf *b, uint8_t *ret, bool (*valid)(uint8_t))
+{
+	int r;
+
+	if ((r = rbuf_get_u8(b, ret)) < 0)
+		return r;
+	return valid(*ret) ? 0 : -EBADMSG;
+}
+
+/* A list count, bounded by max before any entry is read. */
+static int get_count_max(struct rbuf *b, size_t max, uint16_t *ret)
+{
+	uint16_t n;
+	int r;
+
+	if ((r = rbuf_get_u16(b, &n)) < 0)
+		return r;
+	if (n > max)
+		return -E2BIG;
+	*ret = n;
+	return 0;
+}
+
+static int get_count(struct rbuf *b, uint16_t *ret)
+{
+	return get_count_max(b, VIGIL_LIST_MAX, ret);
+}
+
+/* A base64 string: -EBADMSG for a byte outside the alphabet. */
+static int get_b64(struct rbuf *b, char *dst, size_t max)
+{
+	int r;
+
+	if ((r = rbuf_get_str(b, dst, max)) < 0)
+		return r;
+	return b64_valid(dst, max) ? 0 : -EBADMSG;
+}
+
+/* A list of credential ids: u16 count (at most VIGIL_KEYS_MAX), then each
+ * id as base64. */
+static int get_creds(struct rbuf *b, uint16_t *ret_n, struct vigil_cred_ref *creds)
+{
+	int r;
+
+	if ((r = get_count_max(b, VIGIL_KEYS_MAX, ret_n)) < 0)
+		return r;
+	for (size_t i = 0; i < *ret_n; i++)
+		if ((r = get_b64(b, creds[i].id, VIGIL_CRED_B64_MAX)) < 0)
+			return r;
+	return 0;
+}
+
 static int get_login(struct rbuf *b, struct vigil_login_request *l)
 {
 	int r;
@@ -789,6 +1088,14 @@ static int get_prompt(struct rbuf *b, struct vigil_prompt *p)
 	    (r = rbuf_get_str(b, p->secret_b32, VIGIL_SECRET_B32_MAX)) < 0 ||
 	    (r = rbuf_get_str(b, p->qr, VIGIL_QR_MAX)) < 0)
 		return r;
+	/* methods, rp_id, challenge, uv, timeout, u16 count, then each
+	 * credential id */
+	if ((r = get_u8_checked(b, &p->methods, methods_valid)) < 0 ||
+	    (r = rbuf_get_str(b, p->rp_id, VIGIL_RP_ID_MAX)) < 0 ||
+	    (r = get_b64(b, p->challenge, VIGIL_CHALLENGE_B64_MAX)) < 0 ||
+	    (r = get_u8_checked(b, &p->uv, flag_valid)) < 0 || (r = rbuf_get_u16(b, &p->timeout)) < 0 ||
+	    (r = get_creds(b, &p->n_creds, p->creds)) < 0)
+		return r;
 	return 0;
 }
 
@@ -796,11 +1103,129 @@ static int get_result(struct rbuf *b, struct vigil_result *res)
 {
 	int r;
 
+	/* status, id, message, remaining */
 	if ((r = rbuf_get_u16(b, &res->status)) < 0)
 		return r;
 	if (!status_valid(res->status))
 		return -EBADMSG;
-	return rbuf_get_str(b, res->id, VIGIL_LOGIN_ID_MAX);
+	if ((r = rbuf_get_str(b, res->id, VIGIL_LOGIN_ID_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, res->message, VIGIL_MESSAGE_MAX)) < 0 || (r = rbuf_get_u16(b, &res->remaining)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_assertion(struct rbuf *b, struct vigil_assertion *a)
+{
+	int r;
+
+	/* status, cred_id, authdata, sig */
+	if ((r = get_u8_checked(b, &a->status, fido2_status_valid)) < 0 ||
+	    (r = get_b64(b, a->cred_id, VIGIL_CRED_B64_MAX)) < 0 ||
+	    (r = get_b64(b, a->authdata, VIGIL_AUTHDATA_B64_MAX)) < 0 ||
+	    (r = get_b64(b, a->sig, VIGIL_SIG_B64_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_key_enroll(struct rbuf *b, struct vigil_key_enroll_request *k)
+{
+	int r;
+
+	/* user, name, uv, resident */
+	if ((r = rbuf_get_str(b, k->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, k->name, VIGIL_KEY_NAME_MAX)) < 0 || (r = get_u8_checked(b, &k->uv, flag_valid)) < 0 ||
+	    (r = get_u8_checked(b, &k->resident, flag_valid)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_attestation(struct rbuf *b, struct vigil_attestation *a)
+{
+	int r;
+
+	/* fmt, authdata, x5c, sig */
+	if ((r = rbuf_get_str(b, a->fmt, VIGIL_FMT_MAX)) < 0 ||
+	    (r = get_b64(b, a->authdata, VIGIL_AUTHDATA_B64_MAX)) < 0 ||
+	    (r = get_b64(b, a->x5c, VIGIL_X5C_B64_MAX)) < 0 || (r = get_b64(b, a->sig, VIGIL_SIG_B64_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_ssh_key(struct rbuf *b, struct vigil_ssh_key_request *k)
+{
+	int r;
+
+	/* user, name, line */
+	if ((r = rbuf_get_str(b, k->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, k->name, VIGIL_KEY_NAME_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, k->line, VIGIL_SSH_KEY_LINE_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_key_request(struct rbuf *b, struct vigil_key_request *k)
+{
+	int r;
+
+	/* user, name, new_name */
+	if ((r = rbuf_get_str(b, k->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, k->name, VIGIL_KEY_NAME_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, k->new_name, VIGIL_KEY_NAME_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_key_challenge(struct rbuf *b, struct vigil_key_challenge *c)
+{
+	int r;
+
+	/* rp_id, user, user_handle, challenge, uv, resident, timeout, u16
+	 * count, then each excluded credential id */
+	if ((r = rbuf_get_str(b, c->rp_id, VIGIL_RP_ID_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, c->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = get_b64(b, c->user_handle, VIGIL_USER_HANDLE_B64_MAX)) < 0 ||
+	    (r = get_b64(b, c->challenge, VIGIL_CHALLENGE_B64_MAX)) < 0 ||
+	    (r = get_u8_checked(b, &c->uv, flag_valid)) < 0 || (r = get_u8_checked(b, &c->resident, flag_valid)) < 0 ||
+	    (r = rbuf_get_u16(b, &c->timeout)) < 0 || (r = get_creds(b, &c->n_exclude, c->exclude)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_key_list(struct rbuf *b, struct vigil_key_list *l)
+{
+	int r;
+
+	/* user, u16 count, then type, name, id_hash, created, last_used,
+	 * sign_count, flags; then recovery_left */
+	if ((r = rbuf_get_str(b, l->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = get_count_max(b, VIGIL_KEYS_MAX, &l->n_keys)) < 0)
+		return r;
+	for (size_t i = 0; i < l->n_keys; i++) {
+		struct vigil_key_info *k = &l->keys[i];
+
+		if ((r = get_u8_checked(b, &k->type, key_type_valid)) < 0 ||
+		    (r = rbuf_get_str(b, k->name, VIGIL_KEY_NAME_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, k->id_hash, VIGIL_KEY_ID_HASH_MAX)) < 0 ||
+		    (r = rbuf_get_u64(b, &k->created)) < 0 || (r = rbuf_get_u64(b, &k->last_used)) < 0 ||
+		    (r = rbuf_get_u32(b, &k->sign_count)) < 0 || (r = rbuf_get_u32(b, &k->flags)) < 0)
+			return r;
+		if (!key_flags_valid(k->flags))
+			return -EBADMSG;
+	}
+	return rbuf_get_u16(b, &l->recovery_left);
+}
+
+static int get_recovery(struct rbuf *b, struct vigil_recovery_codes *c)
+{
+	int r;
+
+	/* u16 count, then each code */
+	if ((r = get_count_max(b, VIGIL_RECOVERY_CODES, &c->n_codes)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_codes; i++)
+		if ((r = rbuf_get_str(b, c->codes[i].code, VIGIL_RECOVERY_CODE_MAX)) < 0)
+			return r;
+	return 0;
 }
 
 static int get_pending(struct rbuf *b, struct vigil_enroll_pending *p)
@@ -815,20 +1240,6 @@ static int get_pending(struct rbuf *b, struct vigil_enroll_pending *p)
 	return 0;
 }
 
-/* A list count, bounded before any entry is read. */
-static int get_count(struct rbuf *b, uint16_t *ret)
-{
-	uint16_t n;
-	int r;
-
-	if ((r = rbuf_get_u16(b, &n)) < 0)
-		return r;
-	if (n > VIGIL_LIST_MAX)
-		return -E2BIG;
-	*ret = n;
-	return 0;
-}
-
 static int get_report(struct rbuf *b, struct vigil_status_report *s)
 {
 	int r;
@@ -836,7 +1247,7 @@ static int get_report(struct rbuf *b, struct vigil_status_report *s)
 	if ((r = rbuf_get_str(b, s->user, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u64(b, &s->locked_until)) < 0)
 		return r;
 
-	/* factors: u16 count, then type, created, last_used */
+	/* factors: u16 count, then type, created, last_used, name, remaining */
 	if ((r = get_count(b, &s->n_factors)) < 0)
 		return r;
 	for (size_t i = 0; i < s->n_factors; i++) {
@@ -846,7 +1257,8 @@ static int get_report(struct rbuf *b, struct vigil_status_report *s)
 			return r;
 		if (!factor_type_valid(f->type))
 			return -EBADMSG;
-		if ((r = rbuf_get_u64(b, &f->created)) < 0 || (r = rbuf_get_u64(b, &f->last_used)) < 0)
+		if ((r = rbuf_get_u64(b, &f->created)) < 0 || (r = rbuf_get_u64(b, &f->last_used)) < 0 ||
+		    (r = rbuf_get_str(b, f->name, VIGIL_KEY_NAME_MAX)) < 0 || (r = rbuf_get_u16(b, &f->remaining)) < 0)
 			return r;
 	}
 
@@ -906,16 +1318,6 @@ static int get_report(struct rbuf *b, struct vigil_status_report *s)
 			return r;
 	}
 	return 0;
-}
-
-/* A u8 that must pass valid(). */
-static int get_u8_checked(struct rbuf *b, uint8_t *ret, bool (*valid)(uint8_t))
-{
-	int r;
-
-	if ((r = rbuf_get_u8(b, ret)) < 0)
-		return r;
-	return valid(*ret) ? 0 : -EBADMSG;
 }
 
 static int get_history_req(struct rbuf *b, struct vigil_history_request *h)
@@ -1146,7 +1548,27 @@ static int get_body(struct rbuf *b, struct vigil_msg *m)
 	case VIGIL_MSG_STATUS_QUERY:
 	case VIGIL_MSG_ADMIN_UNLOCK:
 	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
+	case VIGIL_MSG_KEY_LIST:
+	case VIGIL_MSG_FACTOR_PROVE:
+	case VIGIL_MSG_RECOVERY_GENERATE:
 		return rbuf_get_str(b, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_AUTH_ASSERTION:
+		return get_assertion(b, &m->u.assertion);
+	case VIGIL_MSG_KEY_ENROLL_BEGIN:
+		return get_key_enroll(b, &m->u.key_enroll);
+	case VIGIL_MSG_KEY_ENROLL_FINISH:
+		return get_attestation(b, &m->u.attestation);
+	case VIGIL_MSG_KEY_ADD_SSH:
+		return get_ssh_key(b, &m->u.ssh_key);
+	case VIGIL_MSG_KEY_RENAME:
+	case VIGIL_MSG_KEY_REMOVE:
+		return get_key_request(b, &m->u.key);
+	case VIGIL_MSG_KEY_CHALLENGE:
+		return get_key_challenge(b, &m->u.key_challenge);
+	case VIGIL_MSG_KEY_LIST_REPLY:
+		return get_key_list(b, &m->u.keys);
+	case VIGIL_MSG_RECOVERY_CODES:
+		return get_recovery(b, &m->u.recovery);
 	case VIGIL_MSG_DECISION:
 		return get_decision(b, &m->u.decision);
 	case VIGIL_MSG_PROMPT:
@@ -1269,6 +1691,8 @@ const char *reason_name(uint16_t reason)
 	    [VIGIL_REASON_NO_ANSWER] = "no_answer",
 	    [VIGIL_REASON_UNKNOWN_USER] = "unknown_user",
 	    [VIGIL_REASON_SOURCE_LOCKED] = "source_locked",
+	    [VIGIL_REASON_NO_USABLE_FACTOR] = "no_usable_factor",
+	    [VIGIL_REASON_KEY_NOT_USED] = "key_not_used",
 	};
 
 	if (reason >= VIGIL_REASON_MAX_ || !names[reason])
@@ -1293,6 +1717,11 @@ const char *status_name(uint16_t status)
 	    [VIGIL_STATUS_INTERNAL] = "internal",
 	    [VIGIL_STATUS_UNKNOWN_USER] = "unknown_user",
 	    [VIGIL_STATUS_NOT_FOUND] = "not_found",
+	    [VIGIL_STATUS_PROOF_REQUIRED] = "proof_required",
+	    [VIGIL_STATUS_EXISTS] = "exists",
+	    [VIGIL_STATUS_BAD_KEY] = "bad_key",
+	    [VIGIL_STATUS_LAST_FACTOR] = "last_factor",
+	    [VIGIL_STATUS_LIMIT] = "limit",
 	};
 
 	if (status >= VIGIL_STATUS_MAX_ || !names[status])
@@ -1432,6 +1861,59 @@ static void describe_report(struct line *l, const struct vigil_status_report *s)
 	            (unsigned)s->n_sources, (unsigned)s->n_logins, (unsigned)s->n_grants);
 }
 
+/* How a touch went, for AUTH_ASSERTION lines. */
+static const char *fido2_status_name(uint8_t status)
+{
+	static const char *const names[VIGIL_FIDO2_STATUS_MAX_] = {
+	    [VIGIL_FIDO2_OK] = "ok",
+	    [VIGIL_FIDO2_NO_DEVICE] = "no_device",
+	    [VIGIL_FIDO2_TIMEOUT] = "timeout",
+	    [VIGIL_FIDO2_PIN_REQUIRED] = "pin_required",
+	    [VIGIL_FIDO2_PIN_INVALID] = "pin_invalid",
+	    [VIGIL_FIDO2_PIN_BLOCKED] = "pin_blocked",
+	    [VIGIL_FIDO2_NO_CREDENTIAL] = "no_credential",
+	    [VIGIL_FIDO2_UV_UNSUPPORTED] = "uv_unsupported",
+	    [VIGIL_FIDO2_CANCELLED] = "cancelled",
+	    [VIGIL_FIDO2_INTERNAL] = "internal",
+	    [VIGIL_FIDO2_DECLINED] = "declined",
+	};
+
+	if (status >= VIGIL_FIDO2_STATUS_MAX_ || !names[status])
+		return "unknown";
+	return names[status];
+}
+
+static void describe_prompt(struct line *l, const struct vigil_prompt *p)
+{
+	line_printf(l, " kind=%u why=%u digits=%u attempts_left=%u methods=0x%x", (unsigned)p->kind, (unsigned)p->why,
+	            (unsigned)p->digits, (unsigned)p->attempts_left, (unsigned)p->methods);
+	line_signals(l, p->signals);
+	/* Enrollment secrets: lengths only. */
+	line_printf(l, " uri_len=%zu secret_len=%zu qr_len=%zu", strnlen(p->uri, VIGIL_URI_MAX + 1),
+	            strnlen(p->secret_b32, VIGIL_SECRET_B32_MAX + 1), strnlen(p->qr, VIGIL_QR_MAX + 1));
+	if (p->kind != VIGIL_PROMPT_FIDO2)
+		return;
+	/* The challenge and credential ids are opaque: counts only. */
+	line_str(l, "rp_id", p->rp_id);
+	line_printf(l, " uv=%u timeout=%u creds=%u", (unsigned)p->uv, (unsigned)p->timeout, (unsigned)p->n_creds);
+}
+
+/* The assertion's bytes prove a touch: how it went and lengths only. */
+static void describe_assertion(struct line *l, const struct vigil_assertion *a)
+{
+	line_printf(l, " status=%s cred_id_len=%zu authdata_len=%zu sig_len=%zu", fido2_status_name(a->status),
+	            strnlen(a->cred_id, VIGIL_CRED_B64_MAX + 1), strnlen(a->authdata, VIGIL_AUTHDATA_B64_MAX + 1),
+	            strnlen(a->sig, VIGIL_SIG_B64_MAX + 1));
+}
+
+static void describe_key_challenge(struct line *l, const struct vigil_key_challenge *c)
+{
+	line_str(l, "rp_id", c->rp_id);
+	line_str(l, "user", c->user);
+	line_printf(l, " uv=%u resident=%u timeout=%u exclude=%u", (unsigned)c->uv, (unsigned)c->resident,
+	            (unsigned)c->timeout, (unsigned)c->n_exclude);
+}
+
 static void describe_history_req(struct line *l, const struct vigil_history_request *h)
 {
 	line_str(l, "user", h->user);
@@ -1493,18 +1975,57 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
 		line_str(&l, "login_id", m->u.decision.login_id);
 		break;
 	case VIGIL_MSG_PROMPT:
-		line_printf(&l, " kind=%u why=%u digits=%u attempts_left=%u", (unsigned)m->u.prompt.kind,
-		            (unsigned)m->u.prompt.why, (unsigned)m->u.prompt.digits,
-		            (unsigned)m->u.prompt.attempts_left);
-		line_signals(&l, m->u.prompt.signals);
-		/* Enrollment secrets: lengths only. */
-		line_printf(&l, " uri_len=%zu secret_len=%zu qr_len=%zu", strnlen(m->u.prompt.uri, VIGIL_URI_MAX + 1),
-		            strnlen(m->u.prompt.secret_b32, VIGIL_SECRET_B32_MAX + 1),
-		            strnlen(m->u.prompt.qr, VIGIL_QR_MAX + 1));
+		describe_prompt(&l, &m->u.prompt);
 		break;
 	case VIGIL_MSG_RESULT:
 		line_printf(&l, " status=%s", status_name(m->u.result.status));
 		line_str(&l, "id", m->u.result.id);
+		line_str(&l, "message", m->u.result.message);
+		line_printf(&l, " remaining=%u", (unsigned)m->u.result.remaining);
+		break;
+	case VIGIL_MSG_AUTH_ASSERTION:
+		describe_assertion(&l, &m->u.assertion);
+		break;
+	case VIGIL_MSG_KEY_ENROLL_BEGIN:
+		line_str(&l, "user", m->u.key_enroll.user);
+		line_str(&l, "name", m->u.key_enroll.name);
+		line_printf(&l, " uv=%u resident=%u", (unsigned)m->u.key_enroll.uv, (unsigned)m->u.key_enroll.resident);
+		break;
+	case VIGIL_MSG_KEY_ENROLL_FINISH:
+		line_str(&l, "fmt", m->u.attestation.fmt);
+		line_printf(&l, " authdata_len=%zu x5c_len=%zu sig_len=%zu",
+		            strnlen(m->u.attestation.authdata, VIGIL_AUTHDATA_B64_MAX + 1),
+		            strnlen(m->u.attestation.x5c, VIGIL_X5C_B64_MAX + 1),
+		            strnlen(m->u.attestation.sig, VIGIL_SIG_B64_MAX + 1));
+		break;
+	case VIGIL_MSG_KEY_ADD_SSH:
+		line_str(&l, "user", m->u.ssh_key.user);
+		line_str(&l, "name", m->u.ssh_key.name);
+		/* A public key, but long: its length is enough for a log line. */
+		line_printf(&l, " line_len=%zu", strnlen(m->u.ssh_key.line, VIGIL_SSH_KEY_LINE_MAX + 1));
+		break;
+	case VIGIL_MSG_KEY_LIST:
+	case VIGIL_MSG_FACTOR_PROVE:
+	case VIGIL_MSG_RECOVERY_GENERATE:
+		line_str(&l, "user", m->u.user.user);
+		break;
+	case VIGIL_MSG_KEY_RENAME:
+	case VIGIL_MSG_KEY_REMOVE:
+		line_str(&l, "user", m->u.key.user);
+		line_str(&l, "name", m->u.key.name);
+		line_str(&l, "new_name", m->u.key.new_name);
+		break;
+	case VIGIL_MSG_KEY_CHALLENGE:
+		describe_key_challenge(&l, &m->u.key_challenge);
+		break;
+	case VIGIL_MSG_KEY_LIST_REPLY:
+		line_str(&l, "user", m->u.keys.user);
+		line_printf(&l, " keys=%u recovery_left=%u", (unsigned)m->u.keys.n_keys,
+		            (unsigned)m->u.keys.recovery_left);
+		break;
+	case VIGIL_MSG_RECOVERY_CODES:
+		/* Secrets: how many, never what. */
+		line_printf(&l, " codes=%u", (unsigned)m->u.recovery.n_codes);
 		break;
 	case VIGIL_MSG_ENROLL_PENDING:
 		line_printf(&l, " digits=%u period=%u", (unsigned)m->u.pending.digits, (unsigned)m->u.pending.period);

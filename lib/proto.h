@@ -26,15 +26,19 @@ struct frame_header {
 int frame_header_decode(const uint8_t *hdr, struct frame_header *ret);
 
 /* Encodes m as a whole frame (header + body) into out (cap bytes).  Returns
- * 0 and the frame length in *ret_len; -E2BIG if a field is over its limit or
- * the frame does not fit; -EINVAL for an unknown type or enum value.  out may
- * hold a secret afterwards (AUTH_STEP, ENROLL_*): the caller wipes it. */
+ * 0 and the frame length in *ret_len; -E2BIG if a field or list is over its
+ * limit or the frame does not fit; -EINVAL for an unknown type, enum value
+ * or flag bit, or a base64 field with a byte outside the alphabet.  out may
+ * hold a secret afterwards (AUTH_STEP, ENROLL_*, RECOVERY_CODES): the caller
+ * wipes it.  On failure, what was written of out is wiped. */
 int msg_encode(const struct vigil_msg *m, uint32_t request_id, uint8_t *out, size_t cap, size_t *ret_len);
 
 /* Decodes a body of the given type into *ret.  Returns 0; -EBADMSG for a
- * malformed body (short, NUL in a string, unknown enum value, trailing
- * bytes); -E2BIG for a field or list over its limit.  On failure *ret is
- * wiped to zero. */
+ * malformed body (short, NUL in a string, unknown enum value or flag bit, a
+ * byte outside the base64 alphabet in a base64 field, trailing bytes);
+ * -E2BIG for a field or list over its limit.  On failure *ret is wiped to
+ * zero.  *ret may hold a secret afterwards (answers, enrollment secrets,
+ * recovery codes): the caller wipes it. */
 int msg_decode(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *ret);
 
 /* True if type is a request (may be sent to the daemon). */
@@ -43,8 +47,11 @@ int msg_type_is_request(uint8_t type);
 const char *msg_type_name(uint8_t type);
 
 /* Writes a one-line, secret-free description of m into out (always
- * NUL-terminated, truncated to cap).  Answers and enrollment secrets are
- * shown only as their length.  This is the only way a message is logged. */
+ * NUL-terminated, truncated to cap).  Answers, enrollment secrets and the
+ * bytes of assertions and attestations are shown only as their length,
+ * recovery codes only as their count, challenges and credential ids not at
+ * all; peer-chosen strings (names, users, hosts) are escaped.  This is the
+ * only way a message is logged. */
 void msg_describe(const struct vigil_msg *m, char *out, size_t cap);
 
 /* Static names: "new_device", "STEPUP_FAILED"-style lower-case tokens

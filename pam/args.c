@@ -6,6 +6,7 @@
  * so parsing is strict and all-or-nothing.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
@@ -20,6 +21,7 @@ enum {
 	SEEN_TIMEOUT = 1U << 1,
 	SEEN_FAILMODE = 1U << 2,
 	SEEN_DEBUG = 1U << 3,
+	SEEN_FIDO2_HELPER = 1U << 4,
 };
 
 static void err_set(char *err, size_t cap, const char *what, const char *arg)
@@ -46,6 +48,20 @@ static int socket_check(const char *path)
 	return 0;
 }
 
+/* The helper runs as root at a console login: its path must say exactly
+ * which file the admin meant.  (The pam.d file is root's, so this guards
+ * against typos, not users.) */
+static int helper_check(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n < 2 || n >= PATH_MAX || path[0] != '/' || path[n - 1] == '/' || strstr(path, "//") ||
+	    strstr(path, "/./") || strstr(path, "/../") || (n >= 2 && strcmp(path + n - 2, "/.") == 0) ||
+	    (n >= 3 && strcmp(path + n - 3, "/..") == 0))
+		return -EINVAL;
+	return 0;
+}
+
 int args_parse(int argc, const char **argv, struct module_args *ret, char *err, size_t cap)
 {
 	struct module_args a = {
@@ -55,6 +71,7 @@ int args_parse(int argc, const char **argv, struct module_args *ret, char *err, 
 	    .timeout_ms = (int64_t)ARGS_TIMEOUT_DEFAULT_S * 1000,
 	    .fail_open = false,
 	    .debug = false,
+	    .fido2_helper = NULL,
 	};
 	unsigned seen = 0, bit;
 	const char *v;
@@ -104,6 +121,14 @@ int args_parse(int argc, const char **argv, struct module_args *ret, char *err, 
 				r = -EINVAL;
 				goto out;
 			}
+		} else if ((v = arg_value(arg, "fido2_helper"))) {
+			bit = SEEN_FIDO2_HELPER;
+			if (helper_check(v) < 0) {
+				err_set(err, cap, "fido2_helper must be an absolute path to the helper", arg);
+				r = -EINVAL;
+				goto out;
+			}
+			a.fido2_helper = v;
 		} else if (strcmp(arg, "debug") == 0) {
 			bit = SEEN_DEBUG;
 			a.debug = true;

@@ -16,15 +16,15 @@
 #define ARGS_TIMEOUT_MAX_S     60
 
 struct module_args {
-	const char *socket; /* absolute path; points into argv or a constant */
-	int64_t timeout_ms; /* per daemon round trip, 1..60 s */
-	bool fail_open;     /* failmode=open: allow when vigild is unreachable */
-	bool debug;         /* log each message (secret-free) at LOG_DEBUG */
+	const char *socket;       /* absolute path; points into argv or a constant */
+	int64_t timeout_ms;       /* per daemon round trip, 1..60 s */
+	bool fail_open;           /* failmode=open: allow when vigild is unreachable */
+	bool debug;               /* log each message (secret-free) at LOG_DEBUG */
+	const char *fido2_helper; /* absolute path, or NULL for the built-in one */
 };
 
-/* Parses the pam.d arguments: socket=PATH, timeout=SECONDS, failmode=closed|open
- * and debug.  Returns 0 and fills *ret (which borrows from argv: argv must
- * outlive it); -EINVAL for an unknown, repeated or malformed argument, and
- * then a one-line reason naming the argument is written to err (cap bytes,
- * always NUL-terminated when cap > 0).  Arguments hold no secret. */
+/* Parses the pam.d arguments: socket=PATH, timeout=SECONDS, failmode=closed|open,
+ * fido2_helper=PATH (absolute, no "." or ".." component, no "//") and debug.  Returns 0 and fills *ret (which borrows
+ * from argv: argv must outlive it); -EINVAL for an unknown, repeated or malformed argument, and then a one-line reason
+ * naming the argument is written to err (cap bytes, always NUL-terminated when cap > 0).  Arguments hold no secret. */
 int args_parse(int argc, const char **argv, struct module_args *ret, char *err, size_t cap);

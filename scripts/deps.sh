@@ -29,6 +29,9 @@ test=(
 	clang clang-format libcmocka-dev libpam-wrapper libpamtest0-dev
 	openssh-server openssh-client openssh-tests sudo zbar-tools
 	iproute2 sqlite3
+	# the software FIDO2 key (tests/fido2/softkey) and the tools that
+	# talk to it
+	libcbor-dev fido2-tools
 	# the booted-container tests (tests/container/run.sh), and the Debian
 	# packages they install (tests/container/deb.sh, scripts/deb.sh)
 	systemd-container debootstrap dpkg-dev debhelper fakeroot

@@ -7,7 +7,7 @@ command -v clang-format >/dev/null 2>&1 || { echo "clang-format missing (scripts
 bad=0
 n=0
 for f in $(find "$top_srcdir/include" "$top_srcdir/lib" "$top_srcdir/pam" "$top_srcdir/daemon" \
-	"$top_srcdir/cli" "$top_srcdir/tests" "$top_srcdir/bench" -name '*.[ch]' 2>/dev/null); do
+	"$top_srcdir/cli" "$top_srcdir/helper" "$top_srcdir/tests" "$top_srcdir/bench" -name '*.[ch]' 2>/dev/null); do
 	n=$((n + 1))
 	if ! clang-format --style="file:$top_srcdir/.clang-format" --dry-run -Werror "$f" >/dev/null 2>&1; then
 		echo "not formatted: ${f#"$top_srcdir"/}"

@@ -26,7 +26,9 @@
 #include <stdint.h>
 
 #define VIGIL_PROTO_MAGIC       0x5647494cU /* "VGIL" */
-#define VIGIL_PROTO_VERSION     1
+/* 2: security keys, OpenSSH security keys and recovery codes (PROMPT,
+ * RESULT and STATUS_REPORT grew fields; messages 11..19, 69..71). */
+#define VIGIL_PROTO_VERSION     2
 #define VIGIL_FRAME_HEADER_SIZE 16
 #define VIGIL_FRAME_BODY_MAX    32768
 
@@ -55,6 +57,25 @@
 #define VIGIL_REASON_NAME_MAX 31
 #define VIGIL_MESSAGE_MAX     511
 
+/* Security keys.  Binary values cross the socket as standard base64 (RFC
+ * 4648, with padding): the module relays them without decoding. */
+#define VIGIL_KEYS_MAX         8    /* security keys (fido2 and ssh-sk) per user */
+#define VIGIL_KEY_NAME_MAX     63   /* a key's label, chosen by its user */
+#define VIGIL_CHALLENGE_SIZE   32   /* bytes: used as the client data hash */
+#define VIGIL_CHALLENGE_B64_MAX 44  /* base64 of VIGIL_CHALLENGE_SIZE bytes */
+#define VIGIL_RP_ID_MAX        255
+#define VIGIL_CRED_ID_SIZE_MAX 512  /* bytes of a FIDO2 credential id */
+#define VIGIL_CRED_B64_MAX     684  /* base64 of VIGIL_CRED_ID_SIZE_MAX bytes */
+#define VIGIL_USER_HANDLE_B64_MAX 88 /* base64 of a 64-byte user handle */
+#define VIGIL_AUTHDATA_B64_MAX 2047 /* authenticator data, CBOR-wrapped as libfido2 returns it */
+#define VIGIL_SIG_B64_MAX      511
+#define VIGIL_X5C_B64_MAX      6143 /* an attestation certificate (DER) */
+#define VIGIL_FMT_MAX          15   /* "packed", "none" */
+#define VIGIL_SSH_KEY_LINE_MAX 2047 /* an OpenSSH public key line */
+#define VIGIL_KEY_ID_HASH_MAX  23   /* what records show of a credential id: a hash prefix */
+#define VIGIL_RECOVERY_CODES   10   /* codes in a set */
+#define VIGIL_RECOVERY_CODE_MAX 23  /* one code as shown ("xxxxx-xxxxx") */
+
 /* Where the daemon listens unless told otherwise. */
 #define VIGIL_DEFAULT_RUNTIME_DIR "/run/vigil"
 #define VIGIL_PUBLIC_SOCKET_NAME  "vigild.sock" /* user self-service, world-connectable */
@@ -78,6 +99,16 @@ enum vigil_msg_type {
 	/* Requests, admin socket only. */
 	VIGIL_MSG_ADMIN_UNLOCK = 9,
 	VIGIL_MSG_ADMIN_UNLOCK_SOURCE = 10, /* body: vigil_user_request, the source */
+	/* Security keys and recovery codes (public socket); 11..19. */
+	VIGIL_MSG_AUTH_ASSERTION = 11,    /* answer to a FIDO2 PROMPT: vigil_assertion */
+	VIGIL_MSG_KEY_ENROLL_BEGIN = 12,  /* a user for itself, root for anyone: vigil_key_enroll_request */
+	VIGIL_MSG_KEY_ENROLL_FINISH = 13, /* the attestation: vigil_attestation */
+	VIGIL_MSG_KEY_ADD_SSH = 14,       /* vigil_ssh_key_request */
+	VIGIL_MSG_KEY_LIST = 15,          /* vigil_user_request ("" = self) */
+	VIGIL_MSG_KEY_RENAME = 16,        /* vigil_key_request: name, new_name */
+	VIGIL_MSG_KEY_REMOVE = 17,        /* vigil_key_request: name */
+	VIGIL_MSG_FACTOR_PROVE = 18,      /* vigil_user_request ("" = self): asks for a PROMPT */
+	VIGIL_MSG_RECOVERY_GENERATE = 19, /* vigil_user_request ("" = self) */
 	/* Read-only admin queries (admin socket, root only); 20..29.  A user's
 	 * detail is STATUS_QUERY sent on the admin socket. */
 	VIGIL_MSG_ADMIN_USERS = 20,   /* body: vigil_user_request, the page starts after this name */
@@ -100,6 +131,9 @@ enum vigil_msg_type {
 	VIGIL_MSG_RESULT = 66,
 	VIGIL_MSG_ENROLL_PENDING = 67,
 	VIGIL_MSG_STATUS_REPORT = 68,
+	VIGIL_MSG_KEY_CHALLENGE = 69,  /* to KEY_ENROLL_BEGIN: vigil_key_challenge */
+	VIGIL_MSG_KEY_LIST_REPLY = 70, /* to KEY_LIST: vigil_key_list */
+	VIGIL_MSG_RECOVERY_CODES = 71, /* to RECOVERY_GENERATE: vigil_recovery_codes (secrets) */
 	/* Replies to the read-only admin queries; 80..89. */
 	VIGIL_MSG_USER_LIST = 80,
 	VIGIL_MSG_HISTORY_PAGE = 81,
@@ -112,10 +146,10 @@ enum vigil_msg_type {
 	VIGIL_MSG_ROLLOUT_REPORT = 100, /* to ADMIN_REPORT */
 };
 /* The ranges type checks accept; each new type goes inside one. */
-#define VIGIL_MSG_REQUEST_LAST     VIGIL_MSG_ADMIN_UNLOCK_SOURCE
+#define VIGIL_MSG_REQUEST_LAST     VIGIL_MSG_RECOVERY_GENERATE
 #define VIGIL_MSG_QUERY_FIRST      VIGIL_MSG_ADMIN_USERS
 #define VIGIL_MSG_QUERY_LAST       VIGIL_MSG_ADMIN_CONFIG
-#define VIGIL_MSG_REPLY_LAST       VIGIL_MSG_STATUS_REPORT
+#define VIGIL_MSG_REPLY_LAST       VIGIL_MSG_RECOVERY_CODES
 #define VIGIL_MSG_QUERY_REPLY_LAST VIGIL_MSG_CONFIG_PAGE
 /* The state-changing and analysis verbs: requests 30..39, replies 90..99. */
 #define VIGIL_MSG_CHANGE_FIRST       VIGIL_MSG_ADMIN_FACTOR_REMOVE
@@ -150,6 +184,10 @@ enum vigil_reason {
 	VIGIL_REASON_NO_ANSWER = 12,      /* nothing was typed: not a guess, not counted */
 	VIGIL_REASON_UNKNOWN_USER = 13,   /* NSS does not know the user */
 	VIGIL_REASON_SOURCE_LOCKED = 14,  /* the source (address, or local caller) is locked */
+	VIGIL_REASON_NO_USABLE_FACTOR = 15, /* has factors, none the policy accepts here (a key
+	                                       on a remote login, TOTP in the strong band) */
+	VIGIL_REASON_KEY_NOT_USED = 16,     /* no security key answered (none, timeout, PIN):
+	                                       not a guess, not counted */
 	VIGIL_REASON_MAX_
 };
 
@@ -167,8 +205,9 @@ enum vigil_signal {
 #define VIGIL_SIGNAL_COUNT 8
 
 enum vigil_prompt_kind {
-	VIGIL_PROMPT_TOTP = 1,        /* ask for a TOTP code */
+	VIGIL_PROMPT_TOTP = 1,        /* ask for a code: TOTP and/or recovery, as methods says */
 	VIGIL_PROMPT_ENROLL_TOTP = 2, /* show uri+secret, ask for the first code */
+	VIGIL_PROMPT_FIDO2 = 3,       /* touch a security key: fido2 fields; answered by AUTH_ASSERTION */
 };
 
 /* Why the daemon prompts; the module turns it into an info line. */
@@ -178,6 +217,8 @@ enum vigil_prompt_why {
 	VIGIL_WHY_RETRY = 2,  /* previous code was wrong */
 	VIGIL_WHY_ENROLL = 3, /* in-band enrollment (trust on first use) */
 	VIGIL_WHY_REPLAY = 4, /* previous code was just used: wait for the next */
+	VIGIL_WHY_FALLBACK = 5, /* the security key was not used: a code instead */
+	VIGIL_WHY_PROOF = 6,    /* vigilctl: prove a factor before changing factors */
 	VIGIL_WHY_MAX_
 };
 
@@ -197,6 +238,11 @@ enum vigil_status {
 	VIGIL_STATUS_INTERNAL = 11,
 	VIGIL_STATUS_UNKNOWN_USER = 12, /* NSS knows no such account */
 	VIGIL_STATUS_NOT_FOUND = 13,    /* nothing matches: a user not locked, a source without failures */
+	VIGIL_STATUS_PROOF_REQUIRED = 14, /* changing factors needs a fresh proof of one (FACTOR_PROVE) */
+	VIGIL_STATUS_EXISTS = 15,         /* a key with this name or credential is enrolled already */
+	VIGIL_STATUS_BAD_KEY = 16,        /* the key or attestation is refused (RESULT.message says why) */
+	VIGIL_STATUS_LAST_FACTOR = 17,    /* refused: it is the user's last factor */
+	VIGIL_STATUS_LIMIT = 18,          /* VIGIL_KEYS_MAX keys already */
 	VIGIL_STATUS_MAX_
 };
 
@@ -250,9 +296,31 @@ enum vigil_history_filter {
 #define VIGIL_CONF_VALUE_MAX   127
 #define VIGIL_CONF_FILE_MAX    255 /* a longer path is sent as its last bytes */
 
+/* Factor kinds, also the step-up methods a policy names (vigil.conf(5)
+ * methods) and the bits of vigil_prompt.methods (1 << kind). */
 enum vigil_factor_type {
 	VIGIL_FACTOR_TOTP = 1,
-	VIGIL_FACTOR_FIDO2 = 2, /* reserved for the FIDO2 work */
+	VIGIL_FACTOR_FIDO2 = 2,    /* a security key touched on this host */
+	VIGIL_FACTOR_SSH_SK = 3,   /* an OpenSSH security key that logged in over ssh */
+	VIGIL_FACTOR_RECOVERY = 4, /* a single-use recovery code */
+	VIGIL_FACTOR_MAX_
+};
+#define VIGIL_METHOD_BIT(kind) (1U << (kind))
+
+/* AUTH_ASSERTION: how the touch went (the helper's status). */
+enum vigil_fido2_status {
+	VIGIL_FIDO2_OK = 0,
+	VIGIL_FIDO2_NO_DEVICE = 1,
+	VIGIL_FIDO2_TIMEOUT = 2,
+	VIGIL_FIDO2_PIN_REQUIRED = 3,
+	VIGIL_FIDO2_PIN_INVALID = 4,
+	VIGIL_FIDO2_PIN_BLOCKED = 5,
+	VIGIL_FIDO2_NO_CREDENTIAL = 6, /* the key holds none of the allowed credentials */
+	VIGIL_FIDO2_UV_UNSUPPORTED = 7,
+	VIGIL_FIDO2_CANCELLED = 8,
+	VIGIL_FIDO2_INTERNAL = 9,
+	VIGIL_FIDO2_DECLINED = 10, /* the user asked for another method */
+	VIGIL_FIDO2_STATUS_MAX_
 };
 
 /* ---- Requests ---- */
@@ -318,7 +386,50 @@ struct vigil_page_request {
 	uint16_t offset;
 };
 
+/* AUTH_ASSERTION (and, for FACTOR_PROVE, on the public socket). */
+struct vigil_assertion {
+	uint8_t status; /* enum vigil_fido2_status; the fields below only with OK */
+	char cred_id[VIGIL_CRED_B64_MAX + 1];
+	char authdata[VIGIL_AUTHDATA_B64_MAX + 1];
+	char sig[VIGIL_SIG_B64_MAX + 1];
+};
+
+/* KEY_ENROLL_BEGIN: user "" = self (root may name anyone). */
+struct vigil_key_enroll_request {
+	char user[VIGIL_USER_MAX + 1];
+	char name[VIGIL_KEY_NAME_MAX + 1]; /* "" = the daemon picks "key-N" */
+	uint8_t uv;                        /* require user verification (PIN) for this key */
+	uint8_t resident;                  /* make a discoverable credential */
+};
+
+/* KEY_ENROLL_FINISH: what MakeCredential returned. */
+struct vigil_attestation {
+	char fmt[VIGIL_FMT_MAX + 1];
+	char authdata[VIGIL_AUTHDATA_B64_MAX + 1];
+	char x5c[VIGIL_X5C_B64_MAX + 1]; /* "" for self attestation and none */
+	char sig[VIGIL_SIG_B64_MAX + 1]; /* "" for none */
+};
+
+/* KEY_ADD_SSH. */
+struct vigil_ssh_key_request {
+	char user[VIGIL_USER_MAX + 1];
+	char name[VIGIL_KEY_NAME_MAX + 1]; /* "" = the key's comment, or "ssh-key-N" */
+	char line[VIGIL_SSH_KEY_LINE_MAX + 1];
+};
+
+/* KEY_RENAME, KEY_REMOVE. */
+struct vigil_key_request {
+	char user[VIGIL_USER_MAX + 1];
+	char name[VIGIL_KEY_NAME_MAX + 1];
+	char new_name[VIGIL_KEY_NAME_MAX + 1]; /* KEY_RENAME only; "" otherwise */
+};
+
 /* ---- Replies ---- */
+
+/* One allowed or excluded credential id (base64). */
+struct vigil_cred_ref {
+	char id[VIGIL_CRED_B64_MAX + 1];
+};
 
 struct vigil_decision {
 	uint8_t outcome; /* enum vigil_outcome */
@@ -338,11 +449,72 @@ struct vigil_prompt {
 	char uri[VIGIL_URI_MAX + 1];
 	char secret_b32[VIGIL_SECRET_B32_MAX + 1];
 	char qr[VIGIL_QR_MAX + 1]; /* the uri as a QR code */
+	/* What the user may answer with in this conversation (VIGIL_METHOD_BIT
+	 * of each vigil_factor_type): for a FIDO2 prompt, the bits of TOTP or
+	 * RECOVERY mean the user may decline the touch for a code. */
+	uint8_t methods;
+	/* FIDO2 only (empty otherwise). */
+	char rp_id[VIGIL_RP_ID_MAX + 1];
+	char challenge[VIGIL_CHALLENGE_B64_MAX + 1];
+	uint8_t uv;               /* user verification required */
+	uint16_t timeout;         /* seconds to wait for a touch */
+	uint16_t n_creds;         /* <= VIGIL_KEYS_MAX */
+	struct vigil_cred_ref creds[VIGIL_KEYS_MAX];
 };
 
 struct vigil_result {
 	uint16_t status;                 /* enum vigil_status */
 	char id[VIGIL_LOGIN_ID_MAX + 1]; /* session id, or empty */
+	/* Why, in words, where a status alone would not say (BAD_KEY: what is
+	 * wrong with the key); "" otherwise.  Never a secret. */
+	char message[VIGIL_MESSAGE_MAX + 1];
+	/* Recovery codes the user has left after this (a recovery step-up or
+	 * proof); 0 otherwise. */
+	uint16_t remaining;
+};
+
+/* KEY_CHALLENGE: what MakeCredential needs (the challenge is single use,
+ * bound to this connection, and expires). */
+struct vigil_key_challenge {
+	char rp_id[VIGIL_RP_ID_MAX + 1];
+	char user[VIGIL_USER_MAX + 1];                         /* the user's name */
+	char user_handle[VIGIL_USER_HANDLE_B64_MAX + 1];       /* stable, opaque, per user */
+	char challenge[VIGIL_CHALLENGE_B64_MAX + 1];
+	uint8_t uv;
+	uint8_t resident;
+	uint16_t timeout; /* seconds */
+	uint16_t n_exclude; /* the user's enrolled credentials: not again */
+	struct vigil_cred_ref exclude[VIGIL_KEYS_MAX];
+};
+
+/* KEY_LIST_REPLY. */
+struct vigil_key_info {
+	uint8_t type; /* VIGIL_FACTOR_FIDO2 or VIGIL_FACTOR_SSH_SK */
+	char name[VIGIL_KEY_NAME_MAX + 1];
+	char id_hash[VIGIL_KEY_ID_HASH_MAX + 1]; /* a hash prefix of the credential id / the ssh fingerprint */
+	uint64_t created;
+	uint64_t last_used;  /* 0 = never */
+	uint32_t sign_count; /* fido2 */
+	uint32_t flags;      /* VIGIL_KEY_FLAG_* */
+};
+#define VIGIL_KEY_FLAG_UV           (1U << 0)
+#define VIGIL_KEY_FLAG_RESIDENT     (1U << 1)
+#define VIGIL_KEY_FLAG_ZERO_COUNTER (1U << 2)
+#define VIGIL_KEY_FLAG_CLONED       (1U << 3)
+#define VIGIL_KEY_FLAGS_MASK        0xfU
+struct vigil_key_list {
+	char user[VIGIL_USER_MAX + 1];
+	uint16_t n_keys;
+	struct vigil_key_info keys[VIGIL_KEYS_MAX];
+	uint16_t recovery_left; /* unused recovery codes */
+};
+
+/* RECOVERY_CODES: shown once; secrets, wiped after use. */
+struct vigil_recovery_codes {
+	uint16_t n_codes; /* VIGIL_RECOVERY_CODES */
+	struct {
+		char code[VIGIL_RECOVERY_CODE_MAX + 1];
+	} codes[VIGIL_RECOVERY_CODES];
 };
 
 /* A secret: wiped after use. */
@@ -358,6 +530,8 @@ struct vigil_factor_info {
 	uint8_t type; /* enum vigil_factor_type */
 	uint64_t created;
 	uint64_t last_used; /* 0 = never */
+	char name[VIGIL_KEY_NAME_MAX + 1]; /* a key's name; "" for totp and recovery */
+	uint16_t remaining;                /* recovery: unused codes; 0 otherwise */
 };
 
 struct vigil_device_info {
@@ -560,10 +734,19 @@ struct vigil_msg {
 	union {
 		struct vigil_login_request login;     /* AUTH_BEGIN, ACCOUNT_CHECK, ADMIN_SIMULATE */
 		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM, TOTP_REMOVE */
+		struct vigil_assertion assertion;     /* AUTH_ASSERTION */
+		struct vigil_key_enroll_request key_enroll; /* KEY_ENROLL_BEGIN */
+		struct vigil_attestation attestation;       /* KEY_ENROLL_FINISH */
+		struct vigil_ssh_key_request ssh_key;       /* KEY_ADD_SSH */
+		struct vigil_key_request key;               /* KEY_RENAME, KEY_REMOVE */
+		struct vigil_key_challenge key_challenge;   /* KEY_CHALLENGE */
+		struct vigil_key_list keys;                 /* KEY_LIST_REPLY */
+		struct vigil_recovery_codes recovery;       /* RECOVERY_CODES */
 		struct vigil_session_request session; /* SESSION_OPEN, SESSION_CLOSE */
 		struct vigil_user_request user;       /* STATUS_QUERY, ADMIN_UNLOCK,
 		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE,
-		                                         ADMIN_USERS */
+		                                         ADMIN_USERS, KEY_LIST, FACTOR_PROVE,
+		                                         RECOVERY_GENERATE */
 		struct vigil_decision decision;
 		struct vigil_prompt prompt;
 		struct vigil_result result;

@@ -786,7 +786,7 @@ static void test_login_finish(void **state)
 
 	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
 	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
-	use = (struct store_factor_use){.factor_id = t.id, .step = 100, .activate = true};
+	use = (struct store_factor_use){.kind = VIGIL_FACTOR_TOTP, .factor_id = t.id, .step = 100, .activate = true};
 	store_totp_clear(&t);
 
 	/* In-band enrollment in auth: recorded, nothing activated or
@@ -1244,7 +1244,8 @@ static int catch_db(sqlite3 *db, char **err, const struct sqlite3_api_routines *
 }
 
 /* Counts the steps of sql's plan that read a whole table without an
- * index ("SCAN t", not "SCAN t USING ... INDEX"). */
+ * index ("SCAN t", not "SCAN t USING ... INDEX"; "SCAN (subquery-N)" reads
+ * an intermediate result, whose own steps are judged on their lines). */
 static int full_scans(sqlite3 *db, const char *sql, char *why, size_t cap)
 {
 	sqlite3_stmt *st = NULL;
@@ -1257,7 +1258,7 @@ static int full_scans(sqlite3 *db, const char *sql, char *why, size_t cap)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		detail = (const char *)sqlite3_column_text(st, 3);
 		if (detail && strncmp(detail, "SCAN ", 5) == 0 && !strstr(detail, " USING ") &&
-		    strcmp(detail, "SCAN CONSTANT ROW") != 0) {
+		    strcmp(detail, "SCAN CONSTANT ROW") != 0 && strncmp(detail, "SCAN (subquery", 14) != 0) {
 			snprintf(why, cap, "%s: %s", detail, sql);
 			n++;
 		}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The factor kinds (one file each: factor_totp.c, factor_fido2.c,
+ * factor_ssh_sk.c, factor_recovery.c), for factor.c's registry only.
+ */
+#pragma once
+
+#include "factor.h"
+
+extern const struct factor_kind factor_totp;
+extern const struct factor_kind factor_fido2;
+extern const struct factor_kind factor_ssh_sk;
+extern const struct factor_kind factor_recovery;
+
+/* TOTP's check, shared with the in-band enrollment of login.c: the user's
+ * active factor (or, pending, its pending one, which must be factor_id). */
+const char *factor_totp_check(struct vigild *d, int64_t user_id, const char *user, bool pending, int64_t factor_id,
+                              const char *code, uint64_t now, struct store_factor_use *ret_use);
+
+/* fido2: the name of an AUTH_ASSERTION status for records ("timeout",
+ * "no_device", ...). */
+const char *factor_fido2_status_name(uint8_t status);
