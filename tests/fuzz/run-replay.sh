@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Replays each seed corpus through its fuzz target with the plain driver:
-# the wire codec's (corpus/) and the OpenSSH key parsers' (corpus-ssh-key/).
+# the wire codec's (corpus/), the OpenSSH key parsers' (corpus-ssh-key/) and
+# FIDO2 verification's (corpus-fido2/).
 # Fails if a driver crashes or aborts (a broken parser property), if a
 # corpus has no seeds to replay, or if the well-formed wire seeds are of
 # another protocol version than include/vigil/proto.h.  top_srcdir and
@@ -25,7 +26,7 @@ if [ -z "$version" ] || [ "$stale" -ne 0 ]; then
 	exit 1
 fi
 
-for pair in fuzz_replay:corpus fuzz_ssh_key_replay:corpus-ssh-key; do
+for pair in fuzz_replay:corpus fuzz_ssh_key_replay:corpus-ssh-key fuzz_fido2_replay:corpus-fido2; do
 	driver="$top_builddir/tests/fuzz/${pair%%:*}"
 	corpus="$top_srcdir/tests/fuzz/${pair#*:}"
 	seeds=$(find "$corpus" -type f -name '*.bin' | wc -l)
