@@ -280,6 +280,10 @@ int keys_enroll_finish(struct vigild *d, const struct peer *p, struct exchange *
 	};
 	if ((r = fido2_attestation_verify(&at, &v, &cred)) < 0)
 		goto refuse;
+	/* A credential id the prompt could not carry (VIGIL_CRED_B64_MAX)
+	 * would make every later login of this user fail: refused now. */
+	if (v == FIDO2_ATTEST_OK && cred.cred_id_len > VIGIL_CRED_ID_SIZE_MAX)
+		v = FIDO2_ATTEST_MALFORMED;
 	if (v != FIDO2_ATTEST_OK)
 		goto bad;
 	/* The proof is spent by the change it allowed, not before. */
