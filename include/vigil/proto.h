@@ -437,6 +437,10 @@ struct vigil_decision {
 	uint32_t score;
 	uint32_t signals; /* enum vigil_signal bits */
 	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+	/* 1: the step-up was answered with a recovery code, and the user has
+	 * recovery_left unused ones now (the module tells the user). */
+	uint8_t recovery_used;
+	uint16_t recovery_left;
 };
 
 struct vigil_prompt {
