@@ -74,6 +74,13 @@ static const char *code_sentence(uint8_t methods)
 	return "Enter a code from your authenticator app.";
 }
 
+/* Whether a prompt that does not otherwise say what to type must: TOTP goes
+ * without saying at a "Verification code" prompt, recovery codes do not. */
+static bool recovery_named(uint8_t methods)
+{
+	return methods & VIGIL_METHOD_BIT(VIGIL_FACTOR_RECOVERY);
+}
+
 /* The first sentence of a risk or fresh-window prompt, without its end. */
 static int why_lead(const struct vigil_prompt *p, char *out, size_t cap)
 {
@@ -132,7 +139,7 @@ int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
 	case VIGIL_WHY_FRESH:
 		/* TOTP needs no instruction here (its prompt says "code");
 		 * recovery codes do. */
-		if (p->methods & VIGIL_METHOD_BIT(VIGIL_FACTOR_RECOVERY))
+		if (recovery_named(p->methods))
 			w = snprintf(out, cap, "Vigil: this privileged action needs a recent second factor. %s",
 			             code_sentence(p->methods));
 		else
@@ -141,9 +148,11 @@ int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
 	case VIGIL_WHY_RETRY:
 		/* Shown at the first prompt after any recent failure, of this
 		 * login or an earlier one: say what is true in both cases. */
-		w = snprintf(out, cap,
-		             "Vigil: a recent code for this account was wrong; %u attempt%s left before it is locked.",
-		             (unsigned)p->attempts_left, p->attempts_left == 1 ? "" : "s");
+		w = snprintf(
+		    out, cap,
+		    "Vigil: a recent code for this account was wrong; %u attempt%s left before it is locked.%s%s",
+		    (unsigned)p->attempts_left, p->attempts_left == 1 ? "" : "s", recovery_named(p->methods) ? " " : "",
+		    recovery_named(p->methods) ? code_sentence(p->methods) : "");
 		break;
 	case VIGIL_WHY_REPLAY:
 		/* Not a guess: the code the app still shows was used a moment

@@ -332,6 +332,16 @@ out:
 	return r;
 }
 
+/* A login let in by a recovery code is told how many are left.  Only
+ * information: a conversation that fails here changes nothing. */
+static void recovery_notice(struct ctx *c, const struct vigil_decision *d)
+{
+	char text[160];
+
+	if (d->recovery_used && conv_recovery_info(d->recovery_left, text, sizeof(text)) == 0)
+		(void)conv_show(c->pamh, PAM_TEXT_INFO, text);
+}
+
 static int auth_run(struct ctx *c)
 {
 	struct vigil_msg *req = NULL, *reply = NULL;
@@ -366,6 +376,7 @@ static int auth_run(struct ctx *c)
 				if ((r = login_id_export(c->pamh, reply->u.decision.login_id)) < 0)
 					goto out;
 				c->kind = VIGIL_KIND_ALLOW;
+				recovery_notice(c, &reply->u.decision);
 			} else if (reply->u.decision.outcome == VIGIL_OUTCOME_DENY) {
 				c->kind = VIGIL_KIND_DENY;
 				c->value = reply->u.decision.reason;

@@ -6,7 +6,9 @@
  * on main.  Usage: key-enroll SOCKET USER NAME [uv].  The PIN, if the key
  * asks for one, is read from $VIGIL_TEST_PIN (a test key's PIN, no secret of
  * anyone's).  Prints the daemon's RESULT status and message; exits 0 only
- * on RESULT OK.
+ * on RESULT OK.  `key-enroll SOCKET USER --recovery` generates USER's
+ * recovery codes instead (RECOVERY_GENERATE as root) and prints them, one a
+ * line: test codes of a test user, for a test to type.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +42,23 @@ static int put(char *dst, size_t cap, const char *src)
 	return 0;
 }
 
+static int recovery(int fd, const char *user)
+{
+	static struct vigil_msg req, reply;
+	int r;
+
+	req.type = VIGIL_MSG_RECOVERY_GENERATE;
+	snprintf(req.u.user.user, sizeof(req.u.user.user), "%s", user);
+	if ((r = client_call(fd, 1, &req, &reply, clock_now_ms() + 5000)) < 0 ||
+	    reply.type != VIGIL_MSG_RECOVERY_CODES) {
+		fprintf(stderr, "RECOVERY_GENERATE: %s, reply type %u\n", r < 0 ? strerror(-r) : "ok", reply.type);
+		return 1;
+	}
+	for (unsigned i = 0; i < reply.u.recovery.n_codes; i++)
+		printf("%s\n", reply.u.recovery.codes[i].code);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct vigil_msg req, reply;
@@ -58,6 +77,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "connect: %s\n", strerror(-r));
 		return 1;
 	}
+	if (strcmp(argv[3], "--recovery") == 0)
+		return recovery(fd, argv[2]);
 	req.type = VIGIL_MSG_KEY_ENROLL_BEGIN;
 	snprintf(req.u.key_enroll.user, sizeof(req.u.key_enroll.user), "%s", argv[2]);
 	snprintf(req.u.key_enroll.name, sizeof(req.u.key_enroll.name), "%s", argv[3]);

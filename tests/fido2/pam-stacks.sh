@@ -47,8 +47,8 @@ for f in "$sk/.libs/softkey.so" "$sk/.libs/softkey-dev.so" "$sk/softkey-ctl" "$t
 	fi
 done
 
-if [ "${PAM_TOUCH_NS:-}" != 1 ]; then
-	exec unshare -m --propagation private env PAM_TOUCH_NS=1 "$0" "$@"
+if [ "${PAM_STACKS_NS:-}" != 1 ]; then
+	exec unshare -m --propagation private env PAM_STACKS_NS=1 "$0" "$@"
 fi
 
 # shellcheck source=../lib.sh
@@ -262,6 +262,18 @@ check "the original key is retired: not asked to touch, or its touch refused" \
 	bash -c '! grep -q "AUTH_ASSERTION status=ok" <<<"$1"' _ "$(since)"
 check "... and TOTP still lets alice in" allowed
 check "... with the TOTP code (method totp)" bash -c 'grep "decision" <<<"$1" | grep -q "totp"' _ "$(since)"
+
+# --- a recovery code: the login is told how many are left --------------------------------------
+"$top_builddir/tests/fido2/key-enroll" "$VT_SOCKET" alice --recovery >"$VT_TMP/secrets/alice.recovery" 2>>"$VT_TMP/log/key-enroll.log"
+check "alice's recovery codes generated (10)" [ "$(wc -l <"$VT_TMP/secrets/alice.recovery")" -eq 10 ]
+mark
+login alice "$(head -n 1 "$VT_TMP/secrets/alice.recovery")\n" -I tty=/dev/tty1
+check "a recovery code at the code prompt: allowed" allowed
+check "... the prompt named recovery codes" said "or a recovery code."
+check "... told: 9 left, and how to make new ones" \
+	said "Vigil: recovery code accepted; 9 left. Make new ones with 'vigilctl recovery generate'."
+login alice "$(head -n 1 "$VT_TMP/secrets/alice.recovery")\n" -I tty=/dev/tty1
+check "... the same code again: refused" refused
 
 vt_assert_no_secrets "$VT_TMP/log" 2>/dev/null || true
 if [ "$fails" -ne 0 ]; then

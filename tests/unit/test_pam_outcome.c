@@ -407,6 +407,17 @@ static void test_prompt_info_methods(void **state)
 	assert_string_equal(
 	    out, "Vigil: this privileged action needs a recent second factor. Enter one of your recovery codes.");
 
+	/* After a failure likewise. */
+	p.why = VIGIL_WHY_RETRY;
+	p.attempts_left = 1;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: a recent code for this account was wrong; 1 attempt left before it is locked. "
+	                         "Enter one of your recovery codes.");
+	p.methods = totp;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out,
+	                    "Vigil: a recent code for this account was wrong; 1 attempt left before it is locked.");
+
 	/* The key was not used: a code instead, of the kinds offered. */
 	p.why = VIGIL_WHY_FALLBACK;
 	p.methods = totp | rec;
