@@ -60,32 +60,99 @@ out:
 	return r;
 }
 
-int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
+/* What to type at a code prompt, from the methods the daemon offers.  No
+ * bits (a daemon of protocol 1's flow) means TOTP. */
+static const char *code_sentence(uint8_t methods)
+{
+	bool totp = methods & VIGIL_METHOD_BIT(VIGIL_FACTOR_TOTP);
+	bool recovery = methods & VIGIL_METHOD_BIT(VIGIL_FACTOR_RECOVERY);
+
+	if (recovery && totp)
+		return "Enter a code from your authenticator app, or a recovery code.";
+	if (recovery)
+		return "Enter one of your recovery codes.";
+	return "Enter a code from your authenticator app.";
+}
+
+/* Whether a prompt that does not otherwise say what to type must: TOTP goes
+ * without saying at a "Verification code" prompt, recovery codes do not. */
+static bool recovery_named(uint8_t methods)
+{
+	return methods & VIGIL_METHOD_BIT(VIGIL_FACTOR_RECOVERY);
+}
+
+/* The first sentence of a risk or fresh-window prompt, without its end. */
+static int why_lead(const struct vigil_prompt *p, char *out, size_t cap)
 {
 	char words[256];
 	int r, w;
 
+	if (p->why == VIGIL_WHY_FRESH) {
+		w = snprintf(out, cap, "Vigil: this privileged action needs a recent second factor");
+	} else {
+		if ((r = conv_signals_words(p->signals, words, sizeof(words))) < 0)
+			return r;
+		if (r > 0)
+			w = snprintf(out, cap, "Vigil: this login looks new (%s)", words);
+		else
+			w = snprintf(out, cap, "Vigil: this login looks new");
+	}
+	return w < 0 || (size_t)w >= cap ? -E2BIG : 0;
+}
+
+/* The line before a touch: the risk words as for codes, then what to do. */
+static int fido2_info(const struct vigil_prompt *p, char *out, size_t cap)
+{
+	char lead[384];
+	int r, w;
+
 	switch (p->why) {
 	case VIGIL_WHY_RISK:
-		if ((r = conv_signals_words(p->signals, words, sizeof(words))) < 0)
+	case VIGIL_WHY_FRESH:
+		if ((r = why_lead(p, lead, sizeof(lead))) < 0)
+			return r;
+		w = snprintf(out, cap, "%s: touch your security key.", lead);
+		break;
+	case VIGIL_WHY_RETRY:
+	case VIGIL_WHY_REPLAY:
+		w = snprintf(out, cap, "Vigil: touch your security key.");
+		break;
+	default:
+		return -EBADMSG;
+	}
+	return w < 0 || (size_t)w >= cap ? -E2BIG : 0;
+}
+
+int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
+{
+	char lead[384];
+	int r, w;
+
+	if (p->kind == VIGIL_PROMPT_FIDO2)
+		return fido2_info(p, out, cap);
+	switch (p->why) {
+	case VIGIL_WHY_RISK:
+		if ((r = why_lead(p, lead, sizeof(lead))) < 0)
 			goto out;
-		if (r > 0)
-			w = snprintf(out, cap,
-			             "Vigil: this login looks new (%s). Enter a code from your authenticator app.",
-			             words);
-		else
-			w = snprintf(out, cap,
-			             "Vigil: this login looks new. Enter a code from your authenticator app.");
+		w = snprintf(out, cap, "%s. %s", lead, code_sentence(p->methods));
 		break;
 	case VIGIL_WHY_FRESH:
-		w = snprintf(out, cap, "Vigil: this privileged action needs a recent second factor.");
+		/* TOTP needs no instruction here (its prompt says "code");
+		 * recovery codes do. */
+		if (recovery_named(p->methods))
+			w = snprintf(out, cap, "Vigil: this privileged action needs a recent second factor. %s",
+			             code_sentence(p->methods));
+		else
+			w = snprintf(out, cap, "Vigil: this privileged action needs a recent second factor.");
 		break;
 	case VIGIL_WHY_RETRY:
 		/* Shown at the first prompt after any recent failure, of this
 		 * login or an earlier one: say what is true in both cases. */
-		w = snprintf(out, cap,
-		             "Vigil: a recent code for this account was wrong; %u attempt%s left before it is locked.",
-		             (unsigned)p->attempts_left, p->attempts_left == 1 ? "" : "s");
+		w = snprintf(
+		    out, cap,
+		    "Vigil: a recent code for this account was wrong; %u attempt%s left before it is locked.%s%s",
+		    (unsigned)p->attempts_left, p->attempts_left == 1 ? "" : "s", recovery_named(p->methods) ? " " : "",
+		    recovery_named(p->methods) ? code_sentence(p->methods) : "");
 		break;
 	case VIGIL_WHY_REPLAY:
 		/* Not a guess: the code the app still shows was used a moment
@@ -96,6 +163,12 @@ int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
 		w = snprintf(out, cap,
 		             "Vigil: set up your authenticator app now: scan this QR code or enter the secret, "
 		             "then type the first code.");
+		break;
+	case VIGIL_WHY_FALLBACK:
+		/* No key, no touch in time, or a PIN refused: the daemon
+		 * offers a code in the same conversation. */
+		w = snprintf(out, cap, "Vigil: your security key was not used; enter a code instead. %s",
+		             code_sentence(p->methods));
 		break;
 	default:
 		r = -EBADMSG;
@@ -108,6 +181,21 @@ int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap)
 	r = 0;
 out:
 	return r;
+}
+
+int conv_recovery_info(uint16_t left, char *out, size_t cap)
+{
+	int w;
+
+	if (left == 0)
+		w = snprintf(
+		    out, cap,
+		    "Vigil: recovery code accepted; none left. Make new ones with 'vigilctl recovery generate'.");
+	else
+		w = snprintf(out, cap,
+		             "Vigil: recovery code accepted; %u left. Make new ones with 'vigilctl recovery generate'.",
+		             (unsigned)left);
+	return w < 0 || (size_t)w >= cap ? -E2BIG : 0;
 }
 
 const char *conv_deny_text(uint16_t reason)
@@ -135,6 +223,16 @@ const char *conv_deny_text(uint16_t reason)
 		return "Vigil: " CONV_STEPUP_NOT_DONE_TEXT;
 	case VIGIL_REASON_SESSION_LIMIT:
 		return "Vigil: too many open sessions.";
+	case VIGIL_REASON_NO_USABLE_FACTOR:
+		/* The usual case: a security key is the only factor and the
+		 * login is remote, where nobody can touch it. */
+		return "Vigil: none of your second factors can be used for this login: a security key works only "
+		       "when you log in at this machine itself, and some logins accept only a security key. Log in "
+		       "at the machine, enroll another factor there ('vigilctl totp enroll'), or ask your "
+		       "administrator.";
+	case VIGIL_REASON_KEY_NOT_USED:
+		return "Vigil: your security key was not used (none found, not touched in time, or its PIN was "
+		       "refused), and no code can be used instead.";
 	default:
 		return "Vigil: login refused.";
 	}

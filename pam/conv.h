@@ -29,10 +29,16 @@
  * -E2BIG if out is too small (out then holds a truncated, terminated text). */
 int conv_signals_words(uint32_t set, char *out, size_t cap);
 
-/* Renders the info line shown before a code prompt, from p->why, p->signals
- * and p->attempts_left, into out.  Returns 0; -EBADMSG for an unknown why;
- * -E2BIG if out is too small.  Never includes a secret. */
+/* Renders the info line shown before a code prompt or a touch, from
+ * p->kind, p->why, p->signals, p->methods (what a code may be: TOTP,
+ * recovery or both) and p->attempts_left, into out.  Returns 0; -EBADMSG
+ * for a why unknown or meaningless for the kind; -E2BIG if out is too small.
+ * Never includes a secret. */
 int conv_prompt_info(const struct vigil_prompt *p, char *out, size_t cap);
+
+/* Renders what a login that spent a recovery code is told: how many are
+ * left and how to make new ones.  Returns 0; -E2BIG if out is too small. */
+int conv_recovery_info(uint16_t left, char *out, size_t cap);
 
 /* The user-facing text for a denial with this reason (static, never NULL). */
 const char *conv_deny_text(uint16_t reason);

@@ -31,6 +31,7 @@
 #include "escape.h"
 #include "outcome.h"
 #include "proto.h"
+#include "touch.h"
 #include "wipe.h"
 
 /* A daemon that keeps prompting is broken or hostile: stop after this many. */
@@ -289,9 +290,11 @@ out:
 	return r;
 }
 
-/* Renders a PROMPT and asks for the code; the answer goes into *ret_answer
- * (a secret, wiped by the caller) only on success. */
-static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vigil_answer *ret_answer)
+/* Renders a PROMPT and writes the request that answers it into *req: an
+ * AUTH_STEP with the code typed (a secret, wiped by the caller), or an
+ * AUTH_ASSERTION with what the security key said.  *req is written only on
+ * success. */
+static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vigil_msg *req)
 {
 	struct vigil_answer a;
 	char info[512];
@@ -302,6 +305,13 @@ static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vig
 	if ((r = conv_show(c->pamh, PAM_TEXT_INFO, info)) < 0)
 		goto out;
 	switch (p->kind) {
+	case VIGIL_PROMPT_FIDO2:
+		/* Whatever the key did is a status for the daemon to judge. */
+		if ((r = touch_answer(c->pamh, c->args.fido2_helper, p, &req->u.assertion)) < 0)
+			goto out;
+		req->type = VIGIL_MSG_AUTH_ASSERTION;
+		r = 0;
+		goto out;
 	case VIGIL_PROMPT_TOTP:
 		break;
 	case VIGIL_PROMPT_ENROLL_TOTP:
@@ -314,11 +324,22 @@ static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vig
 	}
 	if ((r = conv_ask_secret(c->pamh, CONV_CODE_PROMPT, &a)) < 0)
 		goto out;
-	*ret_answer = a;
+	req->u.answer = a;
+	req->type = VIGIL_MSG_AUTH_STEP;
 	r = 0;
 out:
 	WIPE_ARRAY(a.answer);
 	return r;
+}
+
+/* A login let in by a recovery code is told how many are left.  Only
+ * information: a conversation that fails here changes nothing. */
+static void recovery_notice(struct ctx *c, const struct vigil_decision *d)
+{
+	char text[160];
+
+	if (d->recovery_used && conv_recovery_info(d->recovery_left, text, sizeof(text)) == 0)
+		(void)conv_show(c->pamh, PAM_TEXT_INFO, text);
 }
 
 static int auth_run(struct ctx *c)
@@ -355,6 +376,7 @@ static int auth_run(struct ctx *c)
 				if ((r = login_id_export(c->pamh, reply->u.decision.login_id)) < 0)
 					goto out;
 				c->kind = VIGIL_KIND_ALLOW;
+				recovery_notice(c, &reply->u.decision);
 			} else if (reply->u.decision.outcome == VIGIL_OUTCOME_DENY) {
 				c->kind = VIGIL_KIND_DENY;
 				c->value = reply->u.decision.reason;
@@ -369,12 +391,11 @@ static int auth_run(struct ctx *c)
 				r = -EPROTO;
 				goto out;
 			}
-			r = prompt_answer(c, &reply->u.prompt, &req->u.answer);
+			r = prompt_answer(c, &reply->u.prompt, req);
 			/* The prompt may carry an enrollment secret. */
 			wipe(reply, sizeof(*reply));
 			if (r < 0)
 				goto out;
-			req->type = VIGIL_MSG_AUTH_STEP;
 			break;
 		default:
 			r = -EPROTO;

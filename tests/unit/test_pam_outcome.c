@@ -19,13 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
 #include <cmocka.h>
 
 #include "args.h"
 #include "conv.h"
+#include "fido2.h"
+#include "fido2_helper.h"
 #include "outcome.h"
+#include "touch.h"
 #include "vigil/proto.h"
 
 /* ------------------------------------------------------------ outcome ---- */
@@ -375,6 +379,120 @@ static void test_prompt_info(void **state)
 	assert_int_equal(conv_prompt_info(&p, out, 10), -E2BIG);
 }
 
+static void test_prompt_info_methods(void **state)
+{
+	const uint8_t totp = VIGIL_METHOD_BIT(VIGIL_FACTOR_TOTP), rec = VIGIL_METHOD_BIT(VIGIL_FACTOR_RECOVERY);
+	struct vigil_prompt p = {.kind = VIGIL_PROMPT_TOTP, .why = VIGIL_WHY_RISK, .digits = 6};
+	char out[512];
+
+	p.methods = rec;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: this login looks new. Enter one of your recovery codes.");
+	p.methods = totp | rec;
+	p.signals = VIGIL_SIGNAL_NEW_SOURCE;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: this login looks new (new source address). Enter a code from your "
+	                         "authenticator app, or a recovery code.");
+	p.methods = totp;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: this login looks new (new source address). Enter a code from your "
+	                         "authenticator app.");
+
+	/* A privileged action: recovery codes must be named, TOTP need not. */
+	p.why = VIGIL_WHY_FRESH;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: this privileged action needs a recent second factor.");
+	p.methods = rec;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(
+	    out, "Vigil: this privileged action needs a recent second factor. Enter one of your recovery codes.");
+
+	/* After a failure likewise. */
+	p.why = VIGIL_WHY_RETRY;
+	p.attempts_left = 1;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: a recent code for this account was wrong; 1 attempt left before it is locked. "
+	                         "Enter one of your recovery codes.");
+	p.methods = totp;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out,
+	                    "Vigil: a recent code for this account was wrong; 1 attempt left before it is locked.");
+
+	/* The key was not used: a code instead, of the kinds offered. */
+	p.why = VIGIL_WHY_FALLBACK;
+	p.methods = totp | rec;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: your security key was not used; enter a code instead. Enter a code from your "
+	                         "authenticator app, or a recovery code.");
+	p.methods = rec;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(
+	    out, "Vigil: your security key was not used; enter a code instead. Enter one of your recovery codes.");
+	/* vigilctl's proof prompt is never a login's. */
+	p.why = VIGIL_WHY_PROOF;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), -EBADMSG);
+}
+
+static void test_prompt_info_fido2(void **state)
+{
+	struct vigil_prompt p = {.kind = VIGIL_PROMPT_FIDO2, .why = VIGIL_WHY_RISK};
+	char out[512];
+
+	p.signals = VIGIL_SIGNAL_NEW_DEVICE | VIGIL_SIGNAL_PRIVILEGED;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out,
+	                    "Vigil: this login looks new (new device, privileged command): touch your security key.");
+	p.signals = 0;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: this login looks new: touch your security key.");
+	p.why = VIGIL_WHY_FRESH;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out,
+	                    "Vigil: this privileged action needs a recent second factor: touch your security key.");
+	p.why = VIGIL_WHY_RETRY;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: touch your security key.");
+	/* A touch is never an enrollment screen nor a fallback. */
+	p.why = VIGIL_WHY_ENROLL;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), -EBADMSG);
+	p.why = VIGIL_WHY_FALLBACK;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), -EBADMSG);
+	p.why = VIGIL_WHY_RISK;
+	assert_int_equal(conv_prompt_info(&p, out, 20), -E2BIG);
+}
+
+static void test_recovery_info(void **state)
+{
+	char out[256];
+
+	assert_int_equal(conv_recovery_info(7, out, sizeof(out)), 0);
+	assert_string_equal(out,
+	                    "Vigil: recovery code accepted; 7 left. Make new ones with 'vigilctl recovery generate'.");
+	assert_int_equal(conv_recovery_info(0, out, sizeof(out)), 0);
+	assert_string_equal(
+	    out, "Vigil: recovery code accepted; none left. Make new ones with 'vigilctl recovery generate'.");
+	assert_int_equal(conv_recovery_info(1, out, 16), -E2BIG);
+}
+
+static void test_touch_status(void **state)
+{
+	/* Each helper outcome keeps its meaning on the wire; what has none
+	 * there is INTERNAL, never OK. */
+	assert_int_equal(touch_status(FIDO2_OK), VIGIL_FIDO2_OK);
+	assert_int_equal(touch_status(FIDO2_NO_DEVICE), VIGIL_FIDO2_NO_DEVICE);
+	assert_int_equal(touch_status(FIDO2_TIMEOUT), VIGIL_FIDO2_TIMEOUT);
+	assert_int_equal(touch_status(FIDO2_PIN_REQUIRED), VIGIL_FIDO2_PIN_REQUIRED);
+	assert_int_equal(touch_status(FIDO2_PIN_INVALID), VIGIL_FIDO2_PIN_INVALID);
+	assert_int_equal(touch_status(FIDO2_PIN_BLOCKED), VIGIL_FIDO2_PIN_BLOCKED);
+	assert_int_equal(touch_status(FIDO2_NO_CREDENTIAL), VIGIL_FIDO2_NO_CREDENTIAL);
+	assert_int_equal(touch_status(FIDO2_UV_UNSUPPORTED), VIGIL_FIDO2_UV_UNSUPPORTED);
+	assert_int_equal(touch_status(FIDO2_CANCELLED), VIGIL_FIDO2_CANCELLED);
+	assert_int_equal(touch_status(FIDO2_EXCLUDED), VIGIL_FIDO2_INTERNAL);
+	assert_int_equal(touch_status(FIDO2_INTERNAL), VIGIL_FIDO2_INTERNAL);
+	assert_int_equal(touch_status(-1), VIGIL_FIDO2_INTERNAL);
+	assert_int_equal(touch_status(FIDO2_STATUS_COUNT_), VIGIL_FIDO2_INTERNAL);
+}
+
 static void test_deny_texts(void **state)
 {
 	uint16_t reason;
@@ -394,6 +512,12 @@ static void test_deny_texts(void **state)
 	assert_string_equal(conv_deny_text(VIGIL_REASON_PERMISSION), "Vigil: login refused.");
 	assert_string_equal(conv_deny_text(VIGIL_REASON_INTERNAL), "Vigil: login refused.");
 	assert_string_equal(conv_deny_text(9999), "Vigil: login refused.");
+	/* The security key texts say what happened and what to do. */
+	assert_non_null(strstr(conv_deny_text(VIGIL_REASON_NO_USABLE_FACTOR), "security key works only"));
+	assert_non_null(strstr(conv_deny_text(VIGIL_REASON_NO_USABLE_FACTOR), "'vigilctl totp enroll'"));
+	assert_string_equal(conv_deny_text(VIGIL_REASON_KEY_NOT_USED),
+	                    "Vigil: your security key was not used (none found, not touched in time, or its PIN was "
+	                    "refused), and no code can be used instead.");
 	for (reason = 0; reason < VIGIL_REASON_MAX_ + 3; reason++)
 		assert_true(strncmp(conv_deny_text(reason), "Vigil: ", 7) == 0);
 }
@@ -663,6 +787,115 @@ static void test_conv_enrollment(void **state)
 	free(p);
 }
 
+/* A helper that is a shell script in the fixture's directory. */
+static void fake_helper(const struct pamfix *f, const char *body, char *path, size_t cap)
+{
+	FILE *fp;
+
+	snprintf(path, cap, "%s/helper", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "#!/bin/sh\nread req\n%s\n", body);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0700), 0);
+}
+
+static void touch_prompt(struct vigil_prompt *p)
+{
+	*p = (struct vigil_prompt){.kind = VIGIL_PROMPT_FIDO2, .uv = 0, .timeout = 2, .n_creds = 1};
+	strcpy(p->rp_id, "pam://test");
+	strcpy(p->challenge, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+	strcpy(p->creds[0].id, "Y3JlZA==");
+}
+
+static void test_touch_answer(void **state)
+{
+	struct pamfix *f = *state;
+	struct vigil_prompt *p = calloc(1, sizeof(*p));
+	struct vigil_assertion *a = calloc(1, sizeof(*a));
+	char helper[PATH_MAX], big[1025];
+
+	assert_non_null(p);
+	assert_non_null(a);
+	touch_prompt(p);
+
+	fake_helper(f, "echo touch; echo 'ok Y3JlZA== YXV0aA== c2ln'", helper, sizeof(helper));
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_OK);
+	assert_string_equal(a->cred_id, "Y3JlZA==");
+	assert_string_equal(a->authdata, "YXV0aA==");
+	assert_string_equal(a->sig, "c2ln");
+	assert_int_equal(rec.n, 1);
+	assert_string_equal(rec.text[0], PAM_FIDO2_TOUCH_TEXT);
+
+	fake_helper(f, "echo 'error pin_invalid'; exit 1", helper, sizeof(helper));
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_PIN_INVALID);
+	assert_string_equal(a->cred_id, "");
+	assert_string_equal(a->sig, "");
+
+	/* An "ok" with an exit status of failure: no OK. */
+	fake_helper(f, "echo 'ok Y3JlZA== YXV0aA== c2ln'; exit 1", helper, sizeof(helper));
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_INTERNAL);
+	assert_string_equal(a->authdata, "");
+
+	/* A signature longer than the wire carries: no OK without it. */
+	memset(big, 'A', 1024);
+	big[1024] = '\0';
+	{
+		char body[1200];
+
+		snprintf(body, sizeof(body), "echo 'ok Y3JlZA== YXV0aA== %s'", big);
+		fake_helper(f, body, helper, sizeof(helper));
+	}
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_INTERNAL);
+	assert_string_equal(a->cred_id, "");
+	assert_string_equal(a->sig, "");
+
+	/* No helper, a helper that says nothing: a status, not an error. */
+	assert_int_equal(touch_answer(f->pamh, "/nonexistent/vigil-fido2", p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_INTERNAL);
+	fake_helper(f, "exit 0", helper, sizeof(helper));
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_INTERNAL);
+
+	/* A prompt the helper cannot take (no credential): a status. */
+	p->n_creds = 0;
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_INTERNAL);
+	p->n_creds = 1;
+	p->rp_id[0] = '\0';
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), 0);
+	assert_int_equal(a->status, VIGIL_FIDO2_INTERNAL);
+
+	unlink(helper);
+	free(p);
+	free(a);
+}
+
+static void test_touch_answer_conv_fails(void **state)
+{
+	struct pamfix *f = *state;
+	struct vigil_prompt *p = calloc(1, sizeof(*p));
+	struct vigil_assertion *a = calloc(1, sizeof(*a));
+	char helper[PATH_MAX];
+
+	assert_non_null(p);
+	assert_non_null(a);
+	touch_prompt(p);
+	a->status = 42;
+	fake_helper(f, "echo pin; read pin; echo 'error pin_invalid'; exit 1", helper, sizeof(helper));
+	rec.fail = true;
+	/* The application's conversation failed: an error, *a untouched. */
+	assert_int_equal(touch_answer(f->pamh, helper, p, a), -ECOMM);
+	assert_int_equal(a->status, 42);
+	unlink(helper);
+	free(p);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,7 +912,13 @@ int main(void)
 	    cmocka_unit_test(test_args_repeated_and_null),
 	    cmocka_unit_test(test_signal_words),
 	    cmocka_unit_test(test_prompt_info),
+	    cmocka_unit_test(test_prompt_info_methods),
+	    cmocka_unit_test(test_prompt_info_fido2),
+	    cmocka_unit_test(test_recovery_info),
+	    cmocka_unit_test(test_touch_status),
 	    cmocka_unit_test(test_deny_texts),
+	    cmocka_unit_test_setup_teardown(test_touch_answer, pam_setup, pam_teardown),
+	    cmocka_unit_test_setup_teardown(test_touch_answer_conv_fails, pam_setup, pam_teardown),
 	    cmocka_unit_test_setup_teardown(test_conv_show_short, pam_setup, pam_teardown),
 	    cmocka_unit_test_setup_teardown(test_conv_show_splits_lines, pam_setup, pam_teardown),
 	    cmocka_unit_test_setup_teardown(test_conv_show_splits_utf8, pam_setup, pam_teardown),
