@@ -41,6 +41,8 @@ static const struct phrase phrases[] = {
     {NULL, "replay", "the code was just used"},
     {NULL, "no_answer", "no code was typed"},
     {NULL, "unknown_user", "no such user"},
+    {NULL, "no_usable_factor", "none of the user's factors is accepted for this login"},
+    {NULL, "key_not_used", "no security key answered"},
 };
 
 static const char *lead(const char *decision)

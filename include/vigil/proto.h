@@ -16,8 +16,10 @@
  *   body           the message's fields, in the order of its struct below
  *
  * Field encodings: u8/u16/u32/u64 fixed width; a string is u16 length then
- * that many bytes, no NUL inside, bounded by the limit named at the field;
- * a list is u16 count (bounded by VIGIL_LIST_MAX) then that many entries.
+ * that many bytes, no NUL inside, bounded by the limit named at the field
+ * (a base64 field holds only A-Z a-z 0-9 + / =); a list is u16 count
+ * (bounded by VIGIL_LIST_MAX, or the limit named at the list) then that
+ * many entries.
  * Every field is always present, so each message has exactly one encoding;
  * a body must be consumed exactly (trailing bytes are an error).
  */

@@ -2343,6 +2343,24 @@ static void test_encode_limits(void **state)
 	}
 	assert_int_equal(msg_encode(m, 5, f, len, &out_len), 0);
 	assert_int_equal(out_len, len);
+
+	/* Recovery codes: a frame cut anywhere, or refused at its last code,
+	 * leaves none of the codes before it behind. */
+	memset(m, 0, sizeof(*m));
+	build_recovery_codes_max(m);
+	len = encode_ok(m, 5, f);
+	for (size_t cap = 0; cap < len; cap += 7) {
+		memset(f, 0xaa, VIGIL_FRAME_MAX);
+		assert_int_equal(msg_encode(m, 5, f, cap, &out_len), -E2BIG);
+		for (size_t i = 0; i < VIGIL_FRAME_MAX; i++)
+			assert_true(f[i] == 0 || f[i] == 0xaa);
+	}
+	memset(m->u.recovery.codes[VIGIL_RECOVERY_CODES - 1].code, 'x', VIGIL_RECOVERY_CODE_MAX + 1);
+	memset(f, 0xaa, VIGIL_FRAME_MAX);
+	assert_int_equal(msg_encode(m, 5, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
+	for (size_t i = 0; i < VIGIL_FRAME_MAX; i++)
+		assert_true(f[i] == 0 || f[i] == 0xaa);
+
 	assert_int_equal(msg_encode(NULL, 5, f, len, &out_len), -EINVAL);
 	assert_int_equal(msg_encode(m, 5, NULL, len, &out_len), -EINVAL);
 	free(m);
