@@ -3,28 +3,29 @@
  * What the vigil-fido2 helper (helper/vigil-fido2.c, which documents its line
  * protocol), pam_vigil.so (which spawns it) and vigilctl share: the outcomes
  * of a security key operation and the size of every field.  One table and one
- * set of limits, so the two ends of the helper's pipe cannot disagree.  The
- * limits are candidates to move into include/vigil/proto.h once the daemon's
- * messages carry these fields.  libc only.
+ * set of limits, so the two ends of the helper's pipe cannot disagree; those
+ * the daemon's messages carry come from include/vigil/proto.h.  libc only.
  */
 #pragma once
+
+#include "vigil/proto.h"
 
 /* Length of the standard base64 (padded) text of n bytes, without NUL. */
 #define FIDO2_B64_LEN(n) ((((n) + 2) / 3) * 4)
 
-#define FIDO2_RP_ID_MAX      255    /* bytes, printable ASCII without blanks */
-#define FIDO2_RP_NAME_MAX    255    /* bytes, printable ASCII (MakeCredential) */
-#define FIDO2_USER_NAME_MAX  255    /* bytes (MakeCredential) */
-#define FIDO2_USER_ID_MAX    64     /* raw bytes of the user handle (WebAuthn) */
-#define FIDO2_CHALLENGE_LEN  32     /* raw bytes: the client data hash */
-#define FIDO2_ALLOW_MAX      8      /* credential ids in an allow or exclude list */
-#define FIDO2_CRED_ID_MAX    1023   /* raw bytes of a credential id */
-#define FIDO2_AUTHDATA_MAX   2048   /* raw bytes: the CBOR byte string libfido2 returns */
-#define FIDO2_SIG_MAX        512    /* raw bytes of a signature */
-#define FIDO2_X5C_MAX        4096   /* raw bytes of a DER attestation certificate */
-#define FIDO2_FMT_MAX        31     /* attestation format name */
-#define FIDO2_PIN_MAX        63     /* bytes of UTF-8 (CTAP2's maximum) */
-#define FIDO2_TIMEOUT_MAX_MS 120000 /* the longest touch wait */
+#define FIDO2_RP_ID_MAX      255                              /* bytes, printable ASCII without blanks */
+#define FIDO2_RP_NAME_MAX    255                              /* bytes, printable ASCII (MakeCredential) */
+#define FIDO2_USER_NAME_MAX  255                              /* bytes (MakeCredential) */
+#define FIDO2_USER_ID_MAX    64                               /* raw bytes of the user handle (WebAuthn) */
+#define FIDO2_CHALLENGE_LEN  32                               /* raw bytes: the client data hash */
+#define FIDO2_ALLOW_MAX      8                                /* credential ids in an allow or exclude list */
+#define FIDO2_CRED_ID_MAX    VIGIL_CRED_ID_SIZE_MAX           /* raw bytes of a credential id */
+#define FIDO2_AUTHDATA_MAX   (VIGIL_AUTHDATA_B64_MAX / 4 * 3) /* raw bytes: the CBOR byte string libfido2 returns */
+#define FIDO2_SIG_MAX        (VIGIL_SIG_B64_MAX / 4 * 3)      /* raw bytes of a signature */
+#define FIDO2_X5C_MAX        4096          /* raw bytes of a DER attestation certificate (fits VIGIL_X5C_B64_MAX) */
+#define FIDO2_FMT_MAX        VIGIL_FMT_MAX /* attestation format name */
+#define FIDO2_PIN_MAX        63            /* bytes of UTF-8 (CTAP2's maximum) */
+#define FIDO2_TIMEOUT_MAX_MS 120000        /* the longest touch wait */
 /* The longest line either side of the helper protocol writes, newline
  * included: "ok CRED AUTHDATA SIG\n". */
 #define FIDO2_LINE_MAX                                                                                                 \

@@ -69,12 +69,12 @@
 #define VIGIL_CRED_ID_SIZE_MAX    512  /* bytes of a FIDO2 credential id */
 #define VIGIL_CRED_B64_MAX        684  /* base64 of VIGIL_CRED_ID_SIZE_MAX bytes */
 #define VIGIL_USER_HANDLE_B64_MAX 88   /* base64 of a 64-byte user handle */
-#define VIGIL_AUTHDATA_B64_MAX    2047 /* authenticator data, CBOR-wrapped as libfido2 returns it */
-#define VIGIL_SIG_B64_MAX         511
-#define VIGIL_X5C_B64_MAX         6143 /* an attestation certificate (DER) */
-#define VIGIL_FMT_MAX             15   /* "packed", "none" */
+#define VIGIL_AUTHDATA_B64_MAX    2048 /* 1536 bytes of authenticator data, CBOR-wrapped as libfido2 returns it */
+#define VIGIL_SIG_B64_MAX         512  /* 384 bytes: up to an RSA-3072 signature */
+#define VIGIL_X5C_B64_MAX         6144 /* an attestation certificate (DER, 4608 bytes) */
+#define VIGIL_FMT_MAX             31   /* "packed", "none" */
 #define VIGIL_SSH_KEY_LINE_MAX    2047 /* an OpenSSH public key line */
-#define VIGIL_KEY_ID_HASH_MAX     23   /* what records show of a credential id: a hash prefix */
+#define VIGIL_KEY_ID_HASH_MAX     23   /* a hash prefix of a credential id, or the start of an ssh fingerprint */
 #define VIGIL_RECOVERY_CODES      10   /* codes in a set */
 #define VIGIL_RECOVERY_CODE_MAX   23   /* one code as shown ("xxxxx-xxxxx") */
 

@@ -2950,7 +2950,7 @@ static void test_describe_keys(void **state)
 			build_assertion(m);
 		msg_describe(m, line, sizeof(line));
 		assert_non_null(strstr(line, max ? "status=declined" : "status=ok"));
-		assert_non_null(strstr(line, max ? "cred_id_len=684 authdata_len=2047 sig_len=511"
+		assert_non_null(strstr(line, max ? "cred_id_len=684 authdata_len=2048 sig_len=512"
 		                                 : "cred_id_len=44 authdata_len=52 sig_len=52"));
 		assert_no_secret(line, m->u.assertion.cred_id);
 		assert_no_secret(line, m->u.assertion.authdata);
