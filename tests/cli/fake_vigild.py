@@ -15,7 +15,7 @@ import struct
 import sys
 
 MAGIC = 0x5647494C
-VERSION = 1
+VERSION = 2
 HEADER = struct.Struct(">IBBHII")
 
 ENROLL_BEGIN, ENROLL_CONFIRM, STATUS_QUERY, ADMIN_UNLOCK = 6, 7, 8, 9
@@ -58,15 +58,19 @@ def frame(mtype, req_id, body):
 
 
 def result(status):
-    return RESULT, u16(status) + s("")
+    # status, id, message, remaining
+    return RESULT, u16(status) + s("") + s("") + u16(0)
 
 
 def report(user, full):
     body = s(user or "alice") + u64(1700000000 if full else 0)
     if not full:
         return STATUS_REPORT, body + u16(0) * 5
-    # factors: type, created, last_used (0 = never)
-    body += u16(1) + u8(1) + u64(1690000000) + u64(0)
+    # factors: type, created, last_used (0 = never), name, remaining; a
+    # key's name is its user's choice, escapes included
+    body += u16(3) + u8(1) + u64(1690000000) + u64(0) + s("") + u16(0)
+    body += u8(3) + u64(1690000000) + u64(1699990000) + s("yubi\x1b[2J") + u16(0)
+    body += u8(4) + u64(1690000000) + u64(0) + s("") + u16(7)
     # devices: fingerprint, first_seen, last_seen
     body += u16(1) + s("SHA256:abcdefghijklmnop") + u64(1690000000) + u64(1699990000)
     # sources: addr, first_seen, last_seen; a C1 control (CSI) in UTF-8 and
