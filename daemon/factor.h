@@ -65,8 +65,8 @@ struct factor_answer {
  * "unknown_key"; not counted: "replay", "used" (a spent recovery code),
  * "no_factor", "internal". */
 struct factor_kind {
-	uint8_t kind;  /* enum vigil_factor_type */
-	bool prompts;  /* false: proven by the login itself (ssh-sk) */
+	uint8_t kind; /* enum vigil_factor_type */
+	bool prompts; /* false: proven by the login itself (ssh-sk) */
 	/* Whether the user holds this factor at all, and whether it can be
 	 * used on c's path (c NULL: a proof asked over vigilctl's socket);
 	 * usable may note in o what it found (ssh-sk: which key). */

@@ -126,8 +126,9 @@ static const char *fido2_verify(struct vigild *d, const struct factor_offer *o, 
 	if (fido2_assertion_verify(&key, &as, &res) < 0)
 		return "internal";
 	/* The key's row, also for a clone: the caller retires it. */
-	*ret_use = (struct store_factor_use){
-	    .kind = VIGIL_FACTOR_FIDO2, .factor_id = k->id, .step = res.verdict == FIDO2_VERDICT_OK ? res.sign_count : 0};
+	*ret_use = (struct store_factor_use){.kind = VIGIL_FACTOR_FIDO2,
+	                                     .factor_id = k->id,
+	                                     .step = res.verdict == FIDO2_VERDICT_OK ? res.sign_count : 0};
 	return fido2_verdict_name(res.verdict);
 }
 

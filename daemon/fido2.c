@@ -4,8 +4,10 @@
  * checks signatures; this file reads the fixed part of authenticator data
  * itself (a 32-byte rp id hash, a flags byte, a big-endian counter) to give
  * each failure its own verdict, insists on one encoding where libfido2 is
- * lenient (cbor_load() ignores trailing bytes), and does what libfido2
- * never does: the signature counter and "none" attestation.  Every input
+ * lenient (cbor_load() ignores trailing bytes), bounds every CBOR header
+ * before libcbor sees it (libcbor 0.8 allocates what a header declares),
+ * and does what libfido2 never does: the signature counter and "none"
+ * attestation.  Every input
  * but rp_id, the challenge and the stored key comes from a client.
  */
 #include <errno.h>
@@ -392,49 +394,122 @@ static int cred_extract(const fido_cred_t *c, int32_t alg, const struct fido2_at
 	return 0;
 }
 
-/* The verdict on everything but the signature.  Checks the encoding and
- * bounds first, so libfido2 only ever sees bounded input. */
-static int attest_precheck(const struct fido2_attestation *a, bool *ret_none, uint8_t *ret_flags,
-                           enum fido2_attest_verdict *ret_verdict)
+/* Walks one CBOR item at p (n bytes) without building it, for bounds only:
+ * every length and count must fit what is left (libcbor 0.8 allocates a
+ * declared array or map before reading it, so a 5-byte header could ask
+ * the daemon for gigabytes), no indefinite lengths, no tags, no reserved
+ * values, at most CBOR_DEPTH_MAX deep.  Returns the item's size, or 0 when
+ * it is refused. */
+#define CBOR_DEPTH_MAX 4
+static size_t cbor_walk(const uint8_t *p, size_t n, unsigned depth)
 {
-	const uint8_t *raw;
-	size_t raw_len, fmt_len, id_len;
-	bool none;
+	uint64_t v = 0, items;
+	size_t hdr, used;
+	uint8_t major, ai;
 
-	*ret_verdict = FIDO2_ATTEST_MALFORMED;
-	if (!a->fmt || !a->authdata || a->authdata_len > FIDO2_AUTHDATA_MAX || (!a->x5c && a->x5c_len) ||
-	    a->x5c_len > FIDO2_X5C_MAX || (!a->sig && a->sig_len) || a->sig_len > FIDO2_SIG_MAX)
+	if (n < 1 || depth > CBOR_DEPTH_MAX)
 		return 0;
-	fmt_len = strnlen(a->fmt, FIDO2_FMT_MAX + 1);
-	if (fmt_len == 0 || fmt_len > FIDO2_FMT_MAX)
-		return 0;
-	if (authdata_unwrap(a->authdata, a->authdata_len, &raw, &raw_len) < 0 || raw_len < AD_CRED_ID ||
-	    !(raw[AD_FLAGS] & AD_AT))
-		return 0;
-	id_len = (size_t)raw[AD_CRED_ID_LEN] << 8 | raw[AD_CRED_ID_LEN + 1];
-	if (id_len == 0 || id_len > FIDO2_CRED_ID_MAX)
-		return 0;
-
-	none = strcmp(a->fmt, "none") == 0;
-	if (strcmp(a->fmt, "packed") != 0 && !(none && a->allow_none)) {
-		*ret_verdict = FIDO2_ATTEST_UNSUPPORTED_FMT;
+	major = p[0] >> 5;
+	ai = p[0] & 0x1f;
+	if (ai < 24) {
+		hdr = 1;
+		v = ai;
+	} else if (ai <= 27) {
+		hdr = (size_t)1 + (1U << (ai - 24));
+		if (n < hdr)
+			return 0;
+		for (size_t i = 1; i < hdr; i++)
+			v = (v << 8) | p[i];
+	} else {
 		return 0;
 	}
+	used = hdr;
+	switch (major) {
+	case 0: /* unsigned, negative integers; simple values and floats */
+	case 1:
+	case 7:
+		return used;
+	case 2: /* byte and text strings */
+	case 3:
+		return v <= n - used ? used + (size_t)v : 0;
+	case 4: /* arrays, maps: each item takes at least one byte */
+	case 5:
+		if (v > (n - used) / (major == 5 ? 2 : 1))
+			return 0;
+		items = major == 5 ? 2 * v : v;
+		for (uint64_t i = 0; i < items; i++) {
+			size_t k = cbor_walk(p + used, n - used, depth + 1);
+
+			if (k == 0)
+				return 0;
+			used += k;
+		}
+		return used;
+	default: /* tags: never in a COSE key or an extension map */
+		return 0;
+	}
+}
+
+/* The attested credential data and extensions after the fixed part: an id
+ * within bounds, a COSE key that is a map, an extension map exactly when
+ * the ED flag says so, and nothing after (libfido2 ignores trailing
+ * bytes).  Only then is any of it handed to libcbor. */
+static bool attcred_bounded(const uint8_t *raw, size_t raw_len)
+{
+	size_t id_len, off, k;
+
+	if (raw_len < AD_CRED_ID || !(raw[AD_FLAGS] & AD_AT))
+		return false;
+	id_len = (size_t)raw[AD_CRED_ID_LEN] << 8 | raw[AD_CRED_ID_LEN + 1];
+	if (id_len == 0 || id_len > FIDO2_CRED_ID_MAX || id_len > raw_len - AD_CRED_ID)
+		return false;
+	off = AD_CRED_ID + id_len;
+	if (off >= raw_len || (raw[off] >> 5) != 5 || (k = cbor_walk(raw + off, raw_len - off, 0)) == 0)
+		return false;
+	off += k;
+	if (raw[AD_FLAGS] & AD_ED) {
+		if (off >= raw_len || (raw[off] >> 5) != 5 || (k = cbor_walk(raw + off, raw_len - off, 0)) == 0)
+			return false;
+		off += k;
+	}
+	return off == raw_len;
+}
+
+/* The verdict on everything but the key type and the signature.  Checks
+ * the bounds and the encoding first, so libfido2 only ever sees bounded
+ * input.  On OK, *ret_none says fmt is "none" and *ret_flags holds the
+ * authdata flags. */
+static enum fido2_attest_verdict attest_precheck(const struct fido2_attestation *a, bool *ret_none, uint8_t *ret_flags)
+{
+	const uint8_t *raw;
+	size_t raw_len, fmt_len;
+	bool none;
+
+	if (!a->fmt || !a->authdata || a->authdata_len > FIDO2_AUTHDATA_MAX || (!a->x5c && a->x5c_len) ||
+	    a->x5c_len > FIDO2_X5C_MAX || (!a->sig && a->sig_len) || a->sig_len > FIDO2_SIG_MAX)
+		return FIDO2_ATTEST_MALFORMED;
+	fmt_len = strnlen(a->fmt, FIDO2_FMT_MAX + 1);
+	if (fmt_len == 0 || fmt_len > FIDO2_FMT_MAX)
+		return FIDO2_ATTEST_MALFORMED;
+	if (authdata_unwrap(a->authdata, a->authdata_len, &raw, &raw_len) < 0 || !attcred_bounded(raw, raw_len))
+		return FIDO2_ATTEST_MALFORMED;
+
+	none = strcmp(a->fmt, "none") == 0;
+	if (strcmp(a->fmt, "packed") != 0 && !(none && a->allow_none))
+		return FIDO2_ATTEST_UNSUPPORTED_FMT;
 	/* One encoding: "none" carries no statement, "packed" always a sig. */
 	if (none ? (a->sig_len || a->x5c_len) : !a->sig_len)
-		return 0;
+		return FIDO2_ATTEST_MALFORMED;
 
 	if (!rp_hash_matches(a->rp_id, raw))
-		*ret_verdict = FIDO2_ATTEST_WRONG_RP;
-	else if (!(raw[AD_FLAGS] & AD_UP))
-		*ret_verdict = FIDO2_ATTEST_NO_PRESENCE;
-	else if (a->uv_required && !(raw[AD_FLAGS] & AD_UV))
-		*ret_verdict = FIDO2_ATTEST_NO_VERIFICATION;
-	else
-		*ret_verdict = FIDO2_ATTEST_OK;
+		return FIDO2_ATTEST_WRONG_RP;
+	if (!(raw[AD_FLAGS] & AD_UP))
+		return FIDO2_ATTEST_NO_PRESENCE;
+	if (a->uv_required && !(raw[AD_FLAGS] & AD_UV))
+		return FIDO2_ATTEST_NO_VERIFICATION;
 	*ret_none = none;
 	*ret_flags = raw[AD_FLAGS];
-	return 0;
+	return FIDO2_ATTEST_OK;
 }
 
 int fido2_attestation_verify(const struct fido2_attestation *a, enum fido2_attest_verdict *ret_verdict,
@@ -450,8 +525,7 @@ int fido2_attestation_verify(const struct fido2_attestation *a, enum fido2_attes
 
 	if (!a || !ret_verdict || !ret_cred || !rp_id_ok(a->rp_id) || !a->challenge)
 		return -EINVAL;
-	if ((r = attest_precheck(a, &none, &flags, &verdict)) < 0)
-		goto out;
+	verdict = attest_precheck(a, &none, &flags);
 	if (verdict != FIDO2_ATTEST_OK)
 		goto done;
 

@@ -127,8 +127,11 @@ int fido2_challenge_new(uint8_t ret[FIDO2_CHALLENGE_SIZE]);
 /* Verifies an enrollment.  Returns 0 with the verdict in *ret_verdict; when
  * it is FIDO2_ATTEST_OK, also fills *ret_cred (otherwise *ret_cred is
  * untouched).  -EINVAL for a NULL argument or an rp_id that is empty or
- * over FIDO2_RP_ID_MAX; -ENOMEM.  Nothing is secret: nothing is wiped.
- * Checks, in order: the bounds above and the encoding (MALFORMED); the
+ * over FIDO2_RP_ID_MAX; -ENOMEM; -EIO when libfido2 fails otherwise or
+ * disagrees with what was checked here (a bug, never the client's input).
+ * Nothing is secret: nothing is wiped.
+ * Checks, in order: the bounds above and the encoding, down to every CBOR
+ * header in the key and extensions and no byte after them (MALFORMED); the
  * format (UNSUPPORTED_FMT); the rp id hash (WRONG_RP); UP (NO_PRESENCE); UV
  * when uv_required (NO_VERIFICATION); the COSE key (UNSUPPORTED_ALG, or
  * MALFORMED when it is no key at all); the signature over authdata and the
@@ -142,8 +145,9 @@ int fido2_attestation_verify(const struct fido2_attestation *a, enum fido2_attes
                              struct fido2_credential *ret_cred);
 
 /* Verifies a step-up against a stored credential.  Returns 0 and fills
- * *ret_result; -EINVAL for a NULL argument, a bad rp_id, or a stored key that is
- * no ES256 or EdDSA key (a damaged row, not the client's fault); -ENOMEM.
+ * *ret_result; -EINVAL for a NULL argument, a bad rp_id, or a stored key
+ * that is no ES256 or EdDSA key (a damaged row, not the client's fault);
+ * -ENOMEM; -EIO as for fido2_attestation_verify().
  * Checks, in order: one encoding (a 37-byte authdata, no attested data, no
  * extensions: MALFORMED); the rp id hash (WRONG_RP); the signature over
  * authdata and the challenge (BAD_SIGNATURE); then, only for an assertion

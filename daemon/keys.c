@@ -198,9 +198,8 @@ int keys_enroll_begin(struct vigild *d, const struct peer *p, struct exchange *x
 	/* The user's keys already enrolled: the authenticator refuses to
 	 * make a second credential on one of them. */
 	for (size_t i = 0; i < inv->n_keys; i++)
-		if (inv->keys[i].kind == STORE_KEY_FIDO2 &&
-		    b64_encode(inv->keys[i].cred_id, inv->keys[i].cred_id_len, c->exclude[n].id,
-		               sizeof(c->exclude[n].id)) == 0)
+		if (inv->keys[i].kind == STORE_KEY_FIDO2 && b64_encode(inv->keys[i].cred_id, inv->keys[i].cred_id_len,
+		                                                       c->exclude[n].id, sizeof(c->exclude[n].id)) == 0)
 			n++;
 	c->n_exclude = n;
 	x->key = k;

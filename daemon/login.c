@@ -82,8 +82,7 @@ static const char *action_name(enum policy_action a)
 
 static void audit_record_login(struct vigild *d, enum audit_event event, int priority, const struct login_context *c,
                                const char *decision, const char *reason, const char *method, const char *result,
-                               const char *login_id, int shadow, const char *message,
-                               const struct factor_label *label)
+                               const char *login_id, int shadow, const char *message, const struct factor_label *label)
 {
 	struct audit_record r = {
 	    .event = event,
@@ -288,14 +287,21 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 
 	if (use)
 		audit_stepup(d, LOG_INFO, c, VIGIL_REASON_NONE, method, "ok", l.login_id, use,
-		             use->activate                          ? "first code of an in-band enrollment accepted"
-		             : use->kind == VIGIL_FACTOR_RECOVERY   ? "step-up succeeded with a recovery code"
-		                                                    : "step-up succeeded");
+		             use->activate                        ? "first code of an in-band enrollment accepted"
+		             : use->kind == VIGIL_FACTOR_RECOVERY ? "step-up succeeded with a recovery code"
+		                                                  : "step-up succeeded");
 	if (outcome == VIGIL_OUTCOME_ALLOW)
 		audit_decision(d, LOG_INFO, c, "allow", allow_reason(d, c, method), method, l.login_id, 0);
 	else
 		audit_decision(d, LOG_WARNING, c, "deny", reason_name(reason), method, l.login_id, 0);
 	reply_decision(reply, outcome, reason, c, l.login_id);
+	if (use && use->kind == VIGIL_FACTOR_RECOVERY && outcome == VIGIL_OUTCOME_ALLOW) {
+		struct factor_label label;
+
+		factor_describe(&c->offer, use, &label);
+		reply->u.decision.recovery_used = 1;
+		reply->u.decision.recovery_left = (uint16_t)label.recovery_left;
+	}
 	return 0;
 fail:
 	log_msg(LOG_ERR, "recording the login of %s failed: %s", c->user, strerror(-r));
@@ -622,10 +628,10 @@ static int step_settle(struct vigild *d, struct exchange *x, struct login_pendin
 			goto out;
 		/* The step was taken by another login in the meantime: a code
 		 * or a key counter spent, or the factor removed. */
-		result = r != -EALREADY                      ? "no_factor"
-		         : use->kind == VIGIL_FACTOR_TOTP    ? "replay"
+		result = r != -EALREADY                       ? "no_factor"
+		         : use->kind == VIGIL_FACTOR_TOTP     ? "replay"
 		         : use->kind == VIGIL_FACTOR_RECOVERY ? "used"
-		                                             : "replay";
+		                                              : "replay";
 	}
 	if (strcmp(result, "replay") == 0) {
 		/* The code the app still shows, just used by this user's last

@@ -169,7 +169,8 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	/* Large (the user's keys): on the heap. */
 	if (!(inv = calloc(1, sizeof(*inv))))
 		return -ENOMEM;
-	if ((r = factor_inventory_read(d, c->user_id, inv)) < 0 || (r = login_source_locked(d, c, now, &src_locked)) < 0)
+	if ((r = factor_inventory_read(d, c->user_id, inv)) < 0 ||
+	    (r = login_source_locked(d, c, now, &src_locked)) < 0)
 		goto out;
 	c->factor_digits = inv->totp_digits;
 

@@ -28,8 +28,7 @@ struct proof_pending {
 	bool fell_back;
 };
 
-static const struct method_list proof_methods = {
-    3, {VIGIL_FACTOR_FIDO2, VIGIL_FACTOR_TOTP, VIGIL_FACTOR_RECOVERY}};
+static const struct method_list proof_methods = {3, {VIGIL_FACTOR_FIDO2, VIGIL_FACTOR_TOTP, VIGIL_FACTOR_RECOVERY}};
 
 void proof_pending_free(struct proof_pending *p)
 {
@@ -97,7 +96,8 @@ static int proof_prompt(struct vigild *d, struct proof_pending *pp, uint8_t why,
 	memset(reply, 0, sizeof(*reply));
 	reply->type = VIGIL_MSG_PROMPT;
 	reply->u.prompt.why = why;
-	reply->u.prompt.digits = pp->offer.inv.totp_digits ? pp->offer.inv.totp_digits : (uint8_t)d->config->totp_digits;
+	reply->u.prompt.digits =
+	    pp->offer.inv.totp_digits ? pp->offer.inv.totp_digits : (uint8_t)d->config->totp_digits;
 	if ((r = factor_prompt(d, &pp->offer, pp->fell_back, &pp->fstate, &reply->u.prompt)) < 0)
 		return r;
 	pp->kind = reply->u.prompt.kind;

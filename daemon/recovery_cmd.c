@@ -18,8 +18,8 @@
 #include "recovery_cmd.h"
 #include "wipe.h"
 
-static void recovery_audit(struct vigild *d, const struct peer *p, const char *user, const char *result,
-                           int priority, bool told, const char *message)
+static void recovery_audit(struct vigild *d, const struct peer *p, const char *user, const char *result, int priority,
+                           bool told, const char *message)
 {
 	struct audit_record a = {
 	    .event = AUDIT_ENROLL,
@@ -74,8 +74,7 @@ int recovery_generate(struct vigild *d, const struct peer *p, struct exchange *x
 	reply->type = VIGIL_MSG_RECOVERY_CODES;
 	reply->u.recovery.n_codes = RECOVERY_CODES;
 	for (size_t i = 0; i < RECOVERY_CODES; i++)
-		snprintf(reply->u.recovery.codes[i].code, sizeof(reply->u.recovery.codes[i].code), "%s",
-		         set->codes[i]);
+		snprintf(reply->u.recovery.codes[i].code, sizeof(reply->u.recovery.codes[i].code), "%s", set->codes[i]);
 	goto out;
 refuse:
 	if (status == VIGIL_STATUS_INTERNAL && r < 0)

@@ -296,14 +296,13 @@ static const char *const st_sql[ST_MAX_] = {
     /* Every factor as the user sees it: the TOTP factor, each key (kind
      * 1 fido2 -> VIGIL_FACTOR_FIDO2 2, kind 2 ssh-sk -> 3), and the
      * recovery codes left as one line (VIGIL_FACTOR_RECOVERY 4). */
-    [ST_STATUS_FACTORS] =
-        "SELECT type, name, created, last_used, remaining FROM ("
-        "SELECT 1 AS type, '' AS name, created, last_used, 0 AS remaining FROM totp_factors "
-        "WHERE user_id = ?1 AND active = 1 "
-        "UNION ALL SELECT kind + 1, name, created, last_used, 0 FROM keys WHERE user_id = ?1 "
-        "UNION ALL SELECT 4, '', min(created), max(used), count(*) FROM recovery_codes "
-        "WHERE user_id = ?1 AND used = 0 HAVING count(*) > 0) "
-        "ORDER BY created DESC LIMIT ?2",
+    [ST_STATUS_FACTORS] = "SELECT type, name, created, last_used, remaining FROM ("
+                          "SELECT 1 AS type, '' AS name, created, last_used, 0 AS remaining FROM totp_factors "
+                          "WHERE user_id = ?1 AND active = 1 "
+                          "UNION ALL SELECT kind + 1, name, created, last_used, 0 FROM keys WHERE user_id = ?1 "
+                          "UNION ALL SELECT 4, '', min(created), max(used), count(*) FROM recovery_codes "
+                          "WHERE user_id = ?1 AND used = 0 HAVING count(*) > 0) "
+                          "ORDER BY created DESC LIMIT ?2",
     [ST_STATUS_DEVICES] = "SELECT fingerprint, first_seen, last_seen FROM devices WHERE user_id = ?1 "
                           "ORDER BY last_seen DESC LIMIT ?2",
     [ST_STATUS_SOURCES] = "SELECT addr, first_seen, last_seen FROM sources WHERE user_id = ?1 "

@@ -55,8 +55,7 @@ static int check_code(struct vigild *d, const char *user, const struct store_tot
 	return r;
 }
 
-int totp_remove(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer,
-                struct vigil_msg *reply)
+int totp_remove(struct vigild *d, const struct peer *p, struct exchange *x, const char *answer, struct vigil_msg *reply)
 {
 	const struct vigil_config *cfg = d->config;
 	char party[CALLER_PARTY_MAX];

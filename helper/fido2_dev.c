@@ -262,8 +262,16 @@ static int pin_ask(const struct fido2_ui *ui, char *pin, size_t cap)
 {
 	if (!ui || !ui->pin)
 		return FIDO2_PIN_REQUIRED;
-	if (ui->pin(ui->userdata, pin, cap) < 0)
+	switch (ui->pin(ui->userdata, pin, cap)) {
+	case 0:
+		break;
+	case -ECANCELED:
 		return FIDO2_CANCELLED;
+	case -E2BIG:
+		return FIDO2_PIN_INVALID;
+	default:
+		return FIDO2_INTERNAL; /* the asker broke down, not the person */
+	}
 	if (pin[0] == '\0' || strlen(pin) > FIDO2_PIN_MAX)
 		return FIDO2_PIN_INVALID; /* never sent: no retry is spent on it */
 	return FIDO2_OK;
@@ -432,6 +440,10 @@ int fido2_dev_make(const struct fido2_make_req *req, const struct fido2_ui *ui, 
 		goto out;
 	if ((r = uv_plan(dev, req->uv, &need_pin, &uv_opt)) != FIDO2_OK)
 		goto out;
+	/* CTAP 2.0 wants the PIN for every MakeCredential once one is set:
+	 * ask before the touch rather than after a refusal. */
+	if (fido_dev_has_pin(dev))
+		need_pin = true;
 	if (!(c = fido_cred_new()) || fido_cred_set_type(c, COSE_ES256) != FIDO_OK ||
 	    fido_cred_set_clientdata_hash(c, hash, sizeof(hash)) != FIDO_OK ||
 	    fido_cred_set_rp(c, req->rp_id, req->rp_name) != FIDO_OK ||

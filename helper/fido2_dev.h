@@ -28,8 +28,9 @@
 /* How the caller talks to the person at the key. */
 struct fido2_ui {
 	/* Asks for the PIN; writes it NUL-terminated into buf (cap bytes).
-	 * Returns 0, or a negative errno (-ECANCELED: the user gave none).
-	 * The caller of fido2_dev_*() wipes buf. */
+	 * Returns 0, or a negative errno: -ECANCELED, the user gave none
+	 * (FIDO2_CANCELLED); -E2BIG, a PIN too long for buf (FIDO2_PIN_INVALID);
+	 * any other, FIDO2_INTERNAL.  fido2_dev_*() wipes buf. */
 	int (*pin)(void *userdata, char *buf, size_t cap);
 	/* Told just before the key starts waiting for a touch; may be NULL. */
 	void (*touch)(void *userdata);

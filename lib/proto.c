@@ -326,9 +326,12 @@ static int put_decision(struct wbuf *w, const struct vigil_decision *d)
 
 	if (!outcome_valid(d->outcome) || !reason_valid(d->reason) || !signals_valid(d->signals))
 		return -EINVAL;
+	if (!flag_valid(d->recovery_used) || (!d->recovery_used && d->recovery_left))
+		return -EINVAL;
 	if ((r = wbuf_put_u8(w, d->outcome)) < 0 || (r = wbuf_put_u16(w, d->reason)) < 0 ||
 	    (r = wbuf_put_u32(w, d->score)) < 0 || (r = wbuf_put_u32(w, d->signals)) < 0 ||
-	    (r = wbuf_put_str(w, d->login_id, VIGIL_LOGIN_ID_MAX)) < 0)
+	    (r = wbuf_put_str(w, d->login_id, VIGIL_LOGIN_ID_MAX)) < 0 || (r = wbuf_put_u8(w, d->recovery_used)) < 0 ||
+	    (r = wbuf_put_u16(w, d->recovery_left)) < 0)
 		return r;
 	return 0;
 }
@@ -1068,7 +1071,13 @@ static int get_decision(struct rbuf *b, struct vigil_decision *d)
 		return r;
 	if (!signals_valid(d->signals))
 		return -EBADMSG;
-	return rbuf_get_str(b, d->login_id, VIGIL_LOGIN_ID_MAX);
+	if ((r = rbuf_get_str(b, d->login_id, VIGIL_LOGIN_ID_MAX)) < 0 || (r = rbuf_get_u8(b, &d->recovery_used)) < 0 ||
+	    (r = rbuf_get_u16(b, &d->recovery_left)) < 0)
+		return r;
+	/* A count of codes left belongs to a login that used one. */
+	if (!flag_valid(d->recovery_used) || (!d->recovery_used && d->recovery_left))
+		return -EBADMSG;
+	return 0;
 }
 
 static int get_prompt(struct rbuf *b, struct vigil_prompt *p)
@@ -1973,6 +1982,8 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
 		            reason_name(m->u.decision.reason), (unsigned)m->u.decision.score);
 		line_signals(&l, m->u.decision.signals);
 		line_str(&l, "login_id", m->u.decision.login_id);
+		if (m->u.decision.recovery_used)
+			line_printf(&l, " recovery_left=%u", (unsigned)m->u.decision.recovery_left);
 		break;
 	case VIGIL_MSG_PROMPT:
 		describe_prompt(&l, &m->u.prompt);

@@ -349,8 +349,9 @@ static int request_send(struct helper *h, const struct pam_fido2_request *req, i
 
 /* "pin": asks the user and answers the helper.  A PIN the key could not
  * take (empty, over FIDO2_PIN_MAX bytes, a line break) is answered
- * "cancel", and the helper ends with "error cancelled". */
-static int pin_relay(pam_handle_t *pamh, struct helper *h, int64_t deadline)
+ * "cancel", and the helper ends with "error cancelled".  The deadline
+ * (*deadline, budget ms) starts again once the person has answered. */
+static int pin_relay(pam_handle_t *pamh, struct helper *h, int64_t budget, int64_t *deadline)
 {
 	struct vigil_answer ans = {.answer = ""};
 	char line[FIDO2_PIN_MAX + 8];
@@ -365,7 +366,8 @@ static int pin_relay(pam_handle_t *pamh, struct helper *h, int64_t deadline)
 		n = (size_t)snprintf(line, sizeof(line), "cancel\n");
 	else
 		n = (size_t)snprintf(line, sizeof(line), "pin %s\n", ans.answer);
-	r = helper_send(h, line, n, deadline);
+	*deadline = now_ms() + budget;
+	r = helper_send(h, line, n, *deadline);
 out:
 	WIPE_ARRAY(line);
 	wipe(&ans, sizeof(ans));
@@ -412,9 +414,8 @@ static int helper_talk(pam_handle_t *pamh, struct helper *h, const struct pam_fi
 		if ((r = helper_line(h, line, sizeof(line), deadline)) < 0)
 			goto out;
 		if (strcmp(line, "pin") == 0) {
-			if ((r = pin_relay(pamh, h, deadline)) < 0)
+			if ((r = pin_relay(pamh, h, budget, &deadline)) < 0)
 				goto out;
-			deadline = now_ms() + budget;
 		} else if (strcmp(line, "touch") == 0) {
 			if ((r = conv_show(pamh, PAM_TEXT_INFO, PAM_FIDO2_TOUCH_TEXT)) < 0)
 				goto out;

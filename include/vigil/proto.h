@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 
-#define VIGIL_PROTO_MAGIC       0x5647494cU /* "VGIL" */
+#define VIGIL_PROTO_MAGIC 0x5647494cU /* "VGIL" */
 /* 2: security keys, OpenSSH security keys and recovery codes (PROMPT,
  * RESULT and STATUS_REPORT grew fields; messages 11..19, 69..71). */
 #define VIGIL_PROTO_VERSION     2
@@ -59,22 +59,22 @@
 
 /* Security keys.  Binary values cross the socket as standard base64 (RFC
  * 4648, with padding): the module relays them without decoding. */
-#define VIGIL_KEYS_MAX         8    /* security keys (fido2 and ssh-sk) per user */
-#define VIGIL_KEY_NAME_MAX     63   /* a key's label, chosen by its user */
-#define VIGIL_CHALLENGE_SIZE   32   /* bytes: used as the client data hash */
-#define VIGIL_CHALLENGE_B64_MAX 44  /* base64 of VIGIL_CHALLENGE_SIZE bytes */
-#define VIGIL_RP_ID_MAX        255
-#define VIGIL_CRED_ID_SIZE_MAX 512  /* bytes of a FIDO2 credential id */
-#define VIGIL_CRED_B64_MAX     684  /* base64 of VIGIL_CRED_ID_SIZE_MAX bytes */
-#define VIGIL_USER_HANDLE_B64_MAX 88 /* base64 of a 64-byte user handle */
-#define VIGIL_AUTHDATA_B64_MAX 2047 /* authenticator data, CBOR-wrapped as libfido2 returns it */
-#define VIGIL_SIG_B64_MAX      511
-#define VIGIL_X5C_B64_MAX      6143 /* an attestation certificate (DER) */
-#define VIGIL_FMT_MAX          15   /* "packed", "none" */
-#define VIGIL_SSH_KEY_LINE_MAX 2047 /* an OpenSSH public key line */
-#define VIGIL_KEY_ID_HASH_MAX  23   /* what records show of a credential id: a hash prefix */
-#define VIGIL_RECOVERY_CODES   10   /* codes in a set */
-#define VIGIL_RECOVERY_CODE_MAX 23  /* one code as shown ("xxxxx-xxxxx") */
+#define VIGIL_KEYS_MAX            8  /* security keys (fido2 and ssh-sk) per user */
+#define VIGIL_KEY_NAME_MAX        63 /* a key's label, chosen by its user */
+#define VIGIL_CHALLENGE_SIZE      32 /* bytes: used as the client data hash */
+#define VIGIL_CHALLENGE_B64_MAX   44 /* base64 of VIGIL_CHALLENGE_SIZE bytes */
+#define VIGIL_RP_ID_MAX           255
+#define VIGIL_CRED_ID_SIZE_MAX    512  /* bytes of a FIDO2 credential id */
+#define VIGIL_CRED_B64_MAX        684  /* base64 of VIGIL_CRED_ID_SIZE_MAX bytes */
+#define VIGIL_USER_HANDLE_B64_MAX 88   /* base64 of a 64-byte user handle */
+#define VIGIL_AUTHDATA_B64_MAX    2047 /* authenticator data, CBOR-wrapped as libfido2 returns it */
+#define VIGIL_SIG_B64_MAX         511
+#define VIGIL_X5C_B64_MAX         6143 /* an attestation certificate (DER) */
+#define VIGIL_FMT_MAX             15   /* "packed", "none" */
+#define VIGIL_SSH_KEY_LINE_MAX    2047 /* an OpenSSH public key line */
+#define VIGIL_KEY_ID_HASH_MAX     23   /* what records show of a credential id: a hash prefix */
+#define VIGIL_RECOVERY_CODES      10   /* codes in a set */
+#define VIGIL_RECOVERY_CODE_MAX   23   /* one code as shown ("xxxxx-xxxxx") */
 
 /* Where the daemon listens unless told otherwise. */
 #define VIGIL_DEFAULT_RUNTIME_DIR "/run/vigil"
@@ -170,20 +170,20 @@ enum vigil_outcome {
 /* Why a DECISION denied (or, with ALLOW, NONE).  The module renders text. */
 enum vigil_reason {
 	VIGIL_REASON_NONE = 0,
-	VIGIL_REASON_RISK = 1,            /* score at or above the deny threshold */
-	VIGIL_REASON_STEPUP_FAILED = 2,   /* wrong, replayed or missing code */
-	VIGIL_REASON_LOCKED = 3,          /* too many failures: locked for a while */
-	VIGIL_REASON_NOT_ENROLLED = 4,    /* must step up, has no factor */
-	VIGIL_REASON_NETWORK = 5,         /* source on the deny list / not allowed */
-	VIGIL_REASON_STEPUP_NOT_DONE = 6, /* account phase: auth never stepped up */
-	VIGIL_REASON_PERMISSION = 7,      /* caller may not ask this */
-	VIGIL_REASON_INTERNAL = 8,        /* daemon-side failure */
-	VIGIL_REASON_UNKNOWN_LOGIN = 9,   /* login id not known or expired */
-	VIGIL_REASON_SESSION_LIMIT = 10,  /* too many concurrent sessions */
-	VIGIL_REASON_REPLAY = 11,         /* the code was just used: not a guess, not counted */
-	VIGIL_REASON_NO_ANSWER = 12,      /* nothing was typed: not a guess, not counted */
-	VIGIL_REASON_UNKNOWN_USER = 13,   /* NSS does not know the user */
-	VIGIL_REASON_SOURCE_LOCKED = 14,  /* the source (address, or local caller) is locked */
+	VIGIL_REASON_RISK = 1,              /* score at or above the deny threshold */
+	VIGIL_REASON_STEPUP_FAILED = 2,     /* wrong, replayed or missing code */
+	VIGIL_REASON_LOCKED = 3,            /* too many failures: locked for a while */
+	VIGIL_REASON_NOT_ENROLLED = 4,      /* must step up, has no factor */
+	VIGIL_REASON_NETWORK = 5,           /* source on the deny list / not allowed */
+	VIGIL_REASON_STEPUP_NOT_DONE = 6,   /* account phase: auth never stepped up */
+	VIGIL_REASON_PERMISSION = 7,        /* caller may not ask this */
+	VIGIL_REASON_INTERNAL = 8,          /* daemon-side failure */
+	VIGIL_REASON_UNKNOWN_LOGIN = 9,     /* login id not known or expired */
+	VIGIL_REASON_SESSION_LIMIT = 10,    /* too many concurrent sessions */
+	VIGIL_REASON_REPLAY = 11,           /* the code was just used: not a guess, not counted */
+	VIGIL_REASON_NO_ANSWER = 12,        /* nothing was typed: not a guess, not counted */
+	VIGIL_REASON_UNKNOWN_USER = 13,     /* NSS does not know the user */
+	VIGIL_REASON_SOURCE_LOCKED = 14,    /* the source (address, or local caller) is locked */
 	VIGIL_REASON_NO_USABLE_FACTOR = 15, /* has factors, none the policy accepts here (a key
 	                                       on a remote login, TOTP in the strong band) */
 	VIGIL_REASON_KEY_NOT_USED = 16,     /* no security key answered (none, timeout, PIN):
@@ -212,11 +212,11 @@ enum vigil_prompt_kind {
 
 /* Why the daemon prompts; the module turns it into an info line. */
 enum vigil_prompt_why {
-	VIGIL_WHY_RISK = 0,   /* score in the step-up band */
-	VIGIL_WHY_FRESH = 1,  /* privileged service, no fresh step-up */
-	VIGIL_WHY_RETRY = 2,  /* previous code was wrong */
-	VIGIL_WHY_ENROLL = 3, /* in-band enrollment (trust on first use) */
-	VIGIL_WHY_REPLAY = 4, /* previous code was just used: wait for the next */
+	VIGIL_WHY_RISK = 0,     /* score in the step-up band */
+	VIGIL_WHY_FRESH = 1,    /* privileged service, no fresh step-up */
+	VIGIL_WHY_RETRY = 2,    /* previous code was wrong */
+	VIGIL_WHY_ENROLL = 3,   /* in-band enrollment (trust on first use) */
+	VIGIL_WHY_REPLAY = 4,   /* previous code was just used: wait for the next */
 	VIGIL_WHY_FALLBACK = 5, /* the security key was not used: a code instead */
 	VIGIL_WHY_PROOF = 6,    /* vigilctl: prove a factor before changing factors */
 	VIGIL_WHY_MAX_
@@ -236,8 +236,8 @@ enum vigil_status {
 	VIGIL_STATUS_UNKNOWN_LOGIN = 9,
 	VIGIL_STATUS_PROTOCOL = 10,
 	VIGIL_STATUS_INTERNAL = 11,
-	VIGIL_STATUS_UNKNOWN_USER = 12, /* NSS knows no such account */
-	VIGIL_STATUS_NOT_FOUND = 13,    /* nothing matches: a user not locked, a source without failures */
+	VIGIL_STATUS_UNKNOWN_USER = 12,   /* NSS knows no such account */
+	VIGIL_STATUS_NOT_FOUND = 13,      /* nothing matches: a user not locked, a source without failures */
 	VIGIL_STATUS_PROOF_REQUIRED = 14, /* changing factors needs a fresh proof of one (FACTOR_PROVE) */
 	VIGIL_STATUS_EXISTS = 15,         /* a key with this name or credential is enrolled already */
 	VIGIL_STATUS_BAD_KEY = 16,        /* the key or attestation is refused (RESULT.message says why) */
@@ -437,6 +437,10 @@ struct vigil_decision {
 	uint32_t score;
 	uint32_t signals; /* enum vigil_signal bits */
 	char login_id[VIGIL_LOGIN_ID_MAX + 1];
+	/* 1: the step-up was answered with a recovery code, and the user has
+	 * recovery_left unused ones now (the module tells the user). */
+	uint8_t recovery_used;
+	uint16_t recovery_left;
 };
 
 struct vigil_prompt {
@@ -456,9 +460,9 @@ struct vigil_prompt {
 	/* FIDO2 only (empty otherwise). */
 	char rp_id[VIGIL_RP_ID_MAX + 1];
 	char challenge[VIGIL_CHALLENGE_B64_MAX + 1];
-	uint8_t uv;               /* user verification required */
-	uint16_t timeout;         /* seconds to wait for a touch */
-	uint16_t n_creds;         /* <= VIGIL_KEYS_MAX */
+	uint8_t uv;       /* user verification required */
+	uint16_t timeout; /* seconds to wait for a touch */
+	uint16_t n_creds; /* <= VIGIL_KEYS_MAX */
 	struct vigil_cred_ref creds[VIGIL_KEYS_MAX];
 };
 
@@ -477,12 +481,12 @@ struct vigil_result {
  * bound to this connection, and expires). */
 struct vigil_key_challenge {
 	char rp_id[VIGIL_RP_ID_MAX + 1];
-	char user[VIGIL_USER_MAX + 1];                         /* the user's name */
-	char user_handle[VIGIL_USER_HANDLE_B64_MAX + 1];       /* stable, opaque, per user */
+	char user[VIGIL_USER_MAX + 1];                   /* the user's name */
+	char user_handle[VIGIL_USER_HANDLE_B64_MAX + 1]; /* stable, opaque, per user */
 	char challenge[VIGIL_CHALLENGE_B64_MAX + 1];
 	uint8_t uv;
 	uint8_t resident;
-	uint16_t timeout; /* seconds */
+	uint16_t timeout;   /* seconds */
 	uint16_t n_exclude; /* the user's enrolled credentials: not again */
 	struct vigil_cred_ref exclude[VIGIL_KEYS_MAX];
 };
@@ -529,7 +533,7 @@ struct vigil_enroll_pending {
 struct vigil_factor_info {
 	uint8_t type; /* enum vigil_factor_type */
 	uint64_t created;
-	uint64_t last_used; /* 0 = never */
+	uint64_t last_used;                /* 0 = never */
 	char name[VIGIL_KEY_NAME_MAX + 1]; /* a key's name; "" for totp and recovery */
 	uint16_t remaining;                /* recovery: unused codes; 0 otherwise */
 };
@@ -732,9 +736,9 @@ struct vigil_reload_result {
 struct vigil_msg {
 	uint8_t type; /* enum vigil_msg_type */
 	union {
-		struct vigil_login_request login;     /* AUTH_BEGIN, ACCOUNT_CHECK, ADMIN_SIMULATE */
-		struct vigil_answer answer;           /* AUTH_STEP, TOTP_ENROLL_CONFIRM, TOTP_REMOVE */
-		struct vigil_assertion assertion;     /* AUTH_ASSERTION */
+		struct vigil_login_request login;           /* AUTH_BEGIN, ACCOUNT_CHECK, ADMIN_SIMULATE */
+		struct vigil_answer answer;                 /* AUTH_STEP, TOTP_ENROLL_CONFIRM, TOTP_REMOVE */
+		struct vigil_assertion assertion;           /* AUTH_ASSERTION */
 		struct vigil_key_enroll_request key_enroll; /* KEY_ENROLL_BEGIN */
 		struct vigil_attestation attestation;       /* KEY_ENROLL_FINISH */
 		struct vigil_ssh_key_request ssh_key;       /* KEY_ADD_SSH */
@@ -742,11 +746,11 @@ struct vigil_msg {
 		struct vigil_key_challenge key_challenge;   /* KEY_CHALLENGE */
 		struct vigil_key_list keys;                 /* KEY_LIST_REPLY */
 		struct vigil_recovery_codes recovery;       /* RECOVERY_CODES */
-		struct vigil_session_request session; /* SESSION_OPEN, SESSION_CLOSE */
-		struct vigil_user_request user;       /* STATUS_QUERY, ADMIN_UNLOCK,
-		                                         TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE,
-		                                         ADMIN_USERS, KEY_LIST, FACTOR_PROVE,
-		                                         RECOVERY_GENERATE */
+		struct vigil_session_request session;       /* SESSION_OPEN, SESSION_CLOSE */
+		struct vigil_user_request user;             /* STATUS_QUERY, ADMIN_UNLOCK,
+		                                               TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE,
+		                                               ADMIN_USERS, KEY_LIST, FACTOR_PROVE,
+		                                               RECOVERY_GENERATE */
 		struct vigil_decision decision;
 		struct vigil_prompt prompt;
 		struct vigil_result result;

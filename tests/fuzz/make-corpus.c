@@ -107,8 +107,12 @@ static void report(struct vigil_msg *m)
 	s->locked_until = 1700000900;
 	s->n_factors = s->n_devices = s->n_sources = s->n_logins = 2;
 	for (int i = 0; i < 2; i++) {
-		s->factors[i] =
-		    (struct vigil_factor_info){(uint8_t)(i + 1), 1700000000u + (uint64_t)i, i ? 0 : 1700000500u};
+		s->factors[i] = (struct vigil_factor_info){.type = (uint8_t)(i + 1),
+		                                           .created = 1700000000u + (uint64_t)i,
+		                                           .last_used = i ? 0 : 1700000500u,
+		                                           .name = "yubikey"};
+		if (!i)
+			s->factors[i].name[0] = '\0';
 		strcpy(s->devices[i].fingerprint,
 		       i ? "tty:/dev/pts/1" : "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
 		s->devices[i].first_seen = 1690000000u + (uint64_t)i;
@@ -135,6 +139,8 @@ static void report(struct vigil_msg *m)
 /* The admin queries and their pages, one of each. */
 static int admin_seeds(struct vigil_msg *m, uint32_t id);
 static int rollout_seeds(uint32_t id);
+/* Security keys and recovery codes (protocol 2), and their defects. */
+static int key_seeds(uint32_t id);
 
 int main(int argc, char **argv)
 {
@@ -275,12 +281,14 @@ int main(int argc, char **argv)
 
 	if ((r = admin_seeds(m, 30)) < 0)
 		goto out;
-	/* Its own message: the malformed seeds below start from m as
-	 * admin_seeds() left it. */
 	if ((r = rollout_seeds(40)) < 0)
 		goto out;
+	if ((r = key_seeds(50)) < 0)
+		goto out;
 
-	/* Malformed frames, each one defect away from a valid one. */
+	/* Malformed frames, each one defect away from a valid one.  The first
+	 * two are a report's (admin_seeds() left m a CONFIG_PAGE). */
+	report(m);
 	len = encode(m, 15);
 	SEED("bad_truncated_report", frame, len - 7);
 	frame[VIGIL_FRAME_HEADER_SIZE + 7 + 8 + 1] = VIGIL_LIST_MAX + 1; /* n_factors: "alice", locked_until */
@@ -452,6 +460,210 @@ static int rollout_seeds(uint32_t id)
 	p->users.rows[0].stepup = 3;
 	r = write_seed("rollout_report", frame, encode(m, id));
 out:
+	free(m);
+	return r;
+}
+
+#define CRED_A      "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define CRED_B      "EBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8="
+#define CHALLENGE_A "q83vASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4k="
+
+/* A well-formed frame with one byte changed at body offset off. */
+static int write_patched(const char *name, const struct vigil_msg *m, uint32_t id, size_t off, uint8_t v)
+{
+	size_t len = encode(m, id);
+
+	frame[VIGIL_FRAME_HEADER_SIZE + off] = v;
+	return write_seed(name, frame, len);
+}
+
+static void fido2_prompt(struct vigil_msg *m)
+{
+	struct vigil_prompt *p = &m->u.prompt;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_PROMPT;
+	p->kind = VIGIL_PROMPT_FIDO2;
+	p->why = VIGIL_WHY_FRESH;
+	p->attempts_left = 3;
+	p->signals = VIGIL_SIGNAL_PRIVILEGED;
+	p->methods = VIGIL_METHOD_BIT(VIGIL_FACTOR_FIDO2) | VIGIL_METHOD_BIT(VIGIL_FACTOR_TOTP) |
+	             VIGIL_METHOD_BIT(VIGIL_FACTOR_RECOVERY);
+	strcpy(p->rp_id, "vigil:host.example");
+	strcpy(p->challenge, CHALLENGE_A);
+	p->uv = 1;
+	p->timeout = 30;
+	p->n_creds = 2;
+	strcpy(p->creds[0].id, CRED_A);
+	strcpy(p->creds[1].id, CRED_B);
+}
+
+static int key_seeds(uint32_t id)
+{
+	struct vigil_msg *m = calloc(1, sizeof(*m));
+	size_t len;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+#define KSEED(name)                                                                                                    \
+	do {                                                                                                           \
+		if ((r = write_seed((name), frame, encode(m, id++))) < 0)                                              \
+			goto out;                                                                                      \
+	} while (0)
+
+	fido2_prompt(m);
+	KSEED("prompt_fido2");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_AUTH_ASSERTION;
+	m->u.assertion.status = VIGIL_FIDO2_OK;
+	strcpy(m->u.assertion.cred_id, CRED_A);
+	strcpy(m->u.assertion.authdata, "WCVJlg3liA6MaHQ0Fw9kdmBbj+SuuaKGMseZXPO6gx2XYwUAAAAq");
+	strcpy(m->u.assertion.sig, "MEUCIQCwQ5bJz3Gv0Xb1s5Lx+k2c/AiEA4k1yQ/a7LQ2wWb7QA==");
+	KSEED("auth_assertion");
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_AUTH_ASSERTION;
+	m->u.assertion.status = VIGIL_FIDO2_DECLINED;
+	KSEED("auth_assertion_declined");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_ENROLL_BEGIN;
+	strcpy(m->u.key_enroll.name, "yubikey 5c");
+	m->u.key_enroll.uv = 1;
+	KSEED("key_enroll_begin");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_ENROLL_FINISH;
+	strcpy(m->u.attestation.fmt, "packed");
+	strcpy(m->u.attestation.authdata, "WMSJlg3liA6MaHQ0Fw9kdmBbj+SuuaKGMseZXPO6gx2XYwUAAAAq");
+	strcpy(m->u.attestation.x5c, "MIIBhzCCAS6gAwIBAgIJAJm+6LEMouwcMAkGByqGSM49BAEwITEfMB0GA1UEAwwW");
+	strcpy(m->u.attestation.sig, "MEQCIGm+Yl0mX2b1P5rA0f3oYAIgS1r/JkJX3wU0yQ==");
+	KSEED("key_enroll_finish");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_ADD_SSH;
+	strcpy(m->u.ssh_key.line, "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIExample "
+	                          "alice@laptop");
+	KSEED("key_add_ssh");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_LIST;
+	KSEED("key_list");
+	m->type = VIGIL_MSG_FACTOR_PROVE;
+	KSEED("factor_prove");
+	m->type = VIGIL_MSG_RECOVERY_GENERATE;
+	strcpy(m->u.user.user, "alice");
+	KSEED("recovery_generate");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_RENAME;
+	strcpy(m->u.key.name, "key-1");
+	strcpy(m->u.key.new_name, "office key");
+	KSEED("key_rename");
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_REMOVE;
+	strcpy(m->u.key.user, "alice");
+	strcpy(m->u.key.name, "office key");
+	KSEED("key_remove");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_CHALLENGE;
+	strcpy(m->u.key_challenge.rp_id, "vigil:host.example");
+	strcpy(m->u.key_challenge.user, "alice");
+	strcpy(m->u.key_challenge.user_handle, "3q2+796tvu/erb7v3q2+796tvu8=");
+	strcpy(m->u.key_challenge.challenge, CHALLENGE_A);
+	m->u.key_challenge.uv = 1;
+	m->u.key_challenge.timeout = 60;
+	m->u.key_challenge.n_exclude = 1;
+	strcpy(m->u.key_challenge.exclude[0].id, CRED_A);
+	KSEED("key_challenge");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_LIST_REPLY;
+	strcpy(m->u.keys.user, "alice");
+	m->u.keys.n_keys = 2;
+	m->u.keys.keys[0] = (struct vigil_key_info){.type = VIGIL_FACTOR_FIDO2,
+	                                            .name = "yubikey",
+	                                            .id_hash = "9f86d081884c7d65",
+	                                            .created = 1700000000u,
+	                                            .last_used = 1700000500u,
+	                                            .sign_count = 42,
+	                                            .flags = VIGIL_KEY_FLAG_UV};
+	m->u.keys.keys[1] = (struct vigil_key_info){
+	    .type = VIGIL_FACTOR_SSH_SK, .name = "laptop sk", .id_hash = "SHA256:47DEQpj8HBSa", .created = 1700000001u};
+	m->u.keys.recovery_left = 7;
+	KSEED("key_list_reply");
+
+	/* Made-up codes of the shown shape, not secrets. */
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_RECOVERY_CODES;
+	m->u.recovery.n_codes = VIGIL_RECOVERY_CODES;
+	for (unsigned i = 0; i < VIGIL_RECOVERY_CODES; i++)
+		snprintf(m->u.recovery.codes[i].code, sizeof(m->u.recovery.codes[i].code), "exmpl-%05u", 10000 + i);
+	KSEED("recovery_codes");
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_RESULT;
+	m->u.result.status = VIGIL_STATUS_BAD_KEY;
+	strcpy(m->u.result.message, "attestation format \"tpm\" is not accepted");
+	m->u.result.remaining = 9;
+	KSEED("result_bad_key");
+
+	/* Malformed, each one defect away from a seed above. */
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_AUTH_ASSERTION;
+	strcpy(m->u.assertion.cred_id, CRED_A);
+	if ((r = write_patched("bad_assertion_status", m, id++, 0, VIGIL_FIDO2_STATUS_MAX_)) < 0)
+		goto out;
+	if ((r = write_patched("bad_b64_char", m, id++, 1 + 2 + 5, '-')) < 0) /* status, length, "AAECA" */
+		goto out;
+	len = encode(m, id++);
+	if ((r = write_seed("bad_truncated_assertion", frame, len - 3)) < 0)
+		goto out;
+
+	fido2_prompt(m);
+	/* PROMPT body: kind, why, digits, attempts, signals (8), three empty
+	 * strings (6), then methods @14, rp_id @15 (2 + 18), challenge @35
+	 * (2 + 44), uv @81, timeout @82, n_creds @84. */
+	if ((r = write_patched("bad_prompt_methods", m, id++, 14, 0x21)) < 0 ||
+	    (r = write_patched("bad_prompt_uv", m, id++, 81, 2)) < 0 ||
+	    (r = write_patched("bad_prompt_creds_over_limit", m, id++, 85, VIGIL_KEYS_MAX + 1)) < 0 ||
+	    (r = write_patched("bad_prompt_kind", m, id++, 0, VIGIL_PROMPT_FIDO2 + 1)) < 0)
+		goto out;
+	len = encode(m, id++);
+	frame[len] = 'A';
+	set_body_len(len + 1 - VIGIL_FRAME_HEADER_SIZE);
+	if ((r = write_seed("bad_prompt_trailing_byte", frame, len + 1)) < 0)
+		goto out;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_LIST_REPLY;
+	m->u.keys.n_keys = 1;
+	m->u.keys.keys[0].type = VIGIL_FACTOR_FIDO2;
+	/* user "" (2), n_keys (2), type @4, name and id_hash "" (4), created,
+	 * last_used (16), sign_count (4), flags @29..32 */
+	if ((r = write_patched("bad_key_type", m, id++, 4, VIGIL_FACTOR_TOTP)) < 0 ||
+	    (r = write_patched("bad_key_flags", m, id++, 32, 0x10)) < 0)
+		goto out;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_RECOVERY_CODES;
+	m->u.recovery.n_codes = 1;
+	strcpy(m->u.recovery.codes[0].code, "exmpl-00000");
+	if ((r = write_patched("bad_recovery_codes_over_limit", m, id++, 1, VIGIL_RECOVERY_CODES + 1)) < 0)
+		goto out;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_KEY_RENAME;
+	memset(m->u.key.new_name, 'n', VIGIL_KEY_NAME_MAX);
+	len = encode(m, id++);
+	frame[VIGIL_FRAME_HEADER_SIZE + 2 + 2 + 1] = VIGIL_KEY_NAME_MAX + 1; /* new_name claims one more */
+	frame[len] = 'n';
+	set_body_len(len + 1 - VIGIL_FRAME_HEADER_SIZE);
+	r = write_seed("bad_key_name_over_limit", frame, len + 1);
+out:
+#undef KSEED
 	free(m);
 	return r;
 }

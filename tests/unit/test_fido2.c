@@ -634,6 +634,48 @@ static void test_attest_extensions(void **state)
 	}
 }
 
+/* What libfido2 would take but one encoding does not, and CBOR headers that
+ * would have libcbor allocate gigabytes before noticing the input is short. */
+static void test_attest_encoding(void **state)
+{
+	static const uint8_t huge_array[] = {0xa1, 0x01, 0x9a, 0x1b, 0x17, 0xa0, 0x6d};
+	static const uint8_t huge_map[] = {0xa1, 0x01, 0xbb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t huge_bytes[] = {0xa1, 0x01, 0x5a, 0x7f, 0xff, 0xff, 0xff};
+	static const uint8_t indefinite[] = {0xa1, 0x01, 0x9f, 0x01, 0xff};
+	static const uint8_t deep[] = {0xa1, 0x01, 0x81, 0x81, 0x81, 0x81, 0x81, 0x01};
+	static const uint8_t tagged[] = {0xa1, 0x01, 0xc2, 0x41, 0x00};
+	static const uint8_t *const bad[] = {huge_array, huge_map, huge_bytes, indefinite, deep, tagged};
+	static const size_t bad_len[] = {sizeof(huge_array), sizeof(huge_map), sizeof(huge_bytes),
+	                                 sizeof(indefinite), sizeof(deep),     sizeof(tagged)};
+	struct blob cose;
+	struct att t;
+
+	/* A trailing byte after the key; extensions without the ED flag; the ED
+	 * flag without extensions. */
+	att_make(&t, k_es, RP, SIGN_UP, 0, 16, NULL);
+	t.raw.b[t.raw.n++] = 0xa0;
+	sign_cbor_wrap(&t.raw, &t.ad);
+	sign_sign(k_es, &t.raw, challenge, &t.sig);
+	assert_int_equal(att_check(&t, NULL), FIDO2_ATTEST_MALFORMED);
+	att_make(&t, k_es, RP, SIGN_UP, 0, 16, NULL);
+	t.raw.b[32] |= SIGN_ED;
+	sign_cbor_wrap(&t.raw, &t.ad);
+	sign_sign(k_es, &t.raw, challenge, &t.sig);
+	assert_int_equal(att_check(&t, NULL), FIDO2_ATTEST_MALFORMED);
+	/* A key that is no map. */
+	cose.n = 1, cose.b[0] = 0x80;
+	att_make(&t, k_es, RP, SIGN_UP, 0, 16, &cose);
+	assert_int_equal(att_check(&t, NULL), FIDO2_ATTEST_MALFORMED);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(cose.b, bad[i], bad_len[i]);
+		cose.n = bad_len[i];
+		att_make(&t, k_es, RP, SIGN_UP, 0, 16, &cose);
+		assert_int_equal(att_check(&t, NULL), FIDO2_ATTEST_MALFORMED);
+		t.fmt = "none", t.sig.n = 0, t.allow_none = true;
+		assert_int_equal(att_check(&t, NULL), FIDO2_ATTEST_MALFORMED);
+	}
+}
+
 static void test_attest_flipped_bits(void **state)
 {
 	struct att t;
@@ -710,6 +752,7 @@ int main(void)
 	    cmocka_unit_test(test_attest_refused),
 	    cmocka_unit_test(test_attest_cred_id_bounds),
 	    cmocka_unit_test(test_attest_extensions),
+	    cmocka_unit_test(test_attest_encoding),
 	    cmocka_unit_test(test_attest_flipped_bits),
 	    cmocka_unit_test(test_attest_args),
 	};

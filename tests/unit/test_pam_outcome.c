@@ -204,16 +204,19 @@ static void test_args_defaults(void **state)
 	assert_int_equal(a.timeout_ms, 5000);
 	assert_false(a.fail_open);
 	assert_false(a.debug);
+	assert_null(a.fido2_helper);
 }
 
 static void test_args_good(void **state)
 {
-	const char *argv[] = {"socket=/tmp/v/vigild.sock", "timeout=60", "failmode=open", "debug"};
+	const char *argv[] = {"socket=/tmp/v/vigild.sock", "timeout=60", "failmode=open", "debug",
+	                      "fido2_helper=/opt/vigil/vigil-fido2"};
 	const char *argv2[] = {"failmode=closed", "timeout=1"};
 	struct module_args a;
 	char err[128];
 
-	assert_int_equal(parse(4, argv, &a, err, sizeof(err)), 0);
+	assert_int_equal(parse(5, argv, &a, err, sizeof(err)), 0);
+	assert_string_equal(a.fido2_helper, "/opt/vigil/vigil-fido2");
 	assert_string_equal(a.socket, "/tmp/v/vigild.sock");
 	assert_int_equal(a.timeout_ms, 60000);
 	assert_true(a.fail_open);
@@ -230,17 +233,36 @@ static void test_args_bad(void **state)
 {
 	char long_path[160];
 	static const char *const bad[] = {
-	    "timeout=0",        "timeout=61",
-	    "timeout=5s",       "timeout=-1",
-	    "timeout=+5",       "timeout=",
-	    "timeout= 5",       "timeout=99999999999999999999",
-	    "failmode=",        "failmode=Open",
-	    "failmode=closed ", "failmode=fail",
-	    "socket=",          "socket=run/vigild.sock",
-	    "debug=1",          "Debug",
-	    "socket",           "timeout",
-	    "failmod=open",     "",
-	    "nodebug",          "socket =/run/x",
+	    "timeout=0",
+	    "timeout=61",
+	    "timeout=5s",
+	    "timeout=-1",
+	    "timeout=+5",
+	    "timeout=",
+	    "timeout= 5",
+	    "timeout=99999999999999999999",
+	    "failmode=",
+	    "failmode=Open",
+	    "failmode=closed ",
+	    "failmode=fail",
+	    "socket=",
+	    "socket=run/vigild.sock",
+	    "debug=1",
+	    "Debug",
+	    "socket",
+	    "timeout",
+	    "failmod=open",
+	    "",
+	    "nodebug",
+	    "socket =/run/x",
+	    "fido2_helper=",
+	    "fido2_helper=vigil-fido2",
+	    "fido2_helper=/",
+	    "fido2_helper=/usr/libexec/vigil/",
+	    "fido2_helper=/usr//libexec/vigil-fido2",
+	    "fido2_helper=/usr/libexec/../bin/sh",
+	    "fido2_helper=/usr/./x",
+	    "fido2_helper=/usr/..",
 	};
 	struct module_args a, before;
 	char err[128];
