@@ -43,7 +43,7 @@ none() {
 	}
 }
 
-comp vigilctl "" -- status totp unlock users user history daemon config report factor device source explain simulate reload
+comp vigilctl "" -- status totp key recovery unlock users user history daemon config report factor device source explain simulate reload
 comp vigilctl h -- history help
 comp vigilctl --timeout 5 us -- users user
 comp vigilctl --admin-socket /x hi -- history
@@ -58,7 +58,16 @@ comp vigilctl user show ro -- root
 comp vigilctl user show root --j -- --json
 comp vigilctl totp "" -- enroll remove
 comp vigilctl factor "" -- remove
-comp vigilctl factor remove --user root "" -- totp fido2
+comp vigilctl factor remove --user root "" -- totp recovery key:
+comp vigilctl key "" -- enroll add-ssh list rename remove
+comp vigilctl key enroll - -- --user --name --uv --resident
+comp vigilctl key add-ssh - -- --user --name
+comp vigilctl key list - -- --user --json
+comp vigilctl key remove --user ro -- root
+comp vigilctl recovery "" -- generate
+comp vigilctl recovery generate - -- --user
+comp vigilctl totp remove - -- --key
+none vigilctl key enroll --name ""
 comp vigilctl device "" -- forget
 comp vigilctl source "" -- forget
 comp vigilctl simulate - -- --user --service --rhost --key --json

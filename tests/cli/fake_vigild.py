@@ -66,8 +66,11 @@ def report(user, full):
     body = s(user or "alice") + u64(1700000000 if full else 0)
     if not full:
         return STATUS_REPORT, body + u16(0) * 5
-    # factors: type, created, last_used (0 = never), name, remaining
-    body += u16(1) + u8(1) + u64(1690000000) + u64(0) + s("") + u16(0)
+    # factors: type, created, last_used (0 = never), name, remaining; a
+    # key's name is its user's choice, escapes included
+    body += u16(3) + u8(1) + u64(1690000000) + u64(0) + s("") + u16(0)
+    body += u8(3) + u64(1690000000) + u64(1699990000) + s("yubi\x1b[2J") + u16(0)
+    body += u8(4) + u64(1690000000) + u64(0) + s("") + u16(7)
     # devices: fingerprint, first_seen, last_seen
     body += u16(1) + s("SHA256:abcdefghijklmnop") + u64(1690000000) + u64(1699990000)
     # sources: addr, first_seen, last_seen; a C1 control (CSI) in UTF-8 and

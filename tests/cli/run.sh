@@ -86,6 +86,8 @@ ctl 0 status </dev/null
 has "$OUT" "user: alice"
 has "$OUT" "locked: until 2023-11-14T22:13:20+00:00"
 has "$OUT" "totp   enrolled 2023-07-22T04:26:40+00:00, last used never"
+has "$OUT" "ssh-sk yubi?[2J  enrolled 2023-07-22T04:26:40+00:00, last used 2023-11-14T19:26:40+00:00"
+has "$OUT" "recovery 7 codes left, enrolled 2023-07-22T04:26:40+00:00, last used never"
 has "$OUT" "SHA256:abcdefghijklmnop  first seen 2023-07-22T04:26:40+00:00, last seen 2023-11-14T19:26:40+00:00"
 has "$OUT" "  198.51.100.9??[2J  first seen"
 has "$OUT" "  hôte.example  first seen"
@@ -105,7 +107,9 @@ assert [l["decision"] for l in d["logins"]] == ["allow", "deny", "allow"]
 assert [l["reason"] for l in d["logins"]] == [None, "risk", "network"]
 assert [l["shadow"] for l in d["logins"]] == [None, None, "deny"]
 assert d["logins"][1]["source"] == "evil\x1b[31mhost" and d["logins"][1]["signals"] == ["new_device", "new_source"]
-assert d["factors"] == [{"type": "totp", "created": 1690000000, "last_used": None}]
+assert d["factors"] == [{"type": "totp", "created": 1690000000, "last_used": None},
+    {"type": "ssh-sk", "name": "yubi\x1b[2J", "created": 1690000000, "last_used": 1699990000},
+    {"type": "recovery", "remaining": 7, "created": 1690000000, "last_used": None}], d["factors"]
 assert len(d["grants"]) == 1' "$OUT" || fail "status --json: $(head -c 300 "$OUT")"
 ! grep -q $'\x1b' "$OUT" || fail "an escape character reached the terminal in JSON"
 
