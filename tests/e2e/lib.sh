@@ -563,14 +563,15 @@ e2e_run_scenarios() {
 		export E2E_SCENARIO_FAILS
 		echo "# $name"
 		start=$(date +%s%N)
+		# Its output is kept too (log/NAME.out), for e2e_no_secrets.
 		(
 			set -u
 			# shellcheck source=/dev/null
 			. "$f"
 			scenario
 			"$after"
-		) 2>>"$E2E/log/$name.err"
-		rc=$?
+		) 2>>"$E2E/log/$name.err" | tee -a "$E2E/log/$name.out"
+		rc=${PIPESTATUS[0]}
 		ms=$((($(date +%s%N) - start) / 1000000))
 		if [ "$rc" -eq 0 ] && [ ! -s "$E2E_SCENARIO_FAILS" ]; then
 			printf 'ok - %s (%d.%03d s)\n' "$name" $((ms / 1000)) $((ms % 1000))
@@ -584,12 +585,14 @@ e2e_run_scenarios() {
 }
 
 # e2e_no_secrets JOURNAL_EXPORT FILE...: no TOTP seed of the run in the
-# journal export (journalctl -o export) or any FILE; no code the suite typed
+# journal export (journalctl -o export) or any FILE; no recovery code a
+# scenario was shown (secrets/recovery.codes, one a line) there either, with
+# or without its dashes, in any case; no code the suite typed
 # in any journal message or VIGIL_ field (a 6-digit code is only looked for
 # there: elsewhere pids and timestamps would match by chance).  One "ok" or
 # "not ok" line, counted in E2E_PASSED or E2E_FAILED.
 e2e_no_secrets() {
-	local export=$1 leak=0 seeds=0 codes=0 seed f
+	local export=$1 leak=0 seeds=0 codes=0 recovery=0 seed f
 	shift
 	echo "# no secrets"
 	for seed in "$E2E"/secrets/*.b32; do
@@ -603,6 +606,20 @@ e2e_no_secrets() {
 			fi
 		done
 	done
+	if [ -s "$E2E/secrets/recovery.codes" ]; then
+		recovery=$(sort -u "$E2E/secrets/recovery.codes" | wc -l)
+		{
+			cat "$E2E/secrets/recovery.codes"
+			tr -d - <"$E2E/secrets/recovery.codes"
+		} >"$E2E/secrets/recovery.patterns"
+		for f in "$export" "$@"; do
+			[ -f "$f" ] || continue
+			if grep -qaiF -f "$E2E/secrets/recovery.patterns" "$f"; then
+				echo "    not ok - a recovery code appears in ${f#"$E2E"/}"
+				leak=1
+			fi
+		done
+	fi
 	if [ -s "$E2E/secrets/codes.used" ]; then
 		codes=$(sort -u "$E2E/secrets/codes.used" | wc -l)
 		if grep -a -E '^(MESSAGE|VIGIL_[A-Z_]+)=' "$export" |
@@ -612,7 +629,7 @@ e2e_no_secrets() {
 		fi
 	fi
 	if [ "$leak" -eq 0 ]; then
-		echo "ok - no-secrets ($seeds seeds and $codes codes: none in the journal, the logs or the databases)"
+		echo "ok - no-secrets ($seeds seeds, $codes codes and $recovery recovery codes: none in the journal, the logs or the databases)"
 		E2E_PASSED=$((${E2E_PASSED:-0} + 1))
 	else
 		echo "not ok - no-secrets"
