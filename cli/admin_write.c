@@ -65,12 +65,38 @@ struct change_verb {
 };
 
 static const struct change_verb change_verbs[] = {
-    {"factor remove", "factor remove --user NAME totp", "TOTP factor", "Removed", VIGIL_MSG_ADMIN_FACTOR_REMOVE, 4},
+    {"factor remove", "factor remove --user NAME totp|recovery|key:NAME", "factor", "Removed",
+     VIGIL_MSG_ADMIN_FACTOR_REMOVE, VIGIL_TARGET_MAX},
     {"device forget", "device forget --user NAME FINGERPRINT", "device", "Forgot", VIGIL_MSG_ADMIN_DEVICE_FORGET,
      VIGIL_FINGERPRINT_MAX},
     {"source forget", "source forget --user NAME ADDR", "source", "Forgot", VIGIL_MSG_ADMIN_SOURCE_FORGET,
      VIGIL_ADDR_MAX},
 };
+
+/* factor remove's targets: "totp", "recovery", "key:NAME". */
+static bool factor_target_ok(const char *t)
+{
+	if (strcmp(t, "totp") == 0 || strcmp(t, "recovery") == 0)
+		return true;
+	return strncmp(t, "key:", 4) == 0 && t[4] && strlen(t + 4) <= VIGIL_KEY_NAME_MAX;
+}
+
+/* The target for people: "TOTP factor", "recovery codes", "key NAME",
+ * "device FP", "source ADDR". */
+static void factor_target_put(FILE *f, const struct change_verb *v, const char *target)
+{
+	if (v->type != VIGIL_MSG_ADMIN_FACTOR_REMOVE) {
+		fprintf(f, "%s ", v->noun);
+		cli_put_safe(f, target);
+	} else if (strcmp(target, "totp") == 0) {
+		fputs("TOTP factor", f);
+	} else if (strcmp(target, "recovery") == 0) {
+		fputs("recovery codes", f);
+	} else {
+		fputs("key ", f);
+		cli_put_safe(f, target + 4);
+	}
+}
 
 static int change_run(const struct cli_opts *o, const struct change_verb *v, int argc, char **argv)
 {
@@ -92,8 +118,10 @@ static int change_run(const struct cli_opts *o, const struct change_verb *v, int
 	target = argv[optind];
 	if (!target[0] || strlen(target) > v->target_max)
 		return usage(v->usage);
-	if (v->type == VIGIL_MSG_ADMIN_FACTOR_REMOVE && strcmp(target, "totp") != 0) {
-		fprintf(stderr, "vigilctl: factor remove: unknown factor type '%s' (known: totp)\n", target);
+	if (v->type == VIGIL_MSG_ADMIN_FACTOR_REMOVE && !factor_target_ok(target)) {
+		fputs("vigilctl: factor remove: unknown factor '", stderr);
+		cli_put_safe(stderr, target);
+		fputs("' (known: totp, recovery, key:NAME)\n", stderr);
 		return CLI_EXIT_USAGE;
 	}
 
@@ -111,25 +139,26 @@ static int change_run(const struct cli_opts *o, const struct change_verb *v, int
 	}
 	switch (reply->u.result.status) {
 	case VIGIL_STATUS_OK:
-		printf("%s %s ", v->done, v->noun);
-		if (v->type != VIGIL_MSG_ADMIN_FACTOR_REMOVE) {
-			cli_put_safe(stdout, target);
-			fputs(" ", stdout);
-		}
-		fputs("of ", stdout);
+		printf("%s ", v->done);
+		factor_target_put(stdout, v, target);
+		fputs(" of ", stdout);
 		cli_put_safe(stdout, user);
 		puts(v->type == VIGIL_MSG_ADMIN_FACTOR_REMOVE ? "; they can enroll again." : ".");
 		r = CLI_EXIT_OK;
 		break;
 	case VIGIL_STATUS_NOT_FOUND:
-		fprintf(stderr, "vigilctl: %s: no such %s known for user ", v->name, v->noun);
+		fprintf(stderr, "vigilctl: %s: no such ", v->name);
+		factor_target_put(stderr, v, target);
+		fputs(" known for user ", stderr);
 		cli_put_safe(stderr, user);
 		fputs("\n", stderr);
 		break;
 	case VIGIL_STATUS_NOT_ENROLLED:
 		fprintf(stderr, "vigilctl: %s: ", v->name);
 		cli_put_safe(stderr, user);
-		fputs(" has no TOTP factor\n", stderr);
+		fputs(" has no ", stderr);
+		factor_target_put(stderr, v, target);
+		fputc('\n', stderr);
 		break;
 	default:
 		cli_refused(v->name, user, reply->u.result.status,

@@ -41,7 +41,7 @@ struct cli_opts {
 #define CLI_TIME_MAX 48
 /* t as local ISO 8601 in buf; 0 is "never".  Returns buf. */
 const char *cli_time_str(uint64_t t, char *buf, size_t cap);
-/* "totp", "fido2" or "unknown". */
+/* "totp", "fido2", "ssh-sk", "recovery" or "unknown". */
 const char *cli_factor_name(uint8_t type);
 /* A login's decision for people: "allow", "deny (risk)", "allow [shadow:
  * would deny (network)]", "allow [learn: would step up]". */
@@ -102,6 +102,16 @@ void cli_put_safe(FILE *f, const char *s);
  * input; -E2BIG for a line too long (consumed). */
 int cli_secret_read(const char *prompt, char *buf, size_t cap, bool keep_blanks);
 
+/* Writes all n bytes of s to stdout through write(2) after flushing stdout,
+ * so that no stdio buffer keeps a copy of a secret.  Returns 0 or a
+ * negative errno.  s is the caller's to wipe. */
+int cli_secret_write(const char *s, size_t n);
+
+/* Copies the string src into dst (cap bytes with the NUL).  Returns 0, or
+ * -E2BIG (dst untouched) when it does not fit: a field cut short would be
+ * sent as a different value. */
+int cli_field_copy(char *dst, size_t cap, const char *src);
+
 /* Checks a --user argument; prints a usage error and returns -EINVAL if it
  * is empty or longer than VIGIL_USER_MAX. */
 int cli_check_user(const char *user);
@@ -129,6 +139,9 @@ int verb_source(const struct cli_opts *o, int argc, char **argv);
 int verb_explain(const struct cli_opts *o, int argc, char **argv);
 int verb_simulate(const struct cli_opts *o, int argc, char **argv);
 int verb_reload(const struct cli_opts *o, int argc, char **argv);
+/* Security keys (cli/key.c) and recovery codes (cli/recovery.c). */
+int verb_key(const struct cli_opts *o, int argc, char **argv);
+int verb_recovery(const struct cli_opts *o, int argc, char **argv);
 /* Read-only admin verbs (cli/admin_read.c). */
 int verb_users(const struct cli_opts *o, int argc, char **argv);
 int verb_user(const struct cli_opts *o, int argc, char **argv);

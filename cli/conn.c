@@ -233,3 +233,13 @@ int cli_check_user(const char *user)
 	}
 	return 0;
 }
+
+int cli_field_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		return -E2BIG;
+	memcpy(dst, src, n + 1);
+	return 0;
+}

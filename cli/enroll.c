@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "proof.h"
 #include "proto.h"
 #include "wipe.h"
 
@@ -34,8 +35,7 @@ static void restore_tty_and_die(int sig)
 	raise(sig);
 }
 
-/* Writes all of s to stdout, bypassing stdio so no copy stays behind. */
-static int write_out(const char *s, size_t n)
+int cli_secret_write(const char *s, size_t n)
 {
 	(void)fflush(stdout);
 	while (n > 0) {
@@ -53,7 +53,7 @@ static int write_out(const char *s, size_t n)
 
 static int write_str(const char *s)
 {
-	return write_out(s, strlen(s));
+	return cli_secret_write(s, strlen(s));
 }
 
 /* Replaces control characters (other than newlines when keep_nl) in place. */
@@ -220,34 +220,45 @@ static int confirm_loop(struct cli_conn *c, unsigned digits, struct vigil_msg *r
 	return CLI_EXIT_FAIL;
 }
 
-/* `vigilctl totp remove`: one fresh code proves the factor it removes.
- * Returns an enum cli_exit. */
-static int totp_remove(const struct cli_opts *o, int argc)
+/* `vigilctl totp remove [--key]`: one fresh code from the app proves the
+ * factor it removes; with --key the code is left empty and vigild asks for
+ * a proof on the same connection (a touch of a security key, or whatever
+ * the user holds).  Returns an enum cli_exit. */
+static int totp_remove(const struct cli_opts *o, int argc, char **argv)
 {
 	struct cli_conn c = {.fd = -1};
 	struct vigil_msg *req = NULL, *reply = NULL;
+	bool prove = argc == 2 && strcmp(argv[1], "--key") == 0;
 	int r = CLI_EXIT_FAIL, err;
 
-	if (argc != 1) {
-		fputs("vigilctl: usage: vigilctl totp remove\n", stderr);
+	if (argc != 1 && !prove) {
+		fputs("vigilctl: usage: vigilctl totp remove [--key]\n", stderr);
 		return CLI_EXIT_USAGE;
 	}
 	if (!(req = cli_msg_new()) || !(reply = cli_msg_new()))
 		goto out;
 	req->type = VIGIL_MSG_TOTP_REMOVE;
-	err = cli_secret_read("Enter a code from your app to remove it: ", req->u.answer.answer,
-	                      sizeof(req->u.answer.answer), false);
-	if (err <= 0) {
-		fputs(err == 0 || err == -ENODATA ? "vigilctl: totp remove: no code entered; nothing removed\n"
-		                                  : "vigilctl: totp remove: cannot read the code\n",
-		      stderr);
+	if (!prove) {
+		err = cli_secret_read("Enter a code from your app to remove it: ", req->u.answer.answer,
+		                      sizeof(req->u.answer.answer), false);
+		if (err <= 0) {
+			fputs(err == 0 || err == -ENODATA ? "vigilctl: totp remove: no code entered; nothing removed\n"
+			                                  : "vigilctl: totp remove: cannot read the code\n",
+			      stderr);
+			goto out;
+		}
+	}
+	if ((err = cli_conn_open(&c, o->socket_path, o->timeout_ms)) < 0) {
+		r = cli_conn_exit(err);
 		goto out;
 	}
-	if (cli_conn_open(&c, o->socket_path, o->timeout_ms) < 0 || cli_conn_call(&c, req, reply) < 0) {
-		r = CLI_EXIT_UNREACHABLE;
-		goto out;
-	}
+	/* An empty code asks for a proof: the first answer is PROOF_REQUIRED. */
+	err = cli_change_call(&c, req, reply, "", "totp remove");
 	wipe(req, sizeof(*req));
+	if (err != 0) {
+		r = err;
+		goto out;
+	}
 	if (reply->type != VIGIL_MSG_RESULT) {
 		cli_print_unexpected("totp remove", reply->type);
 		goto out;
@@ -272,6 +283,9 @@ static int totp_remove(const struct cli_opts *o, int argc)
 	case VIGIL_STATUS_LOCKED:
 		fputs("vigilctl: totp remove: locked after too many wrong codes; try again later\n", stderr);
 		break;
+	case VIGIL_STATUS_PROOF_REQUIRED:
+		fputs("vigilctl: totp remove: vigild still wants a proof; nothing removed\n", stderr);
+		break;
 	default:
 		cli_print_status("totp remove", reply->u.result.status, NULL);
 		break;
@@ -292,9 +306,9 @@ int verb_totp(const struct cli_opts *o, int argc, char **argv)
 	int r = CLI_EXIT_FAIL, err;
 
 	if (argc >= 2 && strcmp(argv[1], "remove") == 0)
-		return totp_remove(o, argc - 1);
+		return totp_remove(o, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "enroll") != 0) {
-		fputs("vigilctl: usage: vigilctl totp enroll [--user NAME] | vigilctl totp remove\n", stderr);
+		fputs("vigilctl: usage: vigilctl totp enroll [--user NAME] | vigilctl totp remove [--key]\n", stderr);
 		return CLI_EXIT_USAGE;
 	}
 	argc--;
@@ -306,10 +320,13 @@ int verb_totp(const struct cli_opts *o, int argc, char **argv)
 		goto out;
 	req->type = VIGIL_MSG_TOTP_ENROLL_BEGIN;
 	strcpy(req->u.user.user, user); /* length checked above */
-	if ((err = cli_conn_open(&c, o->socket_path, o->timeout_ms)) < 0 || (err = cli_conn_call(&c, req, reply)) < 0) {
+	if ((err = cli_conn_open(&c, o->socket_path, o->timeout_ms)) < 0) {
 		r = cli_conn_exit(err);
 		goto out;
 	}
+	if ((r = cli_change_call(&c, req, reply, user, "totp enroll")) != 0)
+		goto out;
+	r = CLI_EXIT_FAIL;
 	if (reply->type == VIGIL_MSG_RESULT) {
 		if (reply->u.result.status == VIGIL_STATUS_UNKNOWN_USER)
 			cli_refused("totp enroll", user, reply->u.result.status, NULL);

@@ -16,12 +16,13 @@
 #include "fido2_make.h"
 #include "wipe.h"
 
-#define ENROLL_USAGE "vigilctl key enroll [--name NAME] [--uv] [--resident]"
+#define ENROLL_USAGE "vigilctl key enroll [--user NAME] [--name NAME] [--uv] [--resident]"
 #define KEY_NAME_MAX 63
 
 int cli_key_enroll_args(int argc, char **argv, struct cli_key_enroll_opts *ret)
 {
 	static const struct option longopts[] = {
+	    {"user", required_argument, NULL, 'U'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"uv", no_argument, NULL, 'u'},
 	    {"resident", no_argument, NULL, 'r'},
@@ -34,6 +35,11 @@ int cli_key_enroll_args(int argc, char **argv, struct cli_key_enroll_opts *ret)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'U':
+			if (o.user || optarg[0] == '\0' || strlen(optarg) > VIGIL_USER_MAX)
+				goto usage;
+			o.user = optarg;
+			break;
 		case 'n':
 			if (o.name || optarg[0] == '\0' || strlen(optarg) > KEY_NAME_MAX)
 				goto usage;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vigilctl's touches on a security key: MakeCredential for
- * `vigilctl key enroll [--name N] [--uv] [--resident]` and GetAssertion to
+ * `vigilctl key enroll [--user U] [--name N] [--uv] [--resident]` and GetAssertion to
  * prove a key already enrolled.  The device I/O is helper/fido2_dev.c, the
  * same code the login helper runs; this file adds the terminal: the PIN is
  * read with echo off and wiped, "Touch your security key" is printed on
@@ -16,6 +16,7 @@
 
 /* The options of `vigilctl key enroll`. */
 struct cli_key_enroll_opts {
+	const char *user; /* --user NAME: root enrolling for NAME, NULL if not given */
 	const char *name; /* --name N: the key's label, NULL if not given */
 	bool uv;          /* --uv: require user verification (PIN or built-in) */
 	bool resident;    /* --resident: a discoverable credential */

@@ -42,6 +42,10 @@ const char *cli_factor_name(uint8_t type)
 		return "totp";
 	case VIGIL_FACTOR_FIDO2:
 		return "fido2";
+	case VIGIL_FACTOR_SSH_SK:
+		return "ssh-sk";
+	case VIGIL_FACTOR_RECOVERY:
+		return "recovery";
 	default:
 		return "unknown";
 	}

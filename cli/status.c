@@ -32,10 +32,19 @@ int cli_report_print(const struct vigil_status_report *s)
 	fputs("factors:\n", stdout);
 	if (s->n_factors == 0)
 		fputs("  none\n", stdout);
-	for (size_t i = 0; i < s->n_factors; i++)
-		printf("  %-6s enrolled %s, last used %s\n", cli_factor_name(s->factors[i].type),
-		       cli_time_str(s->factors[i].created, t1, sizeof(t1)),
-		       cli_time_str(s->factors[i].last_used, t2, sizeof(t2)));
+	for (size_t i = 0; i < s->n_factors; i++) {
+		const struct vigil_factor_info *f = &s->factors[i];
+
+		printf("  %-6s ", cli_factor_name(f->type));
+		if (f->type == VIGIL_FACTOR_FIDO2 || f->type == VIGIL_FACTOR_SSH_SK) {
+			cli_put_safe(stdout, f->name);
+			fputs("  ", stdout);
+		} else if (f->type == VIGIL_FACTOR_RECOVERY) {
+			printf("%u codes left, ", (unsigned)f->remaining);
+		}
+		printf("enrolled %s, last used %s\n", cli_time_str(f->created, t1, sizeof(t1)),
+		       cli_time_str(f->last_used, t2, sizeof(t2)));
+	}
 
 	fputs("known devices:\n", stdout);
 	if (s->n_devices == 0)
@@ -103,6 +112,10 @@ int cli_report_json(const struct vigil_status_report *s)
 	for (size_t i = 0; i < s->n_factors; i++) {
 		json_object_begin(&j, NULL);
 		json_str(&j, "type", cli_factor_name(s->factors[i].type));
+		if (s->factors[i].type == VIGIL_FACTOR_FIDO2 || s->factors[i].type == VIGIL_FACTOR_SSH_SK)
+			json_str(&j, "name", s->factors[i].name);
+		if (s->factors[i].type == VIGIL_FACTOR_RECOVERY)
+			json_u64(&j, "remaining", s->factors[i].remaining);
 		json_time(&j, "created", s->factors[i].created);
 		json_time(&j, "last_used", s->factors[i].last_used);
 		json_object_end(&j);

@@ -33,9 +33,23 @@ static void help(void)
 	       "  unlock [--user] NAME       clear NAME's lockout (admin socket, root only)\n"
 	       "  unlock --source ADDR       forget the failed codes from ADDR (an address,\n"
 	       "                             or uid=N for a local caller; root only)\n"
-	       "  totp remove                remove your own TOTP factor (asks a fresh code)\n"
-	       "  factor remove --user NAME totp\n"
-	       "                             remove NAME's TOTP factor (lost phone; root)\n"
+	       "  totp remove [--key]        remove your own TOTP factor (asks a fresh code;\n"
+	       "                             --key: prove with a security key instead)\n"
+	       "  key enroll [--user NAME] [--name NAME] [--uv] [--resident]\n"
+	       "                             enroll a security key touched on this host\n"
+	       "  key add-ssh [--user NAME] [--name NAME] FILE|-\n"
+	       "                             add an OpenSSH security key (sk-*.pub)\n"
+	       "  key list [--user NAME] [--json]\n"
+	       "                             security keys and recovery codes left\n"
+	       "  key rename [--user NAME] OLD NEW\n"
+	       "  key remove [--user NAME] NAME\n"
+	       "  recovery generate [--user NAME]\n"
+	       "                             ten single-use recovery codes, shown once\n"
+	       "                             (voids the earlier ones)\n"
+	       "  Changing factors asks you to prove one you hold first (a touch of a\n"
+	       "  security key, or a code).\n"
+	       "  factor remove --user NAME totp|recovery|key:NAME\n"
+	       "                             remove a factor of NAME (lost phone or key; root)\n"
 	       "  device forget --user NAME FINGERPRINT\n"
 	       "  source forget --user NAME ADDR\n"
 	       "                             forget a known device or source of NAME (root)\n"
@@ -221,6 +235,10 @@ int main(int argc, char **argv)
 		return verb_totp(&o, argc, argv);
 	if (strcmp(verb, "unlock") == 0)
 		return verb_unlock(&o, argc, argv);
+	if (strcmp(verb, "key") == 0)
+		return verb_key(&o, argc, argv);
+	if (strcmp(verb, "recovery") == 0)
+		return verb_recovery(&o, argc, argv);
 	if (strcmp(verb, "factor") == 0)
 		return verb_factor(&o, argc, argv);
 	if (strcmp(verb, "device") == 0)
