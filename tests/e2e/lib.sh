@@ -128,6 +128,31 @@ e2e_runtime() {
 	cp "$E2E_CATALOG" "$E2E/catalog/usr/lib/systemd/catalog/"
 }
 
+# The FIDO2 helper where pam_vigil.so looks for it (its compiled-in
+# $(libexecdir)/vigil/vigil-fido2), as an admin's install puts it: an
+# overlay on the deepest directory of that path the host has (the host's
+# tree is never written), or a bind mount over a helper the host has.
+# Without it a module that offered a touch would find no helper, and the
+# scenarios could not see one run.
+e2e_helper() {
+	local found path dir anc
+	found=$(find "$E2E/root" -path '*/vigil/vigil-fido2' -type f | head -n 1)
+	[ -n "$found" ] || vt_die "the install lacks vigil-fido2"
+	path=${found#"$E2E/root"}
+	if [ -e "$path" ]; then
+		mount --bind "$found" "$path"
+	else
+		dir=$(dirname "$path")
+		anc=$dir
+		while [ ! -d "$anc" ]; do anc=$(dirname "$anc"); done
+		mkdir -p "$E2E/helper/up${dir#"$anc"}" "$E2E/helper/work"
+		install -m 755 "$found" "$E2E/helper/up${path#"$anc"}"
+		mount -t overlay overlay -o "lowerdir=$anc,upperdir=$E2E/helper/up,workdir=$E2E/helper/work" "$anc"
+	fi
+	E2E_FIDO2_HELPER=$path
+	export E2E_FIDO2_HELPER
+}
+
 e2e_setup() {
 	E2E=$VT_TMP
 	VT_SOCKET=/run/vigil/vigild.sock
@@ -137,6 +162,7 @@ e2e_setup() {
 	e2e_users
 	e2e_pam
 	e2e_runtime
+	e2e_helper
 }
 
 # --- vigild ------------------------------------------------------------------

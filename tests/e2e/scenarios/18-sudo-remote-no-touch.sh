@@ -62,6 +62,23 @@ s18_watch() {
 	done
 }
 
+# s18_trace: the installed helper (lib.sh e2e_helper) replaced, until
+# s18_untrace, by a script that notes each run in log/s18-helper-runs and
+# runs the real one.
+s18_trace() {
+	install -m 755 "$E2E_FIDO2_HELPER" "$E2E/s/18/vigil-fido2.real"
+	install -m 666 /dev/null "$E2E/log/s18-helper-runs"
+	printf '#!/bin/sh\necho "run by uid $(id -u)" >>"%s"\nexec "%s" "$@"\n' \
+		"$E2E/log/s18-helper-runs" "$E2E/s/18/vigil-fido2.real" >"$E2E/s/18/vigil-fido2.trace"
+	chmod 755 "$E2E/s/18/vigil-fido2.trace"
+	mount --bind "$E2E/s/18/vigil-fido2.trace" "$E2E_FIDO2_HELPER"
+	S18_TRACED=1
+}
+s18_untrace() {
+	[ -z "${S18_TRACED:-}" ] || umount "$E2E_FIDO2_HELPER"
+	S18_TRACED=
+}
+
 s18_no_touch_text() { ! grep -qiE 'touch|security key|fido' "$S18_LOG"; }
 s18_in_order() {
 	local last=0 n t
@@ -89,6 +106,13 @@ scenario() {
 	e2e_sshd_start 18
 	fp=$(e2e_fingerprint victor)
 
+	# The helper's runs are seen: a run of it by hand is.
+	trap s18_untrace EXIT
+	s18_trace
+	"$E2E_FIDO2_HELPER" </dev/null >/dev/null 2>&1 || true
+	e2e_check "the helper is installed where the module runs it, and a run of it is seen" \
+		test -s "$E2E/log/s18-helper-runs"
+	: >"$E2E/log/s18-helper-runs"
 	# Control: a local sudo (no source) is offered the key first.  The
 	# key is not plugged in here: whatever the module does with the offer,
 	# the decision record says what was offered.
@@ -96,6 +120,8 @@ scenario() {
 	e2e_pty victor s18-local "code:victor right sudo -k id -u"
 	e2e_check "control: victor's local sudo is offered the security key first (stepup, method fido2)" \
 		e2e_record "$cur" EVENT=decision DECISION=stepup USER=victor SERVICE=sudo METHOD=fido2 RHOST=!
+	echo "    # note: the helper ran $(wc -l <"$E2E/log/s18-helper-runs") time(s) for the local sudo"
+	: >"$E2E/log/s18-helper-runs"
 
 	: >"$E2E/log/s18-fido2-procs"
 	s18_watch "$E2E/log/s18-fido2-procs" &
@@ -109,7 +135,9 @@ scenario() {
 	e2e_check "sudo: Vigil's code prompt, then sudo's password" \
 		s18_in_order "SESSION-BEGIN" "Verification code: " "[sudo] password for victor: "
 	e2e_check "no word of a touch or a security key in the session's transcript" s18_no_touch_text
-	e2e_check "no vigil-fido2 process appeared" test ! -s "$E2E/log/s18-fido2-procs"
+	e2e_check "the helper never ran, and no vigil-fido2 process appeared" \
+		test ! -s "$E2E/log/s18-helper-runs" -a ! -s "$E2E/log/s18-fido2-procs"
+	s18_untrace
 	e2e_check "journal: the ssh login was a TOTP step-up with the plain key" \
 		e2e_record "$cur" EVENT=decision DECISION=allow USER=victor SERVICE=sshd DEVICE="$fp" METHOD=totp
 	e2e_check "journal: sudo's stepup decision offers a code (method totp), the ssh key, no rhost" \

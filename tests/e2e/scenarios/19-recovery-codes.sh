@@ -64,7 +64,7 @@ s19_leaks() {
 }
 
 scenario() {
-	local cur rc=0 f leaks i n
+	local cur rc=0 leaks i n
 	mkdir -p -m 700 "$S19_SECRETS"
 	e2e_vigild_start 19 '[totp]' 'window = 10' '[policy]' 'grant_lifetime = 0' 'methods = totp, recovery' \
 		'[service.sshd]' 'stepup_at = 0' '[lockout]' 'deny = 4' 'interval = 900' 'unlock = 600'
