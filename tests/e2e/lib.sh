@@ -128,6 +128,31 @@ e2e_runtime() {
 	cp "$E2E_CATALOG" "$E2E/catalog/usr/lib/systemd/catalog/"
 }
 
+# The FIDO2 helper where pam_vigil.so looks for it (its compiled-in
+# $(libexecdir)/vigil/vigil-fido2), as an admin's install puts it: an
+# overlay on the deepest directory of that path the host has (the host's
+# tree is never written), or a bind mount over a helper the host has.
+# Without it a module that offered a touch would find no helper, and the
+# scenarios could not see one run.
+e2e_helper() {
+	local found path dir anc
+	found=$(find "$E2E/root" -path '*/vigil/vigil-fido2' -type f | head -n 1)
+	[ -n "$found" ] || vt_die "the install lacks vigil-fido2"
+	path=${found#"$E2E/root"}
+	if [ -e "$path" ]; then
+		mount --bind "$found" "$path"
+	else
+		dir=$(dirname "$path")
+		anc=$dir
+		while [ ! -d "$anc" ]; do anc=$(dirname "$anc"); done
+		mkdir -p "$E2E/helper/up${dir#"$anc"}" "$E2E/helper/work"
+		install -m 755 "$found" "$E2E/helper/up${path#"$anc"}"
+		mount -t overlay overlay -o "lowerdir=$anc,upperdir=$E2E/helper/up,workdir=$E2E/helper/work" "$anc"
+	fi
+	E2E_FIDO2_HELPER=$path
+	export E2E_FIDO2_HELPER
+}
+
 e2e_setup() {
 	E2E=$VT_TMP
 	VT_SOCKET=/run/vigil/vigild.sock
@@ -137,6 +162,7 @@ e2e_setup() {
 	e2e_users
 	e2e_pam
 	e2e_runtime
+	e2e_helper
 }
 
 # --- vigild ------------------------------------------------------------------
@@ -563,14 +589,15 @@ e2e_run_scenarios() {
 		export E2E_SCENARIO_FAILS
 		echo "# $name"
 		start=$(date +%s%N)
+		# Its output is kept too (log/NAME.out), for e2e_no_secrets.
 		(
 			set -u
 			# shellcheck source=/dev/null
 			. "$f"
 			scenario
 			"$after"
-		) 2>>"$E2E/log/$name.err"
-		rc=$?
+		) 2>>"$E2E/log/$name.err" | tee -a "$E2E/log/$name.out"
+		rc=${PIPESTATUS[0]}
 		ms=$((($(date +%s%N) - start) / 1000000))
 		if [ "$rc" -eq 0 ] && [ ! -s "$E2E_SCENARIO_FAILS" ]; then
 			printf 'ok - %s (%d.%03d s)\n' "$name" $((ms / 1000)) $((ms % 1000))
@@ -584,12 +611,14 @@ e2e_run_scenarios() {
 }
 
 # e2e_no_secrets JOURNAL_EXPORT FILE...: no TOTP seed of the run in the
-# journal export (journalctl -o export) or any FILE; no code the suite typed
+# journal export (journalctl -o export) or any FILE; no recovery code a
+# scenario was shown (secrets/recovery.codes, one a line) there either, with
+# or without its dashes, in any case; no code the suite typed
 # in any journal message or VIGIL_ field (a 6-digit code is only looked for
 # there: elsewhere pids and timestamps would match by chance).  One "ok" or
 # "not ok" line, counted in E2E_PASSED or E2E_FAILED.
 e2e_no_secrets() {
-	local export=$1 leak=0 seeds=0 codes=0 seed f
+	local export=$1 leak=0 seeds=0 codes=0 recovery=0 seed f
 	shift
 	echo "# no secrets"
 	for seed in "$E2E"/secrets/*.b32; do
@@ -603,6 +632,20 @@ e2e_no_secrets() {
 			fi
 		done
 	done
+	if [ -s "$E2E/secrets/recovery.codes" ]; then
+		recovery=$(sort -u "$E2E/secrets/recovery.codes" | wc -l)
+		{
+			cat "$E2E/secrets/recovery.codes"
+			tr -d - <"$E2E/secrets/recovery.codes"
+		} >"$E2E/secrets/recovery.patterns"
+		for f in "$export" "$@"; do
+			[ -f "$f" ] || continue
+			if grep -qaiF -f "$E2E/secrets/recovery.patterns" "$f"; then
+				echo "    not ok - a recovery code appears in ${f#"$E2E"/}"
+				leak=1
+			fi
+		done
+	fi
 	if [ -s "$E2E/secrets/codes.used" ]; then
 		codes=$(sort -u "$E2E/secrets/codes.used" | wc -l)
 		if grep -a -E '^(MESSAGE|VIGIL_[A-Z_]+)=' "$export" |
@@ -612,7 +655,7 @@ e2e_no_secrets() {
 		fi
 	fi
 	if [ "$leak" -eq 0 ]; then
-		echo "ok - no-secrets ($seeds seeds and $codes codes: none in the journal, the logs or the databases)"
+		echo "ok - no-secrets ($seeds seeds, $codes codes and $recovery recovery codes: none in the journal, the logs or the databases)"
 		E2E_PASSED=$((${E2E_PASSED:-0} + 1))
 	else
 		echo "not ok - no-secrets"
