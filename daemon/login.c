@@ -627,11 +627,14 @@ static int step_settle(struct vigild *d, struct exchange *x, struct login_pendin
 		if (r == 0)
 			goto out;
 		/* The step was taken by another login in the meantime: a code
-		 * or a key counter spent, or the factor removed. */
-		result = r != -EALREADY                       ? "no_factor"
-		         : use->kind == VIGIL_FACTOR_TOTP     ? "replay"
-		         : use->kind == VIGIL_FACTOR_RECOVERY ? "used"
-		                                              : "replay";
+		 * or a key counter spent, the factor removed, or the key
+		 * retired as a clone since this prompt was given (which is no
+		 * replay, and is refused as loudly as the clone itself). */
+		result = r != -EALREADY                                            ? "no_factor"
+		         : use->kind == VIGIL_FACTOR_TOTP                          ? "replay"
+		         : use->kind == VIGIL_FACTOR_RECOVERY                      ? "used"
+		         : store_key_usable(d->store, use->factor_id) == -EALREADY ? "cloned_key"
+		                                                                   : "replay";
 	}
 	if (strcmp(result, "replay") == 0) {
 		/* The code the app still shows, just used by this user's last
