@@ -110,8 +110,10 @@ uint8_t factor_code_kind(const struct factor_offer *o, const char *code)
 bool factor_result_counts(const char *result)
 {
 	/* A spent recovery code is counted: it is not a slip of the app's
-	 * clock, and whoever holds old codes should not get free tries. */
-	static const char *const not_counted[] = {"ok", "replay", "no_factor", "internal"};
+	 * clock, and whoever holds old codes should not get free tries.  A
+	 * touch that came after its challenge expired is a slow hand, not a
+	 * guess: its signature is not even checked. */
+	static const char *const not_counted[] = {"ok", "replay", "no_factor", "internal", "stale_challenge"};
 
 	for (size_t i = 0; i < sizeof(not_counted) / sizeof(not_counted[0]); i++)
 		if (strcmp(result, not_counted[i]) == 0)

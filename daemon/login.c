@@ -655,6 +655,15 @@ static int step_settle(struct vigild *d, struct exchange *x, struct login_pendin
 		r = 0;
 		goto out;
 	}
+	if (!factor_result_counts(result)) {
+		/* Refused, but not a guess (an expired challenge, a factor
+		 * gone meanwhile): nothing counts toward a lockout. */
+		audit_stepup(d, LOG_NOTICE, &l->ctx, VIGIL_REASON_STEPUP_FAILED, method, result, NULL, use,
+		             factor_result_text(result));
+		r = finish(d, &l->ctx, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_FAILED, method, NULL, now,
+		           reply);
+		goto out;
+	}
 	r = step_failed(d, &l->ctx, method, result, use, now, reply);
 out:
 	login_pending_free(l);
