@@ -52,7 +52,11 @@ ct_prop() { ct systemctl show -P "$2" "$1"; }
 journalctl() { ct journalctl "$@"; }
 
 # ct_journal_has CURSOR TEXT [UNIT]: a message after CURSOR contains TEXT
-# (and is about UNIT: logged by it, or by systemd about it).  No journalctl
+# (and is about UNIT: logged by it, or by systemd about it; or, for UNIT
+# "ident:NAME", logged under SYSLOG_IDENTIFIER NAME: sshd's "Accepted" line
+# may be filed under the session's scope, since journald reads the unit
+# from the sender's cgroup when it gets the line, and pam_systemd may have
+# moved the process by then).  No journalctl
 # match here: with --after-cursor, systemd 252 skips the first entry that
 # matches; the filtering is done on the JSON instead.
 ct_journal_has() {
@@ -65,7 +69,10 @@ for line in sys.stdin:
     m = r.get("MESSAGE")
     if not isinstance(m, str) or text not in m:
         continue
-    if unit and unit not in (r.get("UNIT"), r.get("_SYSTEMD_UNIT")):
+    if unit.startswith("ident:"):
+        if r.get("SYSLOG_IDENTIFIER") != unit[6:]:
+            continue
+    elif unit and unit not in (r.get("UNIT"), r.get("_SYSTEMD_UNIT")):
         continue
     sys.exit(0)
 sys.exit(1)' "$2" "${3:-}"
