@@ -100,7 +100,10 @@ static int why_lead(const struct vigil_prompt *p, char *out, size_t cap)
 	return w < 0 || (size_t)w >= cap ? -E2BIG : 0;
 }
 
-/* The line before a touch: the risk words as for codes, then what to do. */
+/* The line before a touch says why a key is asked, not what to do: the
+ * helper's own "touch" line (pam/fido2.c) is the call to action, shown when
+ * the key waits (after its PIN, if it asks one).  Two lines telling a person
+ * to touch, the first before a PIN prompt, would be one too many. */
 static int fido2_info(const struct vigil_prompt *p, char *out, size_t cap)
 {
 	char lead[384];
@@ -108,14 +111,25 @@ static int fido2_info(const struct vigil_prompt *p, char *out, size_t cap)
 
 	switch (p->why) {
 	case VIGIL_WHY_RISK:
+		if ((r = why_lead(p, lead, sizeof(lead))) < 0)
+			return r;
+		w = snprintf(out, cap, "%s; it needs your security key.", lead);
+		break;
 	case VIGIL_WHY_FRESH:
 		if ((r = why_lead(p, lead, sizeof(lead))) < 0)
 			return r;
-		w = snprintf(out, cap, "%s: touch your security key.", lead);
+		w = snprintf(out, cap, "%s: your security key.", lead);
 		break;
 	case VIGIL_WHY_RETRY:
+		/* As for codes: true of this login's failures and of an
+		 * earlier one's. */
+		w = snprintf(out, cap,
+		             "Vigil: a recent second factor for this account failed; %u attempt%s left before it is "
+		             "locked.",
+		             (unsigned)p->attempts_left, p->attempts_left == 1 ? "" : "s");
+		break;
 	case VIGIL_WHY_REPLAY:
-		w = snprintf(out, cap, "Vigil: touch your security key.");
+		w = snprintf(out, cap, "Vigil: the security key's last answer was already used; it is asked again.");
 		break;
 	default:
 		return -EBADMSG;

@@ -56,6 +56,8 @@
 /* Lines a helper may write in one run: a PIN asked twice, a touch each. */
 #define PAM_FIDO2_LINES_MAX  6
 #define PAM_FIDO2_PIN_PROMPT "Security key PIN: "
+/* The one line that tells the person to touch, shown when the key waits
+ * (conv.c's line before it says only why a key is asked). */
 #define PAM_FIDO2_TOUCH_TEXT "Touch your security key."
 
 /* What vigild's PROMPT_FIDO2 asks; every text is base64 as on the wire. */

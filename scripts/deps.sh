@@ -22,16 +22,17 @@ build=(
 # scripts/demo.sh: pamtester logins, codes from oathtool, enrollment driven
 # by expect, made-up users through nss_wrapper, a private journald
 # (systemd ships the binary; nothing is started as a service), unshare,
-# and python3 to print the audit table.
-demo=(pamtester oathtool expect libnss-wrapper systemd util-linux python3)
+# python3 to print the audit table, and libcbor-dev to build the software
+# security key the demo touches (tests/fido2/softkey: built, never
+# installed).
+demo=(pamtester oathtool expect libnss-wrapper systemd util-linux python3 libcbor-dev)
 test=(
 	"${demo[@]}"
 	clang clang-format libcmocka-dev libpam-wrapper libpamtest0-dev
 	openssh-server openssh-client openssh-tests sudo zbar-tools
 	iproute2 sqlite3
-	# the software FIDO2 key (tests/fido2/softkey) and the tools that
-	# talk to it
-	libcbor-dev fido2-tools
+	# the tools that talk to the software FIDO2 key (tests/fido2/softkey)
+	fido2-tools
 	# the booted-container tests (tests/container/run.sh), and the Debian
 	# packages they install (tests/container/deb.sh, scripts/deb.sh)
 	systemd-container debootstrap dpkg-dev debhelper fakeroot

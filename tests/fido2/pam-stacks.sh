@@ -5,9 +5,9 @@
 # under pam_wrapper (service "login" with a tty and no rhost: a local
 # login) and a real setuid su, against a real vigild, with the soft key
 # (tests/fido2/softkey) plugged in through /etc/ld.so.preload of a private
-# mount namespace.  Keys are enrolled with tests/fido2/key-enroll (the
-# KEY_ENROLL_BEGIN/FINISH exchange vigilctl key enroll makes).  Each case is
-# judged from outside: pamtester's PAM result, vigild's audit lines, the
+# mount namespace.  Root enrolls the keys (vigilctl key enroll --user) and
+# makes the recovery codes (vigilctl recovery generate --user).  Each case
+# is judged from outside: pamtester's PAM result, vigild's audit lines, the
 # soft key's signature counter and PIN retries, the texts the conversation
 # showed, and how long it took.
 #   a touch allows; a remote login is never asked to touch (no helper run);
@@ -39,7 +39,7 @@ top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
 export top_srcdir top_builddir
 sk=$top_builddir/tests/fido2/softkey
-for f in "$sk/.libs/softkey.so" "$sk/.libs/softkey-dev.so" "$sk/softkey-ctl" "$top_builddir/tests/fido2/key-enroll" \
+for f in "$sk/.libs/softkey.so" "$sk/.libs/softkey-dev.so" "$sk/softkey-ctl" "$top_builddir/cli/vigilctl" \
 	"$top_builddir/helper/vigil-fido2" "$top_builddir/.libs/pam_vigil.so" "$top_builddir/daemon/vigild"; do
 	if [ ! -e "$f" ]; then
 		echo "FAIL: $f not built (make check builds it)"
@@ -129,8 +129,9 @@ vt_config "$VT_TMP/etc/vigil.conf" '[policy]' 'stepup_at = 30' 'deny_at = 100' '
 vt_start_vigild "$VT_TMP/etc/vigil.conf"
 log=$VT_TMP/log/vigild.log
 
-enroll_key() { # enroll_key USER NAME [uv]
-	"$top_builddir/tests/fido2/key-enroll" "$VT_SOCKET" "$@" >>"$VT_TMP/log/key-enroll.log" 2>&1
+ctl_as_root() { "$top_builddir/cli/vigilctl" --socket "$VT_SOCKET" "$@"; }
+enroll_key() { # enroll_key USER NAME [--uv]: root enrolls USER's key; a PIN, if asked, on stdin
+	ctl_as_root key enroll --user "$1" --name "$2" "${@:3}" >>"$VT_TMP/log/vigilctl.log" 2>&1
 }
 
 # login USER INPUT [pamtester -I items...]: one pamtester authenticate;
@@ -152,6 +153,9 @@ counter() { $ctl get $state counter; }
 allowed() { [ "$rc" -eq 0 ] && grep -q "successfully authenticated" <<<"$out"; }
 refused() { [ "$rc" -ne 0 ] && grep -q "Authentication failure" <<<"$out"; }
 said() { grep -qF -- "$1" <<<"$out"; }
+# touches WANT: the PIN prompts and the lines that say "touch" in $out, in
+# order, each followed by "|", are WANT.
+touches() { [ "$(grep -oi 'Security key PIN\|[^.:]*touch[^.]*\.' <<<"$out" | sed 's/^ *//' | tr '\n' '|')" = "$1" ]; }
 # Audit lines vigild wrote since mark.
 mark() { mark=$(wc -l <"$log"); }
 since() { tail -n +$((mark + 1)) "$log"; }
@@ -159,8 +163,8 @@ audited() { since | grep -q -- "$1"; }
 
 # --- enrollment ------------------------------------------------------------------
 vt_enroll alice
-check "alice's key enrolled (key-enroll: KEY_ENROLL_BEGIN, MakeCredential, FINISH)" enroll_key alice alice-key
-check "dave's key enrolled (dave has no TOTP)" enroll_key dave dave-key
+check "alice's key enrolled (vigilctl key enroll --user alice)" enroll_key alice alice-key </dev/null
+check "dave's key enrolled (dave has no TOTP)" enroll_key dave dave-key </dev/null
 check "the soft key holds both credentials" [ "$($ctl get $state creds | wc -l)" -eq 2 ]
 
 # --- a local login: the first touch allows ----------------------------------------------
@@ -168,7 +172,8 @@ c0=$(counter)
 mark
 login alice '' -I tty=/dev/tty1
 check "local login with a key: allowed with no code typed ($ms ms)" allowed
-check "... the conversation said 'touch your security key'" said "touch your security key"
+check "... the module said why a key is asked, not to touch" said "this login looks new (new device); it needs your security key."
+check "... and one line said to touch: the helper's" touches "Touch your security key.|"
 check "... the key signed once (counter $c0 -> $(counter))" [ "$(counter)" -eq $((c0 + 1)) ]
 check "... vigild allowed it with method fido2" bash -c 'grep "decision\|stepup" <<<"$1" | grep -q "fido2"' _ "$(since)"
 
@@ -205,12 +210,13 @@ echo "# touch=no refused after $ms ms (touch_timeout = 5)"
 
 # --- a PIN --------------------------------------------------------------------------------------
 $ctl set $state pin 4321 >/dev/null
-pin_enroll() { VIGIL_TEST_PIN=4321 enroll_key "$@"; }
-check "carol's key enrolled with uv (the PIN given to MakeCredential)" pin_enroll carol carol-key uv
+pin_enroll() { enroll_key "$@" <<<4321; }
+check "carol's key enrolled with --uv (the PIN given to MakeCredential)" pin_enroll carol carol-key --uv
 mark
 login carol '4321\n' -I tty=/dev/tty1
 check "uv key, right PIN: allowed" allowed
 check "... the PIN was asked through the conversation" said "Security key PIN"
+check "... then, once, to touch" touches "Security key PIN|Touch your security key.|"
 r0=$($ctl get $state retries)
 mark
 login carol '9999\n' -I tty=/dev/tty1
@@ -264,7 +270,8 @@ check "... and TOTP still lets alice in" allowed
 check "... with the TOTP code (method totp)" bash -c 'grep "decision" <<<"$1" | grep -q "totp"' _ "$(since)"
 
 # --- a recovery code: the login is told how many are left --------------------------------------
-"$top_builddir/tests/fido2/key-enroll" "$VT_SOCKET" alice --recovery >"$VT_TMP/secrets/alice.recovery" 2>>"$VT_TMP/log/key-enroll.log"
+ctl_as_root recovery generate --user alice 2>>"$VT_TMP/log/vigilctl.log" |
+	grep -oE '\b[a-z]{4}-[a-z]{4}-[a-z]{4}\b' >"$VT_TMP/secrets/alice.recovery"
 check "alice's recovery codes generated (10)" [ "$(wc -l <"$VT_TMP/secrets/alice.recovery")" -eq 10 ]
 mark
 login alice "$(head -n 1 "$VT_TMP/secrets/alice.recovery")\n" -I tty=/dev/tty1

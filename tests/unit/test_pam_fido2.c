@@ -202,6 +202,24 @@ static void test_pin_relayed(void **state)
 		assert_null(strstr(rec.text[i], FAKE_PIN));
 }
 
+/* A key with a PIN: the PIN prompt, then the one line that says to touch,
+ * once the key waits for it. */
+static void test_pin_then_touch(void **state)
+{
+	struct fix *f = *state;
+	struct pam_fido2_response res;
+
+	rec.answer = FAKE_PIN;
+	helper_write(f, READ_REQUEST "echo pin\nread -r p\necho touch\necho 'ok Y3JlZC0y YXV0aA== c2lnbg=='\nexit 0");
+	assert_int_equal(pam_fido2_assert(f->pamh, f->helper, &f->req, &res), 0);
+	assert_int_equal(res.status, FIDO2_OK);
+	assert_int_equal(rec.n, 2);
+	assert_int_equal(rec.style[0], PAM_PROMPT_ECHO_OFF);
+	assert_string_equal(rec.text[0], PAM_FIDO2_PIN_PROMPT);
+	assert_int_equal(rec.style[1], PAM_TEXT_INFO);
+	assert_string_equal(rec.text[1], PAM_FIDO2_TOUCH_TEXT);
+}
+
 /* The time the person takes to type the PIN is not the helper's. */
 static void test_pin_slow_person(void **state)
 {
@@ -455,6 +473,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ok, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_error_status, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_relayed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pin_then_touch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_slow_person, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_empty_cancels, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pin_helper_gone, setup, teardown),

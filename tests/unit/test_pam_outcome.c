@@ -438,20 +438,34 @@ static void test_prompt_info_fido2(void **state)
 	struct vigil_prompt p = {.kind = VIGIL_PROMPT_FIDO2, .why = VIGIL_WHY_RISK};
 	char out[512];
 
+	/* Why a key is asked, never "touch": the helper's line says when. */
 	p.signals = VIGIL_SIGNAL_NEW_DEVICE | VIGIL_SIGNAL_PRIVILEGED;
 	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
-	assert_string_equal(out,
-	                    "Vigil: this login looks new (new device, privileged command): touch your security key.");
+	assert_string_equal(
+	    out, "Vigil: this login looks new (new device, privileged command); it needs your security key.");
 	p.signals = 0;
 	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
-	assert_string_equal(out, "Vigil: this login looks new: touch your security key.");
+	assert_string_equal(out, "Vigil: this login looks new; it needs your security key.");
 	p.why = VIGIL_WHY_FRESH;
 	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
-	assert_string_equal(out,
-	                    "Vigil: this privileged action needs a recent second factor: touch your security key.");
+	assert_string_equal(out, "Vigil: this privileged action needs a recent second factor: your security key.");
 	p.why = VIGIL_WHY_RETRY;
+	p.attempts_left = 1;
 	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
-	assert_string_equal(out, "Vigil: touch your security key.");
+	assert_string_equal(
+	    out, "Vigil: a recent second factor for this account failed; 1 attempt left before it is locked.");
+	p.attempts_left = 4;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(
+	    out, "Vigil: a recent second factor for this account failed; 4 attempts left before it is locked.");
+	p.why = VIGIL_WHY_REPLAY;
+	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), 0);
+	assert_string_equal(out, "Vigil: the security key's last answer was already used; it is asked again.");
+	for (uint8_t why = 0; why < VIGIL_WHY_MAX_; why++) {
+		p.why = why;
+		if (conv_prompt_info(&p, out, sizeof(out)) == 0)
+			assert_null(strcasestr(out, "touch"));
+	}
 	/* A touch is never an enrollment screen nor a fallback. */
 	p.why = VIGIL_WHY_ENROLL;
 	assert_int_equal(conv_prompt_info(&p, out, sizeof(out)), -EBADMSG);
