@@ -187,3 +187,13 @@ int factor_prompt(struct vigild *d, const struct factor_offer *o, bool codes_onl
 		}
 	return -ENOENT;
 }
+
+bool factor_provable(const struct factor_inventory *inv)
+{
+	if (inv->totp_id > 0 || inv->recovery_left > 0)
+		return true;
+	for (size_t i = 0; i < inv->n_keys; i++)
+		if (inv->keys[i].kind == STORE_KEY_FIDO2 && !(inv->keys[i].flags & STORE_KEY_CLONED))
+			return true;
+	return false;
+}

@@ -131,3 +131,8 @@ void factor_describe(const struct factor_offer *o, const struct store_factor_use
  * methods bits.  Returns 0; -ENOENT when nothing is left to ask. */
 int factor_prompt(struct vigild *d, const struct factor_offer *o, bool codes_only, struct factor_state *st,
                   struct vigil_prompt *p);
+
+/* Whether the user holds a factor a proof over vigilctl's socket can use:
+ * TOTP, a security key not retired as cloned, recovery codes (an OpenSSH
+ * security key proves only an sshd login). */
+bool factor_provable(const struct factor_inventory *inv);

@@ -27,19 +27,27 @@ static bool fido2_key_ok(const struct store_key *k)
 	return k->kind == STORE_KEY_FIDO2 && !(k->flags & STORE_KEY_CLONED);
 }
 
+/* A key retired as cloned is still held: its user is enrolled, and must
+ * not fall to the no_factor policy (allow, or an in-band enrollment the
+ * holder of the clone would complete) the moment the clone is caught. */
 static bool fido2_held(const struct factor_inventory *inv)
 {
 	for (size_t i = 0; i < inv->n_keys; i++)
-		if (fido2_key_ok(&inv->keys[i]))
+		if (inv->keys[i].kind == STORE_KEY_FIDO2)
 			return true;
 	return false;
 }
 
-/* A remote caller is never asked to touch a key that is not there. */
+/* A key not retired, on a path where it can be touched: a remote caller is
+ * never asked to touch a key that is not there (login_context decides what
+ * is local). */
 static bool fido2_usable(struct factor_offer *o, const struct login_context *c)
 {
-	(void)o;
-	return !c || (c->source[0] == '\0' && c->rhost[0] == '\0');
+	bool any = false;
+
+	for (size_t i = 0; i < o->inv.n_keys; i++)
+		any |= fido2_key_ok(&o->inv.keys[i]);
+	return any && (!c || c->key_local);
 }
 
 void factor_state_clear(struct factor_state *st)

@@ -319,8 +319,11 @@ int keys_enroll_finish(struct vigild *d, const struct peer *p, struct exchange *
 	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	goto out;
 bad:
-	key_audit(d, k->user, p, "fido2", NULL, fido2_attest_verdict_name(v), LOG_WARNING,
-	          "security key enrollment refused");
+	/* Audited only for a caller that could have changed something: a
+	 * user holding a factor proves one first. */
+	if (proof_gate(d, p, x, k->user_id, k->first_allowed, false, &status))
+		key_audit(d, k->user, p, "fido2", NULL, fido2_attest_verdict_name(v), LOG_WARNING,
+		          "security key enrollment refused");
 	vigild_reply_status(reply, VIGIL_STATUS_BAD_KEY);
 	snprintf(reply->u.result.message, sizeof(reply->u.result.message), "%s", attest_text(v));
 	goto out;
@@ -351,7 +354,8 @@ int keys_add_ssh(struct vigild *d, const struct peer *p, struct exchange *x, con
 	if (!(key = calloc(1, sizeof(*key))) || !(inv = calloc(1, sizeof(*inv))) || !(sk = calloc(1, sizeof(*sk))))
 		goto refuse;
 	if (ssh_sk_key_parse(req->line, strlen(req->line), key, &why) < 0) {
-		key_audit(d, user, p, "ssh-sk", NULL, "bad_key", LOG_NOTICE, "OpenSSH security key refused");
+		/* Nothing changed, and anyone may send any line: no record,
+		 * or a user could write ten a second into the journal. */
 		vigild_reply_status(reply, VIGIL_STATUS_BAD_KEY);
 		snprintf(reply->u.result.message, sizeof(reply->u.result.message), "%s",
 		         why ? why : "not an OpenSSH security key");
@@ -367,6 +371,13 @@ int keys_add_ssh(struct vigild *d, const struct peer *p, struct exchange *x, con
 	}
 	if (!key_name_pick(inv->keys, inv->n_keys, req->name, key->comment, "ssh-key", sk->name, &status))
 		goto refuse;
+	/* Refusals before the proof is spent: it pays for a change only. */
+	for (size_t i = 0; i < inv->n_keys; i++)
+		if (inv->keys[i].kind == STORE_KEY_SSH_SK && inv->keys[i].cred_id_len == strlen(key->fingerprint) &&
+		    memcmp(inv->keys[i].cred_id, key->fingerprint, inv->keys[i].cred_id_len) == 0) {
+			status = VIGIL_STATUS_EXISTS;
+			goto refuse;
+		}
 	if (!proof_gate(d, p, x, u.id, u.first_allowed, true, &status))
 		goto refuse;
 	sk->user_id = u.id;

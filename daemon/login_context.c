@@ -15,6 +15,7 @@
 #include "nss.h"
 #include "origin.h"
 #include "risk.h"
+#include "seat.h"
 
 /* Fills c from the request, trusting only what this peer may tell. */
 int login_context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
@@ -112,6 +113,11 @@ int login_context_build(struct vigild *d, const struct peer *p, const struct vig
 		snprintf(c->device, sizeof(c->device), "%s:%s", c->service, c->tty);
 	origin_prefix(c->source, c->prefix);
 	c->enroll_path = p->uid == 0 && remote && c->key_type[0] && strcmp(c->tty, "ssh") == 0;
+	/* A security key can be touched by a login with no remote source; for
+	 * su and sudo that is known only from the session they were found in,
+	 * by process ancestry that a double fork escapes, so where logind
+	 * runs, its word on the caller's session decides. */
+	c->key_local = !c->source[0] && !c->rhost[0] && !(c->party[0] && seat_of_pid(p->pid) == SEAT_REMOTE);
 	return 0;
 }
 

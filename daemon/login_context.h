@@ -62,6 +62,9 @@ struct login_context {
 	/* An sshd login whose public key, a first factor of this very user, is
 	 * proven: the only path where in-band enrollment may be offered. */
 	bool enroll_path;
+	/* A login where a security key can be touched: no remote source, and
+	 * for su and sudo a session logind does not call remote. */
+	bool key_local;
 	uint32_t score;
 	uint32_t signals;
 	/* What the policy said (enum vigil_verdict, enum vigil_prompt_why),

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "policy.h"
 #include "proof.h"
+#include "seat.h"
 #include "wipe.h"
 
 struct proof_pending {
@@ -29,6 +30,7 @@ struct proof_pending {
 };
 
 static const struct method_list proof_methods = {3, {VIGIL_FACTOR_FIDO2, VIGIL_FACTOR_TOTP, VIGIL_FACTOR_RECOVERY}};
+static const struct method_list codes_only = {2, {VIGIL_FACTOR_TOTP, VIGIL_FACTOR_RECOVERY}};
 
 void proof_pending_free(struct proof_pending *p)
 {
@@ -108,6 +110,7 @@ int proof_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
                 struct vigil_msg *reply)
 {
 	struct proof_pending *pp = NULL;
+	struct method_list methods;
 	struct store_user u;
 	uint64_t now = vigild_now();
 	bool locked;
@@ -138,7 +141,13 @@ int proof_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 	if (r < 0 || (r = factor_inventory_read(d, u.id, &pp->offer.inv)) < 0)
 		goto internal;
 	pp->user_id = u.id;
-	factor_offer_make(&proof_methods, &pp->offer.inv, NULL, &pp->offer);
+	methods = proof_methods;
+	/* vigilctl run from an ssh session, or a service: the key is not
+	 * here to touch, and a touch asked of one plugged in at a desk could
+	 * be given by someone else. */
+	if (seat_of_pid(p->pid) == SEAT_REMOTE)
+		method_list_intersect(&methods, &codes_only);
+	factor_offer_make(&methods, &pp->offer.inv, NULL, &pp->offer);
 	if (pp->offer.methods.n == 0) {
 		vigild_reply_status(reply, VIGIL_STATUS_NOT_ENROLLED);
 		goto out;
@@ -248,10 +257,18 @@ int proof_assertion(struct vigild *d, const struct peer *p, struct exchange *x, 
 	const char *method = method_name(VIGIL_FACTOR_FIDO2), *result;
 	uint64_t now = vigild_now();
 
+	bool locked;
+	int r;
+
 	(void)p;
 	if (!pp || pp->kind != VIGIL_PROMPT_FIDO2)
 		return -EPROTO;
 	x->proof = NULL;
+	if ((r = proof_locked(d, pp, now, &locked)) < 0 || locked) {
+		vigild_reply_status(reply, r < 0 ? VIGIL_STATUS_INTERNAL : VIGIL_STATUS_LOCKED);
+		proof_pending_free(pp);
+		return 0;
+	}
 	if (a->status != VIGIL_FIDO2_OK) {
 		/* No key here: a code, if the user holds one. */
 		factor_state_clear(&pp->fstate);
@@ -285,7 +302,9 @@ bool proof_gate(struct vigild *d, const struct peer *p, struct exchange *x, int6
 		*ret_status = VIGIL_STATUS_INTERNAL;
 		return false;
 	}
-	holds = inv->totp_id > 0 || inv->n_keys > 0 || inv->recovery_left > 0;
+	/* What a proof could use: a user holding only an OpenSSH security
+	 * key (or a retired one) is, for vigilctl, a user holding nothing. */
+	holds = factor_provable(inv);
 	free(inv);
 	if (holds) {
 		if (take ? proof_take(x, user_id, now) : proof_valid(x, user_id, now))

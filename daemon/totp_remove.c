@@ -64,6 +64,7 @@ int totp_remove(struct vigild *d, const struct peer *p, struct exchange *x, cons
 	uint64_t now = vigild_now();
 	uint32_t failures = 0;
 	int64_t step = 0;
+	bool by_proof = false;
 	int r;
 
 	if (!p->name[0]) {
@@ -93,10 +94,11 @@ int totp_remove(struct vigild *d, const struct peer *p, struct exchange *x, cons
 
 	/* A proof made on this connection stands for the code. */
 	if (answer[0] == '\0') {
-		if (!proof_take(x, u.id, now)) {
+		if (!proof_valid(x, u.id, now)) {
 			vigild_reply_status(reply, VIGIL_STATUS_PROOF_REQUIRED);
 			goto out;
 		}
+		by_proof = true;
 		goto proved;
 	}
 	r = check_code(d, p->name, &t, answer, now, &step);
@@ -127,6 +129,11 @@ proved:
 		enroll_audit(d, p->name, party, "refused", LOG_NOTICE,
 		             "TOTP removal refused: the user's last factor; only root removes it");
 		vigild_reply_status(reply, VIGIL_STATUS_LAST_FACTOR);
+		goto out;
+	}
+	/* The proof is spent by the change it allowed, not by a refusal. */
+	if (by_proof && !proof_take(x, u.id, now)) {
+		vigild_reply_status(reply, VIGIL_STATUS_PROOF_REQUIRED);
 		goto out;
 	}
 	if ((r = store_totp_remove(d->store, p->name)) < 0 && r != -ENOENT)

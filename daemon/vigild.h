@@ -20,6 +20,9 @@
 #include "stats.h"
 #include "store.h"
 
+/* Recovery code sets vigild makes in any minute, all users together. */
+#define RECOVERY_SETS_PER_MINUTE 6
+
 struct vigild {
 	struct vigil_config *config; /* replaced on SIGHUP */
 	struct store *store;
@@ -27,6 +30,9 @@ struct vigild {
 	uint8_t seal_key[SEAL_KEY_SIZE]; /* wiped at exit */
 	const char *config_path;         /* what a reload reads (reload.h) */
 	struct stats stats;              /* since start: vigilctl daemon */
+	/* When the last RECOVERY_SETS_PER_MINUTE recovery code sets were
+	 * made (recovery_cmd.c): each costs ten scrypt runs on the event loop. */
+	uint64_t recovery_made[RECOVERY_SETS_PER_MINUTE];
 };
 
 /* The kernel's word on who is connected, and through which socket. */

@@ -44,7 +44,10 @@ sk_dummy_available || vt_skip "OpenSSH's sk-dummy provider is not installed (ope
 [ -x "$(vt_vigilctl_bin)" ] || vt_die "vigilctl not built"
 SOFTKEY_DIR=$top_builddir/tests/fido2/softkey
 SOFTKEY=
-[ -e "$SOFTKEY_DIR/.libs/softkey.so" ] && [ -x "$SOFTKEY_DIR/softkey-ctl" ] && SOFTKEY=$SOFTKEY_DIR
+# Not in a sanitizer build: its programs need their runtime ahead of the
+# preloaded key (the build without sanitizers runs this part).
+[ -e "$SOFTKEY_DIR/.libs/softkey.so" ] && [ -x "$SOFTKEY_DIR/softkey-ctl" ] && [ -z "${VIGIL_ASAN_PRELOAD:-}" ] &&
+	SOFTKEY=$SOFTKEY_DIR
 
 if [ -z "${VIGIL_CLI_KEYS_NS:-}" ]; then
 	export VIGIL_CLI_KEYS_NS=1 top_srcdir top_builddir

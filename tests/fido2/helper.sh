@@ -18,6 +18,13 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root"
 	exit 77
 fi
+# softkey.so goes into /etc/ld.so.preload, ahead of everything: a sanitizer
+# build's programs need their runtime first (the build without sanitizers
+# runs this test).
+if [ -n "${VIGIL_ASAN_PRELOAD:-}" ]; then
+	echo "SKIP: the software key cannot be preloaded into a sanitizer build"
+	exit 77
+fi
 for t in unshare mount fido2-cred fido2-assert base64 od; do
 	if ! command -v "$t" >/dev/null 2>&1; then
 		echo "SKIP: $t not found (scripts/deps.sh --test)"
