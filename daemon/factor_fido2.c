@@ -15,6 +15,7 @@
 #include "b64.h"
 #include "factor_kinds.h"
 #include "fido2.h"
+#include "log.h"
 #include "login_context.h"
 #include "wipe.h"
 
@@ -102,7 +103,6 @@ static const char *fido2_verify(struct vigild *d, const struct factor_offer *o, 
 	bool live;
 
 	(void)user_id;
-	(void)user;
 	/* Single use: whatever comes of this answer, the challenge is spent. */
 	live = st->challenge_live && now <= st->challenge_expires;
 	memcpy(challenge, st->challenge, sizeof(challenge));
@@ -133,6 +133,14 @@ static const char *fido2_verify(struct vigild *d, const struct factor_offer *o, 
 	};
 	if (fido2_assertion_verify(&key, &as, &res) < 0)
 		return "internal";
+	/* A key that never counts cannot show a clone: allowed, and noted
+	 * once on the key (listed, and logged), the only thing written here. */
+	if (res.verdict == FIDO2_VERDICT_OK && res.zero_counter && !(k->flags & STORE_KEY_ZERO_COUNTER)) {
+		log_msg(LOG_NOTICE, "security key %s of %s reports no signature counter: a clone of it cannot be told",
+		        k->name, user);
+		if (store_key_flag(d->store, k->id, STORE_KEY_ZERO_COUNTER) < 0)
+			log_msg(LOG_ERR, "noting the zero counter of a key of %s failed", user);
+	}
 	/* The key's row, also for a clone: the caller retires it. */
 	*ret_use = (struct store_factor_use){.kind = VIGIL_FACTOR_FIDO2,
 	                                     .factor_id = k->id,

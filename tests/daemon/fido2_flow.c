@@ -703,8 +703,9 @@ static void part_local(void)
 		login_end(&l);
 	}
 	found = key_find("bob", "zero", &info);
-	check(ok && found && !(info.flags & VIGIL_KEY_FLAG_CLONED),
-	      "2 local: a key whose counter is always 0 is allowed three times and never flagged (flags 0x%x)",
+	check(ok && found && !(info.flags & VIGIL_KEY_FLAG_CLONED) && (info.flags & VIGIL_KEY_FLAG_ZERO_COUNTER),
+	      "2 local: a key whose counter is always 0 is allowed three times, never retired, and noted as "
+	      "counting nothing (flags 0x%x)",
 	      info.flags);
 }
 
