@@ -20,33 +20,6 @@
 /* Prompts a proof may take: a touch, a fallback to a code, a retry. */
 #define PROOF_STEPS_MAX 4
 
-/* helper/fido2_dev.c's outcome as the protocol spells it. */
-static uint8_t assertion_status(int st)
-{
-	switch (st) {
-	case FIDO2_OK:
-		return VIGIL_FIDO2_OK;
-	case FIDO2_NO_DEVICE:
-		return VIGIL_FIDO2_NO_DEVICE;
-	case FIDO2_TIMEOUT:
-		return VIGIL_FIDO2_TIMEOUT;
-	case FIDO2_PIN_REQUIRED:
-		return VIGIL_FIDO2_PIN_REQUIRED;
-	case FIDO2_PIN_INVALID:
-		return VIGIL_FIDO2_PIN_INVALID;
-	case FIDO2_PIN_BLOCKED:
-		return VIGIL_FIDO2_PIN_BLOCKED;
-	case FIDO2_NO_CREDENTIAL:
-		return VIGIL_FIDO2_NO_CREDENTIAL;
-	case FIDO2_UV_UNSUPPORTED:
-		return VIGIL_FIDO2_UV_UNSUPPORTED;
-	case FIDO2_CANCELLED:
-		return VIGIL_FIDO2_CANCELLED;
-	default:
-		return VIGIL_FIDO2_INTERNAL;
-	}
-}
-
 /* Touches a key for a FIDO2 prompt and fills req with the AUTH_ASSERTION
  * (a status alone when no key answered). */
 static void proof_touch(const struct vigil_prompt *p, struct vigil_msg *req)
@@ -70,7 +43,7 @@ static void proof_touch(const struct vigil_prompt *p, struct vigil_msg *req)
 	memset(req, 0, sizeof(*req));
 	req->type = VIGIL_MSG_AUTH_ASSERTION;
 	st = cli_fido2_assert(&a, &res);
-	req->u.assertion.status = st < 0 ? VIGIL_FIDO2_INTERNAL : assertion_status(st);
+	req->u.assertion.status = st < 0 ? VIGIL_FIDO2_INTERNAL : fido2_status_wire(st);
 	if (st == FIDO2_OK &&
 	    (cli_field_copy(req->u.assertion.cred_id, sizeof(req->u.assertion.cred_id), res.cred_id) < 0 ||
 	     cli_field_copy(req->u.assertion.authdata, sizeof(req->u.assertion.authdata), res.authdata) < 0 ||

@@ -148,25 +148,6 @@ static const char *fido2_verify(struct vigild *d, const struct factor_offer *o, 
 	return fido2_verdict_name(res.verdict);
 }
 
-const char *factor_fido2_status_name(uint8_t status)
-{
-	static const char *const names[VIGIL_FIDO2_STATUS_MAX_] = {
-	    [VIGIL_FIDO2_OK] = "ok",
-	    [VIGIL_FIDO2_NO_DEVICE] = "no_device",
-	    [VIGIL_FIDO2_TIMEOUT] = "timeout",
-	    [VIGIL_FIDO2_PIN_REQUIRED] = "pin_required",
-	    [VIGIL_FIDO2_PIN_INVALID] = "pin_invalid",
-	    [VIGIL_FIDO2_PIN_BLOCKED] = "pin_blocked",
-	    [VIGIL_FIDO2_NO_CREDENTIAL] = "no_credential",
-	    [VIGIL_FIDO2_UV_UNSUPPORTED] = "uv_unsupported",
-	    [VIGIL_FIDO2_CANCELLED] = "cancelled",
-	    [VIGIL_FIDO2_INTERNAL] = "helper_failed",
-	    [VIGIL_FIDO2_DECLINED] = "declined",
-	};
-
-	return status < VIGIL_FIDO2_STATUS_MAX_ ? names[status] : "unknown";
-}
-
 const struct factor_kind factor_fido2 = {
     .kind = VIGIL_FACTOR_FIDO2,
     .prompts = true,

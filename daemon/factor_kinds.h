@@ -16,7 +16,3 @@ extern const struct factor_kind factor_recovery;
  * active factor (or, pending, its pending one, which must be factor_id). */
 const char *factor_totp_check(struct vigild *d, int64_t user_id, const char *user, bool pending, int64_t factor_id,
                               const char *code, uint64_t now, struct store_factor_use *ret_use);
-
-/* fido2: the name of an AUTH_ASSERTION status for records ("timeout",
- * "no_device", ...). */
-const char *factor_fido2_status_name(uint8_t status);

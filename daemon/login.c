@@ -725,7 +725,7 @@ int login_assertion(struct vigild *d, const struct peer *p, struct exchange *x, 
 		 * key counts its own PIN retries).  Codes, if offered, from
 		 * the same conversation. */
 		audit_login(d, AUDIT_STEPUP, LOG_NOTICE, &l->ctx, NULL, VIGIL_REASON_KEY_NOT_USED, method,
-		            factor_fido2_status_name(a->status), NULL, 0, "security key not used");
+		            fido2_wire_status_name(a->status), NULL, 0, "security key not used");
 		factor_state_clear(&l->fstate);
 		l->fell_back = true;
 		if (prompt_next(d, l, VIGIL_WHY_FALLBACK, attempts_left(d, &l->ctx, now), reply) == 0) {

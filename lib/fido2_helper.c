@@ -38,3 +38,30 @@ int fido2_status_parse(const char *word, int *ret)
 		}
 	return -EBADMSG;
 }
+
+uint8_t fido2_status_wire(int helper_status)
+{
+	switch (helper_status) {
+	case FIDO2_OK:
+		return VIGIL_FIDO2_OK;
+	case FIDO2_NO_DEVICE:
+		return VIGIL_FIDO2_NO_DEVICE;
+	case FIDO2_TIMEOUT:
+		return VIGIL_FIDO2_TIMEOUT;
+	case FIDO2_PIN_REQUIRED:
+		return VIGIL_FIDO2_PIN_REQUIRED;
+	case FIDO2_PIN_INVALID:
+		return VIGIL_FIDO2_PIN_INVALID;
+	case FIDO2_PIN_BLOCKED:
+		return VIGIL_FIDO2_PIN_BLOCKED;
+	case FIDO2_NO_CREDENTIAL:
+		return VIGIL_FIDO2_NO_CREDENTIAL;
+	case FIDO2_UV_UNSUPPORTED:
+		return VIGIL_FIDO2_UV_UNSUPPORTED;
+	case FIDO2_CANCELLED:
+		return VIGIL_FIDO2_CANCELLED;
+	default:
+		/* FIDO2_EXCLUDED belongs to MakeCredential. */
+		return VIGIL_FIDO2_INTERNAL;
+	}
+}

@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include <stdint.h>
+
 #include "vigil/proto.h"
 
 /* Length of the standard base64 (padded) text of n bytes, without NUL. */
@@ -53,3 +55,8 @@ const char *fido2_status_name(int status);
 /* The status named by word.  Returns 0; -EBADMSG for a word not in the table
  * (*ret untouched). */
 int fido2_status_parse(const char *word, int *ret);
+
+/* A helper status (enum fido2_status) as AUTH_ASSERTION carries it (enum
+ * vigil_fido2_status): the two are numbered differently, so mapped by
+ * name; EXCLUDED (MakeCredential only) and anything unknown are INTERNAL. */
+uint8_t fido2_status_wire(int helper_status);

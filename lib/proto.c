@@ -1870,8 +1870,7 @@ static void describe_report(struct line *l, const struct vigil_status_report *s)
 	            (unsigned)s->n_sources, (unsigned)s->n_logins, (unsigned)s->n_grants);
 }
 
-/* How a touch went, for AUTH_ASSERTION lines. */
-static const char *fido2_status_name(uint8_t status)
+const char *fido2_wire_status_name(uint8_t status)
 {
 	static const char *const names[VIGIL_FIDO2_STATUS_MAX_] = {
 	    [VIGIL_FIDO2_OK] = "ok",
@@ -1910,7 +1909,7 @@ static void describe_prompt(struct line *l, const struct vigil_prompt *p)
 /* The assertion's bytes prove a touch: how it went and lengths only. */
 static void describe_assertion(struct line *l, const struct vigil_assertion *a)
 {
-	line_printf(l, " status=%s cred_id_len=%zu authdata_len=%zu sig_len=%zu", fido2_status_name(a->status),
+	line_printf(l, " status=%s cred_id_len=%zu authdata_len=%zu sig_len=%zu", fido2_wire_status_name(a->status),
 	            strnlen(a->cred_id, VIGIL_CRED_B64_MAX + 1), strnlen(a->authdata, VIGIL_AUTHDATA_B64_MAX + 1),
 	            strnlen(a->sig, VIGIL_SIG_B64_MAX + 1));
 }

@@ -59,6 +59,10 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap);
 const char *signal_name(uint32_t bit);
 const char *reason_name(uint16_t reason);
 const char *status_name(uint16_t status);
+/* How a touch went (enum vigil_fido2_status): "ok", "no_device",
+ * "timeout", ...; "unknown" out of range.  Also the VIGIL_RESULT of a key
+ * that was not used. */
+const char *fido2_wire_status_name(uint8_t status);
 /* "allow", "deny"; "none", "stepup", "deny" (what enforcement would have
  * done with a shadowed login); "unknown" for values out of range. */
 const char *outcome_name(uint8_t outcome);

@@ -14,33 +14,6 @@
 #include "touch.h"
 #include "wipe.h"
 
-uint8_t touch_status(int helper_status)
-{
-	switch (helper_status) {
-	case FIDO2_OK:
-		return VIGIL_FIDO2_OK;
-	case FIDO2_NO_DEVICE:
-		return VIGIL_FIDO2_NO_DEVICE;
-	case FIDO2_TIMEOUT:
-		return VIGIL_FIDO2_TIMEOUT;
-	case FIDO2_PIN_REQUIRED:
-		return VIGIL_FIDO2_PIN_REQUIRED;
-	case FIDO2_PIN_INVALID:
-		return VIGIL_FIDO2_PIN_INVALID;
-	case FIDO2_PIN_BLOCKED:
-		return VIGIL_FIDO2_PIN_BLOCKED;
-	case FIDO2_NO_CREDENTIAL:
-		return VIGIL_FIDO2_NO_CREDENTIAL;
-	case FIDO2_UV_UNSUPPORTED:
-		return VIGIL_FIDO2_UV_UNSUPPORTED;
-	case FIDO2_CANCELLED:
-		return VIGIL_FIDO2_CANCELLED;
-	default:
-		/* FIDO2_EXCLUDED belongs to MakeCredential. */
-		return VIGIL_FIDO2_INTERNAL;
-	}
-}
-
 /* Copies src into dst of cap bytes; -E2BIG rather than a cut. */
 static int copy_field(char *dst, size_t cap, const char *src)
 {
@@ -98,7 +71,7 @@ int touch_answer(pam_handle_t *pamh, const char *helper, const struct vigil_prom
 		a->status = VIGIL_FIDO2_TIMEOUT;
 	if (r < 0)
 		goto done;
-	a->status = touch_status(res->status);
+	a->status = fido2_status_wire(res->status);
 	if (a->status != VIGIL_FIDO2_OK)
 		goto done;
 	if (copy_field(a->cred_id, sizeof(a->cred_id), res->cred_id) < 0 ||

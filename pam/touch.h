@@ -12,10 +12,6 @@
 
 #include "vigil/proto.h"
 
-/* Maps an enum fido2_status (the helper's) to an enum vigil_fido2_status
- * (the wire's); anything unknown is VIGIL_FIDO2_INTERNAL. */
-uint8_t touch_status(int helper_status);
-
 /* Runs the helper at helper (NULL: the built-in path) for prompt p and
  * writes the AUTH_ASSERTION body into *ret: status OK with cred_id,
  * authdata and sig, or a failure status with every field empty.  Returns

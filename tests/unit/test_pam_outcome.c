@@ -488,23 +488,23 @@ static void test_recovery_info(void **state)
 	assert_int_equal(conv_recovery_info(1, out, 16), -E2BIG);
 }
 
-static void test_touch_status(void **state)
+static void test_fido2_status_wire(void **state)
 {
 	/* Each helper outcome keeps its meaning on the wire; what has none
 	 * there is INTERNAL, never OK. */
-	assert_int_equal(touch_status(FIDO2_OK), VIGIL_FIDO2_OK);
-	assert_int_equal(touch_status(FIDO2_NO_DEVICE), VIGIL_FIDO2_NO_DEVICE);
-	assert_int_equal(touch_status(FIDO2_TIMEOUT), VIGIL_FIDO2_TIMEOUT);
-	assert_int_equal(touch_status(FIDO2_PIN_REQUIRED), VIGIL_FIDO2_PIN_REQUIRED);
-	assert_int_equal(touch_status(FIDO2_PIN_INVALID), VIGIL_FIDO2_PIN_INVALID);
-	assert_int_equal(touch_status(FIDO2_PIN_BLOCKED), VIGIL_FIDO2_PIN_BLOCKED);
-	assert_int_equal(touch_status(FIDO2_NO_CREDENTIAL), VIGIL_FIDO2_NO_CREDENTIAL);
-	assert_int_equal(touch_status(FIDO2_UV_UNSUPPORTED), VIGIL_FIDO2_UV_UNSUPPORTED);
-	assert_int_equal(touch_status(FIDO2_CANCELLED), VIGIL_FIDO2_CANCELLED);
-	assert_int_equal(touch_status(FIDO2_EXCLUDED), VIGIL_FIDO2_INTERNAL);
-	assert_int_equal(touch_status(FIDO2_INTERNAL), VIGIL_FIDO2_INTERNAL);
-	assert_int_equal(touch_status(-1), VIGIL_FIDO2_INTERNAL);
-	assert_int_equal(touch_status(FIDO2_STATUS_COUNT_), VIGIL_FIDO2_INTERNAL);
+	assert_int_equal(fido2_status_wire(FIDO2_OK), VIGIL_FIDO2_OK);
+	assert_int_equal(fido2_status_wire(FIDO2_NO_DEVICE), VIGIL_FIDO2_NO_DEVICE);
+	assert_int_equal(fido2_status_wire(FIDO2_TIMEOUT), VIGIL_FIDO2_TIMEOUT);
+	assert_int_equal(fido2_status_wire(FIDO2_PIN_REQUIRED), VIGIL_FIDO2_PIN_REQUIRED);
+	assert_int_equal(fido2_status_wire(FIDO2_PIN_INVALID), VIGIL_FIDO2_PIN_INVALID);
+	assert_int_equal(fido2_status_wire(FIDO2_PIN_BLOCKED), VIGIL_FIDO2_PIN_BLOCKED);
+	assert_int_equal(fido2_status_wire(FIDO2_NO_CREDENTIAL), VIGIL_FIDO2_NO_CREDENTIAL);
+	assert_int_equal(fido2_status_wire(FIDO2_UV_UNSUPPORTED), VIGIL_FIDO2_UV_UNSUPPORTED);
+	assert_int_equal(fido2_status_wire(FIDO2_CANCELLED), VIGIL_FIDO2_CANCELLED);
+	assert_int_equal(fido2_status_wire(FIDO2_EXCLUDED), VIGIL_FIDO2_INTERNAL);
+	assert_int_equal(fido2_status_wire(FIDO2_INTERNAL), VIGIL_FIDO2_INTERNAL);
+	assert_int_equal(fido2_status_wire(-1), VIGIL_FIDO2_INTERNAL);
+	assert_int_equal(fido2_status_wire(FIDO2_STATUS_COUNT_), VIGIL_FIDO2_INTERNAL);
 }
 
 static void test_deny_texts(void **state)
@@ -929,7 +929,7 @@ int main(void)
 	    cmocka_unit_test(test_prompt_info_methods),
 	    cmocka_unit_test(test_prompt_info_fido2),
 	    cmocka_unit_test(test_recovery_info),
-	    cmocka_unit_test(test_touch_status),
+	    cmocka_unit_test(test_fido2_status_wire),
 	    cmocka_unit_test(test_deny_texts),
 	    cmocka_unit_test_setup_teardown(test_touch_answer, pam_setup, pam_teardown),
 	    cmocka_unit_test_setup_teardown(test_touch_answer_conv_fails, pam_setup, pam_teardown),
