@@ -12,6 +12,10 @@ extern const struct factor_kind factor_fido2;
 extern const struct factor_kind factor_ssh_sk;
 extern const struct factor_kind factor_recovery;
 
+/* For the kinds a typed code answers: usable on every path (the code
+ * travels through the PAM conversation). */
+bool factor_usable_anywhere(struct factor_offer *o, const struct login_context *c);
+
 /* TOTP's check, shared with the in-band enrollment of login.c: the user's
  * active factor (or, pending, its pending one, which must be factor_id). */
 const char *factor_totp_check(struct vigild *d, int64_t user_id, const char *user, bool pending, int64_t factor_id,

@@ -16,13 +16,6 @@ static bool recovery_held(const struct factor_inventory *inv)
 	return inv->recovery_left > 0;
 }
 
-static bool recovery_usable(struct factor_offer *o, const struct login_context *c)
-{
-	(void)o;
-	(void)c;
-	return true;
-}
-
 static int recovery_challenge(struct vigild *d, const struct factor_offer *o, struct factor_state *st,
                               struct vigil_prompt *p)
 {
@@ -89,7 +82,7 @@ const struct factor_kind factor_recovery = {
     .kind = VIGIL_FACTOR_RECOVERY,
     .prompts = true,
     .held = recovery_held,
-    .usable = recovery_usable,
+    .usable = factor_usable_anywhere,
     .challenge = recovery_challenge,
     .verify = recovery_check,
 };

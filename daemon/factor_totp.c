@@ -62,13 +62,6 @@ static bool totp_held(const struct factor_inventory *inv)
 	return inv->totp_id > 0;
 }
 
-static bool totp_usable(struct factor_offer *o, const struct login_context *c)
-{
-	(void)o;
-	(void)c;
-	return true;
-}
-
 static int totp_challenge(struct vigild *d, const struct factor_offer *o, struct factor_state *st,
                           struct vigil_prompt *p)
 {
@@ -93,7 +86,7 @@ const struct factor_kind factor_totp = {
     .kind = VIGIL_FACTOR_TOTP,
     .prompts = true,
     .held = totp_held,
-    .usable = totp_usable,
+    .usable = factor_usable_anywhere,
     .challenge = totp_challenge,
     .verify = totp_answer,
 };
