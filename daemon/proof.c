@@ -221,6 +221,20 @@ static int proof_settle(struct vigild *d, struct exchange *x, struct proof_pendi
 	return r;
 }
 
+/* An answer that comes while the user or the caller is locked (since the
+ * prompt) is refused unchecked: true with *reply filled and pp freed. */
+static bool proof_refused_locked(struct vigild *d, struct proof_pending *pp, uint64_t now, struct vigil_msg *reply)
+{
+	bool locked = false;
+	int r = proof_locked(d, pp, now, &locked);
+
+	if (r == 0 && !locked)
+		return false;
+	vigild_reply_status(reply, r < 0 ? VIGIL_STATUS_INTERNAL : VIGIL_STATUS_LOCKED);
+	proof_pending_free(pp);
+	return true;
+}
+
 int proof_code(struct vigild *d, const struct peer *p, struct exchange *x, const char *code, struct vigil_msg *reply)
 {
 	struct proof_pending *pp = x->proof;
@@ -228,18 +242,13 @@ int proof_code(struct vigild *d, const struct peer *p, struct exchange *x, const
 	struct store_factor_use use = {0};
 	const struct factor_kind *f;
 	uint64_t now = vigild_now();
-	bool locked;
-	int r;
 
 	(void)p;
 	if (!pp || pp->kind != VIGIL_PROMPT_TOTP)
 		return -EPROTO;
 	x->proof = NULL;
-	if ((r = proof_locked(d, pp, now, &locked)) < 0 || locked) {
-		vigild_reply_status(reply, r < 0 ? VIGIL_STATUS_INTERNAL : VIGIL_STATUS_LOCKED);
-		proof_pending_free(pp);
+	if (proof_refused_locked(d, pp, now, reply))
 		return 0;
-	}
 	f = factor_kind(factor_code_kind(&pp->offer, code));
 	if (!f)
 		return proof_settle(d, x, pp, "totp", "no_factor", &use, now, reply);
@@ -257,18 +266,12 @@ int proof_assertion(struct vigild *d, const struct peer *p, struct exchange *x, 
 	const char *method = method_name(VIGIL_FACTOR_FIDO2), *result;
 	uint64_t now = vigild_now();
 
-	bool locked;
-	int r;
-
 	(void)p;
 	if (!pp || pp->kind != VIGIL_PROMPT_FIDO2)
 		return -EPROTO;
 	x->proof = NULL;
-	if ((r = proof_locked(d, pp, now, &locked)) < 0 || locked) {
-		vigild_reply_status(reply, r < 0 ? VIGIL_STATUS_INTERNAL : VIGIL_STATUS_LOCKED);
-		proof_pending_free(pp);
+	if (proof_refused_locked(d, pp, now, reply))
 		return 0;
-	}
 	if (a->status != VIGIL_FIDO2_OK) {
 		/* No key here: a code, if the user holds one. */
 		factor_state_clear(&pp->fstate);

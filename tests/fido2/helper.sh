@@ -14,26 +14,11 @@
 # The PINs here are test PINs.
 set -u
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-# softkey.so goes into /etc/ld.so.preload, ahead of everything: a sanitizer
-# build's programs need their runtime first (the build without sanitizers
-# runs this test).
-if [ -n "${VIGIL_ASAN_PRELOAD:-}" ]; then
-	echo "SKIP: the software key cannot be preloaded into a sanitizer build"
-	exit 77
-fi
-for t in unshare mount fido2-cred fido2-assert base64 od; do
-	if ! command -v "$t" >/dev/null 2>&1; then
-		echo "SKIP: $t not found (scripts/deps.sh --test)"
-		exit 77
-	fi
-done
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/fido2/lib.sh"
+fido2_test_needs unshare mount fido2-cred fido2-assert base64 od
 sk=$top_builddir/tests/fido2/softkey
 so=$sk/.libs/softkey.so
 ctl=$sk/softkey-ctl

@@ -20,23 +20,6 @@
 # Root only (mount namespaces, vigild's root checks); skipped otherwise.
 set -u
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP: needs root"
-	exit 77
-fi
-# softkey.so goes into /etc/ld.so.preload, ahead of everything: a sanitizer
-# build's programs need their runtime first (the build without sanitizers
-# runs this test).
-if [ -n "${VIGIL_ASAN_PRELOAD:-}" ]; then
-	echo "SKIP: the software key cannot be preloaded into a sanitizer build"
-	exit 77
-fi
-for t in unshare mount pamtester oathtool expect setpriv su; do
-	if ! command -v "$t" >/dev/null 2>&1; then
-		echo "SKIP: $t not found (scripts/deps.sh --test)"
-		exit 77
-	fi
-done
 if ! ldconfig -p 2>/dev/null | grep -q 'libpam_wrapper\.so'; then
 	echo "SKIP: pam_wrapper is not installed (Debian: libpam-wrapper)"
 	exit 77
@@ -44,6 +27,8 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
+. "$top_srcdir/tests/fido2/lib.sh"
+fido2_test_needs unshare mount pamtester oathtool expect setpriv su
 export top_srcdir top_builddir
 sk=$top_builddir/tests/fido2/softkey
 for f in "$sk/.libs/softkey.so" "$sk/.libs/softkey-dev.so" "$sk/softkey-ctl" "$top_builddir/cli/vigilctl" \
