@@ -87,6 +87,13 @@ int verb_recovery(const struct cli_opts *o, int argc, char **argv)
 		case VIGIL_STATUS_PERMISSION:
 			cli_print_status(what, reply->u.result.status, "only root may act for another user");
 			break;
+		case VIGIL_STATUS_LIMIT:
+			/* vigild makes only so many sets a minute, for all users
+			 * together (each costs it half a second): none was made. */
+			fputs("vigilctl: recovery generate: vigild is making too many sets of recovery codes right "
+			      "now; nothing changed; try again in a minute\n",
+			      stderr);
+			break;
 		default:
 			cli_refused(what, user, reply->u.result.status, NULL);
 			break;

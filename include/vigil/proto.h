@@ -244,7 +244,7 @@ enum vigil_status {
 	VIGIL_STATUS_EXISTS = 15,         /* a key with this name or credential is enrolled already */
 	VIGIL_STATUS_BAD_KEY = 16,        /* the key or attestation is refused (RESULT.message says why) */
 	VIGIL_STATUS_LAST_FACTOR = 17,    /* refused: it is the user's last factor */
-	VIGIL_STATUS_LIMIT = 18,          /* VIGIL_KEYS_MAX keys already */
+	VIGIL_STATUS_LIMIT = 18,          /* VIGIL_KEYS_MAX keys already; too many recovery sets a minute */
 	VIGIL_STATUS_MAX_
 };
 

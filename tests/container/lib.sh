@@ -27,9 +27,9 @@
 # shellcheck source=../e2e/lib.sh
 . "$top_srcdir/tests/e2e/lib.sh"
 
-# alice and carol: enrolled by their scenarios.  bob: never enrolled.  All
-# three in group sudo.
-CT_USERS="alice bob carol"
+# alice, carol and dave (a security key too): enrolled by their scenarios
+# (4, 5, 7).  bob: never enrolled.  All in group sudo.
+CT_USERS="alice bob carol dave"
 CT_PASSWORD=$E2E_PASSWORD
 CT_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb)
 
@@ -200,7 +200,7 @@ ct_enable_sockets() {
 	ct systemctl enable --now vigild.socket vigild-pam.socket vigild-admin.socket >>"$E2E/log/setup.log" 2>&1
 }
 
-# ct_users: alice and bob, with a password (sudo asks it), an ssh key each
+# ct_users: the CT_USERS, with a password (sudo asks it), an ssh key each
 # (authorized in their home), in group sudo.
 ct_users() {
 	local u
