@@ -123,9 +123,12 @@ s07_between() {
 }
 
 # s07_has FROM TO LINE: that part of the transcript has LINE.
-s07_has() { s07_between "$1" "$2" | grep -qx "$3"$'\r'; }
+# grep reads through a process substitution, not a pipe: under pipefail a
+# grep -q that leaves early would make its writer die of SIGPIPE, and the
+# pipeline fail on a match (or, negated, pass on one).
+s07_has() { grep -qx "$3"$'\r' <(s07_between "$1" "$2"); }
 
 # What the module and vigilctl say when a key is asked, or when one was not
 # used: none of it may appear.
-s07_no_key_text() { ! s07_between "$1" "$2" | grep -qi 'security key'; }
+s07_no_key_text() { ! grep -qi 'security key' <(s07_between "$1" "$2"); }
 s07_no_key_text_file() { ! grep -qi 'security key' "$1"; }

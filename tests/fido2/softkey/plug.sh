@@ -11,10 +11,18 @@
 # overlay (lower: the real /etc, upper: DIR/etc-up) and the file is written
 # into the overlay; mounts below /etc (a container's /etc/hosts, say) are
 # moved onto the overlay so they stay visible.
+#
+# The key is preloaded from a copy in DIR/softkey-lib (softkey.so and the
+# softkey-dev.so beside it, world-readable, DIR made traversable): every
+# user's programs load it, and the build tree may sit where only root can
+# read (a clone in /root).
 softkey_plug() {
 	_so=$1
 	_dir=$2
 	case $_so in /*) ;; *) echo "softkey_plug: $_so: not an absolute path" >&2; return 1 ;; esac
+	mkdir -p "$_dir/softkey-lib" && chmod 0755 "$_dir/softkey-lib" && chmod go+x "$_dir" || return 1
+	install -m 0644 "$_so" "$(dirname "$_so")/softkey-dev.so" "$_dir/softkey-lib/" || return 1
+	_so=$_dir/softkey-lib/$(basename "$_so")
 	if [ -e /etc/ld.so.preload ]; then
 		{ cat /etc/ld.so.preload; echo "$_so"; } >"$_dir/ld.so.preload" || return 1
 		mount --bind "$_dir/ld.so.preload" /etc/ld.so.preload || return 1
