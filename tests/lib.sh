@@ -180,6 +180,7 @@ expect {
 	eof { puts "vigilctl ended without confirming"; exit 1 }
 }
 expect eof
+catch close
 catch wait result
 exit [lindex $result 3]
 EOF

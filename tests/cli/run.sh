@@ -222,6 +222,7 @@ expect {
 	timeout { puts "no confirmation"; exit 1 }
 }
 expect eof
+catch close
 catch wait result
 exit [lindex $result 3]
 EOF

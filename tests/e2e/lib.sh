@@ -417,6 +417,7 @@ foreach step $steps {
 close $sum
 send -- "exit\r"
 expect eof
+catch close
 catch wait
 EOF
 	mapfile -t E2E_PTY <"$d/$tag.sum"

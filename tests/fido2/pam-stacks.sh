@@ -236,6 +236,9 @@ set timeout 30
 log_file -noappend $env(SU_OUT)
 spawn setpriv --reuid=3901 --regid=3901 --init-groups su -c "echo SU-RAN" alice
 expect { "SU-RAN" {} timeout {} eof {} }
+# Closed first: a su still waiting at a prompt (a code asked because the
+# key was not there) would make wait block for ever.
+catch close
 catch wait
 EOF
 check "su by mallory: alice's touch let su through" grep -q "SU-RAN" "$VT_TMP/log/su.out"

@@ -93,6 +93,7 @@ expect {
 	eof {}
 	timeout { fail "vigilctl did not end" }
 }
+catch close
 catch wait result
 puts "exit=[lindex $result 3]"
 EOF
