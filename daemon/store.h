@@ -203,6 +203,13 @@ struct store_session {
 	uint32_t pid;
 	uint64_t opened;
 	uint64_t pid_start; /* of pid, clock ticks after boot (origin_pid_start) */
+	/* Interim (sess-verbs): the fields the session core adds with schema
+	 * 5; replaced by its declaration at the merge. */
+	uint64_t last_activity;
+	uint64_t ends_at; /* 0 = no lifetime */
+	uint64_t warned_at;
+	uint8_t band; /* enum vigil_session_band */
+	char end_cause[32];
 };
 /* Registers an open session.  -EUSERS if the user already has max_sessions
  * open sessions (0 = unlimited); checked and inserted in one transaction. */
@@ -223,6 +230,13 @@ int store_session_close(struct store *s, const char *id, const char *user, uint3
  * -ENOENT if none; -EINVAL if lend_user is NULL. */
 int store_session_find(struct store *s, const uint32_t *pids, const uint64_t *starts, size_t n, const char *lend_user,
                        struct store_session *ret);
+/* Interim (sess-verbs), as the session core declares them: the open
+ * sessions of user (NULL: all) by id after after_id (NULL or "": from the
+ * first), at most cap into ret, their number in *ret_n. */
+int store_session_list(struct store *s, const char *user, struct store_session *ret, size_t cap, size_t *ret_n,
+                       const char *after_id);
+/* Sets or clears users.suspended.  -ENOENT if the user is unknown. */
+int store_user_suspend(struct store *s, const char *user, bool on);
 /* Closes every open session for which alive(pid, pid_start) is false (daemon
  * start, and periodically). */
 int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_t pid_start), uint64_t now,
