@@ -163,6 +163,11 @@ enum vigil_msg_type {
 #define VIGIL_MSG_REPORT_LAST        VIGIL_MSG_ADMIN_REPORT
 #define VIGIL_MSG_REPORT_REPLY_FIRST VIGIL_MSG_ROLLOUT_REPORT
 #define VIGIL_MSG_REPORT_REPLY_LAST  VIGIL_MSG_ROLLOUT_REPORT
+/* Session verbs (list, end, user suspend): requests 50..59, replies 110..119. */
+#define VIGIL_MSG_SESSION_FIRST       50
+#define VIGIL_MSG_SESSION_LAST        59
+#define VIGIL_MSG_SESSION_REPLY_FIRST 110
+#define VIGIL_MSG_SESSION_REPLY_LAST  119
 
 enum vigil_outcome {
 	VIGIL_OUTCOME_ALLOW = 1,
@@ -190,6 +195,7 @@ enum vigil_reason {
 	                                       on a remote login, TOTP in the strong band) */
 	VIGIL_REASON_KEY_NOT_USED = 16,     /* no security key answered (none, timeout, PIN):
 	                                       not a guess, not counted */
+	VIGIL_REASON_SUSPENDED = 17,        /* the account is suspended by an admin */
 	VIGIL_REASON_MAX_
 };
 

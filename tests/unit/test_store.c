@@ -998,6 +998,13 @@ static struct store_session session_make(int64_t uid, const char *id, const char
 	return x;
 }
 
+static int session_open_max(struct store *s, const struct store_session *x, uint32_t max)
+{
+	struct store_session_limit lim = {.max_user = max};
+
+	return store_session_open(s, x, &lim, x->opened, NULL, NULL);
+}
+
 static void test_session_limit(void **state)
 {
 	struct fixture *f = *state;
@@ -1005,21 +1012,21 @@ static void test_session_limit(void **state)
 	struct store_session a = session_make(alice, "s1", "l1", 101, T0), b = session_make(alice, "s2", "l2", 102, T0),
 	                     c = session_make(alice, "s3", "l3", 103, T0), d = session_make(bob, "s4", "l4", 104, T0);
 
-	assert_int_equal(store_session_open(f->s, &a, 2), 0);
-	assert_int_equal(store_session_open(f->s, &b, 2), 0);
-	assert_int_equal(store_session_open(f->s, &c, 2), -EUSERS);
+	assert_int_equal(session_open_max(f->s, &a, 2), 0);
+	assert_int_equal(session_open_max(f->s, &b, 2), 0);
+	assert_int_equal(session_open_max(f->s, &c, 2), -EUSERS);
 	/* Nothing was written by the refused open. */
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE id = 's3'"), 0);
 	/* Another user's limit is its own. */
-	assert_int_equal(store_session_open(f->s, &d, 1), 0);
+	assert_int_equal(session_open_max(f->s, &d, 1), 0);
 	/* Closing one makes room. */
 	assert_int_equal(store_session_close(f->s, "s1", "alice", 101, START_OF(101), T0 + 5, NULL), 0);
-	assert_int_equal(store_session_open(f->s, &c, 2), 0);
+	assert_int_equal(session_open_max(f->s, &c, 2), 0);
 	/* 0 = unlimited. */
 	a = session_make(alice, "s5", "l5", 105, T0);
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
 	/* Ids are unique. */
-	assert_int_equal(store_session_open(f->s, &a, 0), -EEXIST);
+	assert_int_equal(session_open_max(f->s, &a, 0), -EEXIST);
 }
 
 static void test_session_find_and_close(void **state)
@@ -1034,8 +1041,8 @@ static void test_session_find_and_close(void **state)
 	uint32_t none[] = {5, 6};
 	uint64_t none_starts[] = {START_OF(5), START_OF(6)};
 
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
-	assert_int_equal(store_session_open(f->s, &b, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &b, 0), 0);
 	assert_int_equal(raw_int(f->path, "SELECT pid_start FROM sessions WHERE id = 's2'"), (int64_t)START_OF(200));
 
 	/* The nearest ancestor with a session wins. */
@@ -1096,9 +1103,9 @@ static void test_session_reconcile(void **state)
 	uint32_t pid;
 	uint64_t start;
 
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
-	assert_int_equal(store_session_open(f->s, &b, 0), 0);
-	assert_int_equal(store_session_open(f->s, &c, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &b, 0), 0);
+	assert_int_equal(session_open_max(f->s, &c, 0), 0);
 	memset(alive_pids, 0, sizeof(alive_pids));
 	memset(alive_starts, 0, sizeof(alive_starts));
 	/* 11 is still its process; 12 was reused by a later one; 10 is gone. */
@@ -1106,7 +1113,7 @@ static void test_session_reconcile(void **state)
 	alive_starts[0] = START_OF(11);
 	alive_pids[1] = 12;
 	alive_starts[1] = START_OF(12) + 1;
-	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 100, &closed), 0);
+	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 100, NULL, NULL, &closed), 0);
 	assert_int_equal(closed, 2);
 	pid = 10;
 	start = START_OF(10);
@@ -1119,7 +1126,7 @@ static void test_session_reconcile(void **state)
 	assert_int_equal(store_session_find(f->s, &pid, &start, 1, "alice", &got), 0);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE closed = 1700000100"), 2);
 	/* Nothing left to close. */
-	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 200, &closed), 0);
+	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 200, NULL, NULL, &closed), 0);
 	assert_int_equal(closed, 0);
 }
 
@@ -1204,9 +1211,9 @@ static void test_prune(void **state)
 	assert_int_equal(store_login_put(f->s, &young), 0);
 	assert_int_equal(store_login_success(f->s, alice, "dev-a", "192.0.2.1", "192.0.2.0/24", T0, true, T0 + 200), 0);
 	assert_int_equal(store_login_success(f->s, alice, "dev-b", "192.0.2.1", "192.0.2.0/24", T0, true, T0 + 201), 0);
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
-	assert_int_equal(store_session_open(f->s, &b, 0), 0);
-	assert_int_equal(store_session_open(f->s, &c, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &b, 0), 0);
+	assert_int_equal(session_open_max(f->s, &c, 0), 0);
 	assert_int_equal(store_session_close(f->s, "s1", "alice", 10, START_OF(10), T0 + 100, NULL), 0);
 	assert_int_equal(store_session_close(f->s, "s2", "alice", 11, START_OF(11), T0 + 300, NULL), 0);
 
