@@ -2417,7 +2417,7 @@ static void test_names(void **state)
 	                                      "not_enrolled", "network",       "stepup_not_done", "permission",
 	                                      "internal",     "unknown_login", "session_limit",   "replay",
 	                                      "no_answer",    "unknown_user",  "source_locked",   "no_usable_factor",
-	                                      "key_not_used"};
+	                                      "key_not_used", "suspended"};
 	static const char *const statuses[] = {
 	    "ok",         "denied",   "bad_code",     "not_enrolled",  "already_enrolled",
 	    "no_pending", "locked",   "permission",   "session_limit", "unknown_login",

@@ -995,6 +995,7 @@ static struct store_session session_make(int64_t uid, const char *id, const char
 	x.pid = pid;
 	x.pid_start = START_OF(pid);
 	x.opened = opened;
+	x.last_activity = opened;
 	return x;
 }
 
@@ -1003,6 +1004,133 @@ static int session_open_max(struct store *s, const struct store_session *x, uint
 	struct store_session_limit lim = {.max_user = max};
 
 	return store_session_open(s, x, &lim, x->opened, NULL, NULL);
+}
+
+/* end_oldest closes the oldest open session(s) of the user in the open's
+ * transaction and hands them back; refuse leaves everything as it was. */
+static void test_session_end_oldest(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_session a = session_make(alice, "s1", "l1", 101, T0), b = session_make(alice, "s2", "l2", 102, T0),
+	                     c = session_make(alice, "s3", "l3", 103, T0 + 5),
+	                     e = session_make(alice, "s4", "l4", 104, T0 + 9), ended[STORE_END_OLDEST_MAX], got;
+	struct store_session_limit lim = {.max_user = 2, .end_oldest = true};
+	size_t n = 99;
+
+	/* b is as old as a but inserted after it: a is the oldest. */
+	assert_int_equal(store_session_open(f->s, &a, &lim, T0, ended, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_session_open(f->s, &b, &lim, T0, ended, &n), 0);
+	assert_int_equal(store_session_open(f->s, &c, &lim, T0 + 5, ended, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ended[0].id, "s1");
+	assert_string_equal(ended[0].end_cause, "ended_oldest");
+	assert_int_equal(store_session_get(f->s, "s1", &got), -ENOENT);
+	assert_int_equal(raw_int(f->path, "SELECT closed FROM sessions WHERE id = 's1' AND end_cause = 'ended_oldest'"),
+	                 T0 + 5);
+	/* Lowered by a reload: the open closes as many as it takes. */
+	lim.max_user = 1;
+	assert_int_equal(store_session_open(f->s, &e, &lim, T0 + 9, ended, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ended[0].id, "s2");
+	assert_string_equal(ended[1].id, "s3");
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE closed IS NULL"), 1);
+	/* refuse: nothing closed, nothing inserted. */
+	lim.end_oldest = false;
+	a = session_make(alice, "s5", "l5", 105, T0 + 10);
+	assert_int_equal(store_session_open(f->s, &a, &lim, T0 + 10, ended, &n), -EUSERS);
+	assert_int_equal(store_session_get(f->s, "s4", &got), 0);
+	assert_int_equal(store_session_get(f->s, "s5", &got), -ENOENT);
+}
+
+/* The per-source limit counts the user's sessions from that source only. */
+static void test_session_per_source(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_session a = session_make(alice, "s1", "l1", 101, T0), b = session_make(alice, "s2", "l2", 102, T0),
+	                     c = session_make(alice, "s3", "l3", 103, T0), d = session_make(alice, "s4", "l4", 104, T0),
+	                     ended[STORE_END_OLDEST_MAX];
+	struct store_session_limit lim = {.max_user = 10, .max_source = 1};
+	size_t n = 0;
+
+	snprintf(c.source, sizeof(c.source), "198.51.100.7");
+	d.source[0] = '\0'; /* a local session: no per-source limit */
+	assert_int_equal(store_session_open(f->s, &a, &lim, T0, ended, &n), 0);
+	assert_int_equal(store_session_open(f->s, &b, &lim, T0, ended, &n), -EUSERS);
+	assert_int_equal(store_session_open(f->s, &c, &lim, T0, ended, &n), 0);
+	assert_int_equal(store_session_open(f->s, &d, &lim, T0, ended, &n), 0);
+	lim.end_oldest = true;
+	assert_int_equal(store_session_open(f->s, &b, &lim, T0, ended, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ended[0].id, "s1");
+}
+
+/* An end is recorded once with its cause; touch, list and paging. */
+static void test_session_end_list(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	struct store_session page[2], got;
+	struct store_session_limit lim = {0};
+	char id[8];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "s%d", i);
+		got = session_make(i == 4 ? bob : alice, id, "", (uint32_t)(100 + i), T0);
+		got.ends_at = T0 + 60;
+		if (i == 4)
+			snprintf(got.user, sizeof(got.user), "bob");
+		assert_int_equal(store_session_open(f->s, &got, &lim, T0, NULL, NULL), 0);
+	}
+	assert_int_equal(store_session_list(f->s, NULL, page, 2, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(page[0].id, "s0");
+	assert_string_equal(page[1].id, "s1");
+	assert_int_equal(page[1].ends_at, T0 + 60);
+	assert_int_equal(store_session_list(f->s, NULL, page, 2, &n, "s3"), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].id, "s4");
+	assert_int_equal(store_session_list(f->s, "bob", page, 2, &n, ""), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].user, "bob");
+
+	assert_int_equal(store_session_touch(f->s, "s1", T0 + 30, T0 + 40), 0);
+	assert_int_equal(store_session_get(f->s, "s1", &got), 0);
+	assert_int_equal(got.last_activity, T0 + 30);
+	assert_int_equal(got.warned_at, T0 + 40);
+	assert_int_equal(store_session_end(f->s, "s1", "idle_end", T0 + 50, &got), 0);
+	assert_string_equal(got.end_cause, "idle_end");
+	assert_int_equal(store_session_end(f->s, "s1", "revoked", T0 + 51, &got), -ENOENT);
+	assert_int_equal(store_session_touch(f->s, "s1", T0 + 52, 0), -ENOENT);
+	assert_int_equal(raw_int(f->path, "SELECT closed FROM sessions WHERE id = 's1' AND end_cause = 'idle_end'"),
+	                 T0 + 50);
+	assert_int_equal(store_session_list(f->s, "alice", page, 2, &n, "s0"), 0);
+	assert_string_equal(page[0].id, "s2");
+	assert_int_equal(store_session_end(f->s, "s2", "", T0, NULL), -EINVAL);
+}
+
+static void test_user_suspend(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+
+	assert_int_equal(store_user_get(f->s, "alice", T0, &u), 0);
+	assert_false(u.suspended);
+	assert_int_equal(store_user_suspend(f->s, "alice", true), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_true(u.suspended);
+	assert_int_equal(store_user_suspend(f->s, "alice", false), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_false(u.suspended);
+	/* Before any login: the row is made, suspended. */
+	assert_int_equal(store_user_suspend(f->s, "carol", true), 0);
+	assert_int_equal(store_user_find(f->s, "carol", &u), 0);
+	assert_true(u.suspended);
+	assert_int_equal(store_user_suspend(f->s, "", true), -EINVAL);
 }
 
 static void test_session_limit(void **state)
@@ -1336,6 +1464,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_prune_user_history, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_row_refused, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_limit, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_end_oldest, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_per_source, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_end_list, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_user_suspend, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_find_and_close, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_reconcile, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_status, open_setup, fixture_teardown),
