@@ -171,6 +171,11 @@ int session_close(struct vigild *d, const struct peer *p, const struct vigil_ses
 		r = origin_pid_start(p->pid, &start);
 	if (r == 0)
 		r = store_session_close(d->store, req->login_id, user, (uint32_t)p->pid, start, vigild_now(), &s);
+	if (r == -EALREADY) {
+		/* vigild ended it (audited then); its service's close follows. */
+		reply_result(reply, VIGIL_STATUS_OK, req->login_id);
+		return 0;
+	}
 	if (r == -ENOENT || r == -EPERM) {
 		/* Not this process's session for this user, or none: nothing
 		 * is closed, and it is worth a line, for only a confused or

@@ -305,6 +305,8 @@ static const char *const st_sql[ST_MAX_] = {
                                  "AND closed IS NULL ORDER BY opened, rowid LIMIT ?3",
     [ST_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ", closed) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL)",
+    [ST_SESSION_ENDED_BY_ID] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1 AND closed IS NOT NULL "
+                               "AND end_cause <> ''",
     [ST_SESSION_END] = "UPDATE sessions SET closed = ?2, end_cause = ?3 WHERE id = ?1 AND closed IS NULL",
     [ST_SESSION_TOUCH] = "UPDATE sessions SET last_activity = ?2, warned_at = ?3 WHERE id = ?1 AND closed IS NULL",
     [ST_SESSION_LIST] = "SELECT " SESSION_COLS " FROM sessions WHERE closed IS NULL AND id > ?1 "

@@ -266,7 +266,8 @@ int store_session_list(struct store *s, const char *user, struct store_session *
  * returned), and only if it belongs to user and was opened by the process
  * pid started at pid_start.  The closed row goes to ret_closed (may be
  * NULL).  -ENOENT if no open session has this id; -EPERM if it has another
- * user or process. */
+ * user or process; -EALREADY if vigild ended it (end_cause set) and this is
+ * its user and process closing it after the fact. */
 int store_session_close(struct store *s, const char *id, const char *user, uint32_t pid, uint64_t pid_start,
                         uint64_t now, struct store_session *ret_closed);
 /* The open session of the nearest process of pids[0..n) that has one, a

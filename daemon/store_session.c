@@ -276,7 +276,17 @@ int store_session_close(struct store *s, const char *id, const char *user, uint3
 	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
 		goto out;
 	if (r == 0) {
-		r = -ENOENT;
+		/* Ended by vigild before its service closed it: the close
+		 * of its own process finds it so, and has nothing to do. */
+		sqlite3_reset(st);
+		st = st_use(s, ST_SESSION_ENDED_BY_ID);
+		bind_text(st, 1, id, &rc);
+		if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
+			goto out;
+		r = r == 1 ? session_read(st, &x) : -ENOENT;
+		sqlite3_reset(st);
+		if (r == 0)
+			r = strcmp(x.user, user) == 0 && x.pid == pid && x.pid_start == pid_start ? -EALREADY : -ENOENT;
 		goto out;
 	}
 	r = session_read(st, &x);

@@ -1106,6 +1106,9 @@ static void test_session_end_list(void **state)
 	assert_string_equal(got.end_cause, "idle_end");
 	assert_int_equal(store_session_end(f->s, "s1", "revoked", T0 + 51, &got), -ENOENT);
 	assert_int_equal(store_session_touch(f->s, "s1", T0 + 52, 0), -ENOENT);
+	/* Its service's close after the end: nothing to do, told apart. */
+	assert_int_equal(store_session_close(f->s, "s1", "alice", 101, START_OF(101), T0 + 53, NULL), -EALREADY);
+	assert_int_equal(store_session_close(f->s, "s1", "alice", 102, START_OF(102), T0 + 53, NULL), -ENOENT);
 	assert_int_equal(raw_int(f->path, "SELECT closed FROM sessions WHERE id = 's1' AND end_cause = 'idle_end'"),
 	                 T0 + 50);
 	assert_int_equal(store_session_list(f->s, "alice", page, 2, &n, "s0"), 0);
