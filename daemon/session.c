@@ -55,6 +55,7 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	struct store_login l;
 	struct store_user u;
 	size_t n_ended = 0, i;
+	uid_t uid = 0;
 	int r;
 
 	if (!req->user[0] || !req->service[0]) {
@@ -65,7 +66,7 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	strcpy(s.service, req->service);
 	/* One account, one name: no row for a name NSS does not know, and the
 	 * row under the name NSS gives (limits count per account). */
-	r = nss_user_canonical(req->user, s.user, NULL);
+	r = nss_user_canonical(req->user, s.user, &uid);
 	if (r == -ENOENT) {
 		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "unknown_user", "session refused: no such user");
 		reply_result(reply, VIGIL_STATUS_PERMISSION, NULL);
@@ -79,6 +80,7 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	strcpy(s.rhost, req->rhost);
 	strcpy(s.login_id, req->login_id);
 	s.pid = (uint32_t)p->pid;
+	s.uid = (int64_t)uid;
 	s.opened = vigild_now();
 
 	if ((r = store_user_get(d->store, s.user, s.opened, &u)) < 0)

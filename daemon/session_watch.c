@@ -134,8 +134,12 @@ static void watch_one(struct vigild *d, struct session_watch *w, const struct st
 	}
 	if (v.idle_timeout == 0)
 		return;
-	if (idle_tty_path(x->tty, path, sizeof(path)) == 0 && nss_user_canonical(x->user, name, &uid) == 0 &&
-	    idle_tty_atime(x->tty, uid, &atime) == 0) {
+	/* The uid recorded at the open: no NSS lookup (perhaps a network
+	 * one) per session and pass on the event loop. */
+	if (x->uid >= 0 && x->uid <= UINT32_MAX - 1)
+		uid = (uid_t)x->uid;
+	if (idle_tty_path(x->tty, path, sizeof(path)) == 0 &&
+	    (x->uid >= 0 || nss_user_canonical(x->user, name, &uid) == 0) && idle_tty_atime(x->tty, uid, &atime) == 0) {
 		tty = true;
 		if (atime > last)
 			last = atime;

@@ -211,13 +211,15 @@ static const char *const migrations[] = {
      *   countdown; band: what the login was (0 plain, 1 stepped up, 2 new
      *   device); end_cause: why it was closed ("" for a close by its
      *   login service; idle_end, lifetime_end, revoked, ended_oldest,
-     *   suspended, lost).
+     *   suspended, lost); uid: the user's uid at the open (-1: before
+     *   this schema), the owner its terminal must have to be written to.
      * users.suspended: 1 while an admin has the account suspended. */
     "ALTER TABLE sessions ADD COLUMN last_activity INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE sessions ADD COLUMN ends_at INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE sessions ADD COLUMN warned_at INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE sessions ADD COLUMN band INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE sessions ADD COLUMN end_cause TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE sessions ADD COLUMN uid INTEGER NOT NULL DEFAULT -1;"
     "UPDATE sessions SET last_activity = opened;"
     "CREATE INDEX sessions_open_source ON sessions(user_id, source) WHERE closed IS NULL;"
     "ALTER TABLE users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;",
@@ -226,7 +228,7 @@ static const char *const migrations[] = {
 
 #define SESSION_COLS                                                                                                   \
 	"id, login_id, user_id, user, service, tty, rhost, device, source, pid, opened, pid_start, last_activity, "    \
-	"ends_at, warned_at, band, end_cause"
+	"ends_at, warned_at, band, end_cause, uid"
 #define TOTP_COLS "id, sealed, digits, period, last_step, created, last_used"
 #define KEY_COLS  "id, user_id, kind, name, cred_id, cose_alg, pubkey, sign_count, flags, created, last_used"
 #define LOGIN_COLS                                                                                                     \
@@ -303,8 +305,9 @@ static const char *const st_sql[ST_MAX_] = {
                           "ORDER BY opened, rowid LIMIT ?2",
     [ST_SESSION_OLDEST_SOURCE] = "SELECT " SESSION_COLS " FROM sessions WHERE user_id = ?1 AND source = ?2 "
                                  "AND closed IS NULL ORDER BY opened, rowid LIMIT ?3",
-    [ST_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ", closed) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, NULL)",
+    [ST_SESSION_INSERT] =
+        "INSERT INTO sessions (" SESSION_COLS ", closed) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)",
     [ST_SESSION_ENDED_BY_ID] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1 AND closed IS NOT NULL "
                                "AND end_cause <> ''",
     [ST_SESSION_END] = "UPDATE sessions SET closed = ?2, end_cause = ?3 WHERE id = ?1 AND closed IS NULL",

@@ -217,6 +217,7 @@ struct store_session {
 	uint64_t warned_at;                      /* when the idle warning was written; 0 = not yet */
 	uint32_t band;                           /* enum store_session_band of its login */
 	char end_cause[STORE_END_CAUSE_MAX + 1]; /* "" while open, or closed by its service */
+	int64_t uid;                             /* of user at the open (owner of its terminal); -1 unknown */
 };
 
 /* What the login that opened a session was: its risk band picks the

@@ -31,6 +31,7 @@ static void session_bind(sqlite3_stmt *st, const struct store_session *x, int *r
 	bind_u64(st, 15, x->warned_at, rc);
 	bind_i64(st, 16, x->band, rc);
 	bind_text(st, 17, x->end_cause, rc);
+	bind_i64(st, 18, x->uid, rc);
 }
 
 static int session_read(sqlite3_stmt *st, struct store_session *x)
@@ -55,6 +56,7 @@ static int session_read(sqlite3_stmt *st, struct store_session *x)
 	x->warned_at = row_u64(&w);
 	x->band = row_u32(&w);
 	row_text(&w, x->end_cause, sizeof(x->end_cause));
+	x->uid = row_i64(&w);
 	return w.r;
 }
 
