@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <systemd/sd-event.h>
 
@@ -212,12 +213,29 @@ void session_watch_pass(struct vigild *d, uint64_t now)
 	w->procs_failed = false;
 }
 
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static int on_watch(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct vigild *d = userdata;
+	uint64_t begin, spent, next;
 
+	begin = mono_usec();
 	session_watch_pass(d, vigild_now());
-	sd_event_source_set_time(src, usec + SESSION_WATCH_INTERVAL_SEC * USEC_PER_SEC);
+	/* sd_event_now() is the loop's cached time: read the clock itself. */
+	spent = mono_usec() - begin;
+	next = spent * SESSION_WATCH_DUTY;
+	if (next < SESSION_WATCH_INTERVAL_SEC * USEC_PER_SEC)
+		next = SESSION_WATCH_INTERVAL_SEC * USEC_PER_SEC;
+	if (next > SESSION_WATCH_INTERVAL_MAX_SEC * USEC_PER_SEC)
+		next = SESSION_WATCH_INTERVAL_MAX_SEC * USEC_PER_SEC;
+	sd_event_source_set_time(src, usec + next);
 	return sd_event_source_set_enabled(src, SD_EVENT_ON);
 }
 

@@ -15,7 +15,13 @@
 
 #include "vigild.h"
 
-#define SESSION_WATCH_INTERVAL_SEC 1
+/* Passes start every second, or, where there are so many sessions that a
+ * pass takes long, SESSION_WATCH_DUTY times the pass's duration apart (the
+ * watcher stays under about 1/DUTY of a CPU), up to the maximum: ends then
+ * come that much late, never early. */
+#define SESSION_WATCH_INTERVAL_SEC     1
+#define SESSION_WATCH_INTERVAL_MAX_SEC 15
+#define SESSION_WATCH_DUTY             20
 
 /* Starts the timer on d->event.  0 or a negative errno. */
 int session_watch_start(struct vigild *d);
