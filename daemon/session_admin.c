@@ -25,13 +25,11 @@ static bool peer_is_root(const struct peer *p)
 	return p->uid == 0;
 }
 
-/* Who asked, for the audit record of what it ended. */
+/* Who asked, for the audit record of what it ended: the peer's uid from
+ * SO_PEERCRED (a name could be reused; the uid is what the kernel said). */
 static void peer_by(const struct peer *p, char *out, size_t cap)
 {
-	if (p->name[0])
-		snprintf(out, cap, "%s", p->name);
-	else
-		snprintf(out, cap, "uid=%u", (unsigned)p->uid);
+	snprintf(out, cap, "uid=%u", (unsigned)p->uid);
 }
 
 /* The user whose sessions the request names, into ret_user ("" for
@@ -115,74 +113,13 @@ out:
 	return 0;
 }
 
-/* Ends every open session of user with cause; the number ended in
- * *ret_n (one that closed meanwhile does not count). */
-static int end_all(struct vigild *d, const char *user, const char *cause, const char *by, unsigned *ret_n)
-{
-	char after[VIGIL_LOGIN_ID_MAX + 1] = "";
-	struct store_session *page = NULL;
-	unsigned ended = 0;
-	size_t n;
-	int r;
-
-	page = calloc(VIGIL_LIST_MAX, sizeof(*page));
-	if (!page)
-		return -ENOMEM;
-	do {
-		if ((r = store_session_list(d->store, user, page, VIGIL_LIST_MAX, &n, after)) < 0)
-			goto out;
-		for (size_t i = 0; i < n; i++) {
-			r = session_end(d, page[i].id, cause, by);
-			if (r == 0)
-				ended++;
-			else if (r != -ENOENT)
-				goto out;
-		}
-		if (n > 0)
-			strcpy(after, page[n - 1].id);
-	} while (n == VIGIL_LIST_MAX);
-	*ret_n = ended;
-	r = 0;
-out:
-	free(page);
-	return r;
-}
-
-/* True if id is an open session of user (paged through: a user's sessions
- * are few, bounded by max_sessions where that is set). */
-static int owns_session(struct vigild *d, const char *user, const char *id, bool *ret)
-{
-	char after[VIGIL_LOGIN_ID_MAX + 1] = "";
-	struct store_session *page = NULL;
-	bool found = false;
-	size_t n;
-	int r;
-
-	page = calloc(VIGIL_LIST_MAX, sizeof(*page));
-	if (!page)
-		return -ENOMEM;
-	do {
-		if ((r = store_session_list(d->store, user, page, VIGIL_LIST_MAX, &n, after)) < 0)
-			goto out;
-		for (size_t i = 0; i < n && !found; i++)
-			found = strcmp(page[i].id, id) == 0;
-		if (n > 0)
-			strcpy(after, page[n - 1].id);
-	} while (!found && n == VIGIL_LIST_MAX);
-	*ret = found;
-	r = 0;
-out:
-	free(page);
-	return r;
-}
-
 int sessions_end(struct vigild *d, const struct peer *p, const struct vigil_session_end_request *req,
                  struct vigil_msg *reply)
 {
-	char user[VIGIL_USER_MAX + 1], by[VIGIL_USER_MAX + 16];
+	char user[VIGIL_USER_MAX + 1], by[32];
+	struct store_session x;
 	unsigned ended = 0;
 	uint16_t status;
-	bool mine = false;
 	int r;
 
 	if (!req->id[0] == !req->user[0]) {
@@ -196,19 +133,19 @@ int sessions_end(struct vigild *d, const struct peer *p, const struct vigil_sess
 			vigild_reply_status(reply, status);
 			return 0;
 		}
-		r = end_all(d, user, "revoked", by, &ended);
-	} else if (peer_is_root(p)) {
-		r = session_end(d, req->id, "revoked", by);
-		ended = r == 0;
-	} else {
-		/* Only among the caller's own: another's id is NOT_FOUND. */
-		if (!p->name[0]) {
-			vigild_reply_status(reply, VIGIL_STATUS_NOT_FOUND);
-			return 0;
+		r = session_end_user(d, user, SESSION_END_REVOKED, by);
+		if (r >= 0) {
+			ended = (unsigned)r;
+			r = 0;
 		}
-		r = owns_session(d, p->name, req->id, &mine);
+	} else {
+		/* A user ends only its own: another's id is NOT_FOUND, as a
+		 * made-up one, so that ids cannot be probed. */
+		r = store_session_get(d->store, req->id, &x);
+		if (r == 0 && !peer_is_root(p) && (!p->name[0] || strcmp(x.user, p->name) != 0))
+			r = -ENOENT;
 		if (r == 0)
-			r = mine ? session_end(d, req->id, "revoked", by) : -ENOENT;
+			r = session_end(d, req->id, SESSION_END_REVOKED, by);
 		ended = r == 0;
 	}
 	if (r == -ENOENT) {
@@ -230,7 +167,7 @@ int sessions_end(struct vigild *d, const struct peer *p, const struct vigil_sess
 static int suspend_set(struct vigild *d, const struct peer *p, const struct vigil_user_request *req, bool on,
                        struct vigil_msg *reply)
 {
-	char name[VIGIL_USER_MAX + 1], by[VIGIL_USER_MAX + 16];
+	char name[VIGIL_USER_MAX + 1], by[32];
 	struct store_user u;
 	unsigned ended = 0;
 	int r;
@@ -244,9 +181,10 @@ static int suspend_set(struct vigild *d, const struct peer *p, const struct vigi
 		vigild_reply_status(reply, VIGIL_STATUS_UNKNOWN_USER);
 		return 0;
 	}
-	/* A user never seen here may be suspended before a first login. */
-	if (r == 0)
-		r = on ? store_user_get(d->store, name, vigild_now(), &u) : store_user_find(d->store, name, &u);
+	/* A user never seen here may be suspended before a first login (the
+	 * store makes its row); resuming one is NOT_FOUND. */
+	if (r == 0 && !on)
+		r = store_user_find(d->store, name, &u);
 	if (r == 0)
 		r = store_user_suspend(d->store, name, on);
 	if (r == -ENOENT) {
@@ -267,8 +205,11 @@ static int suspend_set(struct vigild *d, const struct peer *p, const struct vigi
 	               .caller = by,
 	               .result = on ? "user_suspended" : "user_resumed",
 	           });
-	if (on && (r = end_all(d, name, "suspended", by, &ended)) < 0)
-		goto internal;
+	if (on) {
+		if ((r = session_end_user(d, name, SESSION_END_SUSPEND, by)) < 0)
+			goto internal;
+		ended = (unsigned)r;
+	}
 	vigild_reply_status(reply, VIGIL_STATUS_OK);
 	reply->u.result.remaining = (uint16_t)(ended > UINT16_MAX ? UINT16_MAX : ended);
 	return 0;

@@ -1854,6 +1854,7 @@ const char *reason_name(uint16_t reason)
 	    [VIGIL_REASON_SOURCE_LOCKED] = "source_locked",
 	    [VIGIL_REASON_NO_USABLE_FACTOR] = "no_usable_factor",
 	    [VIGIL_REASON_KEY_NOT_USED] = "key_not_used",
+	    [VIGIL_REASON_SUSPENDED] = "suspended",
 	};
 
 	if (reason >= VIGIL_REASON_MAX_ || !names[reason])

@@ -31,7 +31,8 @@
 /* 2: security keys, OpenSSH security keys and recovery codes (PROMPT,
  * RESULT and STATUS_REPORT grew fields; messages 11..19, 69..71). */
 /* 3: sessions seen and ended, users suspended (messages 50..53, 110;
- * STATUS_REPORT and USER_LIST carry suspended). */
+ * STATUS_REPORT and USER_LIST carry suspended; DECISION's reason may be
+ * VIGIL_REASON_SUSPENDED). */
 #define VIGIL_PROTO_VERSION     3
 #define VIGIL_FRAME_HEADER_SIZE 16
 #define VIGIL_FRAME_BODY_MAX    32768
@@ -206,6 +207,7 @@ enum vigil_reason {
 	                                       on a remote login, TOTP in the strong band) */
 	VIGIL_REASON_KEY_NOT_USED = 16,     /* no security key answered (none, timeout, PIN):
 	                                       not a guess, not counted */
+	VIGIL_REASON_SUSPENDED = 17,        /* the account is suspended by an admin */
 	VIGIL_REASON_MAX_
 };
 
