@@ -413,11 +413,12 @@ void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
 		*rc = sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-/* "" is stored as NULL (a local login has no source). */
+/* "" is stored as NULL (a local login has no source); so is NULL, which
+ * callers pass for "any" (the verbs' stand-in crashed vigild on it). */
 void bind_text_or_null(sqlite3_stmt *st, int i, const char *v, int *rc)
 {
 	if (*rc == SQLITE_OK)
-		*rc = v[0] ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+		*rc = v && v[0] ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
 void bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc)
