@@ -786,7 +786,7 @@ struct vigil_session_info {
 	uint64_t started;
 	uint64_t last_activity;
 	uint64_t idle;    /* seconds */
-	uint64_t ends_at; /* the idle end or the lifetime, whichever comes first; 0 = none */
+	uint64_t ends_at; /* the end of its lifetime; 0 = none (the idle end moves with activity) */
 	uint8_t band;     /* enum vigil_session_band */
 };
 struct vigil_session_list {
