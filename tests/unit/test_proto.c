@@ -1199,13 +1199,12 @@ static const struct tcase cases[] = {
 
 /* The small (non-max) case of each type, for the per-field attacks. */
 static const struct tcase *small_cases[] = {
-    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10],
-    &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24],
-    &cases[25], &cases[26], &cases[27], &cases[28], &cases[29], &cases[30], &cases[31], &cases[37],
-    &cases[39], &cases[40], &cases[41], &cases[43], &cases[44], &cases[45], &cases[47], &cases[49],
-    &cases[50], &cases[52], &cases[54], &cases[56], &cases[58], &cases[60], &cases[62], &cases[63],
-    &cases[64], &cases[65], &cases[66], &cases[67], &cases[69], &cases[71], &cases[74], &cases[76],
-    &cases[78], &cases[79], &cases[80],
+    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10], &cases[11],
+    &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24], &cases[25], &cases[26],
+    &cases[27], &cases[28], &cases[29], &cases[30], &cases[31], &cases[37], &cases[39], &cases[40], &cases[41],
+    &cases[43], &cases[44], &cases[45], &cases[47], &cases[49], &cases[50], &cases[52], &cases[54], &cases[56],
+    &cases[58], &cases[60], &cases[62], &cases[63], &cases[64], &cases[65], &cases[66], &cases[67], &cases[69],
+    &cases[71], &cases[74], &cases[76], &cases[78], &cases[79], &cases[80],
 };
 #define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
 
@@ -1749,10 +1748,10 @@ static void test_sizes(void **state)
 	 * limit raised in proto.h shows up here with its cost. */
 	static const size_t report_max_body =
 	    (2 + VIGIL_USER_MAX) + 8 + 1 + 2 + VIGIL_LIST_MAX * (1 + 8 + 8 + 2 + VIGIL_KEY_NAME_MAX + 2) + /* factors */
-	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 8 + 8) +                                 /* devices */
-	    2 + VIGIL_LIST_MAX * (2 + VIGIL_ADDR_MAX + 8 + 8) +                                        /* sources */
-	    2 + VIGIL_LIST_MAX * (8 + 2 + VIGIL_SERVICE_MAX + 2 + VIGIL_RHOST_MAX + 12) +              /* logins */
-	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 2 + VIGIL_ADDR_MAX + 16);                /* grants */
+	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 8 + 8) +                                     /* devices */
+	    2 + VIGIL_LIST_MAX * (2 + VIGIL_ADDR_MAX + 8 + 8) +                                            /* sources */
+	    2 + VIGIL_LIST_MAX * (8 + 2 + VIGIL_SERVICE_MAX + 2 + VIGIL_RHOST_MAX + 12) +                  /* logins */
+	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 2 + VIGIL_ADDR_MAX + 16);                    /* grants */
 	static const size_t prompt_max_body =
 	    8 + (2 + VIGIL_URI_MAX) + (2 + VIGIL_SECRET_B32_MAX) + (2 + VIGIL_QR_MAX) + 1 + (2 + VIGIL_RP_ID_MAX) +
 	    (2 + VIGIL_CHALLENGE_B64_MAX) + 1 + 2 + 2 + VIGIL_KEYS_MAX * (2 + VIGIL_CRED_B64_MAX);
