@@ -9,7 +9,9 @@
 #      own list, and ending one of alice's ids is "no such session"
 #      (NOT_FOUND, as for an id that never was): ids cannot be probed;
 #   3. root ends one of alice's sessions by id, then all of them (--user);
-#   4. suspend: needs the session core (schema 5): skipped until merged.
+#   4. suspend ends alice's sessions (their processes get SIGHUP) and her
+#      next login (AUTH_BEGIN on the PAM socket) is denied as suspended;
+#      resume lets her in again.
 # Prints "ok - ..." / "not ok - ..."; exits 1 if any failed, 77 when not
 # root or a tool is missing.
 set -uo pipefail
@@ -91,7 +93,7 @@ said() { grep -qF -- "$1" "$OUT" "$ERR"; }
 # test, alive until killed; its id in $sid.  The status goes to $VT_TMP/st.
 open_session() {
 	local f=$VT_TMP/open.$RANDOM
-	python3 - "$PAM_SOCKET" "$1" "$f" <<'PY' &
+	python3 - "$PAM_SOCKET" "$1" "$f" 2>/dev/null <<'PY' &
 import socket, struct, sys, os, time
 path, user, out = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
 def s(b): return struct.pack(">H", len(b)) + b
@@ -117,11 +119,45 @@ c.close()
 while True: time.sleep(60)
 PY
 	openers+=($!)
+	opener=$!
 	for _ in $(seq 1 100); do [ -s "$f" ] && break; sleep 0.05; done
 	read -r st sid <"$f" || { st=x; sid=; }
 }
 
-open_session alice; a1=$sid
+# auth_begin USER: AUTH_BEGIN on the PAM socket; prints the reply's type,
+# and for a DECISION its outcome and reason.
+auth_begin() {
+	python3 - "$PAM_SOCKET" "$1" <<'PY'
+import socket, struct, sys, os
+path, user = sys.argv[1], sys.argv[2].encode()
+def s(b): return struct.pack(">H", len(b)) + b
+body = s(user) + s(b"sshd") + s(b"127.0.0.9") + s(b"ssh") + s(b"") + struct.pack(">I", os.getpid()) + s(b"") + s(b"") + s(b"")
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(path)
+c.sendall(struct.pack(">IBBHII", 0x5647494C, 3, 1, 0, 1, len(body)) + body)
+b = b""
+while len(b) < 16:
+    k = c.recv(16 - len(b))
+    if not k: sys.exit(1)
+    b += k
+t = b[5]
+n = struct.unpack(">I", b[12:16])[0]
+d = b""
+while len(d) < n:
+    k = c.recv(n - len(d))
+    if not k: sys.exit(1)
+    d += k
+print(t, d[0], struct.unpack(">H", d[1:3])[0] if t == 64 else "")
+PY
+}
+# gone PID: the process is gone within 5 s.
+gone() {
+	local _
+	for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+
+open_session alice; a1=$sid; a1_pid=$opener
 check "SESSION_OPEN for alice: OK ($st)" [ "$st" = 0 ]
 open_session alice; a2=$sid
 open_session alice; a3=$sid
@@ -140,6 +176,9 @@ check "alice: sessions --user alice is the same" rc 0 alice sessions --user alic
 check "alice: session end (her own) exits 0" rc 0 alice session end "$a1"
 check "... says so" said "session $a1 ended"
 check "... and it is gone from her list" eval 'rc 0 alice sessions && ! grep -q "$a1" "$OUT"'
+check "... its process got SIGHUP and is gone" gone "$a1_pid"
+check "... audited: revoked, by alice's uid" \
+	eval 'grep "$a1" "$VT_TMP/log/vigild.log" | grep "revoked" | grep -q "uid=$(uid_of alice)"'
 
 # ---- 2. mallory ------------------------------------------------------------
 check "mallory: sessions --user alice exits 1" rc 1 mallory sessions --user alice
@@ -163,6 +202,27 @@ check "root: alice has none left" eval 'rc 0 root sessions --user alice && said 
 check "root: bob's is untouched" eval 'rc 0 root sessions --user bob && grep -q "$b1" "$OUT"'
 check "root: sessions --user nosuch: no such user" eval 'rc 1 root sessions --user nosuchuser && said "no such user"'
 check "usage errors exit 2" eval 'rc 2 root session end && rc 2 root session end --user && rc 2 root sessions extra'
+
+# ---- 4. suspend and resume ------------------------------------------------
+open_session alice; s1=$sid; s1_pid=$opener
+open_session alice; s2=$sid; s2_pid=$opener
+check "alice has two sessions again" eval '[ -n "$s1" ] && [ -n "$s2" ]'
+check "alice may log in before the suspension (no deny for suspended)" eval '! auth_begin alice | grep -q "^64 2 17$"'
+check "root: user suspend alice exits 0" rc 0 root user suspend alice
+check "... says 2 sessions ended" said "alice suspended: new logins denied, 2 sessions ended"
+check "... their processes are gone" eval 'gone "$s1_pid" && gone "$s2_pid"'
+check "... audited: suspended, by uid 0" eval 'grep "$s1" "$VT_TMP/log/vigild.log" | grep "suspended" | grep -q "uid=0"'
+check "... alice has none left" eval 'rc 0 root sessions --user alice && said "no open sessions"'
+check "... bob's is untouched" eval 'rc 0 root sessions --user bob && grep -q "$b1" "$OUT"'
+check "alice's next login: DENY, reason suspended" eval '[ "$(auth_begin alice)" = "64 2 17" ]'
+check "vigilctl user show alice says suspended" eval 'rc 0 root user show alice && said suspended'
+open_session alice
+check "a session open for alice is refused while suspended" eval '[ "$st" != 0 ]'
+check "root: user resume alice exits 0" eval 'rc 0 root user resume alice && said "alice resumed"'
+check "alice's login is no longer denied as suspended" eval '! auth_begin alice | grep -q "^64 2 17$"'
+open_session alice
+check "... and a session opens for her" eval '[ "$st" = 0 ]'
+check "root: user resume nosuchuser: no such user" eval 'rc 1 root user resume nosuchuser && said "no such user"'
 
 echo "# $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
