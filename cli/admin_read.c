@@ -105,7 +105,7 @@ static void json_list_begin(struct json *j, const char *name)
 static void users_header(void)
 {
 	printf("%-*s  %7s  %-25s  %-25s  %s\n", USERS_NAME_COL, "NAME", "FACTORS", "LAST LOGIN", "LAST ATTEMPT",
-	       "LOCKED");
+	       "LOCKED / SUSPENDED");
 }
 
 static void user_print(const struct vigil_user_summary *u, uint64_t now)
@@ -114,10 +114,11 @@ static void user_print(const struct vigil_user_summary *u, uint64_t now)
 	size_t len = strlen(u->name);
 
 	cli_put_safe(stdout, u->name);
-	printf("%*s  %7u  %-25s  %-25s  %s%s\n", len < USERS_NAME_COL ? (int)(USERS_NAME_COL - len) : 0, "",
+	printf("%*s  %7u  %-25s  %-25s  %s%s%s\n", len < USERS_NAME_COL ? (int)(USERS_NAME_COL - len) : 0, "",
 	       (unsigned)u->factors, cli_time_str(u->last_success, t1, sizeof(t1)),
 	       cli_time_str(u->last_login, t2, sizeof(t2)), u->locked_until > now ? "until " : "no",
-	       u->locked_until > now ? cli_time_str(u->locked_until, t3, sizeof(t3)) : "");
+	       u->locked_until > now ? cli_time_str(u->locked_until, t3, sizeof(t3)) : "",
+	       u->suspended ? ", suspended" : "");
 }
 
 static void user_json(struct json *j, const struct vigil_user_summary *u, uint64_t now)
@@ -130,6 +131,7 @@ static void user_json(struct json *j, const struct vigil_user_summary *u, uint64
 	json_time(j, "last_login", u->last_login);
 	json_time(j, "locked_until", u->locked_until > now ? u->locked_until : 0);
 	json_bool(j, "locked", u->locked_until > now);
+	json_bool(j, "suspended", u->suspended);
 	json_object_end(j);
 }
 
@@ -202,6 +204,8 @@ int verb_user(const struct cli_opts *o, int argc, char **argv)
 	static const char use[] = "vigilctl user show NAME [--json]";
 	struct read_opts ro;
 
+	if (argc >= 2 && (strcmp(argv[1], "suspend") == 0 || strcmp(argv[1], "resume") == 0))
+		return cli_user_suspend(o, argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "show") != 0)
 		return usage(use);
 	argc--;

@@ -148,6 +148,12 @@ int verb_user(const struct cli_opts *o, int argc, char **argv);
 int verb_history(const struct cli_opts *o, int argc, char **argv);
 int verb_daemon(const struct cli_opts *o, int argc, char **argv);
 int verb_config(const struct cli_opts *o, int argc, char **argv);
+/* Sessions (cli/session.c): sessions [--user U] [--json], session end
+ * ID | --user U; and user suspend|resume NAME (argv[0] "suspend" or
+ * "resume"), reached through verb_user. */
+int verb_sessions(const struct cli_opts *o, int argc, char **argv);
+int verb_session(const struct cli_opts *o, int argc, char **argv);
+int cli_user_suspend(const struct cli_opts *o, int argc, char **argv);
 /* The roll-out report (cli/report.c). */
 int verb_report(const struct cli_opts *o, int argc, char **argv);
 

@@ -28,6 +28,8 @@ int cli_report_print(const struct vigil_status_report *s)
 		printf("\nlocked: until %s\n", cli_time_str(s->locked_until, t1, sizeof(t1)));
 	else
 		fputs("\nlocked: not locked\n", stdout);
+	if (s->suspended)
+		fputs("suspended: yes (no login until vigilctl user resume)\n", stdout);
 
 	fputs("factors:\n", stdout);
 	if (s->n_factors == 0)
@@ -108,6 +110,7 @@ int cli_report_json(const struct vigil_status_report *s)
 	json_object_begin(&j, NULL);
 	json_str(&j, "user", s->user);
 	json_time(&j, "locked_until", s->locked_until);
+	json_bool(&j, "suspended", s->suspended);
 	json_array_begin(&j, "factors");
 	for (size_t i = 0; i < s->n_factors; i++) {
 		json_object_begin(&j, NULL);

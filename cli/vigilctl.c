@@ -61,6 +61,12 @@ static void help(void)
 	       "\n"
 	       "Admin commands (admin socket, root only; none changes anything):\n"
 	       "  users [--json]             users vigild knows: factors, last login, lockout\n"
+	       "  sessions [--user NAME] [--json]\n"
+	       "                             open sessions (root: everyone's; a user: its own)\n"
+	       "  session end ID | session end --user NAME\n"
+	       "                             end a session (its owner or root), or all of NAME's\n"
+	       "  user suspend NAME | user resume NAME\n"
+	       "                             deny NAME's logins and end its sessions; undo (root)\n"
 	       "  user show NAME [--json]    one user: factors, devices, sources, grants and\n"
 	       "                             the last 32 logins with decision and reason\n"
 	       "  history [--user NAME] [--service S] [--decision allow|deny|shadow|learn]\n"
@@ -263,6 +269,10 @@ int main(int argc, char **argv)
 		return verb_config(&o, argc, argv);
 	if (strcmp(verb, "report") == 0)
 		return verb_report(&o, argc, argv);
+	if (strcmp(verb, "sessions") == 0)
+		return verb_sessions(&o, argc, argv);
+	if (strcmp(verb, "session") == 0)
+		return verb_session(&o, argc, argv);
 	if (strcmp(verb, "help") == 0) {
 		help();
 		return CLI_EXIT_OK;

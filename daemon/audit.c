@@ -94,6 +94,7 @@ static const char *const event_names[AUDIT_EVENT_MAX_] = {
     [AUDIT_FAIL_OPEN] = "fail_open",
     [AUDIT_ADMIN] = "admin",
     [AUDIT_SERVICE] = "service",
+    [AUDIT_SESSION_WARN] = "session_warn",
 };
 
 /* Made once with `journalctl --new-id128`; documented in conf/vigil.catalog.
@@ -108,6 +109,7 @@ static const char *const message_ids[AUDIT_EVENT_MAX_] = {
     [AUDIT_FAIL_OPEN] = "12421ab96d62463b8b1b94e22c178191",
     [AUDIT_ADMIN] = "fc69997213f74426b35a943d9e9965bc",
     [AUDIT_SERVICE] = "d1f566eec278468da611750b559a908b",
+    [AUDIT_SESSION_WARN] = "7bcf9521b3c44e80af88150c18cbdf68",
 };
 
 const char *audit_message_id(enum audit_event e)

@@ -21,10 +21,11 @@ enum audit_event {
 	AUDIT_ENROLL,       /* factor enrolled, activated, or in-band TOFU */
 	AUDIT_SESSION_OPEN,
 	AUDIT_SESSION_CLOSE,
-	AUDIT_LOCKOUT,   /* a user or source was locked out */
-	AUDIT_FAIL_OPEN, /* reserved: fail-open use reported to the daemon */
-	AUDIT_ADMIN,     /* an admin changed state (unlock, factor remove, forget) */
-	AUDIT_SERVICE,   /* daemon start, stop, reload */
+	AUDIT_LOCKOUT,      /* a user or source was locked out */
+	AUDIT_FAIL_OPEN,    /* reserved: fail-open use reported to the daemon */
+	AUDIT_ADMIN,        /* an admin changed state (unlock, factor remove, forget) */
+	AUDIT_SERVICE,      /* daemon start, stop, reload */
+	AUDIT_SESSION_WARN, /* an idle session was warned on its terminal */
 	AUDIT_EVENT_MAX_
 };
 

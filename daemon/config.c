@@ -59,6 +59,7 @@ enum key_kind {
 	KEY_MODE,
 	KEY_METHODS,
 	KEY_RP_ID,
+	KEY_ON_EXCESS,
 };
 
 struct key_def {
@@ -116,6 +117,12 @@ static const struct key_def keys[] = {
     {"network", "allow", KEY_NETS, offsetof(struct vigil_config, allow), 0, 0},
     {"network", "deny", KEY_NETS, offsetof(struct vigil_config, deny), 0, 0},
     U32("session", "max_sessions", max_sessions, 0, 10000),
+    U32("session", "max_sessions_per_source", max_sessions_per_source, 0, 10000),
+    {"session", "on_excess", KEY_ON_EXCESS, offsetof(struct vigil_config, on_excess), 0, 0},
+    U32("session", "idle_timeout", idle_timeout, 0, 30 * DAY),
+    U32("session", "idle_warning", idle_warning, 0, DAY),
+    U32("session", "lifetime", lifetime, 0, 365 * DAY),
+    {"session", "nopty_idle", KEY_BOOL, offsetof(struct vigil_config, nopty_idle), 0, 0},
     U32("store", "history_days", history_days, 1, 3650),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
@@ -133,6 +140,29 @@ enum svc_key {
 };
 static const char *const svc_key_names[SVC_KEYS_] = {"stepup_at", "deny_at", "fresh_window", "privileged",
                                                      "mode",      "methods", "strong_at"};
+
+/* The session keys of [service.NAME] and [session.BAND] (struct
+ * session_policy, in its order), with their ranges. */
+enum sess_key {
+	SESS_MAX_SESSIONS,
+	SESS_MAX_PER_SOURCE,
+	SESS_ON_EXCESS,
+	SESS_IDLE_TIMEOUT,
+	SESS_IDLE_WARNING,
+	SESS_LIFETIME,
+	SESS_NOPTY_IDLE,
+	SESS_KEYS_,
+};
+static const struct {
+	const char *name;
+	uint32_t max;
+} sess_keys[SESS_KEYS_] = {
+    {"max_sessions", 10000}, {"max_sessions_per_source", 10000},
+    {"on_excess", 0},        {"idle_timeout", 30 * DAY},
+    {"idle_warning", DAY},   {"lifetime", 365 * DAY},
+    {"nopty_idle", 0},
+};
+static const char *const band_names[CONFIG_SESSION_BANDS] = {"stepped_up", "new_device"};
 
 /* Where a value was last set, for the cross-checks after loading. */
 struct where {
@@ -155,6 +185,8 @@ struct load_ctx {
 	/* Duplicate detection, reset for each file. */
 	bool seen[N_KEYS];
 	bool svc_seen[CONFIG_SERVICES_MAX][SVC_KEYS_];
+	bool svc_sess_seen[CONFIG_SERVICES_MAX][SESS_KEYS_];
+	bool band_seen[CONFIG_SESSION_BANDS][SESS_KEYS_];
 	/* For the cross-checks. */
 	struct where policy_where;
 	/* [policy] mode and the old [policy] shadow: never both. */
@@ -191,6 +223,12 @@ static void default_rp_id(char *out, size_t cap)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(out, cap, "pam://%.*s", (int)(cap > 7 ? cap - 7 : 0), host);
+}
+
+static void session_policy_unset(struct session_policy *p)
+{
+	p->max_sessions = p->max_sessions_per_source = p->on_excess = -1;
+	p->idle_timeout = p->idle_warning = p->lifetime = p->nopty_idle = -1;
 }
 
 void config_defaults(struct vigil_config *c)
@@ -240,6 +278,14 @@ void config_defaults(struct vigil_config *c)
 	c->source_rate_window = 60;
 
 	c->max_sessions = 0;
+	c->max_sessions_per_source = 0;
+	c->on_excess = ON_EXCESS_REFUSE;
+	c->idle_timeout = 0;
+	c->idle_warning = 60;
+	c->lifetime = 0;
+	c->nopty_idle = true;
+	for (unsigned b = 0; b < CONFIG_SESSION_BANDS; b++)
+		session_policy_unset(&c->session_band[b]);
 	c->history_days = 90;
 }
 
@@ -428,6 +474,85 @@ static int date_parse(struct load_ctx *x, const char *section, const char *key, 
 	return 0;
 }
 
+static int on_excess_parse(struct load_ctx *x, const char *section, const char *key, const char *value,
+                           enum on_excess *ret)
+{
+	struct quoted q;
+
+	if (strcmp(value, "refuse") == 0)
+		*ret = ON_EXCESS_REFUSE;
+	else if (strcmp(value, "end_oldest") == 0)
+		*ret = ON_EXCESS_END_OLDEST;
+	else {
+		why_set(x->err, x->errlen, "%s:%u: [%s] %s: '%s' is not refuse or end_oldest", x->file, x->lineno,
+		        section, key, quote(&q, value));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One session key of a [service.NAME] or [session.BAND] section into p.
+ * -ENOENT (nothing reported) if key is not a session key. */
+static int session_key_set(struct load_ctx *x, const char *section, struct session_policy *p, bool *seen,
+                           const char *key, const char *value)
+{
+	int32_t *field[SESS_KEYS_] = {&p->max_sessions, &p->max_sessions_per_source,
+	                              &p->on_excess,    &p->idle_timeout,
+	                              &p->idle_warning, &p->lifetime,
+	                              &p->nopty_idle};
+	enum on_excess e;
+	unsigned k;
+	uint32_t v;
+	bool b;
+	int r;
+
+	for (k = 0; k < SESS_KEYS_; k++)
+		if (strcmp(key, sess_keys[k].name) == 0)
+			break;
+	if (k == SESS_KEYS_)
+		return -ENOENT;
+	if (seen[k]) {
+		why_set(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno, section, key);
+		return -EINVAL;
+	}
+	seen[k] = true;
+	if (k == SESS_ON_EXCESS) {
+		if ((r = on_excess_parse(x, section, key, value, &e)) < 0)
+			return r;
+		v = (uint32_t)e;
+	} else if (k == SESS_NOPTY_IDLE) {
+		if ((r = bool_parse(x, section, key, value, &b)) < 0)
+			return r;
+		v = b ? 1 : 0;
+	} else if ((r = u32_parse(x, section, key, value, 0, sess_keys[k].max, &v)) < 0)
+		return r;
+	*field[k] = (int32_t)v;
+	return 0;
+}
+
+/* [session.stepped_up] and [session.new_device]. */
+static int band_set(struct load_ctx *x, const char *section, const char *band, const char *key, const char *value)
+{
+	unsigned b;
+	int r;
+
+	for (b = 0; b < CONFIG_SESSION_BANDS; b++)
+		if (strcmp(band, band_names[b]) == 0)
+			break;
+	if (b == CONFIG_SESSION_BANDS) {
+		why_set(x->err, x->errlen,
+		        "%s:%u: unknown section [%s] (the session bands are stepped_up and new_device)", x->file,
+		        x->lineno, section);
+		return -EINVAL;
+	}
+	r = session_key_set(x, section, &x->c->session_band[b], x->band_seen[b], key, value);
+	if (r == -ENOENT) {
+		why_set(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
+		r = -EINVAL;
+	}
+	return r;
+}
+
 static int key_set(struct load_ctx *x, size_t k, const char *value)
 {
 	const struct key_def *d = &keys[k];
@@ -516,6 +641,14 @@ static int key_set(struct load_ctx *x, size_t k, const char *value)
 		memcpy(field, &l, sizeof(l));
 		break;
 	}
+	case KEY_ON_EXCESS: {
+		enum on_excess v;
+
+		if ((r = on_excess_parse(x, d->section, d->name, value, &v)) < 0)
+			return r;
+		memcpy(field, &v, sizeof(v));
+		break;
+	}
 	case KEY_RP_ID:
 		r = rp_id_parse(x, d->section, d->name, value, field, VIGIL_RP_ID_MAX + 1);
 		if (r < 0)
@@ -561,8 +694,15 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		if (strcmp(key, svc_key_names[k]) == 0)
 			break;
 	if (k == SVC_KEYS_) {
-		why_set(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
-		return -EINVAL;
+		unsigned j;
+
+		for (j = 0; j < SESS_KEYS_; j++)
+			if (strcmp(key, sess_keys[j].name) == 0)
+				break;
+		if (j == SESS_KEYS_) {
+			why_set(x->err, x->errlen, "%s:%u: [%s]: unknown key '%s'", x->file, x->lineno, section, key);
+			return -EINVAL;
+		}
 	}
 
 	for (i = 0; i < c->n_services; i++)
@@ -583,10 +723,13 @@ static int service_set(struct load_ctx *x, const char *section, const char *name
 		s->stepup_at = s->deny_at = s->fresh_window = s->strong_at = -1;
 		s->privileged = -1;
 		s->mode = -1;
+		session_policy_unset(&s->session);
 		x->svc_first[i] = (struct where){x->file, x->section_line};
 		c->n_services++;
 	}
 
+	if (k == SVC_KEYS_)
+		return session_key_set(x, section, &s->session, x->svc_sess_seen[i], key, value);
 	if (x->svc_seen[i][k]) {
 		why_set(x->err, x->errlen, "%s:%u: [%s] %s: set twice in this file", x->file, x->lineno, section, key);
 		return -EINVAL;
@@ -705,6 +848,7 @@ static int comment_check(struct load_ctx *x, const char *section, const char *ke
 static int config_handler(void *user, const char *section, const char *key, const char *value)
 {
 	static const char service_prefix[] = "service.";
+	static const char band_prefix[] = "session.";
 	struct load_ctx *x = user;
 	bool known_section = false;
 	/* List keys append: each new entry gets this line as its origin. */
@@ -719,6 +863,10 @@ static int config_handler(void *user, const char *section, const char *key, cons
 		goto out;
 	if (strncmp(section, service_prefix, sizeof(service_prefix) - 1) == 0) {
 		r = service_set(x, section, section + sizeof(service_prefix) - 1, key, value);
+		goto out;
+	}
+	if (strncmp(section, band_prefix, sizeof(band_prefix) - 1) == 0) {
+		r = band_set(x, section, section + sizeof(band_prefix) - 1, key, value);
 		goto out;
 	}
 	for (k = 0; k < N_KEYS; k++) {
@@ -921,6 +1069,8 @@ static int file_load(struct load_ctx *x, int dfd, const char *name, const char *
 	x->err_line = 0;
 	memset(x->seen, 0, sizeof(x->seen));
 	memset(x->svc_seen, 0, sizeof(x->svc_seen));
+	memset(x->svc_sess_seen, 0, sizeof(x->svc_sess_seen));
+	memset(x->band_seen, 0, sizeof(x->band_seen));
 
 	r = ini_parse_stream(config_reader, x, config_handler, x);
 	if (r < 0) {
@@ -1247,6 +1397,69 @@ void config_service(const struct vigil_config *c, const char *service, struct se
 				v.strong_at = (uint32_t)s->strong_at;
 			break;
 		}
+	}
+	*ret = v;
+}
+
+/* A band's value where it is stricter: smaller, or set where the one in
+ * force is 0 (off).  0 in a band never turns a limit or time off. */
+static uint32_t tighter(uint32_t in_force, int32_t band)
+{
+	if (band <= 0)
+		return in_force;
+	if (in_force == 0 || (uint32_t)band < in_force)
+		return (uint32_t)band;
+	return in_force;
+}
+
+void config_session(const struct vigil_config *c, const char *service, unsigned band, struct session_view *ret)
+{
+	struct session_view v = {
+	    .max_sessions = c->max_sessions,
+	    .max_sessions_per_source = c->max_sessions_per_source,
+	    .on_excess = c->on_excess,
+	    .idle_timeout = c->idle_timeout,
+	    .idle_warning = c->idle_warning,
+	    .lifetime = c->lifetime,
+	    .nopty_idle = c->nopty_idle,
+	};
+	const struct session_policy *p;
+	unsigned i;
+
+	for (i = 0; service && i < c->n_services && i < CONFIG_SERVICES_MAX; i++) {
+		p = &c->services[i].session;
+		if (strcmp(c->services[i].name, service) != 0)
+			continue;
+		if (p->max_sessions >= 0)
+			v.max_sessions = (uint32_t)p->max_sessions;
+		if (p->max_sessions_per_source >= 0)
+			v.max_sessions_per_source = (uint32_t)p->max_sessions_per_source;
+		if (p->on_excess >= 0)
+			v.on_excess = (enum on_excess)p->on_excess;
+		if (p->idle_timeout >= 0)
+			v.idle_timeout = (uint32_t)p->idle_timeout;
+		if (p->idle_warning >= 0)
+			v.idle_warning = (uint32_t)p->idle_warning;
+		if (p->lifetime >= 0)
+			v.lifetime = (uint32_t)p->lifetime;
+		if (p->nopty_idle >= 0)
+			v.nopty_idle = p->nopty_idle != 0;
+		break;
+	}
+	if (band >= 1 && band <= CONFIG_SESSION_BANDS) {
+		p = &c->session_band[band - 1];
+		v.max_sessions = tighter(v.max_sessions, p->max_sessions);
+		v.max_sessions_per_source = tighter(v.max_sessions_per_source, p->max_sessions_per_source);
+		v.idle_timeout = tighter(v.idle_timeout, p->idle_timeout);
+		v.lifetime = tighter(v.lifetime, p->lifetime);
+		/* A longer warning is the stricter one only in the sense of
+		 * earlier; the band's, if set, counts as written. */
+		if (p->idle_warning >= 0)
+			v.idle_warning = (uint32_t)p->idle_warning;
+		if (p->on_excess == ON_EXCESS_END_OLDEST)
+			v.on_excess = ON_EXCESS_END_OLDEST;
+		if (p->nopty_idle == 1)
+			v.nopty_idle = true;
 	}
 	*ret = v;
 }

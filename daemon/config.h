@@ -27,6 +27,27 @@ enum no_factor_action {
 	NO_FACTOR_ALLOW,    /* allow, audited */
 };
 
+enum on_excess {
+	ON_EXCESS_REFUSE = 0, /* a new session over a limit is refused */
+	ON_EXCESS_END_OLDEST, /* the oldest open session(s) over it are ended */
+};
+
+/* The session keys of [service.NAME], [session.stepped_up] and
+ * [session.new_device]; -1 = not set there. */
+struct session_policy {
+	int32_t max_sessions;
+	int32_t max_sessions_per_source;
+	int32_t on_excess; /* enum on_excess */
+	int32_t idle_timeout;
+	int32_t idle_warning;
+	int32_t lifetime;
+	int32_t nopty_idle; /* 0 no, 1 yes */
+};
+
+/* The risk bands with a [session.*] section of their own (store.h's
+ * STORE_BAND_* minus one). */
+#define CONFIG_SESSION_BANDS 2
+
 struct service_policy {
 	char name[VIGIL_SERVICE_MAX + 1];
 	int32_t stepup_at;          /* -1 = inherit [policy] */
@@ -36,6 +57,7 @@ struct service_policy {
 	int8_t mode;                /* -1 = inherit [policy] mode; else enum vigil_mode */
 	struct method_list methods; /* n = 0: inherit [policy] methods */
 	int32_t strong_at;          /* -1 = inherit */
+	struct session_policy session;
 };
 
 struct vigil_config {
@@ -99,7 +121,16 @@ struct vigil_config {
 	struct cidr deny[CONFIG_NETS_MAX];
 
 	/* [session] */
-	uint32_t max_sessions; /* 0 = unlimited */
+	uint32_t max_sessions;            /* 0 = unlimited; per user */
+	uint32_t max_sessions_per_source; /* 0 = unlimited; per user and source address */
+	enum on_excess on_excess;         /* refuse */
+	uint32_t idle_timeout;            /* 0 = off; seconds without activity */
+	uint32_t idle_warning;            /* 60 s before an idle end, a line on the terminal; 0 = none */
+	uint32_t lifetime;                /* 0 = off; seconds after the open */
+	bool nopty_idle;                  /* yes: sessions without a terminal end when idle too */
+	/* [session.stepped_up], [session.new_device]: only tighten (see
+	 * config_session). */
+	struct session_policy session_band[CONFIG_SESSION_BANDS];
 
 	/* [store] */
 	uint32_t history_days; /* 90: login history and failures kept this long */
@@ -155,3 +186,18 @@ struct service_view {
 	struct method_list strong_methods;
 };
 void config_service(const struct vigil_config *c, const char *service, struct service_view *ret);
+
+/* The effective session policy of a session of service opened by a login
+ * of band (enum store_session_band: 0 plain, 1 stepped up, 2 new device).
+ * [session] gives the base, [service.NAME] replaces what it sets, then the
+ * band's section may only tighten: a limit or time it sets counts where it
+ * is smaller than the one in force or that one is 0 (off); its
+ * nopty_idle = yes and on_excess = end_oldest count, their opposites do
+ * not loosen. */
+struct session_view {
+	uint32_t max_sessions, max_sessions_per_source;
+	enum on_excess on_excess;
+	uint32_t idle_timeout, idle_warning, lifetime;
+	bool nopty_idle;
+};
+void config_session(const struct vigil_config *c, const char *service, unsigned band, struct session_view *ret);

@@ -46,6 +46,25 @@ static void add_u32(struct walk *w, const char *section, const char *key, uint32
 	add(w, section, key, 0, buf);
 }
 
+/* The session keys a [service.NAME] or [session.BAND] section set. */
+static void add_session_policy(struct walk *w, const char *section, const struct session_policy *p)
+{
+	if (p->max_sessions >= 0)
+		add_u32(w, section, "max_sessions", (uint32_t)p->max_sessions);
+	if (p->max_sessions_per_source >= 0)
+		add_u32(w, section, "max_sessions_per_source", (uint32_t)p->max_sessions_per_source);
+	if (p->on_excess >= 0)
+		add(w, section, "on_excess", 0, p->on_excess == ON_EXCESS_END_OLDEST ? "end_oldest" : "refuse");
+	if (p->idle_timeout >= 0)
+		add_u32(w, section, "idle_timeout", (uint32_t)p->idle_timeout);
+	if (p->idle_warning >= 0)
+		add_u32(w, section, "idle_warning", (uint32_t)p->idle_warning);
+	if (p->lifetime >= 0)
+		add_u32(w, section, "lifetime", (uint32_t)p->lifetime);
+	if (p->nopty_idle >= 0)
+		add(w, section, "nopty_idle", 0, p->nopty_idle ? "yes" : "no");
+}
+
 const char *config_no_factor_name(enum no_factor_action a)
 {
 	switch (a) {
@@ -134,6 +153,16 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 	add_nets(&w, "deny", c->deny, c->n_deny);
 
 	add_u32(&w, "session", "max_sessions", c->max_sessions);
+	add_u32(&w, "session", "max_sessions_per_source", c->max_sessions_per_source);
+	add(&w, "session", "on_excess", 0, c->on_excess == ON_EXCESS_END_OLDEST ? "end_oldest" : "refuse");
+	add_u32(&w, "session", "idle_timeout", c->idle_timeout);
+	add_u32(&w, "session", "idle_warning", c->idle_warning);
+	add_u32(&w, "session", "lifetime", c->lifetime);
+	add(&w, "session", "nopty_idle", 0, c->nopty_idle ? "yes" : "no");
+	for (unsigned b = 0; b < CONFIG_SESSION_BANDS; b++) {
+		snprintf(section, sizeof(section), "session.%s", b == 0 ? "stepped_up" : "new_device");
+		add_session_policy(&w, section, &c->session_band[b]);
+	}
 	add_u32(&w, "store", "history_days", c->history_days);
 
 	for (unsigned i = 0; i < c->n_services && i < CONFIG_SERVICES_MAX; i++) {
@@ -156,6 +185,7 @@ size_t config_entries(const struct vigil_config *c, struct vigil_config_entry *o
 		}
 		if (s->strong_at >= 0)
 			add_u32(&w, section, "strong_at", (uint32_t)s->strong_at);
+		add_session_policy(&w, section, &s->session);
 	}
 	return w.n;
 }

@@ -19,6 +19,7 @@
 #include "proof.h"
 #include "recovery_cmd.h"
 #include "session.h"
+#include "session_admin.h"
 #include "simulate.h"
 #include "totp_remove.h"
 
@@ -123,6 +124,14 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 		return admin_config(d, p, &req->u.page_req, reply);
 	case VIGIL_MSG_ADMIN_REPORT:
 		return admin_report(d, p, &req->u.report_req, reply);
+	case VIGIL_MSG_SESSION_LIST:
+		return sessions_list(d, p, &req->u.session_list_req, reply);
+	case VIGIL_MSG_SESSION_END:
+		return sessions_end(d, p, &req->u.session_end, reply);
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+		return admin_user_suspend(d, p, &req->u.user, reply);
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		return admin_user_resume(d, p, &req->u.user, reply);
 	default:
 		/* A reply type sent as a request. */
 		return -EPROTO;

@@ -89,6 +89,10 @@ static void rule_fill(const struct vigil_config *c, struct vigil_explanation *e)
 		text_add(&t, "the user is locked out after %u wrong codes within %u s: %s", (unsigned)c->lockout_deny,
 		         (unsigned)c->lockout_interval, denied);
 		goto done;
+	case VIGIL_REASON_SUSPENDED:
+		text_add(&t, "the account is suspended by an administrator (vigilctl user resume lifts it): %s",
+		         denied);
+		goto done;
 	case VIGIL_REASON_SOURCE_LOCKED:
 		text_add(&t, "where the attempts come from is locked (its failures over the limit): %s", denied);
 		goto done;

@@ -325,6 +325,10 @@ static bool waived(struct vigild *d, struct login_context *c, const struct polic
 {
 	struct policy_waiver w;
 
+	/* A suspension is an admin's order, not a risk verdict: no roll-out
+	 * mode waives it. */
+	if (v->action == POLICY_DENY && v->reason == VIGIL_REASON_SUSPENDED)
+		return false;
 	policy_mode_apply((enum vigil_mode)c->mode, v->action, &w);
 	if (!w.waived)
 		return false;
@@ -579,7 +583,7 @@ static int step_failed(struct vigild *d, const struct login_context *c, const ch
 	return finish(d, c, PHASE_AUTH, VIGIL_OUTCOME_DENY, VIGIL_REASON_LOCKED, method, NULL, now, reply);
 }
 
-/* A lockout that began since the login was assessed (while its user was
+/* A suspension or a lockout that began since the login was assessed (while its user was
  * typing, or between auth and account) still holds.  Returns 0 with the
  * reason in *ret (NONE: not locked). */
 static int lock_reason(struct vigild *d, const struct login_context *c, uint64_t now, uint16_t *ret)
@@ -590,7 +594,10 @@ static int lock_reason(struct vigild *d, const struct login_context *c, uint64_t
 
 	if ((r = store_user_find(d->store, c->user, &u)) < 0 || (r = login_source_locked(d, c, now, &src)) < 0)
 		return r;
-	*ret = u.locked_until > now ? VIGIL_REASON_LOCKED : src ? VIGIL_REASON_SOURCE_LOCKED : VIGIL_REASON_NONE;
+	*ret = u.suspended            ? VIGIL_REASON_SUSPENDED
+	       : u.locked_until > now ? VIGIL_REASON_LOCKED
+	       : src                  ? VIGIL_REASON_SOURCE_LOCKED
+	                              : VIGIL_REASON_NONE;
 	return 0;
 }
 

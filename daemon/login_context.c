@@ -214,6 +214,7 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	    .enroll_path = c->enroll_path,
 	    .user_first_allowed = u.first_allowed,
 	    .grant_time = facts.grant_time,
+	    .suspended = u.suspended,
 	    .locked = u.locked_until > now,
 	    .source_locked = src_locked,
 	};

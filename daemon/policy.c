@@ -34,7 +34,12 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
 		}
 	}
 
-	/* 2. Lockout: of the user, or of where the attempts come from. */
+	/* 2. Suspension, then lockout: of the user, or of where the
+	 * attempts come from. */
+	if (in->suspended) {
+		v.reason = VIGIL_REASON_SUSPENDED;
+		goto out;
+	}
 	if (in->locked) {
 		v.reason = VIGIL_REASON_LOCKED;
 		goto out;

@@ -33,6 +33,7 @@ struct policy_input {
 	uint64_t user_first_allowed; /* 0 = never: for the enrollment grace period */
 	uint64_t grant_time;         /* newest step-up for user+device+source still
 	                                within grant_lifetime; 0 = none */
+	bool suspended;              /* account suspended by an admin */
 	bool locked;                 /* user locked out now */
 	bool source_locked;          /* the source (address, or local caller) is */
 };

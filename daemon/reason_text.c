@@ -43,6 +43,7 @@ static const struct phrase phrases[] = {
     {NULL, "unknown_user", "no such user"},
     {NULL, "no_usable_factor", "none of the user's factors is accepted for this login"},
     {NULL, "key_not_used", "no security key answered"},
+    {NULL, "suspended", "the account is suspended by an administrator"},
 };
 
 static const char *lead(const char *decision)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
@@ -36,6 +37,8 @@
 #include "login.h"
 #include "proto.h"
 #include "reload.h"
+#include "session_end.h"
+#include "session_watch.h"
 #include "server.h"
 #include "wipe.h"
 
@@ -722,6 +725,9 @@ int server_new(struct vigild *d, const char *runtime_dir, struct server **ret)
 			goto fail;
 	}
 	prune(s);
+	d->event = s->event;
+	if ((r = session_watch_start(d)) < 0)
+		goto fail;
 	if ((r = sd_event_add_time_relative(s->event, &s->prune_timer, CLOCK_MONOTONIC, PRUNE_INTERVAL_USEC, 0,
 	                                    on_prune, s)) < 0 ||
 	    (r = sd_event_add_time_relative(s->event, &s->reconcile_timer, CLOCK_MONOTONIC, RECONCILE_INTERVAL_USEC, 0,
@@ -758,6 +764,10 @@ void server_free(struct server *s)
 	}
 	sd_event_source_disable_unref(s->prune_timer);
 	sd_event_source_disable_unref(s->reconcile_timer);
+	session_watch_stop(s->d);
+	session_end_shutdown(s->d);
+	s->d->bus = sd_bus_flush_close_unref(s->d->bus);
+	s->d->event = NULL;
 	sd_event_unref(s->event);
 	wipe_free(s->req, sizeof(*s->req));
 	wipe_free(s->reply, sizeof(*s->reply));

@@ -18,6 +18,7 @@
 #include "nss.h"
 #include "origin.h"
 #include "session.h"
+#include "session_end.h"
 
 static void reply_result(struct vigil_msg *reply, uint16_t status, const char *id)
 {
@@ -31,30 +32,30 @@ static void reply_result(struct vigil_msg *reply, uint16_t status, const char *i
 static void audit_session(struct vigild *d, enum audit_event event, int priority, const struct store_session *s,
                           const char *result, const char *message)
 {
-	struct audit_record r = {
-	    .event = event,
-	    .priority = priority,
-	    .message = message,
-	    .user = s->user,
-	    .service = s->service,
-	    .rhost = s->rhost[0] ? s->rhost : NULL,
-	    .tty = s->tty[0] ? s->tty : NULL,
-	    .device = s->device[0] ? s->device : NULL,
-	    .pam_pid = s->pid,
-	    .login_id = s->login_id[0] ? s->login_id : NULL,
-	    .session_id = s->id[0] ? s->id : NULL,
-	    .result = result,
-	};
+	session_audit(d, event, priority, s, result, message, NULL);
+}
 
-	audit_emit(d->audit, &r);
+/* The risk band of the login a session follows: a new device is the
+ * riskier of the two, so a stepped-up login from a new device is in it. */
+static uint32_t login_band(const struct store_login *l)
+{
+	if (l->signals & VIGIL_SIGNAL_NEW_DEVICE)
+		return STORE_BAND_NEW_DEVICE;
+	if (l->stepped_up)
+		return STORE_BAND_STEPPED_UP;
+	return STORE_BAND_PLAIN;
 }
 
 int session_open(struct vigild *d, const struct peer *p, const struct vigil_session_request *req,
                  struct vigil_msg *reply)
 {
-	struct store_session s = {0};
+	struct store_session s = {0}, ended[STORE_END_OLDEST_MAX];
+	struct store_session_limit lim;
+	struct session_view v;
 	struct store_login l;
 	struct store_user u;
+	size_t n_ended = 0, i;
+	uid_t uid = 0;
 	int r;
 
 	if (!req->user[0] || !req->service[0]) {
@@ -65,7 +66,7 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	strcpy(s.service, req->service);
 	/* One account, one name: no row for a name NSS does not know, and the
 	 * row under the name NSS gives (limits count per account). */
-	r = nss_user_canonical(req->user, s.user, NULL);
+	r = nss_user_canonical(req->user, s.user, &uid);
 	if (r == -ENOENT) {
 		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "unknown_user", "session refused: no such user");
 		reply_result(reply, VIGIL_STATUS_PERMISSION, NULL);
@@ -79,11 +80,18 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	strcpy(s.rhost, req->rhost);
 	strcpy(s.login_id, req->login_id);
 	s.pid = (uint32_t)p->pid;
+	s.uid = (int64_t)uid;
 	s.opened = vigild_now();
 
 	if ((r = store_user_get(d->store, s.user, s.opened, &u)) < 0)
 		goto internal;
 	s.user_id = u.id;
+	if (u.suspended) {
+		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "suspended",
+		              "session refused: the account is suspended");
+		reply_result(reply, VIGIL_STATUS_DENIED, NULL);
+		return 0;
+	}
 	r = req->login_id[0] ? store_login_get(d->store, req->login_id, &l) : -ENOENT;
 	if (r == 0 &&
 	    (strcmp(l.user, s.user) != 0 || strcmp(l.service, s.service) != 0 || l.outcome != VIGIL_OUTCOME_ALLOW)) {
@@ -109,6 +117,7 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	if (r == 0) {
 		strcpy(s.device, l.device);
 		strcpy(s.source, l.source);
+		s.band = login_band(&l);
 	} else if (r < 0 && r != -ENOENT) {
 		goto internal;
 	} else {
@@ -120,7 +129,15 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	if ((r = vigild_new_id(s.id, sizeof(s.id))) < 0)
 		goto internal;
 
-	r = store_session_open(d->store, &s, d->config->max_sessions);
+	config_session(d->config, s.service, s.band, &v);
+	lim = (struct store_session_limit){
+	    .max_user = v.max_sessions,
+	    .max_source = v.max_sessions_per_source,
+	    .end_oldest = v.on_excess == ON_EXCESS_END_OLDEST,
+	};
+	s.last_activity = s.opened;
+	s.ends_at = v.lifetime ? s.opened + v.lifetime : 0;
+	r = store_session_open(d->store, &s, &lim, s.opened, ended, &n_ended);
 	if (r == -EUSERS) {
 		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "session_limit",
 		              "session refused: too many concurrent sessions");
@@ -130,6 +147,10 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	if (r < 0)
 		goto internal;
 	audit_session(d, AUDIT_SESSION_OPEN, LOG_INFO, &s, "ok", "session opened");
+	/* The oldest over the limit were closed with this open, in its
+	 * transaction: their processes go now, in this same turn. */
+	for (i = 0; i < n_ended; i++)
+		session_end_closed(d, &ended[i], NULL);
 	reply_result(reply, VIGIL_STATUS_OK, s.id);
 	return 0;
 internal:
@@ -152,6 +173,11 @@ int session_close(struct vigild *d, const struct peer *p, const struct vigil_ses
 		r = origin_pid_start(p->pid, &start);
 	if (r == 0)
 		r = store_session_close(d->store, req->login_id, user, (uint32_t)p->pid, start, vigild_now(), &s);
+	if (r == -EALREADY) {
+		/* vigild ended it (audited then); its service's close follows. */
+		reply_result(reply, VIGIL_STATUS_OK, req->login_id);
+		return 0;
+	}
 	if (r == -ENOENT || r == -EPERM) {
 		/* Not this process's session for this user, or none: nothing
 		 * is closed, and it is worth a line, for only a confused or

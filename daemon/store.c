@@ -203,12 +203,34 @@ static const char *const migrations[] = {
      * refuse a login whose factor was removed in between. */
     "ALTER TABLE logins ADD COLUMN method INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE logins ADD COLUMN factor_id INTEGER NOT NULL DEFAULT 0;",
+    /* 4 -> 5: sessions vigild ends (issue 10).
+     * sessions.last_activity: the last activity seen (seconds; the open
+     *   time until the watcher sees more), ends_at: the absolute end of
+     *   its lifetime (0: none), warned_at: when the idle warning was
+     *   written (0: not yet), so that a restarted vigild keeps the
+     *   countdown; band: what the login was (0 plain, 1 stepped up, 2 new
+     *   device); end_cause: why it was closed ("" for a close by its
+     *   login service; idle_end, lifetime_end, revoked, ended_oldest,
+     *   suspended, lost); uid: the user's uid at the open (-1: before
+     *   this schema), the owner its terminal must have to be written to.
+     * users.suspended: 1 while an admin has the account suspended. */
+    "ALTER TABLE sessions ADD COLUMN last_activity INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN ends_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN warned_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN band INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE sessions ADD COLUMN end_cause TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE sessions ADD COLUMN uid INTEGER NOT NULL DEFAULT -1;"
+    "UPDATE sessions SET last_activity = opened;"
+    "CREATE INDEX sessions_open_source ON sessions(user_id, source) WHERE closed IS NULL;"
+    "ALTER TABLE users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-#define SESSION_COLS "id, login_id, user_id, user, service, tty, rhost, device, source, pid, opened, pid_start"
-#define TOTP_COLS    "id, sealed, digits, period, last_step, created, last_used"
-#define KEY_COLS     "id, user_id, kind, name, cred_id, cose_alg, pubkey, sign_count, flags, created, last_used"
+#define SESSION_COLS                                                                                                   \
+	"id, login_id, user_id, user, service, tty, rhost, device, source, pid, opened, pid_start, last_activity, "    \
+	"ends_at, warned_at, band, end_cause, uid"
+#define TOTP_COLS "id, sealed, digits, period, last_step, created, last_used"
+#define KEY_COLS  "id, user_id, kind, name, cred_id, cose_alg, pubkey, sign_count, flags, created, last_used"
 #define LOGIN_COLS                                                                                                     \
 	"login_id, user_id, user, service, device, source, score, signals, outcome, stepped_up, time, committed, "     \
 	"caller_uid, party, activate_factor, activate_step, reason, verdict, why, shadow, method, factor_id"
@@ -220,7 +242,12 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_USER_BY_NAME] = "SELECT id, first_seen, last_success, locked_until, first_allowed FROM users WHERE name = ?1",
+    [ST_USER_BY_NAME] = "SELECT id, first_seen, last_success, locked_until, first_allowed, suspended FROM users "
+                        "WHERE name = ?1",
+    /* A user suspended before any login gets its row now. */
+    [ST_USER_SUSPEND] = "INSERT INTO users (name, first_seen, suspended) "
+                        "VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER), ?2) "
+                        "ON CONFLICT (name) DO UPDATE SET suspended = ?2",
     [ST_USER_INSERT] = "INSERT INTO users (name, first_seen) VALUES (?1, ?2)",
     [ST_USER_LOCK] = "UPDATE users SET locked_until = ?2 WHERE id = ?1",
     [ST_USER_UNLOCK] = "UPDATE users SET locked_until = 0 WHERE name = ?1",
@@ -270,14 +297,31 @@ static const char *const st_sql[ST_MAX_] = {
                        "WHERE id = ?1 AND active = 1 AND last_step < ?2",
     [ST_TOTP_STATE] = "SELECT active FROM totp_factors WHERE id = ?1",
     [ST_SESSION_COUNT] = "SELECT count(*) FROM sessions WHERE user_id = ?1 AND closed IS NULL",
-    [ST_SESSION_INSERT] = "INSERT INTO sessions (" SESSION_COLS ", closed) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL)",
+    [ST_SESSION_COUNT_SOURCE] = "SELECT count(*) FROM sessions WHERE user_id = ?1 AND source = ?2 "
+                                "AND closed IS NULL",
+    /* end_oldest's victims: the oldest first (rowid breaks a tie of the
+     * same second: the one inserted first). */
+    [ST_SESSION_OLDEST] = "SELECT " SESSION_COLS " FROM sessions WHERE user_id = ?1 AND closed IS NULL "
+                          "ORDER BY opened, rowid LIMIT ?2",
+    [ST_SESSION_OLDEST_SOURCE] = "SELECT " SESSION_COLS " FROM sessions WHERE user_id = ?1 AND source = ?2 "
+                                 "AND closed IS NULL ORDER BY opened, rowid LIMIT ?3",
+    [ST_SESSION_INSERT] =
+        "INSERT INTO sessions (" SESSION_COLS ", closed) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, NULL)",
+    [ST_SESSION_ENDED_BY_ID] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1 AND closed IS NOT NULL "
+                               "AND end_cause <> ''",
+    [ST_SESSION_END] = "UPDATE sessions SET closed = ?2, end_cause = ?3 WHERE id = ?1 AND closed IS NULL",
+    [ST_SESSION_TOUCH] = "UPDATE sessions SET last_activity = ?2, warned_at = ?3 WHERE id = ?1 AND closed IS NULL",
+    [ST_SESSION_LIST] = "SELECT " SESSION_COLS " FROM sessions WHERE closed IS NULL AND id > ?1 "
+                        "ORDER BY id LIMIT ?2",
+    [ST_SESSION_LIST_USER] = "SELECT " SESSION_COLS " FROM sessions WHERE closed IS NULL AND user = ?3 "
+                             "AND id > ?1 ORDER BY id LIMIT ?2",
     /* A pid names the session's process only with its start time. */
     [ST_SESSION_BY_PID] = "SELECT " SESSION_COLS " FROM sessions WHERE pid = ?1 AND pid_start = ?2 "
                           "AND closed IS NULL ORDER BY opened DESC LIMIT 1",
     [ST_SESSION_BY_ID] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1 AND closed IS NULL",
     [ST_SESSION_CLOSE] = "UPDATE sessions SET closed = ?2 WHERE id = ?1 AND closed IS NULL",
-    [ST_SESSION_OPEN_ALL] = "SELECT id, pid, pid_start FROM sessions WHERE closed IS NULL",
+    [ST_SESSION_OPEN_ALL] = "SELECT " SESSION_COLS " FROM sessions WHERE closed IS NULL",
     [ST_KEY_LIST] = "SELECT " KEY_COLS " FROM keys WHERE user_id = ?1 ORDER BY created, id",
     [ST_KEY_GET] = "SELECT " KEY_COLS " FROM keys WHERE user_id = ?1 AND name = ?2",
     [ST_KEY_INSERT] = "INSERT INTO keys (user_id, kind, name, cred_id, cose_alg, pubkey, sign_count, flags, created) "
@@ -369,11 +413,12 @@ void bind_text(sqlite3_stmt *st, int i, const char *v, int *rc)
 		*rc = sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-/* "" is stored as NULL (a local login has no source). */
+/* "" is stored as NULL (a local login has no source); so is NULL, which
+ * callers pass for "any" (the verbs' stand-in crashed vigild on it). */
 void bind_text_or_null(sqlite3_stmt *st, int i, const char *v, int *rc)
 {
 	if (*rc == SQLITE_OK)
-		*rc = v[0] ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+		*rc = v && v[0] ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
 void bind_i64(sqlite3_stmt *st, int i, int64_t v, int *rc)

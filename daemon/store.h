@@ -16,6 +16,9 @@
 
 #include "vigil/proto.h"
 
+/* "ended_oldest" and the other end causes (session_end.h). */
+#define STORE_END_CAUSE_MAX 15
+
 struct store;
 
 /* Opens (creating 0600 if needed, refusing a symlink, a FIFO or a file
@@ -33,6 +36,7 @@ struct store_user {
 	uint64_t last_success;  /* 0 = never */
 	uint64_t locked_until;  /* 0 = not locked */
 	uint64_t first_allowed; /* first login whose trust was committed; 0 = none */
+	bool suspended;         /* by an admin: logins denied, sessions ended */
 };
 
 /* Finds the user by name, creating it (first_seen = now) if new. */
@@ -40,6 +44,11 @@ int store_user_get(struct store *s, const char *name, uint64_t now, struct store
 /* Finds the user by name; -ENOENT if unknown.  Never creates. */
 int store_user_find(struct store *s, const char *name, struct store_user *ret);
 int store_user_lock(struct store *s, int64_t user_id, uint64_t until);
+/* Suspends (on) or resumes the user: a suspended user's logins and session
+ * opens are denied (the caller ends its open sessions).  The row is made if
+ * the user has none yet, so a user can be suspended before a first login;
+ * user must be the canonical NSS name. */
+int store_user_suspend(struct store *s, const char *user, bool on);
 /* Clears the lock and the user's failures.  -ENOENT if unknown. */
 int store_user_unlock(struct store *s, const char *name);
 /* Deletes the failures charged to source (a remote address, or a local
@@ -202,16 +211,64 @@ struct store_session {
 	char source[VIGIL_ADDR_MAX + 1];
 	uint32_t pid;
 	uint64_t opened;
-	uint64_t pid_start; /* of pid, clock ticks after boot (origin_pid_start) */
+	uint64_t pid_start;                      /* of pid, clock ticks after boot (origin_pid_start) */
+	uint64_t last_activity;                  /* last activity the watcher saw; opened at first */
+	uint64_t ends_at;                        /* end of its lifetime; 0 = none */
+	uint64_t warned_at;                      /* when the idle warning was written; 0 = not yet */
+	uint32_t band;                           /* enum store_session_band of its login */
+	char end_cause[STORE_END_CAUSE_MAX + 1]; /* "" while open, or closed by its service */
+	int64_t uid;                             /* of user at the open (owner of its terminal); -1 unknown */
 };
-/* Registers an open session.  -EUSERS if the user already has max_sessions
- * open sessions (0 = unlimited); checked and inserted in one transaction. */
-int store_session_open(struct store *s, const struct store_session *sess, uint32_t max_sessions);
+
+/* What the login that opened a session was: its risk band picks the
+ * [session.stepped_up] / [session.new_device] policy. */
+enum store_session_band {
+	STORE_BAND_PLAIN = 0,
+	STORE_BAND_STEPPED_UP = 1,
+	STORE_BAND_NEW_DEVICE = 2,
+};
+
+/* The concurrent-session limits one open is checked against. */
+struct store_session_limit {
+	uint32_t max_user;   /* open sessions per user; 0 = unlimited */
+	uint32_t max_source; /* per user and source (sessions with a source only); 0 = unlimited */
+	bool end_oldest;     /* at a limit: close the oldest instead of refusing */
+};
+/* Most sessions one open may close with end_oldest (a limit lowered by a
+ * reload can leave more over it: the open is then refused). */
+#define STORE_END_OLDEST_MAX 8
+
+/* Registers an open session under lim, in one IMMEDIATE transaction, so
+ * the count and the insert see the same sessions: -EUSERS if over a limit
+ * and lim->end_oldest is false (or more than STORE_END_OLDEST_MAX would
+ * have to go).  With end_oldest, the oldest open sessions of the user (of
+ * the user and source, for the per-source limit) that keep it over are
+ * closed with end_cause "ended_oldest" in the same transaction and copied
+ * to ret_ended[0..*ret_n_ended) (cap STORE_END_OLDEST_MAX; the caller
+ * signals their processes).  ret_ended and ret_n_ended may be NULL when
+ * lim->end_oldest is false. */
+int store_session_open(struct store *s, const struct store_session *sess, const struct store_session_limit *lim,
+                       uint64_t now, struct store_session *ret_ended, size_t *ret_n_ended);
+/* The open session with this id; -ENOENT if none. */
+int store_session_get(struct store *s, const char *id, struct store_session *ret);
+/* Closes the open session id now with cause (one of the end causes), and
+ * hands the closed row back in ret_closed (may be NULL).  -ENOENT if no
+ * open session has this id: a session is ended, and audited, once. */
+int store_session_end(struct store *s, const char *id, const char *cause, uint64_t now,
+                      struct store_session *ret_closed);
+/* Records what the watcher saw of an open session. */
+int store_session_touch(struct store *s, const char *id, uint64_t last_activity, uint64_t warned_at);
+/* Up to cap open sessions (of user; NULL = every user) with ids after
+ * after_id ("" or NULL: from the start), by id: call again with the last
+ * id returned until *ret_n < cap. */
+int store_session_list(struct store *s, const char *user, struct store_session *ret, size_t cap, size_t *ret_n,
+                       const char *after_id);
 /* Closes the open session with this id (the session id SESSION_OPEN
  * returned), and only if it belongs to user and was opened by the process
  * pid started at pid_start.  The closed row goes to ret_closed (may be
  * NULL).  -ENOENT if no open session has this id; -EPERM if it has another
- * user or process. */
+ * user or process; -EALREADY if vigild ended it (end_cause set) and this is
+ * its user and process closing it after the fact. */
 int store_session_close(struct store *s, const char *id, const char *user, uint32_t pid, uint64_t pid_start,
                         uint64_t now, struct store_session *ret_closed);
 /* The open session of the nearest process of pids[0..n) that has one, a
@@ -223,9 +280,11 @@ int store_session_close(struct store *s, const char *id, const char *user, uint3
  * -ENOENT if none; -EINVAL if lend_user is NULL. */
 int store_session_find(struct store *s, const uint32_t *pids, const uint64_t *starts, size_t n, const char *lend_user,
                        struct store_session *ret);
-/* Closes every open session for which alive(pid, pid_start) is false (daemon
- * start, and periodically). */
+/* Closes every open session for which alive(pid, pid_start) is false
+ * (daemon start, and periodically) with end_cause "lost"; the closed rows
+ * go to lost(row, userdata) after the commit, for their audit (may be NULL). */
 int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_t pid_start), uint64_t now,
+                            void (*lost)(const struct store_session *x, void *userdata), void *userdata,
                             unsigned *ret_closed);
 
 /* The user's factors, devices, sources, last logins and unexpired grants

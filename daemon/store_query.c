@@ -43,7 +43,7 @@ int store_users_page(struct store *s, const char *after, struct vigil_user_list 
 	                          " (SELECT count(*) FROM totp_factors f WHERE f.user_id = u.id AND f.active = 1),"
 	                          " u.first_seen, u.last_success,"
 	                          " coalesce((SELECT max(l.time) FROM logins l WHERE l.user_id = u.id), 0),"
-	                          " u.locked_until "
+	                          " u.locked_until, u.suspended "
 	                          "FROM users u WHERE u.name > ?1 ORDER BY u.name LIMIT ?2";
 	sqlite3_stmt *st = NULL;
 	struct row w;
@@ -73,6 +73,7 @@ int store_users_page(struct store *s, const char *after, struct vigil_user_list 
 		u->last_success = row_u64(&w);
 		u->last_login = row_u64(&w);
 		u->locked_until = row_u64(&w);
+		u->suspended = row_i64(&w) != 0;
 		if ((r = w.r) < 0)
 			goto out;
 		ret->n_users++;

@@ -23,6 +23,7 @@ static int user_read(sqlite3_stmt *st, struct store_user *u)
 	u->last_success = row_u64(&w);
 	u->locked_until = row_u64(&w);
 	u->first_allowed = row_u64(&w);
+	u->suspended = row_i64(&w) != 0;
 	return w.r;
 }
 
@@ -108,6 +109,23 @@ out:
 	if (r < 0)
 		tx_rollback(s);
 	return r;
+}
+
+int store_user_suspend(struct store *s, const char *user, bool on)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, r;
+
+	if ((r = str_check(user, VIGIL_USER_MAX)) < 0)
+		return r;
+	if (!user[0])
+		return -EINVAL;
+	st = st_use(s, ST_USER_SUSPEND);
+	bind_text(st, 1, user, &rc);
+	bind_i64(st, 2, on ? 1 : 0, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		return r;
+	return 0;
 }
 
 int store_source_unlock(struct store *s, const char *source)
@@ -344,6 +362,7 @@ int store_status(struct store *s, const char *user, uint64_t now, struct vigil_s
 		goto out;
 	strcpy(rep->user, user);
 	rep->locked_until = u.locked_until;
+	rep->suspended = u.suspended;
 	if ((r = status_list(s, ST_STATUS_FACTORS, u.id, now, rep, fill_factor)) < 0 ||
 	    (r = status_list(s, ST_STATUS_DEVICES, u.id, now, rep, fill_device)) < 0 ||
 	    (r = status_list(s, ST_STATUS_SOURCES, u.id, now, rep, fill_source)) < 0 ||

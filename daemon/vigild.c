@@ -13,6 +13,7 @@
 #include "login.h"
 #include "origin.h"
 #include "proof.h"
+#include "session_end.h"
 #include "vigild.h"
 
 void exchange_clear(struct exchange *x)
@@ -35,12 +36,17 @@ static bool pid_alive(uint32_t pid, uint64_t pid_start)
 	return start == pid_start;
 }
 
+static void lost(const struct store_session *x, void *userdata)
+{
+	session_end_closed(userdata, x, NULL);
+}
+
 void vigild_reconcile_sessions(struct vigild *d)
 {
 	unsigned closed = 0;
 	int r;
 
-	if ((r = store_session_reconcile(d->store, pid_alive, vigild_now(), &closed)) < 0)
+	if ((r = store_session_reconcile(d->store, pid_alive, vigild_now(), lost, d, &closed)) < 0)
 		log_msg(LOG_ERR, "reconciling sessions failed: %s", strerror(-r));
 	else if (closed > 0)
 		log_msg(LOG_NOTICE, "closed %u session(s) whose process has ended", closed);

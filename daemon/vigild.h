@@ -33,6 +33,14 @@ struct vigild {
 	/* When the last RECOVERY_SETS_PER_MINUTE recovery code sets were
 	 * made (recovery_cmd.c): each costs ten scrypt runs on the event loop. */
 	uint64_t recovery_made[RECOVERY_SETS_PER_MINUTE];
+	/* Sessions (session_end.h, session_watch.h): the loop their timers
+	 * run on (NULL until the server is up), the system bus for logind
+	 * (opened when first needed), the processes being ended, and what the
+	 * watcher saw at its last pass. */
+	struct sd_event *event;
+	struct sd_bus *bus;
+	struct end_job *end_jobs;
+	struct session_watch *watch;
 };
 
 /* The kernel's word on who is connected, and through which socket. */
@@ -80,7 +88,8 @@ struct exchange {
 /* Frees (and wipes) what x holds; x itself stays. */
 void exchange_clear(struct exchange *x);
 
-/* Closes the registered sessions whose process is gone; logs how many.
+/* Closes the registered sessions whose process is gone (cause "lost",
+ * audited; nothing is signalled); logs how many.
  * Run at start and periodically (a session whose sshd was killed never
  * sends SESSION_CLOSE, and its pid may be reused). */
 void vigild_reconcile_sessions(struct vigild *d);

@@ -140,6 +140,22 @@ static bool report_reply(uint8_t type)
 	return type >= VIGIL_MSG_REPORT_REPLY_FIRST && type <= VIGIL_MSG_REPORT_REPLY_LAST;
 }
 
+/* Sessions and suspension (50..59, 110..119). */
+static bool session_request(uint8_t type)
+{
+	return type >= VIGIL_MSG_SESSION_FIRST && type <= VIGIL_MSG_SESSION_LAST;
+}
+
+static bool session_reply(uint8_t type)
+{
+	return type >= VIGIL_MSG_SESSION_REPLY_FIRST && type <= VIGIL_MSG_SESSION_REPLY_LAST;
+}
+
+static bool band_valid(uint8_t v)
+{
+	return v < VIGIL_BAND_MAX_;
+}
+
 /* 0 or 1: a flag has one encoding. */
 static bool flag_valid(uint8_t v)
 {
@@ -150,14 +166,14 @@ int msg_type_is_request(uint8_t type)
 {
 	return (type >= VIGIL_MSG_AUTH_BEGIN && type <= VIGIL_MSG_REQUEST_LAST) ||
 	       (type >= VIGIL_MSG_QUERY_FIRST && type <= VIGIL_MSG_QUERY_LAST) || change_request(type) ||
-	       report_request(type);
+	       report_request(type) || session_request(type);
 }
 
 static bool type_valid(uint8_t type)
 {
 	return msg_type_is_request(type) || (type >= VIGIL_MSG_DECISION && type <= VIGIL_MSG_REPLY_LAST) ||
 	       (type >= VIGIL_MSG_USER_LIST && type <= VIGIL_MSG_QUERY_REPLY_LAST) || change_reply(type) ||
-	       report_reply(type);
+	       report_reply(type) || session_reply(type);
 }
 
 const char *msg_type_name(uint8_t type)
@@ -239,6 +255,16 @@ const char *msg_type_name(uint8_t type)
 		return "ADMIN_REPORT";
 	case VIGIL_MSG_ROLLOUT_REPORT:
 		return "ROLLOUT_REPORT";
+	case VIGIL_MSG_SESSION_LIST:
+		return "SESSION_LIST";
+	case VIGIL_MSG_SESSION_END:
+		return "SESSION_END";
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+		return "ADMIN_USER_SUSPEND";
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		return "ADMIN_USER_RESUME";
+	case VIGIL_MSG_SESSION_LIST_REPLY:
+		return "SESSION_LIST_REPLY";
 	case VIGIL_MSG_ADMIN_USERS:
 		return "ADMIN_USERS";
 	case VIGIL_MSG_ADMIN_HISTORY:
@@ -546,7 +572,11 @@ static int put_report(struct wbuf *w, const struct vigil_status_report *s)
 		    !reason_valid(s->logins[i].reason) || !shadow_valid(s->logins[i].shadow))
 			return -EINVAL;
 
-	if ((r = wbuf_put_str(w, s->user, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u64(w, s->locked_until)) < 0)
+	if (!flag_valid(s->suspended))
+		return -EINVAL;
+	/* user, locked_until, suspended */
+	if ((r = wbuf_put_str(w, s->user, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u64(w, s->locked_until)) < 0 ||
+	    (r = wbuf_put_u8(w, s->suspended)) < 0)
 		return r;
 
 	/* factors: u16 count, then type, created, last_used, name, remaining */
@@ -634,8 +664,11 @@ static int put_users(struct wbuf *w, const struct vigil_user_list *u)
 		return -EINVAL;
 	if (u->n_users > VIGIL_LIST_MAX)
 		return -E2BIG;
+	for (size_t i = 0; i < u->n_users; i++)
+		if (!flag_valid(u->users[i].suspended))
+			return -EINVAL;
 	/* more, u16 count, then name, factors, first_seen, last_success,
-	 * last_login, locked_until */
+	 * last_login, locked_until, suspended */
 	if ((r = wbuf_put_u8(w, u->more)) < 0 || (r = wbuf_put_u16(w, u->n_users)) < 0)
 		return r;
 	for (size_t i = 0; i < u->n_users; i++) {
@@ -643,7 +676,8 @@ static int put_users(struct wbuf *w, const struct vigil_user_list *u)
 
 		if ((r = wbuf_put_str(w, e->name, VIGIL_USER_MAX)) < 0 || (r = wbuf_put_u16(w, e->factors)) < 0 ||
 		    (r = wbuf_put_u64(w, e->first_seen)) < 0 || (r = wbuf_put_u64(w, e->last_success)) < 0 ||
-		    (r = wbuf_put_u64(w, e->last_login)) < 0 || (r = wbuf_put_u64(w, e->locked_until)) < 0)
+		    (r = wbuf_put_u64(w, e->last_login)) < 0 || (r = wbuf_put_u64(w, e->locked_until)) < 0 ||
+		    (r = wbuf_put_u8(w, e->suspended)) < 0)
 			return r;
 	}
 	return 0;
@@ -731,6 +765,58 @@ static int put_rollout(struct wbuf *w, const struct vigil_rollout_report *p)
 	if ((r = wbuf_put_u64(w, p->waived)) < 0 || (r = put_report_rows(w, &p->reasons)) < 0 ||
 	    (r = put_report_rows(w, &p->services)) < 0 || (r = put_report_rows(w, &p->users)) < 0)
 		return r;
+	return 0;
+}
+
+static int put_session_list_req(struct wbuf *w, const struct vigil_session_list_request *q)
+{
+	int r;
+
+	/* user, after_id */
+	if ((r = wbuf_put_str(w, q->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = wbuf_put_str(w, q->after_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_session_end(struct wbuf *w, const struct vigil_session_end_request *q)
+{
+	int r;
+
+	/* id, user */
+	if ((r = wbuf_put_str(w, q->id, VIGIL_LOGIN_ID_MAX)) < 0 || (r = wbuf_put_str(w, q->user, VIGIL_USER_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int put_sessions(struct wbuf *w, const struct vigil_session_list *l)
+{
+	int r;
+
+	if (!flag_valid(l->more))
+		return -EINVAL;
+	if (l->n_sessions > VIGIL_LIST_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < l->n_sessions; i++)
+		if (!band_valid(l->sessions[i].band))
+			return -EINVAL;
+	/* more, u16 count, then id, user, service, source, device, tty,
+	 * started, last_activity, idle, ends_at, band */
+	if ((r = wbuf_put_u8(w, l->more)) < 0 || (r = wbuf_put_u16(w, l->n_sessions)) < 0)
+		return r;
+	for (size_t i = 0; i < l->n_sessions; i++) {
+		const struct vigil_session_info *e = &l->sessions[i];
+
+		if ((r = wbuf_put_str(w, e->id, VIGIL_LOGIN_ID_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->user, VIGIL_USER_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->service, VIGIL_SERVICE_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->source, VIGIL_ADDR_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->device, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = wbuf_put_str(w, e->tty, VIGIL_TTY_MAX)) < 0 || (r = wbuf_put_u64(w, e->started)) < 0 ||
+		    (r = wbuf_put_u64(w, e->last_activity)) < 0 || (r = wbuf_put_u64(w, e->idle)) < 0 ||
+		    (r = wbuf_put_u64(w, e->ends_at)) < 0 || (r = wbuf_put_u8(w, e->band)) < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -927,6 +1013,15 @@ static int put_body(struct wbuf *w, const struct vigil_msg *m)
 		return put_report_req(w, &m->u.report_req);
 	case VIGIL_MSG_ROLLOUT_REPORT:
 		return put_rollout(w, &m->u.rollout);
+	case VIGIL_MSG_SESSION_LIST:
+		return put_session_list_req(w, &m->u.session_list_req);
+	case VIGIL_MSG_SESSION_END:
+		return put_session_end(w, &m->u.session_end);
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		return wbuf_put_str(w, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_SESSION_LIST_REPLY:
+		return put_sessions(w, &m->u.sessions);
 	case VIGIL_MSG_DAEMON_REPORT:
 		return put_daemon(w, &m->u.daemon);
 	case VIGIL_MSG_CONFIG_PAGE:
@@ -1253,7 +1348,9 @@ static int get_report(struct rbuf *b, struct vigil_status_report *s)
 {
 	int r;
 
-	if ((r = rbuf_get_str(b, s->user, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u64(b, &s->locked_until)) < 0)
+	/* user, locked_until, suspended */
+	if ((r = rbuf_get_str(b, s->user, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u64(b, &s->locked_until)) < 0 ||
+	    (r = get_u8_checked(b, &s->suspended, flag_valid)) < 0)
 		return r;
 
 	/* factors: u16 count, then type, created, last_used, name, remaining */
@@ -1347,7 +1444,7 @@ static int get_users(struct rbuf *b, struct vigil_user_list *u)
 	int r;
 
 	/* more, u16 count, then name, factors, first_seen, last_success,
-	 * last_login, locked_until */
+	 * last_login, locked_until, suspended */
 	if ((r = get_u8_checked(b, &u->more, flag_valid)) < 0 || (r = get_count(b, &u->n_users)) < 0)
 		return r;
 	for (size_t i = 0; i < u->n_users; i++) {
@@ -1355,7 +1452,8 @@ static int get_users(struct rbuf *b, struct vigil_user_list *u)
 
 		if ((r = rbuf_get_str(b, e->name, VIGIL_USER_MAX)) < 0 || (r = rbuf_get_u16(b, &e->factors)) < 0 ||
 		    (r = rbuf_get_u64(b, &e->first_seen)) < 0 || (r = rbuf_get_u64(b, &e->last_success)) < 0 ||
-		    (r = rbuf_get_u64(b, &e->last_login)) < 0 || (r = rbuf_get_u64(b, &e->locked_until)) < 0)
+		    (r = rbuf_get_u64(b, &e->last_login)) < 0 || (r = rbuf_get_u64(b, &e->locked_until)) < 0 ||
+		    (r = get_u8_checked(b, &e->suspended, flag_valid)) < 0)
 			return r;
 	}
 	return 0;
@@ -1434,6 +1532,51 @@ static int get_rollout(struct rbuf *b, struct vigil_rollout_report *p)
 	if ((r = rbuf_get_u64(b, &p->waived)) < 0 || (r = get_report_rows(b, &p->reasons)) < 0 ||
 	    (r = get_report_rows(b, &p->services)) < 0 || (r = get_report_rows(b, &p->users)) < 0)
 		return r;
+	return 0;
+}
+
+static int get_session_list_req(struct rbuf *b, struct vigil_session_list_request *q)
+{
+	int r;
+
+	/* user, after_id */
+	if ((r = rbuf_get_str(b, q->user, VIGIL_USER_MAX)) < 0 ||
+	    (r = rbuf_get_str(b, q->after_id, VIGIL_LOGIN_ID_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_session_end(struct rbuf *b, struct vigil_session_end_request *q)
+{
+	int r;
+
+	/* id, user */
+	if ((r = rbuf_get_str(b, q->id, VIGIL_LOGIN_ID_MAX)) < 0 || (r = rbuf_get_str(b, q->user, VIGIL_USER_MAX)) < 0)
+		return r;
+	return 0;
+}
+
+static int get_sessions(struct rbuf *b, struct vigil_session_list *l)
+{
+	int r;
+
+	/* more, u16 count, then id, user, service, source, device, tty,
+	 * started, last_activity, idle, ends_at, band */
+	if ((r = get_u8_checked(b, &l->more, flag_valid)) < 0 || (r = get_count(b, &l->n_sessions)) < 0)
+		return r;
+	for (size_t i = 0; i < l->n_sessions; i++) {
+		struct vigil_session_info *e = &l->sessions[i];
+
+		if ((r = rbuf_get_str(b, e->id, VIGIL_LOGIN_ID_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->user, VIGIL_USER_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->service, VIGIL_SERVICE_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->source, VIGIL_ADDR_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->device, VIGIL_FINGERPRINT_MAX)) < 0 ||
+		    (r = rbuf_get_str(b, e->tty, VIGIL_TTY_MAX)) < 0 || (r = rbuf_get_u64(b, &e->started)) < 0 ||
+		    (r = rbuf_get_u64(b, &e->last_activity)) < 0 || (r = rbuf_get_u64(b, &e->idle)) < 0 ||
+		    (r = rbuf_get_u64(b, &e->ends_at)) < 0 || (r = get_u8_checked(b, &e->band, band_valid)) < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -1619,6 +1762,15 @@ static int get_body(struct rbuf *b, struct vigil_msg *m)
 		return get_report_req(b, &m->u.report_req);
 	case VIGIL_MSG_ROLLOUT_REPORT:
 		return get_rollout(b, &m->u.rollout);
+	case VIGIL_MSG_SESSION_LIST:
+		return get_session_list_req(b, &m->u.session_list_req);
+	case VIGIL_MSG_SESSION_END:
+		return get_session_end(b, &m->u.session_end);
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		return rbuf_get_str(b, m->u.user.user, VIGIL_USER_MAX);
+	case VIGIL_MSG_SESSION_LIST_REPLY:
+		return get_sessions(b, &m->u.sessions);
 	case VIGIL_MSG_DAEMON_REPORT:
 		return get_daemon(b, &m->u.daemon);
 	case VIGIL_MSG_CONFIG_PAGE:
@@ -1702,6 +1854,7 @@ const char *reason_name(uint16_t reason)
 	    [VIGIL_REASON_SOURCE_LOCKED] = "source_locked",
 	    [VIGIL_REASON_NO_USABLE_FACTOR] = "no_usable_factor",
 	    [VIGIL_REASON_KEY_NOT_USED] = "key_not_used",
+	    [VIGIL_REASON_SUSPENDED] = "suspended",
 	};
 
 	if (reason >= VIGIL_REASON_MAX_ || !names[reason])
@@ -2094,6 +2247,22 @@ void msg_describe(const struct vigil_msg *m, char *out, size_t cap)
 		break;
 	case VIGIL_MSG_HISTORY_PAGE:
 		line_printf(&l, " logins=%u more=%u", (unsigned)m->u.history.n_logins, (unsigned)m->u.history.more);
+		break;
+	case VIGIL_MSG_SESSION_LIST:
+		line_str(&l, "user", m->u.session_list_req.user);
+		line_str(&l, "after_id", m->u.session_list_req.after_id);
+		break;
+	case VIGIL_MSG_SESSION_END:
+		line_str(&l, "id", m->u.session_end.id);
+		line_str(&l, "user", m->u.session_end.user);
+		break;
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		line_str(&l, "user", m->u.user.user);
+		break;
+	case VIGIL_MSG_SESSION_LIST_REPLY:
+		line_printf(&l, " sessions=%u more=%u", (unsigned)m->u.sessions.n_sessions,
+		            (unsigned)m->u.sessions.more);
 		break;
 	case VIGIL_MSG_ADMIN_REPORT:
 		line_printf(&l, " since=%llu until=%llu", (unsigned long long)m->u.report_req.since,

@@ -247,6 +247,8 @@ const char *conv_deny_text(uint16_t reason)
 	case VIGIL_REASON_KEY_NOT_USED:
 		return "Vigil: your security key was not used (none found, not touched in time, or its PIN was "
 		       "refused), and no code can be used instead.";
+	case VIGIL_REASON_SUSPENDED:
+		return "Vigil: this account is suspended; ask your administrator.";
 	default:
 		return "Vigil: login refused.";
 	}

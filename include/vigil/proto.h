@@ -30,7 +30,10 @@
 #define VIGIL_PROTO_MAGIC 0x5647494cU /* "VGIL" */
 /* 2: security keys, OpenSSH security keys and recovery codes (PROMPT,
  * RESULT and STATUS_REPORT grew fields; messages 11..19, 69..71). */
-#define VIGIL_PROTO_VERSION     2
+/* 3: sessions seen and ended, users suspended (messages 50..53, 110;
+ * STATUS_REPORT and USER_LIST carry suspended; DECISION's reason may be
+ * VIGIL_REASON_SUSPENDED). */
+#define VIGIL_PROTO_VERSION     3
 #define VIGIL_FRAME_HEADER_SIZE 16
 #define VIGIL_FRAME_BODY_MAX    32768
 
@@ -127,6 +130,13 @@ enum vigil_msg_type {
 	VIGIL_MSG_TOTP_REMOVE = 36,         /* a user, for itself; vigil_answer: a fresh code */
 	/* Roll-out reports (admin socket, root only); 40..41. */
 	VIGIL_MSG_ADMIN_REPORT = 40, /* body: vigil_report_request */
+	/* Sessions: seeing and ending them, suspending users; 50..59.  LIST and
+	 * END on the public socket (a user for its own sessions) and the admin
+	 * socket (root: anyone's); SUSPEND and RESUME on the admin socket. */
+	VIGIL_MSG_SESSION_LIST = 50,       /* vigil_session_list_request; SESSION_LIST_REPLY */
+	VIGIL_MSG_SESSION_END = 51,        /* vigil_session_end_request; RESULT (remaining: sessions ended) */
+	VIGIL_MSG_ADMIN_USER_SUSPEND = 52, /* admin; vigil_user_request; RESULT (remaining: sessions ended) */
+	VIGIL_MSG_ADMIN_USER_RESUME = 53,  /* admin; vigil_user_request; RESULT */
 	/* Replies. */
 	VIGIL_MSG_DECISION = 64,
 	VIGIL_MSG_PROMPT = 65,
@@ -146,6 +156,8 @@ enum vigil_msg_type {
 	VIGIL_MSG_RELOAD_RESULT = 91, /* to ADMIN_RELOAD */
 	/* Replies to the requests 40..41 (100..101). */
 	VIGIL_MSG_ROLLOUT_REPORT = 100, /* to ADMIN_REPORT */
+	/* Replies to the requests 50..59 (110..119). */
+	VIGIL_MSG_SESSION_LIST_REPLY = 110, /* to SESSION_LIST: vigil_session_list */
 };
 /* The ranges type checks accept; each new type goes inside one. */
 #define VIGIL_MSG_REQUEST_LAST     VIGIL_MSG_RECOVERY_GENERATE
@@ -163,6 +175,11 @@ enum vigil_msg_type {
 #define VIGIL_MSG_REPORT_LAST        VIGIL_MSG_ADMIN_REPORT
 #define VIGIL_MSG_REPORT_REPLY_FIRST VIGIL_MSG_ROLLOUT_REPORT
 #define VIGIL_MSG_REPORT_REPLY_LAST  VIGIL_MSG_ROLLOUT_REPORT
+/* Sessions and suspension: requests 50..59, replies 110..119. */
+#define VIGIL_MSG_SESSION_FIRST       VIGIL_MSG_SESSION_LIST
+#define VIGIL_MSG_SESSION_LAST        VIGIL_MSG_ADMIN_USER_RESUME
+#define VIGIL_MSG_SESSION_REPLY_FIRST VIGIL_MSG_SESSION_LIST_REPLY
+#define VIGIL_MSG_SESSION_REPLY_LAST  VIGIL_MSG_SESSION_LIST_REPLY
 
 enum vigil_outcome {
 	VIGIL_OUTCOME_ALLOW = 1,
@@ -190,6 +207,7 @@ enum vigil_reason {
 	                                       on a remote login, TOTP in the strong band) */
 	VIGIL_REASON_KEY_NOT_USED = 16,     /* no security key answered (none, timeout, PIN):
 	                                       not a guess, not counted */
+	VIGIL_REASON_SUSPENDED = 17,        /* the account is suspended by an admin */
 	VIGIL_REASON_MAX_
 };
 
@@ -383,6 +401,22 @@ struct vigil_history_request {
 	char before_id[VIGIL_LOGIN_ID_MAX + 1];
 };
 
+/* SESSION_LIST: open sessions by id, a page of at most VIGIL_LIST_MAX
+ * after after_id ("" for the first page).  user "": every session the
+ * caller may see (a user: its own; root: everyone's); a name: that user's
+ * (a user may name only itself). */
+struct vigil_session_list_request {
+	char user[VIGIL_USER_MAX + 1];
+	char after_id[VIGIL_LOGIN_ID_MAX + 1];
+};
+
+/* SESSION_END: exactly one of id (one session) and user (every open
+ * session of that user: admin only) is non-empty. */
+struct vigil_session_end_request {
+	char id[VIGIL_LOGIN_ID_MAX + 1];
+	char user[VIGIL_USER_MAX + 1];
+};
+
 /* ADMIN_CONFIG: the entries from offset on. */
 struct vigil_page_request {
 	uint16_t offset;
@@ -475,7 +509,8 @@ struct vigil_result {
 	 * wrong with the key); "" otherwise.  Never a secret. */
 	char message[VIGIL_MESSAGE_MAX + 1];
 	/* Recovery codes the user has left after this (a recovery step-up or
-	 * proof); 0 otherwise. */
+	 * proof); SESSION_END, ADMIN_USER_SUSPEND: the sessions ended; 0
+	 * otherwise. */
 	uint16_t remaining;
 };
 
@@ -573,6 +608,7 @@ struct vigil_grant_info {
 struct vigil_status_report {
 	char user[VIGIL_USER_MAX + 1];
 	uint64_t locked_until; /* 0 = not locked */
+	uint8_t suspended;     /* 1: an admin suspended the user (no login, no session) */
 	uint16_t n_factors;
 	struct vigil_factor_info factors[VIGIL_LIST_MAX];
 	uint16_t n_devices;
@@ -593,6 +629,7 @@ struct vigil_user_summary {
 	uint64_t last_success; /* 0 = never */
 	uint64_t last_login;   /* newest login record, any decision; 0 = none */
 	uint64_t locked_until; /* 0 or past = not locked */
+	uint8_t suspended;     /* 1: suspended by an admin */
 };
 struct vigil_user_list {
 	uint8_t more; /* 1: ask again after the last name */
@@ -729,6 +766,35 @@ struct vigil_rollout_report {
 	struct vigil_report_rows reasons, services, users;
 };
 
+/* What the login that opened a session was (SESSION_LIST_REPLY). */
+enum vigil_session_band {
+	VIGIL_BAND_PLAIN = 0,      /* allowed without a step-up */
+	VIGIL_BAND_STEPPED_UP = 1, /* a factor was proved */
+	VIGIL_BAND_NEW_DEVICE = 2, /* from a device never seen before */
+	VIGIL_BAND_MAX_
+};
+
+/* SESSION_LIST_REPLY: open sessions, by id.  Times are wall clock seconds;
+ * idle is how long the session has been idle as vigild last saw it. */
+struct vigil_session_info {
+	char id[VIGIL_LOGIN_ID_MAX + 1];
+	char user[VIGIL_USER_MAX + 1];
+	char service[VIGIL_SERVICE_MAX + 1];
+	char source[VIGIL_ADDR_MAX + 1];        /* address, "uid=N" or "" */
+	char device[VIGIL_FINGERPRINT_MAX + 1]; /* "" when unknown */
+	char tty[VIGIL_TTY_MAX + 1];
+	uint64_t started;
+	uint64_t last_activity;
+	uint64_t idle;    /* seconds */
+	uint64_t ends_at; /* the end of its lifetime; 0 = none (the idle end moves with activity) */
+	uint8_t band;     /* enum vigil_session_band */
+};
+struct vigil_session_list {
+	uint8_t more; /* 1: ask again after the last id */
+	uint16_t n_sessions;
+	struct vigil_session_info sessions[VIGIL_LIST_MAX];
+};
+
 struct vigil_reload_result {
 	uint16_t status;                     /* enum vigil_status */
 	char message[VIGIL_MESSAGE_MAX + 1]; /* the error, "" on success */
@@ -752,7 +818,8 @@ struct vigil_msg {
 		struct vigil_user_request user;             /* STATUS_QUERY, ADMIN_UNLOCK,
 		                                               TOTP_ENROLL_BEGIN, ADMIN_UNLOCK_SOURCE,
 		                                               ADMIN_USERS, KEY_LIST, FACTOR_PROVE,
-		                                               RECOVERY_GENERATE */
+		                                               RECOVERY_GENERATE, ADMIN_USER_SUSPEND,
+		                                               ADMIN_USER_RESUME */
 		struct vigil_decision decision;
 		struct vigil_prompt prompt;
 		struct vigil_result result;
@@ -767,7 +834,10 @@ struct vigil_msg {
 		struct vigil_history_page history;
 		struct vigil_daemon_report daemon;
 		struct vigil_config_page config;
-		struct vigil_report_request report_req; /* ADMIN_REPORT */
-		struct vigil_rollout_report rollout;    /* ROLLOUT_REPORT */
+		struct vigil_report_request report_req;             /* ADMIN_REPORT */
+		struct vigil_rollout_report rollout;                /* ROLLOUT_REPORT */
+		struct vigil_session_list_request session_list_req; /* SESSION_LIST */
+		struct vigil_session_end_request session_end;       /* SESSION_END */
+		struct vigil_session_list sessions;                 /* SESSION_LIST_REPLY */
 	} u;
 };

@@ -28,7 +28,8 @@
 #include "vigil/proto.h"
 
 static const char *const names[AUDIT_EVENT_MAX_] = {
-    "decision", "stepup", "enroll", "session_open", "session_close", "lockout", "fail_open", "admin", "service",
+    "decision", "stepup",    "enroll", "session_open", "session_close",
+    "lockout",  "fail_open", "admin",  "service",      "session_warn",
 };
 
 static int usage(void)

@@ -95,19 +95,19 @@ journal_dump() {
 import sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 recs = [l for l in lines if l.startswith("vigild: audit ") and not l.startswith("vigild: audit: ")]
-assert len(recs) == 11, recs
+assert len(recs) == 12, recs
 events = [l.split(" ")[2] for l in recs]
 assert events == ["decision", "stepup", "enroll", "session_open", "session_close", "lockout",
-                  "fail_open", "admin", "service", "decision", "service"], events
+                  "fail_open", "admin", "service", "session_warn", "decision", "service"], events
 want = 'VIGIL_USER=%s ' % sys.argv[2]
-assert all(want in l for l in recs[:9]), recs[0]
+assert all(want in l for l in recs[:10]), recs[0]
 assert "VIGIL_SIGNALS=new_device,privileged" in recs[0] and "VIGIL_SHADOW=1" in recs[0] and "VIGIL_ENFORCED=0" in recs[0]
 want = ('MESSAGE="login denied, the source is not allowed (decision deny, reason network): user bob, '
         'service sudo, from 198.51.100.1"')
-assert want in recs[9], recs[9]
-assert "VIGIL_USER" not in recs[10]
+assert want in recs[10], recs[10]
+assert "VIGIL_USER" not in recs[11]
 summary = [l for l in lines if l.startswith("vigild: audit: ")]
-assert summary == ["vigild: audit: 11 records not delivered to journald (written to stderr), 0 lost"], summary
+assert summary == ["vigild: audit: 12 records not delivered to journald (written to stderr), 0 lost"], summary
 EOF
 [ -s "$spill" ] && fail "(c) records were spilled"
 
@@ -135,8 +135,8 @@ ids = dict(l.split() for l in open(sys.argv[3]))
 catalog = {l[3:].strip() for l in open(sys.argv[4], encoding="utf-8") if l.startswith("-- ")}
 user = sys.argv[5]
 assert set(ids.values()) == catalog, (ids, catalog)
-assert len(set(ids.values())) == 9
-assert len(by_user) == 9, len(by_user)
+assert len(set(ids.values())) == 10
+assert len(by_user) == 10, len(by_user)
 events = list(ids)
 for i, ev in enumerate(events):
     r = [x for x in recs if x.get("VIGIL_LOGIN_ID") == "full-%d" % i]
@@ -253,8 +253,8 @@ rm -f /run/systemd/journal/socket
 "$PY" -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind("/run/systemd/journal/socket")' ||
 	fail "(e) cannot make a stale socket"
 "$prog" "$spill" full "$user" >"$work/e.out" 2>"$work/e.err" || fail "(e) audit_emit exited $?"
-[ "$(grep -c '^vigild: audit [a-z_]* ' "$work/e.err")" -eq 11 ] || fail "(e) records missing on stderr"
-grep -q "^vigild: audit: 11 records not delivered to journald (written to stderr), 0 lost$" "$work/e.err" ||
+[ "$(grep -c '^vigild: audit [a-z_]* ' "$work/e.err")" -eq 12 ] || fail "(e) records missing on stderr"
+grep -q "^vigild: audit: 12 records not delivered to journald (written to stderr), 0 lost$" "$work/e.err" ||
 	fail "(e) undelivered records not counted"
 
 echo "PASS: audit records on stderr, delivered, spilled, replayed, refused"

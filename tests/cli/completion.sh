@@ -43,9 +43,10 @@ none() {
 	}
 }
 
-comp vigilctl "" -- status totp key recovery unlock users user history daemon config report factor device source explain simulate reload
+comp vigilctl "" -- status totp key recovery unlock users user sessions session history daemon config report factor device source explain simulate reload
 comp vigilctl h -- history help
 comp vigilctl --timeout 5 us -- users user
+comp vigilctl se -- sessions session
 comp vigilctl --admin-socket /x hi -- history
 comp vigilctl - -- --socket --admin-socket --timeout --help --version
 comp vigilctl history - -- --user --service --decision --since --limit --json
@@ -53,7 +54,15 @@ comp vigilctl history --decision "" -- allow deny shadow learn
 comp vigilctl history --user ro -- root
 comp vigilctl status --u -- --user
 comp vigilctl status --json --user ro -- root
-comp vigilctl user "" -- show
+comp vigilctl user "" -- show suspend resume
+comp vigilctl user su -- suspend
+comp vigilctl user suspend ro -- root
+comp vigilctl user resume ro -- root
+comp vigilctl sessions - -- --user --json
+comp vigilctl sessions --user ro -- root
+comp vigilctl session "" -- end
+comp vigilctl session end - -- --user
+comp vigilctl session end --user ro -- root
 comp vigilctl user show ro -- root
 comp vigilctl user show root --j -- --json
 comp vigilctl totp "" -- enroll remove

@@ -15,7 +15,7 @@ import struct
 import sys
 
 MAGIC = 0x5647494C
-VERSION = 2
+VERSION = 3
 HEADER = struct.Struct(">IBBHII")
 
 ENROLL_BEGIN, ENROLL_CONFIRM, STATUS_QUERY, ADMIN_UNLOCK = 6, 7, 8, 9
@@ -63,7 +63,8 @@ def result(status):
 
 
 def report(user, full):
-    body = s(user or "alice") + u64(1700000000 if full else 0)
+    # user, locked_until, suspended
+    body = s(user or "alice") + u64(1700000000 if full else 0) + u8(0)
     if not full:
         return STATUS_REPORT, body + u16(0) * 5
     # factors: type, created, last_used (0 = never), name, remaining; a

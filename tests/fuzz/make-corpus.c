@@ -141,6 +141,7 @@ static int admin_seeds(struct vigil_msg *m, uint32_t id);
 static int rollout_seeds(uint32_t id);
 /* Security keys and recovery codes (protocol 2), and their defects. */
 static int key_seeds(uint32_t id);
+static int session_seeds(uint32_t id);
 
 int main(int argc, char **argv)
 {
@@ -285,13 +286,16 @@ int main(int argc, char **argv)
 		goto out;
 	if ((r = key_seeds(50)) < 0)
 		goto out;
+	if ((r = session_seeds(70)) < 0)
+		goto out;
 
 	/* Malformed frames, each one defect away from a valid one.  The first
 	 * two are a report's (admin_seeds() left m a CONFIG_PAGE). */
 	report(m);
 	len = encode(m, 15);
 	SEED("bad_truncated_report", frame, len - 7);
-	frame[VIGIL_FRAME_HEADER_SIZE + 7 + 8 + 1] = VIGIL_LIST_MAX + 1; /* n_factors: "alice", locked_until */
+	/* n_factors' low byte, after "alice", locked_until and suspended. */
+	frame[VIGIL_FRAME_HEADER_SIZE + 7 + 8 + 1 + 1] = VIGIL_LIST_MAX + 1;
 	SEED("bad_list_over_limit", frame, len);
 
 	memset(m, 0, sizeof(*m));
@@ -664,6 +668,76 @@ static int key_seeds(uint32_t id)
 	r = write_seed("bad_key_name_over_limit", frame, len + 1);
 out:
 #undef KSEED
+	free(m);
+	return r;
+}
+
+/* Sessions and suspension (protocol 3): each request, a reply with two
+ * sessions, and replies one defect away from it (a band out of range, a
+ * count over the limit, a `more` that is not a flag). */
+static int session_seeds(uint32_t id)
+{
+	struct vigil_msg *m = calloc(1, sizeof(*m));
+	struct vigil_session_list *l;
+	size_t len;
+	int r;
+
+	if (!m)
+		return -ENOMEM;
+	m->type = VIGIL_MSG_SESSION_LIST;
+	strcpy(m->u.session_list_req.user, "alice");
+	if ((r = write_seed("session_list", frame, encode(m, id++))) < 0)
+		goto out;
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_SESSION_END;
+	strcpy(m->u.session_end.id, "00112233445566778899aabbccddeeff");
+	if ((r = write_seed("session_end", frame, encode(m, id++))) < 0)
+		goto out;
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_SESSION_END;
+	strcpy(m->u.session_end.user, "alice");
+	if ((r = write_seed("session_end_user", frame, encode(m, id++))) < 0)
+		goto out;
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_ADMIN_USER_SUSPEND;
+	strcpy(m->u.user.user, "alice");
+	if ((r = write_seed("admin_user_suspend", frame, encode(m, id++))) < 0)
+		goto out;
+	m->type = VIGIL_MSG_ADMIN_USER_RESUME;
+	if ((r = write_seed("admin_user_resume", frame, encode(m, id++))) < 0)
+		goto out;
+
+	memset(m, 0, sizeof(*m));
+	m->type = VIGIL_MSG_SESSION_LIST_REPLY;
+	l = &m->u.sessions;
+	l->n_sessions = 2;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(l->sessions[i].id, sizeof(l->sessions[i].id), "00112233445566778899aabbccddeef%zu", i);
+		strcpy(l->sessions[i].user, "alice");
+		strcpy(l->sessions[i].service, "sshd");
+		strcpy(l->sessions[i].source, "198.51.100.7");
+		strcpy(l->sessions[i].tty, i ? "" : "pts/3");
+		l->sessions[i].started = 1700000000u + i;
+		l->sessions[i].last_activity = 1700000100u + i;
+		l->sessions[i].idle = 42;
+		l->sessions[i].ends_at = i ? 0 : 1700003600u;
+		l->sessions[i].band = (uint8_t)(i ? VIGIL_BAND_NEW_DEVICE : VIGIL_BAND_STEPPED_UP);
+	}
+	len = encode(m, id++);
+	if ((r = write_seed("session_list_reply", frame, len)) < 0)
+		goto out;
+	/* The last byte is the second session's band. */
+	frame[len - 1] = VIGIL_BAND_MAX_;
+	if ((r = write_seed("bad_session_band", frame, len)) < 0)
+		goto out;
+	frame[len - 1] = VIGIL_BAND_NEW_DEVICE;
+	frame[VIGIL_FRAME_HEADER_SIZE + 2] = VIGIL_LIST_MAX + 1; /* n_sessions' low byte */
+	if ((r = write_seed("bad_session_count", frame, len)) < 0)
+		goto out;
+	frame[VIGIL_FRAME_HEADER_SIZE + 2] = 2;
+	frame[VIGIL_FRAME_HEADER_SIZE] = 2; /* more */
+	r = write_seed("bad_session_more", frame, len);
+out:
 	free(m);
 	return r;
 }

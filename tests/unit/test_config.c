@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "store.h"
 #include "tmpdir.h"
 
 struct fixture {
@@ -996,6 +997,56 @@ static void test_config_service(void **state)
 	assert_true(v.privileged);
 }
 
+static void test_session_policy(void **state)
+{
+	struct fixture *f = *state;
+	struct session_view v;
+	struct vigil_config *c;
+
+	put(f->path, "[session]\nmax_sessions = 3\nmax_sessions_per_source = 2\non_excess = end_oldest\n"
+	             "idle_timeout = 600\nidle_warning = 30\nlifetime = 3600\nnopty_idle = no\n"
+	             "[service.sudo]\nidle_timeout = 0\non_excess = refuse\nmax_sessions = 10\n"
+	             "[session.stepped_up]\nidle_timeout = 120\nlifetime = 0\nmax_sessions = 5\n"
+	             "[session.new_device]\nmax_sessions = 1\nnopty_idle = yes\nidle_warning = 10\n");
+	c = load_ok(f);
+	config_session(c, "sshd", STORE_BAND_PLAIN, &v);
+	assert_int_equal(v.max_sessions, 3);
+	assert_int_equal(v.max_sessions_per_source, 2);
+	assert_int_equal(v.on_excess, ON_EXCESS_END_OLDEST);
+	assert_int_equal(v.idle_timeout, 600);
+	assert_int_equal(v.idle_warning, 30);
+	assert_int_equal(v.lifetime, 3600);
+	assert_false(v.nopty_idle);
+	/* The service replaces, even with 0 (off) or a looser value. */
+	config_session(c, "sudo", STORE_BAND_PLAIN, &v);
+	assert_int_equal(v.idle_timeout, 0);
+	assert_int_equal(v.on_excess, ON_EXCESS_REFUSE);
+	assert_int_equal(v.max_sessions, 10);
+	assert_int_equal(v.lifetime, 3600);
+	/* A band only tightens: a smaller value or one where the service's is
+	 * off counts; its 0 and its larger values do not. */
+	config_session(c, "sudo", STORE_BAND_STEPPED_UP, &v);
+	assert_int_equal(v.idle_timeout, 120);
+	assert_int_equal(v.lifetime, 3600);
+	assert_int_equal(v.max_sessions, 5);
+	config_session(c, "sshd", STORE_BAND_STEPPED_UP, &v);
+	assert_int_equal(v.max_sessions, 3);
+	config_session(c, "sshd", STORE_BAND_NEW_DEVICE, &v);
+	assert_int_equal(v.max_sessions, 1);
+	assert_true(v.nopty_idle);
+	assert_int_equal(v.idle_warning, 10);
+	assert_int_equal(v.idle_timeout, 600);
+	free(c);
+
+	text_fails_at(f, "[session]\non_excess = kill\n", 2, "'kill' is not refuse or end_oldest");
+	text_fails_at(f, "[session]\nidle_timeout = 2592001\n", 2, "from 0 to 2592000");
+	text_fails_at(f, "[session.risky]\nidle_timeout = 5\n", 2, "unknown section [session.risky]");
+	text_fails_at(f, "[session.stepped_up]\nhistory_days = 5\n", 2, "unknown key 'history_days'");
+	text_fails_at(f, "[session.new_device]\nlifetime = 5\nlifetime = 6\n", 3, "set twice");
+	text_fails_at(f, "[service.sshd]\nnopty_idle = maybe\n", 2, "is not yes or no");
+	text_fails_at(f, "[service.sshd]\nidle_warning = 1\nidle_warning = 2\n", 3, "set twice");
+}
+
 static void test_cidr(void **state)
 {
 	static const char *const bad[] = {
@@ -1084,6 +1135,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_service_warnings, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shipped_config_is_defaults, setup, teardown),
 	    cmocka_unit_test(test_config_service),
+	    cmocka_unit_test_setup_teardown(test_session_policy, setup, teardown),
 	    cmocka_unit_test(test_cidr),
 	};
 

@@ -532,6 +532,8 @@ static void test_deny_texts(void **state)
 	assert_string_equal(conv_deny_text(VIGIL_REASON_KEY_NOT_USED),
 	                    "Vigil: your security key was not used (none found, not touched in time, or its PIN was "
 	                    "refused), and no code can be used instead.");
+	assert_string_equal(conv_deny_text(VIGIL_REASON_SUSPENDED),
+	                    "Vigil: this account is suspended; ask your administrator.");
 	for (reason = 0; reason < VIGIL_REASON_MAX_ + 3; reason++)
 		assert_true(strncmp(conv_deny_text(reason), "Vigil: ", 7) == 0);
 }

@@ -168,6 +168,18 @@ static void test_network_before_lockout(void **state)
 	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_NETWORK);
 }
 
+static void test_suspended_first_after_network(void **state)
+{
+	struct policy_input in = base();
+
+	in.suspended = true;
+	in.locked = true;
+	in.grant_time = NOW;
+	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_SUSPENDED);
+	in.suspended = false;
+	assert_verdict(&in, POLICY_DENY, VIGIL_REASON_LOCKED);
+}
+
 static void test_locked_beats_everything_after(void **state)
 {
 	struct policy_input in = base();
@@ -434,6 +446,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_deny_list_mapped_entry, setup),
 	    cmocka_unit_test_setup(test_allow_list, setup),
 	    cmocka_unit_test_setup(test_network_before_lockout, setup),
+	    cmocka_unit_test_setup(test_suspended_first_after_network, setup),
 	    cmocka_unit_test_setup(test_locked_beats_everything_after, setup),
 	    cmocka_unit_test_setup(test_score_bands, setup),
 	    cmocka_unit_test_setup(test_grant_satisfies_risk_band, setup),

@@ -344,6 +344,7 @@ static void build_report_n(struct vigil_msg *m, uint16_t n, int max)
 	else
 		SET(s->user, "dave");
 	s->locked_until = n ? 1700000000ULL + n : 0;
+	s->suspended = n % 2;
 	s->n_factors = s->n_devices = s->n_sources = s->n_logins = s->n_grants = n;
 	for (uint16_t i = 0; i < n; i++) {
 		/* Every kind, a name on the keys, a count on the codes. */
@@ -457,6 +458,7 @@ static void build_user_list_n(struct vigil_msg *m, uint16_t n, int max)
 		u->users[i].last_success = i % 2 ? 0 : 200 + i;
 		u->users[i].last_login = 300 + i;
 		u->users[i].locked_until = UINT64_MAX - i;
+		u->users[i].suspended = i % 2;
 	}
 }
 
@@ -1021,6 +1023,88 @@ static void build_recovery_codes_max(struct vigil_msg *m)
 	build_recovery_codes_n(m, VIGIL_RECOVERY_CODES, 1);
 }
 
+/* Sessions and suspension (protocol 3). */
+static void build_session_list_req(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_SESSION_LIST;
+	SET(m->u.session_list_req.user, "alice");
+}
+
+static void build_session_list_req_max(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_SESSION_LIST;
+	FILL_MAX(m->u.session_list_req.user, 70);
+	FILL_MAX(m->u.session_list_req.after_id, 71);
+}
+
+static void build_session_end(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_SESSION_END;
+	SET(m->u.session_end.id, "00112233445566778899aabbccddeeff");
+}
+
+static void build_session_end_max(struct vigil_msg *m)
+{
+	/* The daemon wants one of the two; the codec carries both. */
+	m->type = VIGIL_MSG_SESSION_END;
+	FILL_MAX(m->u.session_end.id, 72);
+	FILL_MAX(m->u.session_end.user, 73);
+}
+
+static void build_user_suspend(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_USER_SUSPEND;
+	SET(m->u.user.user, "alice");
+}
+
+static void build_user_resume_max(struct vigil_msg *m)
+{
+	m->type = VIGIL_MSG_ADMIN_USER_RESUME;
+	FILL_MAX(m->u.user.user, 74);
+}
+
+static void build_sessions_n(struct vigil_msg *m, uint16_t n, int max)
+{
+	struct vigil_session_list *l = &m->u.sessions;
+
+	m->type = VIGIL_MSG_SESSION_LIST_REPLY;
+	l->more = n == VIGIL_LIST_MAX;
+	l->n_sessions = n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct vigil_session_info *e = &l->sessions[i];
+
+		if (max) {
+			FILL_MAX(e->id, 75 + i);
+			FILL_MAX(e->user, 76 + i);
+			FILL_MAX(e->service, 77 + i);
+			FILL_MAX(e->source, 78 + i);
+			FILL_MAX(e->device, 79 + i);
+			FILL_MAX(e->tty, 80 + i);
+		} else {
+			SET(e->id, "00112233445566778899aabbccddeeff");
+			SET(e->user, "alice");
+			SET(e->service, "sshd");
+			SET(e->source, "198.51.100.7");
+			SET(e->tty, "pts/3");
+		}
+		e->started = 1700000000ULL + i;
+		e->last_activity = max ? UINT64_MAX - i : 1700000100ULL + i;
+		e->idle = max ? UINT64_MAX : 42;
+		e->ends_at = i % 2 ? 0 : 1700003600ULL + i;
+		e->band = (uint8_t)(i % VIGIL_BAND_MAX_);
+	}
+}
+
+static void build_sessions_1(struct vigil_msg *m)
+{
+	build_sessions_n(m, 1, 0);
+}
+
+static void build_sessions_max(struct vigil_msg *m)
+{
+	build_sessions_n(m, VIGIL_LIST_MAX, 1);
+}
+
 struct tcase {
 	const char *name;
 	void (*build)(struct vigil_msg *m);
@@ -1101,17 +1185,26 @@ static const struct tcase cases[] = {
     {"key_list_reply_max", build_key_list_reply_max},
     {"recovery_codes", build_recovery_codes},
     {"recovery_codes_max", build_recovery_codes_max},
+    /* 74.. */
+    {"session_list", build_session_list_req},
+    {"session_list_max", build_session_list_req_max},
+    {"session_end", build_session_end},
+    {"session_end_max", build_session_end_max},
+    {"admin_user_suspend", build_user_suspend},
+    {"admin_user_resume_max", build_user_resume_max},
+    {"session_list_reply", build_sessions_1},
+    {"session_list_reply_max", build_sessions_max},
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
 /* The small (non-max) case of each type, for the per-field attacks. */
 static const struct tcase *small_cases[] = {
-    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10],
-    &cases[11], &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24],
-    &cases[25], &cases[26], &cases[27], &cases[28], &cases[29], &cases[30], &cases[31], &cases[37],
-    &cases[39], &cases[40], &cases[41], &cases[43], &cases[44], &cases[45], &cases[47], &cases[49],
-    &cases[50], &cases[52], &cases[54], &cases[56], &cases[58], &cases[60], &cases[62], &cases[63],
-    &cases[64], &cases[65], &cases[66], &cases[67], &cases[69], &cases[71],
+    &cases[0],  &cases[2],  &cases[4],  &cases[6],  &cases[7],  &cases[8],  &cases[9],  &cases[10], &cases[11],
+    &cases[12], &cases[14], &cases[16], &cases[18], &cases[21], &cases[23], &cases[24], &cases[25], &cases[26],
+    &cases[27], &cases[28], &cases[29], &cases[30], &cases[31], &cases[37], &cases[39], &cases[40], &cases[41],
+    &cases[43], &cases[44], &cases[45], &cases[47], &cases[49], &cases[50], &cases[52], &cases[54], &cases[56],
+    &cases[58], &cases[60], &cases[62], &cases[63], &cases[64], &cases[65], &cases[66], &cases[67], &cases[69],
+    &cases[71], &cases[74], &cases[76], &cases[78], &cases[79], &cases[80],
 };
 #define N_SMALL (sizeof(small_cases) / sizeof(small_cases[0]))
 
@@ -1134,6 +1227,7 @@ static void assert_report_equal(const struct vigil_status_report *a, const struc
 {
 	assert_string_equal(a->user, b->user);
 	assert_int_equal(a->locked_until, b->locked_until);
+	assert_int_equal(a->suspended, b->suspended);
 	assert_int_equal(a->n_factors, b->n_factors);
 	assert_int_equal(a->n_devices, b->n_devices);
 	assert_int_equal(a->n_sources, b->n_sources);
@@ -1355,6 +1449,19 @@ static void assert_msg_equal(const struct vigil_msg *a, const struct vigil_msg *
 	case VIGIL_MSG_RECOVERY_CODES:
 		assert_bytes_equal(&a->u.recovery, &b->u.recovery, sizeof(a->u.recovery));
 		break;
+	case VIGIL_MSG_SESSION_LIST:
+		assert_bytes_equal(&a->u.session_list_req, &b->u.session_list_req, sizeof(a->u.session_list_req));
+		break;
+	case VIGIL_MSG_SESSION_END:
+		assert_bytes_equal(&a->u.session_end, &b->u.session_end, sizeof(a->u.session_end));
+		break;
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		assert_string_equal(a->u.user.user, b->u.user.user);
+		break;
+	case VIGIL_MSG_SESSION_LIST_REPLY:
+		assert_bytes_equal(&a->u.sessions, &b->u.sessions, sizeof(a->u.sessions));
+		break;
 	default:
 		fail_msg("unexpected type %u", (unsigned)a->type);
 	}
@@ -1549,6 +1656,26 @@ static size_t string_fields(struct vigil_msg *m, struct sfield *f)
 	case VIGIL_MSG_RELOAD_RESULT:
 		ADD(m->u.reload.message);
 		break;
+	case VIGIL_MSG_SESSION_LIST:
+		ADD(m->u.session_list_req.user);
+		ADD(m->u.session_list_req.after_id);
+		break;
+	case VIGIL_MSG_SESSION_END:
+		ADD(m->u.session_end.id);
+		ADD(m->u.session_end.user);
+		break;
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		ADD(m->u.user.user);
+		break;
+	case VIGIL_MSG_SESSION_LIST_REPLY:
+		ADD(m->u.sessions.sessions[0].id);
+		ADD(m->u.sessions.sessions[0].user);
+		ADD(m->u.sessions.sessions[0].service);
+		ADD(m->u.sessions.sessions[0].source);
+		ADD(m->u.sessions.sessions[0].device);
+		ADD(m->u.sessions.sessions[0].tty);
+		break;
 	default:
 		break;
 	}
@@ -1572,7 +1699,7 @@ static long find(const uint8_t *hay, size_t n, const char *needle)
 static int type_known(unsigned t)
 {
 	return (t >= 1 && t <= 19) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36) || t == 40 || (t >= 64 && t <= 71) ||
-	       (t >= 80 && t <= 83) || (t >= 90 && t <= 91) || t == 100;
+	       (t >= 80 && t <= 83) || (t >= 90 && t <= 91) || t == 100 || (t >= 50 && t <= 53) || t == 110;
 }
 
 /* ---- Tests ---- */
@@ -1620,11 +1747,11 @@ static void test_sizes(void **state)
 	/* The two largest bodies, pinned to the limits they are made of: a
 	 * limit raised in proto.h shows up here with its cost. */
 	static const size_t report_max_body =
-	    (2 + VIGIL_USER_MAX) + 8 + 2 + VIGIL_LIST_MAX * (1 + 8 + 8 + 2 + VIGIL_KEY_NAME_MAX + 2) + /* factors */
-	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 8 + 8) +                                 /* devices */
-	    2 + VIGIL_LIST_MAX * (2 + VIGIL_ADDR_MAX + 8 + 8) +                                        /* sources */
-	    2 + VIGIL_LIST_MAX * (8 + 2 + VIGIL_SERVICE_MAX + 2 + VIGIL_RHOST_MAX + 12) +              /* logins */
-	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 2 + VIGIL_ADDR_MAX + 16);                /* grants */
+	    (2 + VIGIL_USER_MAX) + 8 + 1 + 2 + VIGIL_LIST_MAX * (1 + 8 + 8 + 2 + VIGIL_KEY_NAME_MAX + 2) + /* factors */
+	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 8 + 8) +                                     /* devices */
+	    2 + VIGIL_LIST_MAX * (2 + VIGIL_ADDR_MAX + 8 + 8) +                                            /* sources */
+	    2 + VIGIL_LIST_MAX * (8 + 2 + VIGIL_SERVICE_MAX + 2 + VIGIL_RHOST_MAX + 12) +                  /* logins */
+	    2 + VIGIL_LIST_MAX * (2 + VIGIL_FINGERPRINT_MAX + 2 + VIGIL_ADDR_MAX + 16);                    /* grants */
 	static const size_t prompt_max_body =
 	    8 + (2 + VIGIL_URI_MAX) + (2 + VIGIL_SECRET_B32_MAX) + (2 + VIGIL_QR_MAX) + 1 + (2 + VIGIL_RP_ID_MAX) +
 	    (2 + VIGIL_CHALLENGE_B64_MAX) + 1 + 2 + 2 + VIGIL_KEYS_MAX * (2 + VIGIL_CRED_B64_MAX);
@@ -1664,13 +1791,14 @@ static void test_sizes(void **state)
 /* Known bytes pin the layout: big-endian, fields in struct order. */
 static void test_known_bytes(void **state)
 {
-	static const uint8_t query[] = {0x56, 0x47, 0x49, 0x4c, 0x02, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
+	static const uint8_t query[] = {0x56, 0x47, 0x49, 0x4c, 0x03, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00,
 	                                0x07, 0x00, 0x00, 0x00, 0x05, 0x00, 0x03, 'b',  'o',  'b'};
 	static const uint8_t decision[] = {0x02, 0x00, 0x03, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00,
 	                                   0x00, 0x81, 0x00, 0x02, 'a',  'b',  0x00, 0x00, 0x00};
 	static const uint8_t report[] = {
 	    0x00, 0x01, 'u',                                      /* user */
 	    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,       /* locked_until */
+	    0x01,                                                 /* suspended */
 	    0x00, 0x01,                                           /* n_factors */
 	    0x02,                                                 /* type */
 	    0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18,       /* created */
@@ -1716,6 +1844,7 @@ static void test_known_bytes(void **state)
 	m->type = VIGIL_MSG_STATUS_REPORT;
 	SET(m->u.report.user, "u");
 	m->u.report.locked_until = 256;
+	m->u.report.suspended = 1;
 	m->u.report.n_factors = 1;
 	m->u.report.factors[0] =
 	    (struct vigil_factor_info){.type = VIGIL_FACTOR_FIDO2, .created = 0x1112131415161718ULL, .name = "k"};
@@ -1995,7 +2124,8 @@ static void test_string_over_limit(void **state)
 }
 
 /* Only one list is filled, the others empty, the user name empty: the
- * count of list k is at body offset 10 + 2k. */
+ * count of list k is at body offset 11 + 2k (user, locked_until,
+ * suspended before it). */
 static void build_one_list(struct vigil_msg *m, unsigned k, uint16_t n)
 {
 	struct vigil_status_report *s = &m->u.report;
@@ -2020,7 +2150,7 @@ static void test_list_over_limit(void **state)
 		uint16_t *counts[5] = {&m->u.report.n_factors, &m->u.report.n_devices, &m->u.report.n_sources,
 		                       &m->u.report.n_logins, &m->u.report.n_grants};
 		uint8_t *body = f + VIGIL_FRAME_HEADER_SIZE;
-		size_t len, body_len, off = 10 + 2 * k;
+		size_t len, body_len, off = 11 + 2 * k;
 
 		build_one_list(m, k, VIGIL_LIST_MAX);
 		len = encode_ok(m, 1, f);
@@ -2048,6 +2178,30 @@ static void test_list_over_limit(void **state)
 		*counts[k] = VIGIL_LIST_MAX + 1;
 		assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
 		*counts[k] = UINT16_MAX;
+		assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
+		assert_int_equal(out_len, 999);
+	}
+
+	/* SESSION_LIST_REPLY: the count @1, full at VIGIL_LIST_MAX. */
+	{
+		uint8_t *body = f + VIGIL_FRAME_HEADER_SIZE;
+		size_t len, body_len;
+
+		memset(m, 0, sizeof(*m));
+		build_sessions_max(m);
+		len = encode_ok(m, 1, f);
+		body_len = len - VIGIL_FRAME_HEADER_SIZE;
+		assert_int_equal(body[1] << 8 | body[2], VIGIL_LIST_MAX);
+		body[2] = VIGIL_LIST_MAX + 1;
+		assert_int_equal(decode_exact(VIGIL_MSG_SESSION_LIST_REPLY, body, body_len, d), -E2BIG);
+		assert_true(is_zero(d, sizeof(*d)));
+		body[1] = 0xff;
+		body[2] = 0xff;
+		assert_int_equal(decode_exact(VIGIL_MSG_SESSION_LIST_REPLY, body, 3, d), -E2BIG);
+		body[1] = 0;
+		body[2] = VIGIL_LIST_MAX - 1;
+		assert_refused(decode_exact(VIGIL_MSG_SESSION_LIST_REPLY, body, body_len, d), d);
+		m->u.sessions.n_sessions = VIGIL_LIST_MAX + 1;
 		assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
 		assert_int_equal(out_len, 999);
 	}
@@ -2133,11 +2287,11 @@ static void test_enums(void **state)
 	bad->u.result.status = VIGIL_STATUS_MAX_;
 	expect_encode_einval(bad);
 
-	/* STATUS_REPORT with one factor only: type @12; kinds 1..4 exist. */
+	/* STATUS_REPORT with one factor only: type @13; kinds 1..4 exist. */
 	build_one_list(m, 0, 1);
-	expect_bad_at(m, 12, (const uint8_t[]){0}, 1);
-	expect_bad_at(m, 12, (const uint8_t[]){VIGIL_FACTOR_MAX_}, 1);
-	expect_bad_at(m, 12, (const uint8_t[]){0xff}, 1);
+	expect_bad_at(m, 13, (const uint8_t[]){0}, 1);
+	expect_bad_at(m, 13, (const uint8_t[]){VIGIL_FACTOR_MAX_}, 1);
+	expect_bad_at(m, 13, (const uint8_t[]){0xff}, 1);
 	*bad = *m;
 	bad->u.report.factors[0].type = 0;
 	expect_encode_einval(bad);
@@ -2145,13 +2299,13 @@ static void test_enums(void **state)
 	bad->u.report.factors[0].type = VIGIL_FACTOR_MAX_;
 	expect_encode_einval(bad);
 
-	/* One login only, empty service and rhost: outcome @30, signals @35. */
+	/* One login only, empty service and rhost: outcome @31, signals @36. */
 	build_one_list(m, 3, 1);
 	m->u.report.logins[0].service[0] = '\0';
 	m->u.report.logins[0].rhost[0] = '\0';
-	expect_bad_at(m, 30, (const uint8_t[]){0}, 1);
-	expect_bad_at(m, 30, (const uint8_t[]){3}, 1);
-	expect_bad_at(m, 35, (const uint8_t[]){0, 0, 1, 0}, 4);
+	expect_bad_at(m, 31, (const uint8_t[]){0}, 1);
+	expect_bad_at(m, 31, (const uint8_t[]){3}, 1);
+	expect_bad_at(m, 36, (const uint8_t[]){0, 0, 1, 0}, 4);
 	*bad = *m;
 	bad->u.report.logins[0].outcome = 0;
 	expect_encode_einval(bad);
@@ -2234,12 +2388,45 @@ static void test_enums(void **state)
 	bad->u.history.logins[0].stepped_up = 2;
 	expect_encode_einval(bad);
 
-	/* STATUS_REPORT, one login: reason @39, shadow @41. */
+	/* STATUS_REPORT, one login: suspended @10, reason @40, shadow @42. */
 	build_one_list(m, 3, 1);
 	m->u.report.logins[0].service[0] = '\0';
 	m->u.report.logins[0].rhost[0] = '\0';
-	expect_bad_at(m, 39, (const uint8_t[]){0, VIGIL_REASON_MAX_}, 2);
-	expect_bad_at(m, 41, (const uint8_t[]){VIGIL_SHADOW_MAX_}, 1);
+	expect_bad_at(m, 10, (const uint8_t[]){2}, 1);
+	expect_bad_at(m, 10, (const uint8_t[]){0xff}, 1);
+	expect_bad_at(m, 40, (const uint8_t[]){0, VIGIL_REASON_MAX_}, 2);
+	expect_bad_at(m, 42, (const uint8_t[]){VIGIL_SHADOW_MAX_}, 1);
+	*bad = *m;
+	bad->u.report.suspended = 2;
+	expect_encode_einval(bad);
+
+	/* USER_LIST, one user named "erin": suspended @45 (more @0, count @1,
+	 * name @3, factors, first_seen, last_success, last_login, locked_until). */
+	memset(m, 0, sizeof(*m));
+	build_user_list_1(m);
+	expect_bad_at(m, 3 + 6 + 2 + 8 * 4, (const uint8_t[]){2}, 1);
+	*bad = *m;
+	bad->u.users.users[0].suspended = 2;
+	expect_encode_einval(bad);
+
+	/* SESSION_LIST_REPLY, one session without device: more @0, band last. */
+	memset(m, 0, sizeof(*m));
+	build_sessions_1(m);
+	{
+		const struct vigil_session_info *e = &m->u.sessions.sessions[0];
+		size_t band_off = 3 + (2 + strlen(e->id)) + (2 + strlen(e->user)) + (2 + strlen(e->service)) +
+		                  (2 + strlen(e->source)) + (2 + strlen(e->device)) + (2 + strlen(e->tty)) + 4 * 8;
+
+		expect_bad_at(m, 0, (const uint8_t[]){2}, 1);
+		expect_bad_at(m, band_off, (const uint8_t[]){VIGIL_BAND_MAX_}, 1);
+		expect_bad_at(m, band_off, (const uint8_t[]){0xff}, 1);
+	}
+	*bad = *m;
+	bad->u.sessions.sessions[0].band = VIGIL_BAND_MAX_;
+	expect_encode_einval(bad);
+	*bad = *m;
+	bad->u.sessions.more = 2;
+	expect_encode_einval(bad);
 
 	/* Unknown message types. */
 	memset(m, 0, sizeof(*m));
@@ -2370,7 +2557,8 @@ static void test_encode_limits(void **state)
 static void test_request_types(void **state)
 {
 	for (unsigned t = 0; t < 256; t++) {
-		int req = (t >= 1 && t <= 19) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36) || t == 40;
+		int req = (t >= 1 && t <= 19) || (t >= 20 && t <= 23) || (t >= 30 && t <= 36) || t == 40 ||
+		          (t >= 50 && t <= 53);
 		int known = type_known(t);
 
 		assert_int_equal(!!msg_type_is_request((uint8_t)t), req);
@@ -2386,8 +2574,13 @@ static void test_request_types(void **state)
 	assert_string_equal(msg_type_name(VIGIL_MSG_RECOVERY_GENERATE), "RECOVERY_GENERATE");
 	assert_string_equal(msg_type_name(VIGIL_MSG_KEY_CHALLENGE), "KEY_CHALLENGE");
 	assert_string_equal(msg_type_name(VIGIL_MSG_RECOVERY_CODES), "RECOVERY_CODES");
+	assert_string_equal(msg_type_name(VIGIL_MSG_SESSION_END), "SESSION_END");
+	assert_string_equal(msg_type_name(VIGIL_MSG_ADMIN_USER_SUSPEND), "ADMIN_USER_SUSPEND");
+	assert_string_equal(msg_type_name(VIGIL_MSG_SESSION_LIST_REPLY), "SESSION_LIST_REPLY");
 	assert_true(msg_type_is_request(VIGIL_MSG_KEY_REMOVE));
+	assert_true(msg_type_is_request(VIGIL_MSG_ADMIN_USER_RESUME));
 	assert_false(msg_type_is_request(VIGIL_MSG_KEY_LIST_REPLY));
+	assert_false(msg_type_is_request(VIGIL_MSG_SESSION_LIST_REPLY));
 }
 
 /* A count of recovery codes left rides only on a login that used one, and
@@ -2417,7 +2610,7 @@ static void test_names(void **state)
 	                                      "not_enrolled", "network",       "stepup_not_done", "permission",
 	                                      "internal",     "unknown_login", "session_limit",   "replay",
 	                                      "no_answer",    "unknown_user",  "source_locked",   "no_usable_factor",
-	                                      "key_not_used"};
+	                                      "key_not_used", "suspended"};
 	static const char *const statuses[] = {
 	    "ok",         "denied",   "bad_code",     "not_enrolled",  "already_enrolled",
 	    "no_pending", "locked",   "permission",   "session_limit", "unknown_login",

@@ -995,7 +995,145 @@ static struct store_session session_make(int64_t uid, const char *id, const char
 	x.pid = pid;
 	x.pid_start = START_OF(pid);
 	x.opened = opened;
+	x.last_activity = opened;
 	return x;
+}
+
+static int session_open_max(struct store *s, const struct store_session *x, uint32_t max)
+{
+	struct store_session_limit lim = {.max_user = max};
+
+	return store_session_open(s, x, &lim, x->opened, NULL, NULL);
+}
+
+/* end_oldest closes the oldest open session(s) of the user in the open's
+ * transaction and hands them back; refuse leaves everything as it was. */
+static void test_session_end_oldest(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_session a = session_make(alice, "s1", "l1", 101, T0), b = session_make(alice, "s2", "l2", 102, T0),
+	                     c = session_make(alice, "s3", "l3", 103, T0 + 5),
+	                     e = session_make(alice, "s4", "l4", 104, T0 + 9), ended[STORE_END_OLDEST_MAX], got;
+	struct store_session_limit lim = {.max_user = 2, .end_oldest = true};
+	size_t n = 99;
+
+	/* b is as old as a but inserted after it: a is the oldest. */
+	assert_int_equal(store_session_open(f->s, &a, &lim, T0, ended, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_session_open(f->s, &b, &lim, T0, ended, &n), 0);
+	assert_int_equal(store_session_open(f->s, &c, &lim, T0 + 5, ended, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ended[0].id, "s1");
+	assert_string_equal(ended[0].end_cause, "ended_oldest");
+	assert_int_equal(store_session_get(f->s, "s1", &got), -ENOENT);
+	assert_int_equal(raw_int(f->path, "SELECT closed FROM sessions WHERE id = 's1' AND end_cause = 'ended_oldest'"),
+	                 T0 + 5);
+	/* Lowered by a reload: the open closes as many as it takes. */
+	lim.max_user = 1;
+	assert_int_equal(store_session_open(f->s, &e, &lim, T0 + 9, ended, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(ended[0].id, "s2");
+	assert_string_equal(ended[1].id, "s3");
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE closed IS NULL"), 1);
+	/* refuse: nothing closed, nothing inserted. */
+	lim.end_oldest = false;
+	a = session_make(alice, "s5", "l5", 105, T0 + 10);
+	assert_int_equal(store_session_open(f->s, &a, &lim, T0 + 10, ended, &n), -EUSERS);
+	assert_int_equal(store_session_get(f->s, "s4", &got), 0);
+	assert_int_equal(store_session_get(f->s, "s5", &got), -ENOENT);
+}
+
+/* The per-source limit counts the user's sessions from that source only. */
+static void test_session_per_source(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_session a = session_make(alice, "s1", "l1", 101, T0), b = session_make(alice, "s2", "l2", 102, T0),
+	                     c = session_make(alice, "s3", "l3", 103, T0), d = session_make(alice, "s4", "l4", 104, T0),
+	                     ended[STORE_END_OLDEST_MAX];
+	struct store_session_limit lim = {.max_user = 10, .max_source = 1};
+	size_t n = 0;
+
+	snprintf(c.source, sizeof(c.source), "198.51.100.7");
+	d.source[0] = '\0'; /* a local session: no per-source limit */
+	assert_int_equal(store_session_open(f->s, &a, &lim, T0, ended, &n), 0);
+	assert_int_equal(store_session_open(f->s, &b, &lim, T0, ended, &n), -EUSERS);
+	assert_int_equal(store_session_open(f->s, &c, &lim, T0, ended, &n), 0);
+	assert_int_equal(store_session_open(f->s, &d, &lim, T0, ended, &n), 0);
+	lim.end_oldest = true;
+	assert_int_equal(store_session_open(f->s, &b, &lim, T0, ended, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(ended[0].id, "s1");
+}
+
+/* An end is recorded once with its cause; touch, list and paging. */
+static void test_session_end_list(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	struct store_session page[2], got;
+	struct store_session_limit lim = {0};
+	char id[8];
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "s%d", i);
+		got = session_make(i == 4 ? bob : alice, id, "", (uint32_t)(100 + i), T0);
+		got.ends_at = T0 + 60;
+		if (i == 4)
+			snprintf(got.user, sizeof(got.user), "bob");
+		assert_int_equal(store_session_open(f->s, &got, &lim, T0, NULL, NULL), 0);
+	}
+	assert_int_equal(store_session_list(f->s, NULL, page, 2, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(page[0].id, "s0");
+	assert_string_equal(page[1].id, "s1");
+	assert_int_equal(page[1].ends_at, T0 + 60);
+	assert_int_equal(store_session_list(f->s, NULL, page, 2, &n, "s3"), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].id, "s4");
+	assert_int_equal(store_session_list(f->s, "bob", page, 2, &n, ""), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].user, "bob");
+
+	assert_int_equal(store_session_touch(f->s, "s1", T0 + 30, T0 + 40), 0);
+	assert_int_equal(store_session_get(f->s, "s1", &got), 0);
+	assert_int_equal(got.last_activity, T0 + 30);
+	assert_int_equal(got.warned_at, T0 + 40);
+	assert_int_equal(store_session_end(f->s, "s1", "idle_end", T0 + 50, &got), 0);
+	assert_string_equal(got.end_cause, "idle_end");
+	assert_int_equal(store_session_end(f->s, "s1", "revoked", T0 + 51, &got), -ENOENT);
+	assert_int_equal(store_session_touch(f->s, "s1", T0 + 52, 0), -ENOENT);
+	/* Its service's close after the end: nothing to do, told apart. */
+	assert_int_equal(store_session_close(f->s, "s1", "alice", 101, START_OF(101), T0 + 53, NULL), -EALREADY);
+	assert_int_equal(store_session_close(f->s, "s1", "alice", 102, START_OF(102), T0 + 53, NULL), -ENOENT);
+	assert_int_equal(raw_int(f->path, "SELECT closed FROM sessions WHERE id = 's1' AND end_cause = 'idle_end'"),
+	                 T0 + 50);
+	assert_int_equal(store_session_list(f->s, "alice", page, 2, &n, "s0"), 0);
+	assert_string_equal(page[0].id, "s2");
+	assert_int_equal(store_session_end(f->s, "s2", "", T0, NULL), -EINVAL);
+}
+
+static void test_user_suspend(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+
+	assert_int_equal(store_user_get(f->s, "alice", T0, &u), 0);
+	assert_false(u.suspended);
+	assert_int_equal(store_user_suspend(f->s, "alice", true), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_true(u.suspended);
+	assert_int_equal(store_user_suspend(f->s, "alice", false), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_false(u.suspended);
+	/* Before any login: the row is made, suspended. */
+	assert_int_equal(store_user_suspend(f->s, "carol", true), 0);
+	assert_int_equal(store_user_find(f->s, "carol", &u), 0);
+	assert_true(u.suspended);
+	assert_int_equal(store_user_suspend(f->s, "", true), -EINVAL);
 }
 
 static void test_session_limit(void **state)
@@ -1005,21 +1143,21 @@ static void test_session_limit(void **state)
 	struct store_session a = session_make(alice, "s1", "l1", 101, T0), b = session_make(alice, "s2", "l2", 102, T0),
 	                     c = session_make(alice, "s3", "l3", 103, T0), d = session_make(bob, "s4", "l4", 104, T0);
 
-	assert_int_equal(store_session_open(f->s, &a, 2), 0);
-	assert_int_equal(store_session_open(f->s, &b, 2), 0);
-	assert_int_equal(store_session_open(f->s, &c, 2), -EUSERS);
+	assert_int_equal(session_open_max(f->s, &a, 2), 0);
+	assert_int_equal(session_open_max(f->s, &b, 2), 0);
+	assert_int_equal(session_open_max(f->s, &c, 2), -EUSERS);
 	/* Nothing was written by the refused open. */
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE id = 's3'"), 0);
 	/* Another user's limit is its own. */
-	assert_int_equal(store_session_open(f->s, &d, 1), 0);
+	assert_int_equal(session_open_max(f->s, &d, 1), 0);
 	/* Closing one makes room. */
 	assert_int_equal(store_session_close(f->s, "s1", "alice", 101, START_OF(101), T0 + 5, NULL), 0);
-	assert_int_equal(store_session_open(f->s, &c, 2), 0);
+	assert_int_equal(session_open_max(f->s, &c, 2), 0);
 	/* 0 = unlimited. */
 	a = session_make(alice, "s5", "l5", 105, T0);
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
 	/* Ids are unique. */
-	assert_int_equal(store_session_open(f->s, &a, 0), -EEXIST);
+	assert_int_equal(session_open_max(f->s, &a, 0), -EEXIST);
 }
 
 static void test_session_find_and_close(void **state)
@@ -1034,8 +1172,8 @@ static void test_session_find_and_close(void **state)
 	uint32_t none[] = {5, 6};
 	uint64_t none_starts[] = {START_OF(5), START_OF(6)};
 
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
-	assert_int_equal(store_session_open(f->s, &b, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &b, 0), 0);
 	assert_int_equal(raw_int(f->path, "SELECT pid_start FROM sessions WHERE id = 's2'"), (int64_t)START_OF(200));
 
 	/* The nearest ancestor with a session wins. */
@@ -1096,9 +1234,9 @@ static void test_session_reconcile(void **state)
 	uint32_t pid;
 	uint64_t start;
 
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
-	assert_int_equal(store_session_open(f->s, &b, 0), 0);
-	assert_int_equal(store_session_open(f->s, &c, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &b, 0), 0);
+	assert_int_equal(session_open_max(f->s, &c, 0), 0);
 	memset(alive_pids, 0, sizeof(alive_pids));
 	memset(alive_starts, 0, sizeof(alive_starts));
 	/* 11 is still its process; 12 was reused by a later one; 10 is gone. */
@@ -1106,7 +1244,7 @@ static void test_session_reconcile(void **state)
 	alive_starts[0] = START_OF(11);
 	alive_pids[1] = 12;
 	alive_starts[1] = START_OF(12) + 1;
-	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 100, &closed), 0);
+	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 100, NULL, NULL, &closed), 0);
 	assert_int_equal(closed, 2);
 	pid = 10;
 	start = START_OF(10);
@@ -1119,7 +1257,7 @@ static void test_session_reconcile(void **state)
 	assert_int_equal(store_session_find(f->s, &pid, &start, 1, "alice", &got), 0);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE closed = 1700000100"), 2);
 	/* Nothing left to close. */
-	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 200, &closed), 0);
+	assert_int_equal(store_session_reconcile(f->s, fake_alive, T0 + 200, NULL, NULL, &closed), 0);
 	assert_int_equal(closed, 0);
 }
 
@@ -1204,9 +1342,9 @@ static void test_prune(void **state)
 	assert_int_equal(store_login_put(f->s, &young), 0);
 	assert_int_equal(store_login_success(f->s, alice, "dev-a", "192.0.2.1", "192.0.2.0/24", T0, true, T0 + 200), 0);
 	assert_int_equal(store_login_success(f->s, alice, "dev-b", "192.0.2.1", "192.0.2.0/24", T0, true, T0 + 201), 0);
-	assert_int_equal(store_session_open(f->s, &a, 0), 0);
-	assert_int_equal(store_session_open(f->s, &b, 0), 0);
-	assert_int_equal(store_session_open(f->s, &c, 0), 0);
+	assert_int_equal(session_open_max(f->s, &a, 0), 0);
+	assert_int_equal(session_open_max(f->s, &b, 0), 0);
+	assert_int_equal(session_open_max(f->s, &c, 0), 0);
 	assert_int_equal(store_session_close(f->s, "s1", "alice", 10, START_OF(10), T0 + 100, NULL), 0);
 	assert_int_equal(store_session_close(f->s, "s2", "alice", 11, START_OF(11), T0 + 300, NULL), 0);
 
@@ -1329,6 +1467,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_prune_user_history, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_row_refused, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_limit, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_end_oldest, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_per_source, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_session_end_list, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_user_suspend, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_find_and_close, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_reconcile, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_status, open_setup, fixture_teardown),
