@@ -20,7 +20,7 @@
 #include "origin.h"
 
 struct proc_entry {
-	uint32_t pid, ppid;
+	uint32_t pid, ppid, tty_nr;
 	uint64_t start, cpu;
 };
 
@@ -135,6 +135,7 @@ static int stat_parse(uint32_t pid, struct proc_entry *e)
 	}
 	e->pid = pid;
 	e->ppid = (uint32_t)v[0];               /* field 4 */
+	e->tty_nr = (uint32_t)v[3];             /* 7: the controlling terminal */
 	e->cpu = v[10] + v[11] + v[12] + v[13]; /* 14..17: utime stime cutime cstime */
 	e->start = v[18];                       /* 22 */
 	return 0;
@@ -230,12 +231,15 @@ static uint64_t io_bytes(uint32_t pid)
 	return sum;
 }
 
-int proc_tree_counter(const struct proc_table *t, uint32_t pid, uint64_t pid_start, uint64_t *ret)
+/* Calls visit on pid (if its start time is pid_start) and every
+ * descendant, breadth first over the children (by_ppid); a pid is a child
+ * of one parent only, so nothing is visited twice. */
+static int tree_walk(const struct proc_table *t, uint32_t pid, uint64_t pid_start,
+                     void (*visit)(const struct proc_entry *e, void *ctx), void *ctx)
 {
 	struct proc_entry key = {.pid = pid}, *root;
-	uint32_t *queue = NULL, *grown;
+	const struct proc_entry **queue = NULL, **grown;
 	size_t head = 0, tail = 0, cap = 16, lo, hi, mid;
-	uint64_t sum = 0;
 	int r;
 
 	root = bsearch(&key, t->by_pid, t->n, sizeof(*t->by_pid), cmp_pid);
@@ -243,24 +247,21 @@ int proc_tree_counter(const struct proc_table *t, uint32_t pid, uint64_t pid_sta
 		return -ESRCH;
 	if (!(queue = malloc(cap * sizeof(*queue))))
 		return -ENOMEM;
-	queue[tail++] = pid;
-	sum = root->cpu;
-	/* Breadth first over the children (by_ppid); a pid is a child of one
-	 * parent only, so nothing is visited twice. */
+	queue[tail++] = root;
 	while (head < tail) {
-		uint32_t parent = queue[head++];
+		const struct proc_entry *parent = queue[head++];
 
-		sum += io_bytes(parent);
+		visit(parent, ctx);
 		lo = 0;
 		hi = t->n;
 		while (lo < hi) {
 			mid = lo + (hi - lo) / 2;
-			if (t->by_ppid[mid].ppid < parent)
+			if (t->by_ppid[mid].ppid < parent->pid)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		for (; lo < t->n && t->by_ppid[lo].ppid == parent; lo++) {
+		for (; lo < t->n && t->by_ppid[lo].ppid == parent->pid; lo++) {
 			if (tail == cap) {
 				if (!(grown = reallocarray(queue, cap * 2, sizeof(*queue)))) {
 					r = -ENOMEM;
@@ -269,13 +270,63 @@ int proc_tree_counter(const struct proc_table *t, uint32_t pid, uint64_t pid_sta
 				queue = grown;
 				cap *= 2;
 			}
-			queue[tail++] = t->by_ppid[lo].pid;
-			sum += t->by_ppid[lo].cpu;
+			queue[tail++] = &t->by_ppid[lo];
 		}
 	}
-	*ret = sum;
 	r = 0;
 out:
 	free(queue);
 	return r;
+}
+
+static void add_counter(const struct proc_entry *e, void *ctx)
+{
+	*(uint64_t *)ctx += e->cpu + io_bytes(e->pid);
+}
+
+int proc_tree_counter(const struct proc_table *t, uint32_t pid, uint64_t pid_start, uint64_t *ret)
+{
+	uint64_t sum = 0;
+	int r;
+
+	if ((r = tree_walk(t, pid, pid_start, add_counter, &sum)) < 0)
+		return r;
+	*ret = sum;
+	return 0;
+}
+
+struct tty_pick {
+	uid_t uid;
+	uint64_t atime;
+	char path[64];
+};
+
+/* A pseudo-terminal slave (majors 136..143) as /dev/pts/N. */
+static void pick_tty(const struct proc_entry *e, void *ctx)
+{
+	struct tty_pick *p = ctx;
+	unsigned major = (e->tty_nr >> 8) & 0xfff, minor = (e->tty_nr & 0xff) | ((e->tty_nr >> 12) & 0xfff00);
+	char path[64];
+	uint64_t atime;
+
+	if (major < 136 || major > 143)
+		return;
+	snprintf(path, sizeof(path), "/dev/pts/%u", (major - 136) * 256 + minor);
+	if (idle_tty_atime(path, p->uid, &atime) < 0 || (p->path[0] && atime <= p->atime))
+		return;
+	p->atime = atime;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+}
+
+int proc_tree_tty(const struct proc_table *t, uint32_t pid, uint64_t pid_start, uid_t uid, char *out, size_t cap)
+{
+	struct tty_pick p = {.uid = uid};
+	int r;
+
+	if ((r = tree_walk(t, pid, pid_start, pick_tty, &p)) < 0)
+		return r;
+	if (!p.path[0] || strlen(p.path) >= cap)
+		return -ENOENT;
+	memcpy(out, p.path, strlen(p.path) + 1);
+	return 0;
 }

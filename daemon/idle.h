@@ -50,3 +50,11 @@ void proc_table_free(struct proc_table *t);
 /* The activity counter of the process tree rooted at pid (if its start
  * time is pid_start) as described above.  -ESRCH if the process is gone. */
 int proc_tree_counter(const struct proc_table *t, uint32_t pid, uint64_t pid_start, uint64_t *ret);
+
+/* The terminal of a session whose PAM_TTY names none (sshd opens its PAM
+ * session before the pty, so PAM_TTY is "ssh"): the controlling terminals
+ * of the process tree rooted at pid (if its start time is pid_start) that
+ * are pseudo-terminals owned by uid, the one read last (a ControlMaster
+ * connection may carry several); "/dev/pts/N" into out.  -ENOENT if none,
+ * -ESRCH if the process is gone. */
+int proc_tree_tty(const struct proc_table *t, uint32_t pid, uint64_t pid_start, uid_t uid, char *out, size_t cap);

@@ -77,17 +77,23 @@ static void seen_add(struct session_watch *w, const char *id, uint64_t counter)
 	w->next[w->n_next++].counter = counter;
 }
 
+/* This pass's process table, read when first needed. */
+static const struct proc_table *procs(struct session_watch *w)
+{
+	if (!w->procs && !w->procs_failed && proc_table_load(&w->procs) < 0) {
+		log_msg(LOG_WARNING, "cannot read /proc: sessions without a terminal count as active");
+		w->procs_failed = true;
+	}
+	return w->procs;
+}
+
 /* Activity of a session without a terminal: now if its counter moved
  * since last pass, else 0. */
 static uint64_t nopty_activity(struct session_watch *w, const struct store_session *x, uint64_t now)
 {
 	uint64_t counter, prev;
 
-	if (!w->procs && !w->procs_failed && proc_table_load(&w->procs) < 0) {
-		log_msg(LOG_WARNING, "cannot read /proc: sessions without a terminal count as active");
-		w->procs_failed = true;
-	}
-	if (!w->procs || proc_tree_counter(w->procs, x->pid, x->pid_start, &counter) < 0)
+	if (!procs(w) || proc_tree_counter(w->procs, x->pid, x->pid_start, &counter) < 0)
 		return w->procs_failed ? now : 0;
 	seen_add(w, x->id, counter);
 	if (seen_find(w, x->id, &prev) && prev != counter)
@@ -95,7 +101,7 @@ static uint64_t nopty_activity(struct session_watch *w, const struct store_sessi
 	return 0;
 }
 
-static void warn(struct vigild *d, const struct store_session *x, uid_t uid, uint32_t secs)
+static void warn(struct vigild *d, const struct store_session *x, const char *tty, uid_t uid, uint32_t secs)
 {
 	char text[160];
 	int r;
@@ -105,7 +111,7 @@ static void warn(struct vigild *d, const struct store_session *x, uid_t uid, uin
 	snprintf(text, sizeof(text),
 	         "\r\n\aVigil: this session has been idle and will be ended in %u seconds unless you use it.\r\n",
 	         (unsigned)secs);
-	r = idle_tty_write(x->tty, uid, text);
+	r = idle_tty_write(tty, uid, text);
 	session_audit(d, AUDIT_SESSION_WARN, LOG_NOTICE, x, "idle_warning",
 	              r == 0 ? "idle session warned on its terminal"
 	                     : "idle session: the warning could not be written on its terminal",
@@ -114,11 +120,11 @@ static void warn(struct vigild *d, const struct store_session *x, uid_t uid, uin
 
 static void watch_one(struct vigild *d, struct session_watch *w, const struct store_session *x, uint64_t now)
 {
-	char name[VIGIL_USER_MAX + 1], path[64];
+	char name[VIGIL_USER_MAX + 1], path[64], tree_tty[64];
 	struct session_view v;
 	uint64_t lifetime_end, last = x->last_activity, warned = x->warned_at, atime, act;
 	uint32_t warning;
-	bool tty = false;
+	const char *tty = NULL;
 	uid_t uid = 0;
 
 	if (!pid_same(x->pid, x->pid_start)) {
@@ -141,7 +147,14 @@ static void watch_one(struct vigild *d, struct session_watch *w, const struct st
 		uid = (uid_t)x->uid;
 	if (idle_tty_path(x->tty, path, sizeof(path)) == 0 &&
 	    (x->uid >= 0 || nss_user_canonical(x->user, name, &uid) == 0) && idle_tty_atime(x->tty, uid, &atime) == 0) {
-		tty = true;
+		tty = x->tty;
+		if (atime > last)
+			last = atime;
+	} else if (x->uid >= 0 && procs(w) &&
+	           proc_tree_tty(w->procs, x->pid, x->pid_start, uid, tree_tty, sizeof(tree_tty)) == 0 &&
+	           idle_tty_atime(tree_tty, uid, &atime) == 0) {
+		/* sshd's PAM_TTY is "ssh": its pty is found in the tree. */
+		tty = tree_tty;
 		if (atime > last)
 			last = atime;
 	} else if (v.nopty_idle) {
@@ -158,7 +171,7 @@ static void watch_one(struct vigild *d, struct session_watch *w, const struct st
 	warning = v.idle_warning < v.idle_timeout ? v.idle_warning : v.idle_timeout - 1;
 	if (tty && warning > 0) {
 		if (!warned && now >= last + v.idle_timeout - warning) {
-			warn(d, x, uid, warning);
+			warn(d, x, tty, uid, warning);
 			warned = now;
 		}
 		if (warned && now >= warned + warning) {
