@@ -26,10 +26,11 @@
 
 struct entry {
 	char id[VIGIL_LOGIN_ID_MAX + 1];
-	char *path;   /* logind's object of the session; NULL: none */
-	bool checked; /* path looked up */
-	bool have;    /* view holds an answer */
-	bool asked;   /* logged once */
+	char *path;    /* logind's object of the session; NULL: none */
+	bool checked;  /* path looked up */
+	bool have;     /* view holds an answer */
+	bool asked;    /* logged once */
+	bool answered; /* logged once */
 	struct logind_view view;
 	sd_bus_slot *slot; /* the outstanding GetAll */
 	uint64_t pass;     /* the last pass that looked */
@@ -178,6 +179,11 @@ static int on_answer(sd_bus_message *m, void *userdata, sd_bus_error *err)
 	}
 	e->view = v;
 	e->have = true;
+	if (!e->answered) {
+		log_msg(LOG_DEBUG, "logind's idle hint of session %s: %s since %llu%s", e->id,
+		        v.idle ? "idle" : "not idle", (unsigned long long)v.since, v.graphical ? " (graphical)" : "");
+		e->answered = true;
+	}
 	return 0;
 }
 
