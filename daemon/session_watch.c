@@ -15,6 +15,7 @@
 
 #include "idle.h"
 #include "log.h"
+#include "logind_idle.h"
 #include "nss.h"
 #include "origin.h"
 #include "session_end.h"
@@ -36,6 +37,7 @@ struct session_watch {
 	size_t n_next, cap_next;
 	struct proc_table *procs; /* this pass, loaded when first needed */
 	bool procs_failed;
+	struct logind_idle *logind; /* NULL: logind's view is not used */
 };
 
 static bool pid_same(uint32_t pid, uint64_t pid_start)
@@ -122,6 +124,7 @@ static void watch_one(struct vigild *d, struct session_watch *w, const struct st
 {
 	char name[VIGIL_USER_MAX + 1], path[64], tree_tty[64];
 	struct session_view v;
+	struct logind_view lv;
 	uint64_t lifetime_end, last = x->last_activity, warned = x->warned_at, atime, act;
 	uint32_t warning;
 	const char *tty = NULL;
@@ -164,6 +167,10 @@ static void watch_one(struct vigild *d, struct session_watch *w, const struct st
 	} else {
 		return;
 	}
+	/* logind's view only adds activity (logind_idle.h); what it said at
+	 * the last answer, asked again for the next pass. */
+	if (w->logind && logind_idle_get(d, w->logind, x->id, x->pid, &lv) == 0)
+		last = logind_idle_combine(last, &lv, now);
 	if (last > now)
 		last = now; /* a terminal time set ahead does not buy time */
 	if (warned && last > warned)
@@ -224,6 +231,7 @@ void session_watch_pass(struct vigild *d, uint64_t now)
 	proc_table_free(w->procs);
 	w->procs = NULL;
 	w->procs_failed = false;
+	logind_idle_sweep(w->logind);
 }
 
 static uint64_t mono_usec(void)
@@ -261,9 +269,12 @@ int session_watch_start(struct vigild *d)
 		return -EINVAL;
 	if (!(w = calloc(1, sizeof(*w))))
 		return -ENOMEM;
+	/* Without it, the terminal and /proc only. */
+	(void)logind_idle_new(&w->logind);
 	r = sd_event_add_time_relative(d->event, &w->timer, CLOCK_MONOTONIC, SESSION_WATCH_INTERVAL_SEC * USEC_PER_SEC,
 	                               0, on_watch, d);
 	if (r < 0) {
+		logind_idle_free(w->logind);
 		free(w);
 		return r;
 	}
@@ -281,6 +292,7 @@ void session_watch_stop(struct vigild *d)
 	free(w->seen);
 	free(w->next);
 	proc_table_free(w->procs);
+	logind_idle_free(w->logind);
 	free(w);
 	d->watch = NULL;
 }
