@@ -89,7 +89,7 @@ int idle_tty_write(const char *tty, uid_t uid, const char *text)
 	/* Never our controlling terminal, never a wait on a stuck one. */
 	fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return -ENOENT;
+		return -errno; /* EACCES: no write access (vigild.service: SupplementaryGroups=tty) */
 	/* Checked on what was opened: the terminal may have changed hands
 	 * since the session began (a pts number is reused). */
 	if (fstat(fd, &st) < 0 || !tty_ours(&st, uid)) {

@@ -38,8 +38,10 @@ int idle_tty_atime(const char *tty, uid_t uid, uint64_t *ret);
 
 /* Writes text (a fixed text of vigild's, never user data) on the terminal,
  * opened O_WRONLY | O_NOCTTY | O_NONBLOCK and checked on the descriptor to
- * be a character device owned by uid.  -ENOENT if not; -EAGAIN if it
- * would block (the line is then not written). */
+ * be a character device owned by uid.  -ENOENT if not; the open's error
+ * if it cannot be opened (-EACCES without write access: a pty is its
+ * owner's, mode 0620, group tty); -EAGAIN if it would block (the line is
+ * then not written). */
 int idle_tty_write(const char *tty, uid_t uid, const char *text);
 
 /* Every process's parent and CPU time, read once per watcher pass. */

@@ -105,7 +105,7 @@ static uint64_t nopty_activity(struct session_watch *w, const struct store_sessi
 
 static void warn(struct vigild *d, const struct store_session *x, const char *tty, uid_t uid, uint32_t secs)
 {
-	char text[160];
+	char text[160], message[192];
 	int r;
 
 	/* A fixed text and a number from the configuration: nothing of the
@@ -114,10 +114,14 @@ static void warn(struct vigild *d, const struct store_session *x, const char *tt
 	         "\r\n\aVigil: this session has been idle and will be ended in %u seconds unless you use it.\r\n",
 	         (unsigned)secs);
 	r = idle_tty_write(tty, uid, text);
-	session_audit(d, AUDIT_SESSION_WARN, LOG_NOTICE, x, "idle_warning",
-	              r == 0 ? "idle session warned on its terminal"
-	                     : "idle session: the warning could not be written on its terminal",
-	              NULL);
+	/* The terminal and the error named: PAM_TTY of an ssh session is
+	 * "ssh", and an EACCES here is the unit's sandbox, not the user. */
+	if (r == 0)
+		snprintf(message, sizeof(message), "idle session warned on its terminal %s", tty);
+	else
+		snprintf(message, sizeof(message),
+		         "idle session: the warning could not be written on its terminal %s: %s", tty, strerror(-r));
+	session_audit(d, AUDIT_SESSION_WARN, LOG_NOTICE, x, "idle_warning", message, NULL);
 }
 
 static void watch_one(struct vigild *d, struct session_watch *w, const struct store_session *x, uint64_t now)
