@@ -5,7 +5,9 @@
 #    - vigild still serves with every restriction (it answered the scenarios
 #      before this one; here a login is decided once more);
 #    - no capabilities (effective, permitted, bounding, ambient), no new
-#      privileges, a seccomp filter, uid 0;
+#      privileges, a seccomp filter, uid 0, the group tty only (the idle
+#      warning is written on a pty, 0620 group tty), a private /dev that
+#      keeps /dev/pts;
 #    - in vigild's mount namespace, a write to /, /etc, /usr, /var, /var/log
 #      and /root fails, /home is empty and unwritable, and only
 #      /var/lib/vigil and /run/vigil take a new file (its /tmp and /var/tmp
@@ -32,7 +34,7 @@ s03_can_write() { s03_in_vigild sh -c "echo probe >'$1/.vigil-sandbox-probe' && 
 s03_status_field() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$S03_PID/status"; }
 
 scenario() {
-	local c dir caps links exposure before
+	local c dir caps links exposure before tty
 
 	ct systemctl start vigild.service
 	# systemd names the pid in the container's PID namespace; this run's
@@ -49,6 +51,11 @@ scenario() {
 	e2e_check "no new privileges" [ "$(s03_status_field NoNewPrivs)" = 1 ]
 	e2e_check "a seccomp filter" [ "$(s03_status_field Seccomp)" = 2 ]
 	e2e_check "runs as uid 0 (the module checks the socket's owner)" [ "$(s03_status_field Uid)" = 0 ]
+	tty=$(ct getent group tty | cut -d: -f3)
+	e2e_check "one supplementary group: tty ($tty), for the idle warning on a pty" \
+		[ "$(awk '$1 == "Groups:" {$1 = ""; print}' "/proc/$S03_PID/status" | tr -d ' ')" = "$tty" ]
+	e2e_check "its /dev is private (PrivateDevices) and keeps /dev/pts" \
+		[ "$(s03_in_vigild stat -c %d:%i /dev)" != "$(ct stat -c %d:%i /dev)" -a -n "$(s03_in_vigild ls -d /dev/pts)" ]
 
 	for dir in / /etc /usr /var /var/log /root /home /boot /srv /opt; do
 		e2e_check "cannot write $dir" e2e_not s03_can_write "$dir"
