@@ -216,19 +216,26 @@ void proc_table_free(struct proc_table *t)
 	free(t);
 }
 
-/* rchar + wchar of /proc/PID/io; 0 if unreadable (gone in between). */
-static uint64_t io_bytes(uint32_t pid)
+/* rchar + wchar of /proc/PID/io.  -EACCES (or -EPERM) for another
+ * user's process, or one with more capabilities, under the shipped unit:
+ * io needs ptrace read access, which a vigild without CAP_SYS_PTRACE has
+ * only to processes of its own uid and capabilities. */
+static int io_bytes(uint32_t pid, uint64_t *ret)
 {
 	char buf[512], *p;
 	uint64_t sum = 0;
+	int r;
 
-	if (origin_proc_read((pid_t)pid, "io", buf, sizeof(buf)) < 0)
-		return 0;
-	if ((p = strstr(buf, "rchar: ")))
-		sum += strtoull(p + 7, NULL, 10);
-	if ((p = strstr(buf, "wchar: ")))
-		sum += strtoull(p + 7, NULL, 10);
-	return sum;
+	if ((r = origin_proc_read((pid_t)pid, "io", buf, sizeof(buf))) < 0)
+		return r;
+	if (!(p = strstr(buf, "rchar: ")))
+		return -EBADMSG;
+	sum += strtoull(p + 7, NULL, 10);
+	if (!(p = strstr(buf, "wchar: ")))
+		return -EBADMSG;
+	sum += strtoull(p + 7, NULL, 10);
+	*ret = sum;
+	return 0;
 }
 
 /* Calls visit on pid (if its start time is pid_start) and every
@@ -279,20 +286,38 @@ out:
 	return r;
 }
 
-static void add_counter(const struct proc_entry *e, void *ctx)
+static void add_activity(const struct proc_entry *e, void *ctx)
 {
-	*(uint64_t *)ctx += e->cpu + io_bytes(e->pid);
+	struct tree_activity *a = ctx;
+	uint64_t io;
+
+	a->cpu += e->cpu;
+	/* Unreadable io is absent, not an error and not activity. */
+	if (io_bytes(e->pid, &io) == 0) {
+		a->io += io;
+		a->io_n++;
+	}
 }
 
-int proc_tree_counter(const struct proc_table *t, uint32_t pid, uint64_t pid_start, uint64_t *ret)
+int proc_tree_activity(const struct proc_table *t, uint32_t pid, uint64_t pid_start, struct tree_activity *ret)
 {
-	uint64_t sum = 0;
+	struct tree_activity a = {0};
 	int r;
 
-	if ((r = tree_walk(t, pid, pid_start, add_counter, &sum)) < 0)
+	if ((r = tree_walk(t, pid, pid_start, add_activity, &a)) < 0)
 		return r;
-	*ret = sum;
+	*ret = a;
 	return 0;
+}
+
+bool tree_activity_moved(const struct tree_activity *before, const struct tree_activity *now)
+{
+	if (before->cpu != now->cpu)
+		return true;
+	/* The bytes of different sets of processes are not comparable: a
+	 * process whose io turned readable or unreadable (it changed its
+	 * credentials) or came or went with no CPU time is not activity. */
+	return before->io_n == now->io_n && before->io != now->io;
 }
 
 struct tty_pick {

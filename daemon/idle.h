@@ -11,11 +11,14 @@
  * seconds (so that they do not leak keystroke timing): activity is known to
  * within 8 s.
  *
- * A session without a terminal: the sum of the CPU time (utime, stime, and
- * cutime, cstime of reaped children: /proc/PID/stat) and of the bytes read
- * and written through system calls (rchar, wchar: /proc/PID/io) of its
+ * A session without a terminal: the CPU time (utime, stime, and cutime,
+ * cstime of reaped children: /proc/PID/stat) and the bytes read and
+ * written through system calls (rchar, wchar: /proc/PID/io) of its
  * recorded process and every descendant of it (by parent pid, at the time
- * of the look); any change between two looks is activity.  Limits: a
+ * of the look); a change between two looks is activity.  io needs ptrace
+ * read access: the shipped unit has no CAP_SYS_PTRACE, so there it reads
+ * none of a session's processes and the CPU time is all that counts.  A
+ * process whose io cannot be read adds no bytes.  Limits: a
  * process that left the tree (double fork, setsid -f under another parent)
  * is not seen; traffic the session's sshd carries counts, including
  * keepalives (ClientAliveInterval, ServerAliveInterval keep it active); a
@@ -23,6 +26,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -49,9 +53,22 @@ struct proc_table;
 int proc_table_load(struct proc_table **ret);
 void proc_table_free(struct proc_table *t);
 
-/* The activity counter of the process tree rooted at pid (if its start
- * time is pid_start) as described above.  -ESRCH if the process is gone. */
-int proc_tree_counter(const struct proc_table *t, uint32_t pid, uint64_t pid_start, uint64_t *ret);
+/* The activity of a process tree, as described above: the CPU time of
+ * all its processes, and the io bytes of those whose /proc/PID/io vigild
+ * may read (io_n of them; none under the shipped unit, see README
+ * "Sessions"). */
+struct tree_activity {
+	uint64_t cpu, io;
+	uint32_t io_n;
+};
+
+/* The activity of the process tree rooted at pid (if its start time is
+ * pid_start).  -ESRCH if the process is gone. */
+int proc_tree_activity(const struct proc_table *t, uint32_t pid, uint64_t pid_start, struct tree_activity *ret);
+
+/* Whether the tree was active between two looks: its CPU time moved, or
+ * the io bytes of as many readable processes did. */
+bool tree_activity_moved(const struct tree_activity *before, const struct tree_activity *now);
 
 /* The terminal of a session whose PAM_TTY names none (sshd opens its PAM
  * session before the pty, so PAM_TTY is "ssh"): the controlling terminals

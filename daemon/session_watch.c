@@ -26,7 +26,7 @@
 
 struct seen {
 	char id[VIGIL_LOGIN_ID_MAX + 1];
-	uint64_t counter;
+	struct tree_activity activity;
 };
 
 struct session_watch {
@@ -50,20 +50,20 @@ static bool pid_same(uint32_t pid, uint64_t pid_start)
 }
 
 /* Last pass's counter of id, if it had one. */
-static bool seen_find(struct session_watch *w, const char *id, uint64_t *ret)
+static bool seen_find(struct session_watch *w, const char *id, struct tree_activity *ret)
 {
 	int c;
 
 	while (w->at < w->n_seen && (c = strcmp(w->seen[w->at].id, id)) < 0)
 		w->at++;
 	if (w->at < w->n_seen && strcmp(w->seen[w->at].id, id) == 0) {
-		*ret = w->seen[w->at].counter;
+		*ret = w->seen[w->at].activity;
 		return true;
 	}
 	return false;
 }
 
-static void seen_add(struct session_watch *w, const char *id, uint64_t counter)
+static void seen_add(struct session_watch *w, const char *id, const struct tree_activity *a)
 {
 	struct seen *grown;
 
@@ -76,7 +76,7 @@ static void seen_add(struct session_watch *w, const char *id, uint64_t counter)
 		w->cap_next = cap;
 	}
 	snprintf(w->next[w->n_next].id, sizeof(w->next[w->n_next].id), "%s", id);
-	w->next[w->n_next++].counter = counter;
+	w->next[w->n_next++].activity = *a;
 }
 
 /* This pass's process table, read when first needed. */
@@ -93,12 +93,12 @@ static const struct proc_table *procs(struct session_watch *w)
  * since last pass, else 0. */
 static uint64_t nopty_activity(struct session_watch *w, const struct store_session *x, uint64_t now)
 {
-	uint64_t counter, prev;
+	struct tree_activity a, prev;
 
-	if (!procs(w) || proc_tree_counter(w->procs, x->pid, x->pid_start, &counter) < 0)
+	if (!procs(w) || proc_tree_activity(w->procs, x->pid, x->pid_start, &a) < 0)
 		return w->procs_failed ? now : 0;
-	seen_add(w, x->id, counter);
-	if (seen_find(w, x->id, &prev) && prev != counter)
+	seen_add(w, x->id, &a);
+	if (seen_find(w, x->id, &prev) && tree_activity_moved(&prev, &a))
 		return now;
 	return 0;
 }
