@@ -120,8 +120,8 @@ login carol 198.51.100.9
 
 # --- users ------------------------------------------------------------------
 check "users: exit 0, lists alice, bob and carol" ctl 0 users
-check "users: a table, alice with 1 factor, not locked" \
-	bash -c "head -n 1 '$OUT' | grep -qE '^NAME +FACTORS +LAST LOGIN +LAST ATTEMPT +LOCKED$' && grep -qE '^alice +1 +[0-9T:+-]+ +[0-9T:+-]+ +no$' '$OUT'"
+check "users: a table, alice with 1 factor, not locked (column LOCKED / SUSPENDED)" \
+	bash -c "head -n 1 '$OUT' | grep -qE '^NAME +FACTORS +LAST LOGIN +LAST ATTEMPT +LOCKED / SUSPENDED$' && grep -qE '^alice +1 +[0-9T:+-]+ +[0-9T:+-]+ +no$' '$OUT'"
 ctl 0 users --json
 check "users --json: alice (1 factor, a last login), bob, carol in name order, none locked" \
 	js '[u["name"] for u in d["users"]] == ["alice", "bob", "carol"] and d["users"][0]["factors"] == 1 and d["users"][0]["last_success"] > 0 and d["users"][1]["last_success"] is None and not any(u["locked"] for u in d["users"])'
