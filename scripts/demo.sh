@@ -16,6 +16,11 @@
 # announced, a journald that did not start, or an audit trail that lacks a
 # record the logins must have written ends the demo with a message and a
 # non-zero status, never with an empty table.
+#
+# The idle scene: a login that stays (tests/pam/session-hold: a pty that is
+# the user's, the PAM session opened through the module, the process alive
+# and never typing) gets the warning line on its terminal, then vigild ends
+# the session with SIGHUP (no logind here: /run is private).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -29,7 +34,7 @@ if [ -z "${VT_IN_NAMESPACE:-}" ]; then
 	# The soft key is a check_ target (make check builds it, make install
 	# never copies it): just its three targets, nothing else of the tests.
 	make -C "$top/build" -s tests/fido2/softkey/softkey.la tests/fido2/softkey/softkey-dev.la \
-		tests/fido2/softkey/softkey-ctl >/dev/null || {
+		tests/fido2/softkey/softkey-ctl tests/pam/session-hold >/dev/null || {
 		echo "demo.sh: FAILED: the software security key did not build (it needs libcbor-dev:" \
 			"scripts/deps.sh --demo installs it; configure must have found it)" >&2
 		exit 1
@@ -88,7 +93,8 @@ install -m 755 "$top_builddir/helper/vigil-fido2" "$VT_TMP/lib/vigil-fido2"
 mkdir -m 755 "$VT_TMP/pam.d"
 module="$(vt_module) socket=$VT_SOCKET fido2_helper=$VT_TMP/lib/vigil-fido2"
 for service in sshd sudo login; do
-	printf 'auth required %s\naccount required %s\n' "$module" "$module" >"$VT_TMP/pam.d/$service"
+	printf 'auth required %s\naccount required %s\nsession required %s\n' "$module" "$module" "$module" \
+		>"$VT_TMP/pam.d/$service"
 done
 echo "auth required pam_deny.so" >"$VT_TMP/pam.d/other"
 mount --bind "$VT_TMP/pam.d" /etc/pam.d
@@ -96,7 +102,8 @@ mount --bind "$VT_TMP/pam.d" /etc/pam.d
 vt_config "$VT_TMP/etc/vigil.conf" \
 	'[policy]' 'stepup_at = 30' 'deny_at = 100' \
 	'[totp]' 'window = 3' \
-	'[network]' 'deny = 203.0.113.0/24'
+	'[network]' 'deny = 203.0.113.0/24' \
+	'[session]' 'idle_timeout = 10' 'idle_warning = 5'
 vt_start_vigild "$VT_TMP/etc/vigil.conf"
 
 # login SERVICE USER RHOST CODE-SOURCE EXPECT: one pamtester login (auth +
@@ -175,6 +182,22 @@ say "8. carol over ssh from 192.0.2.20: nobody can touch her key there -> a reco
 login sshd carol 192.0.2.20 recovery allowed
 shows "recovery code accepted; 9 left" "carol's recovery code was not counted"
 
+say "9. alice logs in on a terminal and leaves it ([session] idle_timeout = 10, idle_warning = 5): one warning line, then vigild ends the session"
+printf '%s$ session-hold sshd alice (rhost 192.0.2.10, on a new pty that nobody types on)%s\n' "$bold" "$plain"
+alice_uid=$(awk -F: '$1 == "alice" {print $3}' "$NSS_WRAPPER_PASSWD")
+t0=$(date +%s)
+# A code on stdin in case the login asks for one (it is never shown).
+rc=0
+vt_next_code alice | timeout 60 stdbuf -o0 "$top_builddir/tests/pam/session-hold" sshd alice "$alice_uid" 192.0.2.10 40 \
+	>"$VT_TMP/log/hold.out" 2>&1 || rc=$?
+said=$(cat "$VT_TMP/log/hold.out")
+sed 's/^/    /' "$VT_TMP/log/hold.out"
+[ "$rc" -eq 0 ] || demo_fail "alice's idle session was not ended (session-hold exit $rc)" "$VT_TMP/log/vigild.log"
+shows "Vigil: this session has been idle and will be ended in 5 seconds unless you use it." \
+	"alice's terminal never got the idle warning"
+shows "got SIGHUP: the session was ended" "alice's session process was not sent SIGHUP"
+echo "    (ended $(($(date +%s) - t0)) s after the login: the warning at 5 s idle, the end 5 s later)"
+
 say "The audit trail in journald (journalctl -o json VIGIL_EVENT=...)"
 journalctl --sync >/dev/null 2>&1 ||
 	demo_fail "journalctl --sync failed: journald is gone, the audit trail cannot be read" "$VT_TMP/log/journald.log"
@@ -202,6 +225,9 @@ expected = [
     ("decision", "carol", "login", "", "allow", "stepped_up", "fido2"),
     ("stepup", "carol", "sshd", "192.0.2.20", "", "ok", "recovery", ""),
     ("decision", "carol", "sshd", "192.0.2.20", "allow", "stepped_up", "recovery", ""),
+    ("session_open", "alice", "sshd", "192.0.2.10", "", "ok"),
+    ("session_warn", "alice", "sshd", "192.0.2.10", "", "idle_warning"),
+    ("session_close", "alice", "sshd", "192.0.2.10", "", "idle_end"),
 ]
 fmt = "    %-9s %-6s %-5s %-13s %-9s %-14s %-19s %5s  %s"
 print(fmt % ("event", "user", "svc", "rhost", "decision", "result", "method", "score", "signals"))
