@@ -25,12 +25,13 @@ warmup=${BENCH_WARMUP:-10}
 window=${BENCH_WINDOW:-60}
 [ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; exit 77; }
 [ "$sessions" -ge 1 ] 2>/dev/null || { echo "SESSIONS: a positive number" >&2; exit 2; }
+# shellcheck source=SCRIPTDIR/../tests/lib.sh
 . "$top_srcdir/tests/lib.sh"
 vt_require sqlite3 python3
 [ -x "$(vt_vigild_bin)" ] || vt_die "vigild not built: $(vt_vigild_bin)"
 vt_mktree
 vt_nss_setup
-sleeper= holder=
+sleeper="" holder=""
 cleanup() {
 	vt_stop_vigild
 	[ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null
@@ -49,12 +50,12 @@ start_time() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }  # field 
 
 # measure LABEL: warm-up, then CPU and RSS of the running vigild.
 measure() {
-	local label=$1 pid=$VT_VIGILD_PID c0 c1 t0 t1 i rss=$VT_TMP/rss
+	local label=$1 pid=$VT_VIGILD_PID c0 c1 t0 t1 rss=$VT_TMP/rss
 	sleep "$warmup"
 	kill -0 "$pid" 2>/dev/null || vt_die "vigild died during the warm-up"
 	: >"$rss"
 	c0=$(ticks "$pid") && t0=$(date +%s%N)
-	for i in $(seq 1 "$window"); do
+	for _ in $(seq 1 "$window"); do
 		sleep 1
 		awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" >>"$rss" || vt_die "vigild died"
 	done
@@ -74,6 +75,7 @@ measure "0 sessions"
 vt_stop_vigild
 
 # The sessions' process and pty.
+# shellcheck disable=SC2217 # no terminal fd may reach the tree
 sleep infinity </dev/null >/dev/null 2>&1 &
 sleeper=$!
 uid=$(awk -F: '$1 == "alice" { print $3 }' "$NSS_WRAPPER_PASSWD")
