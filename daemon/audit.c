@@ -80,6 +80,10 @@ struct audit {
 	bool spill_pending;
 	off_t replay_off; /* how far the writer has replayed the spill */
 
+	/* Writer thread only: when journald's socket was last seen
+	 * (CLOCK_MONOTONIC, ns); 0 never. */
+	uint64_t journal_seen_ns;
+
 	_Atomic uint64_t undelivered; /* went to stderr, not journald */
 	_Atomic uint64_t lost;        /* neither delivered nor spilled */
 };
@@ -407,12 +411,34 @@ static void line_to_stderr(struct audit *a, char *line, size_t len)
 		atomic_fetch_add(&a->lost, 1);
 }
 
+/* Whether journald's socket is there.  Without it sd_journal_sendv()
+ * reports success and sends nothing, so it is looked for; once seen, again
+ * only after JOURNAL_RECHECK_NS, not for every record (the socket belongs
+ * to the service manager and outlives a restart of journald). */
+#define JOURNAL_RECHECK_NS 1000000000ULL
+static bool journal_present(struct audit *a)
+{
+	struct timespec ts;
+	struct stat st;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	if (a->journal_seen_ns != 0 && now - a->journal_seen_ns < JOURNAL_RECHECK_NS)
+		return true;
+	if (stat(JOURNAL_SOCKET, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		a->journal_seen_ns = 0;
+		return false;
+	}
+	a->journal_seen_ns = now;
+	return true;
+}
+
 /* Sends one line to journald (writer thread only: this may block for as
  * long as journald does not read), or to stderr where it cannot. */
 static void deliver(struct audit *a, char *line, size_t len)
 {
 	struct iovec iov[AUDIT_FIELDS_MAX];
-	struct stat st;
 	int n = line_split(line, len, iov, AUDIT_FIELDS_MAX);
 
 	if (n == 0) {
@@ -422,9 +448,7 @@ static void deliver(struct audit *a, char *line, size_t len)
 		(void)write_all(STDERR_FILENO, msg, sizeof(msg) - 1);
 		return;
 	}
-	/* Without its socket, sd_journal_sendv() reports success and sends
-	 * nothing: look first, every time. */
-	if (stat(JOURNAL_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode) && sd_journal_sendv(iov, n) >= 0)
+	if (journal_present(a) && sd_journal_sendv(iov, n) >= 0)
 		return;
 	atomic_fetch_add(&a->undelivered, 1);
 	if (fields_to_stderr(iov, n) < 0)

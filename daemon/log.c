@@ -17,6 +17,11 @@ void log_set_debug(int on)
 	debug_enabled = on;
 }
 
+bool log_debug_enabled(void)
+{
+	return debug_enabled != 0;
+}
+
 void log_msg(int priority, const char *fmt, ...)
 {
 	/* Formatted at twice the size the escaper keeps, so a line that is

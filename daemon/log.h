@@ -6,9 +6,14 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include <syslog.h>
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Messages at LOG_DEBUG are printed only after log_set_debug(1). */
 void log_set_debug(int on);
+/* Whether LOG_DEBUG messages are printed: text made only for them is
+ * made only then. */
+bool log_debug_enabled(void);

@@ -818,52 +818,46 @@ static int account_commit(struct vigild *d, struct login_context *c, const struc
 	return 0;
 }
 
-int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
-                  struct vigil_msg *reply)
+/* The account phase once its context is built, inside one write
+ * transaction (login_account()). */
+static int account_decide(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+                          struct login_context *c, uint64_t now, struct vigil_msg *reply)
 {
 	struct store_login l;
 	struct policy_verdict v;
-	struct login_context c;
-	uint16_t reason = VIGIL_REASON_INTERNAL, locked;
-	uint64_t now = vigild_now();
+	uint16_t locked;
 	int r;
-
-	if ((r = login_context_build(d, p, req, &c, &reason)) < 0) {
-		audit_decision(d, LOG_WARNING, &c, "deny", reason_name(reason), NULL, NULL, 0);
-		reply_decision(reply, VIGIL_OUTCOME_DENY, reason, &c, NULL);
-		return 0;
-	}
 
 	/* Auth ran: enforce what it decided for this very login, moments ago,
 	 * unless a lockout has begun since.  A user's own questions get no
 	 * id, so a self-query never uses one. */
-	if (req->login_id[0] && !c.self_query) {
+	if (req->login_id[0] && !c->self_query) {
 		r = store_login_get(d->store, req->login_id, &l);
 		if (r < 0 && r != -ENOENT) {
-			deny_internal(d, &c, r, reply);
+			deny_internal(d, c, r, reply);
 			return 0;
 		}
-		if (r == 0 && login_matches(&l, &c, now)) {
-			c.score = l.score;
-			c.signals = l.signals;
-			if ((r = lock_reason(d, &c, now, &locked)) < 0) {
-				deny_internal(d, &c, r, reply);
+		if (r == 0 && login_matches(&l, c, now)) {
+			c->score = l.score;
+			c->signals = l.signals;
+			if ((r = lock_reason(d, c, now, &locked)) < 0) {
+				deny_internal(d, c, r, reply);
 				return 0;
 			}
 			if (locked != VIGIL_REASON_NONE) {
-				reply_decision(reply, VIGIL_OUTCOME_DENY, locked, &c, l.login_id);
+				reply_decision(reply, VIGIL_OUTCOME_DENY, locked, c, l.login_id);
 				return 0;
 			}
 			if (l.outcome != VIGIL_OUTCOME_ALLOW) {
-				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, &c, l.login_id);
+				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, c, l.login_id);
 				return 0;
 			}
 			if (peer_hung_up(p)) {
 				/* Nobody waits for this answer: write no trust. */
-				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, &c, NULL);
+				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 				return 0;
 			}
-			if (account_commit(d, &c, &l, now, reply) == 0)
+			if (account_commit(d, c, &l, now, reply) == 0)
 				return 0;
 		}
 		/* An id from elsewhere, from long ago, or used before proves
@@ -872,11 +866,41 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 
 	/* Auth never ran through Vigil (sshd publickey-only): no prompt is
 	 * possible here, so a login that needs a step-up is refused. */
-	if ((r = login_context_assess(d, &c, now, &v)) < 0) {
+	if ((r = login_context_assess(d, c, now, &v)) < 0) {
+		deny_internal(d, c, r, reply);
+		return 0;
+	}
+	if (settle(d, c, PHASE_ACCOUNT, &v, now, reply))
+		return 0;
+	return finish(d, c, PHASE_ACCOUNT, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
+}
+
+int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+                  struct vigil_msg *reply)
+{
+	struct login_context c;
+	uint16_t reason = VIGIL_REASON_INTERNAL;
+	uint64_t now = vigild_now();
+	int r;
+
+	if ((r = login_context_build(d, p, req, &c, &reason)) < 0) {
+		audit_decision(d, LOG_WARNING, &c, "deny", reason_name(reason), NULL, NULL, 0);
+		reply_decision(reply, VIGIL_OUTCOME_DENY, reason, &c, NULL);
+		return 0;
+	}
+	/* What auth decided, the locks since, and what the login teaches:
+	 * read and written in one transaction.  An answer whose writes did not
+	 * commit is no answer: it becomes a denial. */
+	if ((r = store_tx_begin(d->store, true)) < 0) {
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}
-	if (settle(d, &c, PHASE_ACCOUNT, &v, now, reply))
-		return 0;
-	return finish(d, &c, PHASE_ACCOUNT, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
+	r = account_decide(d, p, req, &c, now, reply);
+	if (r < 0) {
+		store_tx_rollback(d->store);
+		return r;
+	}
+	if ((r = store_tx_commit(d->store)) < 0)
+		deny_internal(d, &c, r, reply);
+	return 0;
 }

@@ -159,22 +159,28 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	bool src_locked;
 	int r;
 
+	/* Every fact of the assessment from one snapshot, in one read
+	 * transaction (a new user's row makes it a write). */
+	if ((r = store_tx_begin(d->store, false)) < 0)
+		return r;
 	/* A self-query or a simulation writes nothing, not even the user's
 	 * row; a user never seen scores as the row a login would make. */
 	r = c->self_query || c->dry_run ? store_user_find(d->store, c->user, &u)
 	                                : store_user_get(d->store, c->user, now, &u);
 	if (r < 0 && !(r == -ENOENT && (c->self_query || c->dry_run)))
-		return r;
+		goto out;
 	c->user_id = u.id;
 	c->first_allowed = u.first_allowed;
 	if (c->user_id > 0) {
 		if ((r = store_login_facts(d->store, u.id, c->device, c->source, c->prefix, now - cfg->failure_window,
 		                           now, &facts)) < 0)
-			return r;
+			goto out;
 	}
 	/* Large (the user's keys): on the heap. */
-	if (!(inv = calloc(1, sizeof(*inv))))
-		return -ENOMEM;
+	if (!(inv = calloc(1, sizeof(*inv)))) {
+		r = -ENOMEM;
+		goto out;
+	}
 	if ((r = factor_inventory_read(d, c->user_id, inv)) < 0 ||
 	    (r = login_source_locked(d, c, now, &src_locked)) < 0)
 		goto out;
@@ -221,8 +227,10 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	policy_decide(cfg, &in, ret);
 	c->verdict = policy_action_verdict(ret->action);
 	c->why = ret->why;
-	r = 0;
+	r = store_tx_commit(d->store);
 out:
+	if (r < 0)
+		store_tx_rollback(d->store);
 	free(inv);
 	return r;
 }

@@ -150,6 +150,9 @@ struct conn {
 	struct frame_header hdr;
 	uint8_t out[VIGIL_FRAME_MAX];
 	size_t out_len, out_off;
+	/* The reply is ready but waits for the store's next sync: its
+	 * request changed something that must be on the disk first. */
+	bool held;
 };
 
 struct server {
@@ -161,6 +164,8 @@ struct server {
 	sd_event_source *prune_timer, *reconcile_timer;
 	struct conn *conns;
 	unsigned n_conns, n_public;
+	unsigned n_held;           /* connections with a held reply */
+	sd_event_source *sync_src; /* syncs the store, then sends held replies */
 	struct rate_slot rate[RATE_SLOTS];
 	uint64_t full_logged_usec;     /* last "too many connections" notice */
 	struct vigil_msg *req, *reply; /* scratch: one request at a time */
@@ -179,6 +184,8 @@ static void conn_free(struct conn *c)
 	s->n_conns--;
 	if (c->via == LISTENER_PUBLIC)
 		s->n_public--;
+	if (c->held)
+		s->n_held--;
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
 	close(c->fd);
@@ -281,6 +288,7 @@ static int conn_handle_frame(struct conn *c)
 {
 	struct server *s = c->srv;
 	char desc[256];
+	int64_t mark;
 	int r;
 
 	if (peer_hung_up(&c->peer)) {
@@ -309,8 +317,11 @@ static int conn_handle_frame(struct conn *c)
 		        strerror(-r));
 		return r;
 	}
-	msg_describe(s->req, desc, sizeof(desc));
-	log_msg(LOG_DEBUG, "uid %u pid %d: %s", (unsigned)c->peer.uid, (int)c->peer.pid, desc);
+	if (log_debug_enabled()) {
+		msg_describe(s->req, desc, sizeof(desc));
+		log_msg(LOG_DEBUG, "uid %u pid %d: %s", (unsigned)c->peer.uid, (int)c->peer.pid, desc);
+	}
+	mark = store_durable_mark(s->d->store);
 	r = dispatch(s->d, &c->peer, &c->x, s->req, s->reply);
 	wipe(s->req, sizeof(*s->req));
 	if (r == 0 && c->x.login && pending_for_key(s, c, login_pending_key(c->x.login)) >= PENDING_PER_KEY_MAX) {
@@ -334,6 +345,14 @@ static int conn_handle_frame(struct conn *c)
 		return r;
 	}
 	c->out_off = 0;
+	/* A request that wrote more than history is answered once that is on
+	 * the disk: after the sync that on_sync() runs for every reply held
+	 * in this round of the loop together. */
+	if (store_durable_mark(s->d->store) != mark) {
+		c->held = true;
+		s->n_held++;
+		sd_event_source_set_enabled(s->sync_src, SD_EVENT_ONESHOT);
+	}
 	return 0;
 drop:
 	wipe(c->in, c->in_len);
@@ -387,6 +406,28 @@ static int conn_write(struct conn *c)
 	return 0;
 }
 
+/* Sends what is queued and waits for what comes next: the rest of the
+ * reply, or the next request.  Reading waits while a reply is on its way
+ * or held for the disk. */
+static int conn_flush(struct conn *c)
+{
+	int r;
+
+	if (c->out_len > 0 && !c->held && (r = conn_write(c)) < 0)
+		return r;
+	sd_event_source_set_io_events(c->io, c->held ? 0 : c->out_len > 0 ? EPOLLOUT : EPOLLIN);
+	if (c->out_len == 0 && c->in_len == 0)
+		conn_arm_timer(c, IDLE_TIMEOUT_USEC);
+	return 0;
+}
+
+static void conn_close(struct conn *c, int r)
+{
+	if (r != -ECONNRESET && r != -EDQUOT)
+		log_msg(LOG_DEBUG, "closing connection of uid %u: %s", (unsigned)c->peer.uid, strerror(-r));
+	conn_free(c);
+}
+
 static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
 	struct conn *c = userdata;
@@ -396,25 +437,50 @@ static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *user
 		conn_free(c);
 		return 0;
 	}
-	if (c->out_len == 0 && (revents & EPOLLIN)) {
-		r = conn_read(c);
-		if (r < 0)
-			goto close;
-	}
-	if (c->out_len > 0) {
-		r = conn_write(c);
-		if (r < 0)
-			goto close;
-	}
-	/* Reading waits while a reply is still on its way. */
-	sd_event_source_set_io_events(c->io, c->out_len > 0 ? EPOLLOUT : EPOLLIN);
-	if (c->out_len == 0 && c->in_len == 0)
-		conn_arm_timer(c, IDLE_TIMEOUT_USEC);
+	if (c->out_len == 0 && (revents & EPOLLIN) && (r = conn_read(c)) < 0)
+		goto close;
+	if ((r = conn_flush(c)) < 0)
+		goto close;
 	return 0;
 close:
-	if (r != -ECONNRESET && r != -EDQUOT)
-		log_msg(LOG_DEBUG, "closing connection of uid %u: %s", (unsigned)c->peer.uid, strerror(-r));
-	conn_free(c);
+	conn_close(c, r);
+	return 0;
+}
+
+/* Once the connections that were ready together have been served, if one
+ * of their requests changed more than history: one fdatasync puts it and
+ * everything before it on the disk, then every reply that waited for it
+ * goes.  If the disk refuses, no held reply is
+ * sent (their callers fail closed) and vigild exits: after a failed sync the
+ * kernel may have dropped the pages, and only a fresh start knows what the
+ * disk holds (the service manager restarts it). */
+static int on_sync(sd_event_source *src, void *userdata)
+{
+	struct server *s = userdata;
+	struct conn *c, *next;
+	int r;
+
+	if (s->n_held == 0 && !store_durable_pending(s->d->store))
+		return 0;
+	if ((r = store_sync(s->d->store)) < 0) {
+		log_msg(LOG_CRIT, "the database cannot be synced to the disk: %s; %u answers withheld, exiting",
+		        strerror(-r), s->n_held);
+		for (c = s->conns; c; c = next) {
+			next = c->next;
+			if (c->held)
+				conn_free(c);
+		}
+		return sd_event_exit(s->event, r);
+	}
+	for (c = s->conns; c && s->n_held > 0; c = next) {
+		next = c->next;
+		if (!c->held)
+			continue;
+		c->held = false;
+		s->n_held--;
+		if ((r = conn_flush(c)) < 0)
+			conn_close(c, r);
+	}
 	return 0;
 }
 
@@ -481,7 +547,12 @@ static void conn_new(struct server *s, enum listener via, int cfd, const struct 
 	c->peer.gid = cred->gid;
 	c->peer.pid = cred->pid;
 	c->peer.admin_socket = via == LISTENER_ADMIN;
-	peer_name(cred->uid, c->peer.name, sizeof(c->peer.name));
+	/* Root is root: no NSS lookup (an open of /etc/passwd, or a network
+	 * round trip with LDAP) for every PAM connection. */
+	if (cred->uid == 0)
+		strcpy(c->peer.name, "root");
+	else
+		peer_name(cred->uid, c->peer.name, sizeof(c->peer.name));
 	if (sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
 	    sd_event_add_time(s->event, &c->timer, CLOCK_MONOTONIC, 0, 0, on_conn_timer, c) < 0 ||
 	    sd_event_source_set_priority(c->io, prio) < 0 || sd_event_source_set_priority(c->timer, prio) < 0) {
@@ -724,6 +795,14 @@ int server_new(struct vigild *d, const char *runtime_dir, struct server **ret)
 		                                      i == LISTENER_PUBLIC ? PRIORITY_PUBLIC : PRIORITY_ROOT)) < 0)
 			goto fail;
 	}
+	/* Enabled when a reply is held.  At the priority of root's work, and
+	 * pending from the round after the one that held a reply: it runs once
+	 * the connections that were ready together have been served, so their
+	 * syncs are one. */
+	if ((r = sd_event_add_defer(s->event, &s->sync_src, on_sync, s)) < 0 ||
+	    (r = sd_event_source_set_priority(s->sync_src, PRIORITY_ROOT)) < 0 ||
+	    (r = sd_event_source_set_enabled(s->sync_src, SD_EVENT_OFF)) < 0)
+		goto fail;
 	prune(s);
 	d->event = s->event;
 	if ((r = session_watch_start(d)) < 0)
@@ -752,8 +831,12 @@ void server_free(struct server *s)
 
 	if (!s)
 		return;
+	/* Held answers go out if the disk takes them; the rest fail closed. */
+	if (s->n_held > 0 && s->sync_src)
+		on_sync(s->sync_src, s);
 	while (s->conns)
 		conn_free(s->conns);
+	sd_event_source_disable_unref(s->sync_src);
 	for (i = 0; i < LISTENER_N; i++) {
 		sd_event_source_disable_unref(s->listen_src[i]);
 		if (s->listen_fd[i] >= 0)

@@ -242,6 +242,9 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT inner",
+    [ST_RELEASE] = "RELEASE inner",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO inner",
     [ST_USER_BY_NAME] = "SELECT id, first_seen, last_success, locked_until, first_allowed, suspended FROM users "
                         "WHERE name = ?1",
     /* A user suspended before any login gets its row now. */
@@ -450,7 +453,14 @@ int bind_result(int rc)
  * changed, or a negative errno. */
 int st_exec(struct store *s, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc;
+
+	/* SQLite may have rolled the whole transaction back on an error (a
+	 * full disk): what follows must not run outside it, one statement at
+	 * a time. */
+	if (s->tx_depth > 0 && sqlite3_get_autocommit(s->db))
+		return -EIO;
+	rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
@@ -522,23 +532,125 @@ void row_text(struct row *w, char *out, size_t cap)
 
 int tx_begin(struct store *s, bool immediate)
 {
-	int r = st_exec(s, s->st[immediate ? ST_BEGIN_IMMEDIATE : ST_BEGIN]);
+	int r;
 
-	return r < 0 ? r : 0;
+	if (s->tx_depth > 0) {
+		/* Part of the caller's transaction, as a savepoint.  A write
+		 * inside a read transaction takes the write lock at its first
+		 * write: vigild is the only writer, so its snapshot is never
+		 * stale. */
+		if ((r = st_exec(s, s->st[ST_SAVEPOINT])) < 0)
+			return r;
+		s->tx_depth++;
+		return 0;
+	}
+	if ((r = st_exec(s, s->st[immediate ? ST_BEGIN_IMMEDIATE : ST_BEGIN])) < 0)
+		return r;
+	s->tx_depth = 1;
+	s->tx_history = s->tx_durable = false;
+	s->tx_changes0 = sqlite3_total_changes64(s->db);
+	return 0;
 }
 
 int tx_commit(struct store *s)
 {
-	int r = st_exec(s, s->st[ST_COMMIT]);
+	int64_t changed;
+	int r;
 
-	return r < 0 ? r : 0;
+	if (s->tx_depth > 1) {
+		if ((r = st_exec(s, s->st[ST_RELEASE])) < 0) {
+			tx_rollback(s);
+			return r;
+		}
+		s->tx_depth--;
+		return 0;
+	}
+	if (s->tx_depth == 0)
+		return -EINVAL;
+	changed = sqlite3_total_changes64(s->db) - s->tx_changes0;
+	if ((r = st_exec(s, s->st[ST_COMMIT])) < 0) {
+		tx_rollback(s);
+		return r;
+	}
+	s->tx_depth = 0;
+	if (s->tx_history && !s->tx_durable)
+		s->history_changes += changed;
+	return 0;
 }
 
-/* NULL-safe in spirit: a no-op outside a transaction. */
+/* NULL-safe in spirit: a no-op outside a transaction.  Inside a nested one
+ * it undoes that one only. */
 void tx_rollback(struct store *s)
 {
+	if (s->tx_depth > 1) {
+		(void)st_exec(s, s->st[ST_ROLLBACK_TO]);
+		(void)st_exec(s, s->st[ST_RELEASE]);
+		s->tx_depth--;
+		return;
+	}
+	s->tx_depth = 0;
 	if (!sqlite3_get_autocommit(s->db))
 		(void)st_exec(s, s->st[ST_ROLLBACK]);
+}
+
+int store_tx_begin(struct store *s, bool write)
+{
+	return tx_begin(s, write);
+}
+
+int store_tx_commit(struct store *s)
+{
+	return tx_commit(s);
+}
+
+void store_tx_rollback(struct store *s)
+{
+	tx_rollback(s);
+}
+
+void store_tx_history(struct store *s)
+{
+	s->tx_history = true;
+}
+
+void store_tx_durable(struct store *s)
+{
+	s->tx_durable = true;
+}
+
+/* Rows changed so far that were not history only: grows with every durable
+ * change, committed or not (a rolled-back one costs a needless sync, never
+ * a missing one). */
+int64_t store_durable_mark(const struct store *s)
+{
+	return sqlite3_total_changes64(s->db) - s->history_changes;
+}
+
+bool store_durable_pending(const struct store *s)
+{
+	return store_durable_mark(s) != s->synced;
+}
+
+int store_sync(struct store *s)
+{
+	int64_t mark = store_durable_mark(s);
+	sqlite3_file *wal = NULL;
+	int rc;
+
+	if (mark == s->synced)
+		return 0;
+	if (s->tx_depth > 0)
+		return -EBUSY;
+	/* The write-ahead log, as SQLite itself syncs it at a commit under
+	 * synchronous=FULL: every frame written so far, the durable ones
+	 * and the history around them (and its directory, the first time). */
+	rc = sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal);
+	if (rc != SQLITE_OK || !wal || !wal->pMethods)
+		return -EIO;
+	if ((rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL)) != SQLITE_OK)
+		return -EIO;
+	s->synced = mark;
+	return 0;
 }
 
 /* Runs a constant SQL text (pragmas, migrations): never data. */
@@ -731,15 +843,20 @@ int store_open_why(const char *path, struct store **ret, char *why, size_t whyle
 		r = sql_error(rc);
 		goto out;
 	}
-	/* Acknowledged writes and the TOTP replay watermark must survive a
-	 * crash (synchronous=FULL); freed pages held sealed secrets
-	 * (secure_delete). */
+	/* A commit reaches the WAL, safe from a crash of vigild; the disk
+	 * only with store_sync(), which the server runs before it answers a
+	 * request that changed anything but history (watermarks, factors,
+	 * locks), once for all such requests waiting together (store.h).
+	 * Freed pages held sealed secrets (secure_delete). */
 	if ((r = pragma_expect(s->db, "PRAGMA journal_mode = WAL", "wal")) < 0 ||
-	    (r = exec_sql(s->db, "PRAGMA synchronous = FULL")) < 0 ||
+	    (r = exec_sql(s->db, "PRAGMA synchronous = NORMAL")) < 0 ||
 	    (r = exec_sql(s->db, "PRAGMA foreign_keys = ON")) < 0 ||
 	    (r = pragma_expect(s->db, "PRAGMA secure_delete = ON", "1")) < 0)
 		goto out;
 	if ((r = store_migrate(s->db)) < 0)
+		goto out;
+	/* A migration's rows on the disk before anything relies on them. */
+	if ((r = store_sync(s)) < 0)
 		goto out;
 	for (i = 0; i < ST_MAX_; i++) {
 		rc = sqlite3_prepare_v3(s->db, st_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);

@@ -30,6 +30,32 @@ int store_open(const char *path, struct store **ret);
 int store_open_why(const char *path, struct store **ret, char *why, size_t whylen);
 void store_close(struct store *s); /* NULL-safe */
 
+/* One transaction around several calls, so that they see one snapshot
+ * and, for writes, commit together: the calls' own transactions join it
+ * (only the outermost commits).  write: take the write lock at once.
+ * store_tx_commit() of a transaction an inner call rolled back rolls it
+ * back and fails. */
+int store_tx_begin(struct store *s, bool write);
+int store_tx_commit(struct store *s);
+void store_tx_rollback(struct store *s);
+
+/* Durability by need.  Commits reach the write-ahead log at once (safe
+ * from a crash of vigild) and the disk at the next sync.  What may be lost
+ * in a power cut is history only: login records, what a login teaches
+ * (devices, sources, grants, last success), session bookkeeping.  Any other
+ * change (a TOTP watermark, a key counter, a recovery code spent, a
+ * failure, a lock, a suspension, an enrollment) is owed a sync before its
+ * answer leaves: the server compares store_durable_mark() before and after
+ * a request, holds the reply of one that moved it, and calls store_sync()
+ * once for every reply waiting (group commit).
+ * store_durable_mark(): a number that grows with every durable change. */
+int64_t store_durable_mark(const struct store *s);
+/* Whether a durable change is not on the disk yet. */
+bool store_durable_pending(const struct store *s);
+/* Puts every change made so far on the disk (one fdatasync of the WAL);
+ * then store_durable_mark() values up to now are synced.  0 or -EIO. */
+int store_sync(struct store *s);
+
 struct store_user {
 	int64_t id;
 	uint64_t first_seen;

@@ -108,6 +108,7 @@ int store_totp_activate(struct store *s, int64_t user_id, int64_t factor_id, int
 
 	/* The unique index on active factors turns a second activation into
 	 * a constraint error: -EEXIST. */
+	store_tx_durable(s);
 	bind_i64(st, 1, user_id, &rc);
 	bind_i64(st, 2, factor_id, &rc);
 	bind_i64(st, 3, step, &rc);
@@ -141,6 +142,9 @@ int store_totp_accept(struct store *s, int64_t factor_id, int64_t step, uint64_t
 
 int store_factor_spend(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now)
 {
+	/* A spent code or counter forgotten in a power cut could be replayed:
+	 * on the disk before the answer, whatever else the transaction holds. */
+	store_tx_durable(s);
 	switch (use->kind) {
 	case VIGIL_FACTOR_TOTP:
 		return store_totp_accept(s, use->factor_id, use->step, now);

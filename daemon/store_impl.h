@@ -30,6 +30,9 @@ enum st {
 	ST_BEGIN_IMMEDIATE,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_USER_BY_NAME,
 	ST_USER_INSERT,
 	ST_USER_LOCK,
@@ -106,6 +109,15 @@ enum st {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX_];
+	/* Transactions nest: the outermost is a transaction, the ones inside
+	 * savepoints, so one login's reads share one snapshot whatever calls
+	 * it makes, and an inner one that fails undoes only itself. */
+	unsigned tx_depth;
+	bool tx_history;         /* its writes are history only (store_tx_history()) */
+	bool tx_durable;         /* ... unless one of them is not (store_tx_durable()) */
+	int64_t tx_changes0;     /* sqlite3_total_changes() at the outermost BEGIN */
+	int64_t history_changes; /* rows changed by committed history-only transactions */
+	int64_t synced;          /* store_durable_mark() at the last store_sync() */
 };
 
 /* Reads the columns of a row in order; the first bad value sticks in r. */
@@ -147,5 +159,18 @@ void row_text(struct row *w, char *out, size_t cap);
 int tx_begin(struct store *s, bool immediate);
 int tx_commit(struct store *s);
 void tx_rollback(struct store *s);
+/* Durability by need.  The connection commits with synchronous=NORMAL: a
+ * commit is in the WAL, safe from a crash of vigild, but reaches the disk
+ * only at the next sync.  Every change is durable unless the transaction it
+ * is made in says it records history only; the caller then syncs (one
+ * fdatasync for every durable commit since the last, store_sync()) before
+ * it answers.  Inside a transaction: */
+/* Its writes may be lost in a power cut (login records, what a login
+ * teaches, session bookkeeping): no sync is owed for them. */
+void store_tx_history(struct store *s);
+/* One of its writes must not be (a watermark, a factor, a lock): the whole
+ * transaction is durable, whatever store_tx_history() said. */
+void store_tx_durable(struct store *s);
+
 /* Runs a query whose answer is one count. */
 int count_query(struct store *s, sqlite3_stmt *st, int rc, uint32_t *ret);

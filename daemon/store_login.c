@@ -341,6 +341,9 @@ int store_login_commit(struct store *s, const char *login_id, const char *prefix
 		return r;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
+	/* Learning may be lost in a power cut (the login is asked again);
+	 * an in-band enrollment's activation may not (store_totp_activate). */
+	store_tx_history(s);
 	if ((r = store_login_get(s, login_id, &l)) < 0)
 		goto out;
 	st = st_use(s, ST_LOGIN_CLAIM);
@@ -374,6 +377,9 @@ int store_login_finish(struct store *s, const struct store_login *l, const char 
 		return r;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
+	/* The record and what it teaches are history; a factor it spent is
+	 * not (store_factor_spend() says so). */
+	store_tx_history(s);
 	/* The factor first: a refused step leaves no trace of this login.  An
 	 * in-band enrollment is not activated here: the login carries it to
 	 * store_login_commit(). */

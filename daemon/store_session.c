@@ -151,6 +151,8 @@ int store_session_open(struct store *s, const struct store_session *sess, const 
 	 * of its loop, so 50 opens at once are 50 transactions in a row. */
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
+	/* Session bookkeeping: gone with the sessions in a power cut. */
+	store_tx_history(s);
 	/* The per-source limit first: what it closes counts for the user's. */
 	if ((r = limit_apply(s, sess, lim->max_source, true, end_oldest, now, ended, &n_ended)) < 0 ||
 	    (r = limit_apply(s, sess, lim->max_user, false, end_oldest, now, ended, &n_ended)) < 0)
@@ -205,6 +207,8 @@ int store_session_end(struct store *s, const char *id, const char *cause, uint64
 		return -EINVAL;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
+	/* Session bookkeeping: gone with the sessions in a power cut. */
+	store_tx_history(s);
 	if ((r = store_session_get(s, id, &x)) < 0 || (r = end_row(s, &x, cause, now)) < 0 || (r = tx_commit(s)) < 0)
 		goto out;
 	if (ret_closed)
@@ -273,6 +277,8 @@ int store_session_close(struct store *s, const char *id, const char *user, uint3
 		return -ENOENT;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
+	/* Session bookkeeping: gone with the sessions in a power cut. */
+	store_tx_history(s);
 	st = st_use(s, ST_SESSION_BY_ID);
 	bind_text(st, 1, id, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
@@ -369,6 +375,8 @@ int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_
 		return -EINVAL;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
+	/* Session bookkeeping: gone with the sessions in a power cut. */
+	store_tx_history(s);
 	/* Collect first: the rows are updated after the scan is over. */
 	st = st_use(s, ST_SESSION_OPEN_ALL);
 	while ((r = st_row(st)) == 1) {
