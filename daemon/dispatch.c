@@ -81,7 +81,7 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 	case VIGIL_MSG_RECOVERY_GENERATE:
 		return recovery_generate(d, p, x, &req->u.user, reply);
 	case VIGIL_MSG_ACCOUNT_CHECK:
-		return login_account(d, p, &req->u.login, reply);
+		return login_account(d, p, x, &req->u.login, reply);
 	case VIGIL_MSG_SESSION_OPEN:
 	case VIGIL_MSG_SESSION_CLOSE:
 		if (p->uid != 0) {

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "login.h"
 #include "login_context.h"
+#include "login_deferred.h"
 #include "origin.h"
 #include "policy.h"
 #include "proto.h"
@@ -279,7 +280,14 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		l.method = use->kind;
 		l.factor_id = use->factor_id;
 	}
-	r = store_login_finish(d->store, &l, c->prefix, now + d->config->grant_lifetime, use);
+	/* Allowed by auth with no factor: nothing to make durable, and the
+	 * account phase follows at once; it writes the record with what the
+	 * login teaches. */
+	if (!use && outcome == VIGIL_OUTCOME_ALLOW && phase == PHASE_AUTH && c->defer_to &&
+	    login_deferred_keep(d, c->defer_to, &l) == 0)
+		r = 0;
+	else
+		r = store_login_finish(d->store, &l, c->prefix, now + d->config->grant_lifetime, use);
 	if (use && (r == -EALREADY || r == -ENOENT))
 		return r;
 	if (r < 0)
@@ -475,8 +483,10 @@ int login_begin(struct vigild *d, const struct peer *p, struct exchange *x, cons
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}
+	c.defer_to = x;
 	if (settle(d, &c, PHASE_AUTH, &v, now, reply))
 		return 0;
+	c.defer_to = NULL;
 	if (v.action == POLICY_STEPUP && c.offer.ssh_sk_key >= 0)
 		return stepup_by_login(d, &c, &v, now, reply);
 
@@ -799,6 +809,22 @@ int login_commit(struct vigild *d, const struct store_login *decided, const char
 	return 0;
 }
 
+/* The account phase of a login whose auth decision was kept in memory
+ * (login_deferred.h): its record is written now, done, with what it teaches,
+ * in the account phase's transaction. */
+static int account_commit_deferred(struct vigild *d, struct login_context *c, struct store_login *l, uint64_t now,
+                                   struct vigil_msg *reply)
+{
+	int r;
+
+	l->state = STORE_LOGIN_DONE;
+	if ((r = store_login_finish(d->store, l, c->prefix, now + d->config->grant_lifetime, NULL)) < 0)
+		deny_internal(d, c, r, reply);
+	else
+		reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, c, l->login_id);
+	return 0;
+}
+
 /* The account phase of a login auth allowed: the whole auth stack has
  * passed, so its trust is written now.  Returns 0 with *reply filled, or
  * -EALREADY when the id was claimed in the meantime. */
@@ -820,19 +846,23 @@ static int account_commit(struct vigild *d, struct login_context *c, const struc
 
 /* The account phase once its context is built, inside one write
  * transaction (login_account()). */
-static int account_decide(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
-                          struct login_context *c, uint64_t now, struct vigil_msg *reply)
+static int account_decide(struct vigild *d, const struct peer *p, struct exchange *x,
+                          const struct vigil_login_request *req, struct login_context *c, uint64_t now,
+                          struct vigil_msg *reply)
 {
 	struct store_login l;
 	struct policy_verdict v;
 	uint16_t locked;
+	bool deferred = false;
 	int r;
 
 	/* Auth ran: enforce what it decided for this very login, moments ago,
 	 * unless a lockout has begun since.  A user's own questions get no
 	 * id, so a self-query never uses one. */
 	if (req->login_id[0] && !c->self_query) {
-		r = store_login_get(d->store, req->login_id, &l);
+		/* Kept in memory since auth (login_deferred.h), or written. */
+		deferred = login_deferred_take(d, x, req->login_id, &l) == 0;
+		r = deferred ? 0 : store_login_get(d->store, req->login_id, &l);
 		if (r < 0 && r != -ENOENT) {
 			deny_internal(d, c, r, reply);
 			return 0;
@@ -842,24 +872,29 @@ static int account_decide(struct vigild *d, const struct peer *p, const struct v
 			c->signals = l.signals;
 			if ((r = lock_reason(d, c, now, &locked)) < 0) {
 				deny_internal(d, c, r, reply);
-				return 0;
+				goto keep;
 			}
 			if (locked != VIGIL_REASON_NONE) {
 				reply_decision(reply, VIGIL_OUTCOME_DENY, locked, c, l.login_id);
-				return 0;
+				goto keep;
 			}
 			if (l.outcome != VIGIL_OUTCOME_ALLOW) {
 				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, c, l.login_id);
-				return 0;
+				goto keep;
 			}
 			if (peer_hung_up(p)) {
 				/* Nobody waits for this answer: write no trust. */
 				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
-				return 0;
+				goto keep;
 			}
+			if (deferred)
+				return account_commit_deferred(d, c, &l, now, reply);
 			if (account_commit(d, c, &l, now, reply) == 0)
 				return 0;
 		}
+		/* Not this login's: the record stays as auth left it. */
+		if (deferred)
+			login_deferred_write(d, &l);
 		/* An id from elsewhere, from long ago, or used before proves
 		 * nothing: assess afresh. */
 	}
@@ -873,9 +908,13 @@ static int account_decide(struct vigild *d, const struct peer *p, const struct v
 	if (settle(d, c, PHASE_ACCOUNT, &v, now, reply))
 		return 0;
 	return finish(d, c, PHASE_ACCOUNT, VIGIL_OUTCOME_DENY, VIGIL_REASON_STEPUP_NOT_DONE, NULL, NULL, now, reply);
+keep:
+	if (deferred)
+		login_deferred_write(d, &l);
+	return 0;
 }
 
-int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+int login_account(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_login_request *req,
                   struct vigil_msg *reply)
 {
 	struct login_context c;
@@ -883,7 +922,11 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 	uint64_t now = vigild_now();
 	int r;
 
-	if ((r = login_context_build(d, p, req, &c, &reason)) < 0) {
+	/* The account phase of the login this connection's auth allowed: its
+	 * user name is NSS's from moments ago. */
+	r = login_deferred_mine(x, req->login_id, req->user) ? login_context_build_known(d, p, req, &c, &reason)
+	                                                     : login_context_build(d, p, req, &c, &reason);
+	if (r < 0) {
 		audit_decision(d, LOG_WARNING, &c, "deny", reason_name(reason), NULL, NULL, 0);
 		reply_decision(reply, VIGIL_OUTCOME_DENY, reason, &c, NULL);
 		return 0;
@@ -895,7 +938,7 @@ int login_account(struct vigild *d, const struct peer *p, const struct vigil_log
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}
-	r = account_decide(d, p, req, &c, now, reply);
+	r = account_decide(d, p, x, req, &c, now, reply);
 	if (r < 0) {
 		store_tx_rollback(d->store);
 		return r;

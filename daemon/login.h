@@ -21,7 +21,7 @@ int login_step(struct vigild *d, const struct peer *p, struct exchange *x, const
  * codes the policy offers, if any, from the same conversation). */
 int login_assertion(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_assertion *a,
                     struct vigil_msg *reply);
-int login_account(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+int login_account(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_login_request *req,
                   struct vigil_msg *reply);
 
 /* Writes the trust of a login auth allowed (decided, as the store has it),

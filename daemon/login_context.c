@@ -17,9 +17,10 @@
 #include "risk.h"
 #include "seat.h"
 
-/* Fills c from the request, trusting only what this peer may tell. */
-int login_context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
-                        struct login_context *c, uint16_t *ret_reason)
+/* Fills c from the request, trusting only what this peer may tell.
+ * canonical: the user name is NSS's already (login_context_build_known()). */
+static int context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+                         bool canonical, struct login_context *c, uint16_t *ret_reason)
 {
 	const char *auth_info = req->ssh_auth_info, *connection = req->ssh_connection, *rhost = req->rhost;
 	uint32_t pids[ORIGIN_PID_CHAIN_MAX];
@@ -41,7 +42,7 @@ int login_context_build(struct vigild *d, const struct peer *p, const struct vig
 		*ret_reason = VIGIL_REASON_PERMISSION;
 		return -EINVAL;
 	}
-	if (p->uid == 0) {
+	if (p->uid == 0 && !canonical) {
 		/* One account, one name: "BOB", "bob " or "bob@REALM" are bob
 		 * only if NSS says so, and a name NSS does not know is refused
 		 * before anything is written for it. */
@@ -51,7 +52,7 @@ int login_context_build(struct vigild *d, const struct peer *p, const struct vig
 			*ret_reason = r == -ENOENT ? VIGIL_REASON_UNKNOWN_USER : VIGIL_REASON_INTERNAL;
 			return r;
 		}
-	} else {
+	} else if (p->uid != 0) {
 		/* A user may ask about itself; where it logs in from is
 		 * not its to say. */
 		if (strcmp(req->user, p->name) != 0) {
@@ -119,6 +120,18 @@ int login_context_build(struct vigild *d, const struct peer *p, const struct vig
 	 * runs, its word on the caller's session decides. */
 	c->key_local = !c->source[0] && !c->rhost[0] && !(c->party[0] && seat_of_pid(p->pid) == SEAT_REMOTE);
 	return 0;
+}
+
+int login_context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+                        struct login_context *c, uint16_t *ret_reason)
+{
+	return context_build(d, p, req, false, c, ret_reason);
+}
+
+int login_context_build_known(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+                              struct login_context *c, uint16_t *ret_reason)
+{
+	return context_build(d, p, req, true, c, ret_reason);
 }
 
 /* Where the attempts come from is locked: a remote address over its rate,

@@ -32,6 +32,10 @@ struct login_context {
 	 * charged with its failures.  "" for a remote login. */
 	char party[CALLER_PARTY_MAX];
 	uint32_t caller_uid; /* the peer's uid */
+	/* Set by auth: the connection an allowed decision without a factor
+	 * may wait on for its account phase (login_deferred.h); NULL: write
+	 * it at once. */
+	struct exchange *defer_to;
 	struct peer peer;    /* who asked, on which connection */
 	int64_t user_id;     /* 0: a user the store has never seen (self-query) */
 	uint64_t first_allowed;
@@ -81,6 +85,11 @@ struct login_context {
  * (c names the user and service as far as they are known, for the audit). */
 int login_context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
                         struct login_context *c, uint16_t *ret_reason);
+/* The same, for a request whose user name NSS made canonical moments ago
+ * on the same connection (the account phase of a login whose auth decision
+ * is kept there): no second lookup. */
+int login_context_build_known(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
+                              struct login_context *c, uint16_t *ret_reason);
 
 /* Whether where c's attempts come from is locked: a remote address over its
  * failure rate, or a local caller that typed too many wrong codes for this

@@ -35,6 +35,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "login.h"
+#include "login_deferred.h"
 #include "proto.h"
 #include "reload.h"
 #include "session_end.h"
@@ -189,6 +190,8 @@ static void conn_free(struct conn *c)
 	sd_event_source_disable_unref(c->io);
 	sd_event_source_disable_unref(c->timer);
 	close(c->fd);
+	/* An allowed auth whose account phase never came: its record. */
+	login_deferred_flush(s->d, &c->x);
 	exchange_clear(&c->x);
 	/* The buffers may hold a code or an enrollment secret. */
 	wipe_free(c, sizeof(*c));

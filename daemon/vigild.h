@@ -41,6 +41,9 @@ struct vigild {
 	struct sd_bus *bus;
 	struct end_job *end_jobs;
 	struct session_watch *watch;
+	/* Allowed auth decisions waiting for their account phase
+	 * (login_deferred.h). */
+	struct login_deferred *deferred;
 };
 
 /* The kernel's word on who is connected, and through which socket. */
@@ -69,6 +72,7 @@ static inline bool peer_hung_up(const struct peer *p)
 }
 
 struct login_pending;
+struct login_deferred;
 struct enroll_pending;
 struct proof_pending;
 struct key_pending;
@@ -79,6 +83,7 @@ struct exchange {
 	struct enroll_pending *enroll; /* after ENROLL_PENDING, until activated */
 	struct proof_pending *proof;   /* after FACTOR_PROVE's PROMPT, until its RESULT */
 	struct key_pending *key;       /* after KEY_CHALLENGE, until KEY_ENROLL_FINISH */
+	struct login_deferred *decided; /* after an allowed AUTH_BEGIN, until its account phase */
 	/* The user this connection proved a factor of, and when (proof.h):
 	 * good for one factor change. */
 	int64_t proved_user_id;
