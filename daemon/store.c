@@ -534,47 +534,42 @@ int tx_begin(struct store *s, bool immediate)
 {
 	int r;
 
-	if (s->tx_depth > 0) {
-		/* Part of the caller's transaction, as a savepoint.  A write
-		 * inside a read transaction takes the write lock at its first
-		 * write: vigild is the only writer, so its snapshot is never
-		 * stale. */
-		if ((r = st_exec(s, s->st[ST_SAVEPOINT])) < 0)
-			return r;
-		s->tx_depth++;
-		return 0;
-	}
-	if ((r = st_exec(s, s->st[immediate ? ST_BEGIN_IMMEDIATE : ST_BEGIN])) < 0)
+	if (s->tx_depth >= STORE_TX_DEPTH_MAX)
+		return -EINVAL;
+	/* Inside the caller's transaction, a savepoint.  A write inside a
+	 * read transaction takes the write lock at its first write: vigild
+	 * is the only writer, so its snapshot is never stale. */
+	if ((r = st_exec(s, s->st[s->tx_depth > 0 ? ST_SAVEPOINT : immediate ? ST_BEGIN_IMMEDIATE : ST_BEGIN])) < 0)
 		return r;
-	s->tx_depth = 1;
-	s->tx_history = s->tx_durable = false;
-	s->tx_changes0 = sqlite3_total_changes64(s->db);
+	s->tx[s->tx_depth] = (struct tx_level){.changes0 = sqlite3_total_changes64(s->db)};
+	s->tx_depth++;
 	return 0;
+}
+
+/* The history-only changes of the level that just committed: all of them
+ * if it said so (and nothing durable), else what its inner levels said. */
+static int64_t level_history(const struct store *s, const struct tx_level *t)
+{
+	return t->history && !t->durable ? sqlite3_total_changes64(s->db) - t->changes0 : t->credit;
 }
 
 int tx_commit(struct store *s)
 {
-	int64_t changed;
+	struct tx_level *t;
 	int r;
 
-	if (s->tx_depth > 1) {
-		if ((r = st_exec(s, s->st[ST_RELEASE])) < 0) {
-			tx_rollback(s);
-			return r;
-		}
-		s->tx_depth--;
-		return 0;
-	}
 	if (s->tx_depth == 0)
 		return -EINVAL;
-	changed = sqlite3_total_changes64(s->db) - s->tx_changes0;
-	if ((r = st_exec(s, s->st[ST_COMMIT])) < 0) {
+	t = &s->tx[s->tx_depth - 1];
+	if ((r = st_exec(s, s->st[s->tx_depth > 1 ? ST_RELEASE : ST_COMMIT])) < 0) {
 		tx_rollback(s);
 		return r;
 	}
-	s->tx_depth = 0;
-	if (s->tx_history && !s->tx_durable)
-		s->history_changes += changed;
+	s->tx_depth--;
+	if (s->tx_depth > 0)
+		s->tx[s->tx_depth - 1].credit += level_history(s, t);
+	else
+		s->history_changes += level_history(s, t);
 	return 0;
 }
 
@@ -610,12 +605,14 @@ void store_tx_rollback(struct store *s)
 
 void store_tx_history(struct store *s)
 {
-	s->tx_history = true;
+	if (s->tx_depth > 0)
+		s->tx[s->tx_depth - 1].history = true;
 }
 
 void store_tx_durable(struct store *s)
 {
-	s->tx_durable = true;
+	if (s->tx_depth > 0)
+		s->tx[s->tx_depth - 1].durable = true;
 }
 
 /* Rows changed so far that were not history only: grows with every durable

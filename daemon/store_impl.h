@@ -106,16 +106,23 @@ enum st {
 	ST_MAX_
 };
 
+/* Transactions inside transactions, at most (a bug beyond: -EINVAL). */
+#define STORE_TX_DEPTH_MAX 8
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX_];
 	/* Transactions nest: the outermost is a transaction, the ones inside
 	 * savepoints, so one login's reads share one snapshot whatever calls
-	 * it makes, and an inner one that fails undoes only itself. */
+	 * it makes, and an inner one that fails undoes only itself.  Each
+	 * level knows whether its writes are history only. */
 	unsigned tx_depth;
-	bool tx_history;         /* its writes are history only (store_tx_history()) */
-	bool tx_durable;         /* ... unless one of them is not (store_tx_durable()) */
-	int64_t tx_changes0;     /* sqlite3_total_changes() at the outermost BEGIN */
+	struct tx_level {
+		int64_t changes0; /* sqlite3_total_changes() at its start */
+		int64_t credit;   /* history-only changes of its committed inner levels */
+		bool history;     /* store_tx_history() */
+		bool durable;     /* store_tx_durable(): wins over history */
+	} tx[STORE_TX_DEPTH_MAX];
 	int64_t history_changes; /* rows changed by committed history-only transactions */
 	int64_t synced;          /* store_durable_mark() at the last store_sync() */
 };
