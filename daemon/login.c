@@ -199,8 +199,10 @@ static const char *verdict_reason(const struct policy_verdict *v)
 static void reply_decision(struct vigil_msg *reply, uint8_t outcome, uint16_t reason, const struct login_context *c,
                            const char *login_id)
 {
-	memset(reply, 0, sizeof(*reply));
+	/* The member of this type only: the encoder reads nothing else, and
+	 * the whole message is some 28 KiB. */
 	reply->type = VIGIL_MSG_DECISION;
+	memset(&reply->u.decision, 0, sizeof(reply->u.decision));
 	reply->u.decision.outcome = outcome;
 	reply->u.decision.reason = reason;
 	reply->u.decision.score = c->score;
@@ -374,8 +376,8 @@ static bool settle(struct vigild *d, struct login_context *c, enum login_phase p
 static void prompt_fill(struct vigild *d, const struct login_context *c, uint8_t kind, uint8_t why,
                         uint8_t attempts_left, struct vigil_msg *reply)
 {
-	memset(reply, 0, sizeof(*reply));
 	reply->type = VIGIL_MSG_PROMPT;
+	memset(&reply->u.prompt, 0, sizeof(reply->u.prompt));
 	reply->u.prompt.kind = kind;
 	reply->u.prompt.why = why;
 	/* An enrolled factor keeps the digits it was made with; a new one
