@@ -2,11 +2,9 @@
 /*
  * pam_vigil.so: the PAM entry points.  Loaded into sshd, sudo, login and su,
  * so it stays a thin client: it gathers the PAM items, asks vigild over the
- * local socket (one connection per login where it can: auth leaves it in the
- * handle for account, account for open_session, see keep.h; a deadline per
- * round trip), relays
- * prompts through the application's conversation and returns what
- * outcome_pam_code() says.  The daemon decides; the module asks and relays.
+ * local socket (one connection for auth, account and open_session where it
+ * can, see keep.h; a deadline per round trip), relays prompts through the
+ * application's conversation and returns what outcome_pam_code() says.  The daemon decides; the module asks and relays.
  *
  * Trust: PAM items and the PAM environment are input (bounded, never
  * truncated); the daemon is trusted only after lib/client.c has checked that
@@ -167,9 +165,9 @@ static void msg_log(const struct ctx *c, const char *dir, const struct vigil_msg
 	pam_syslog(c->pamh, LOG_DEBUG, "%s: %s %s", c->what, dir, d);
 }
 
-/* A message buffer: not cleared, which costs 28 KB a message; msg_start()
+/* A message buffer, not cleared (the whole struct is 28 KB): msg_start()
  * clears what a request of its type uses, msg_decode() defines what a reply
- * uses. */
+ * uses, msg_free() wipes what a secret-carrying type used. */
 static struct vigil_msg *msg_new(void)
 {
 	struct vigil_msg *m = malloc(sizeof(*m));

@@ -1415,6 +1415,10 @@ static void test_reuse_other_process(void **state)
 	assert_int_equal(WEXITSTATUS(status), PAM_PERM_DENIED);
 	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
 	login_end(pamh, PAM_SUCCESS);
+	/* The child's request waits in the backlog until the parent's
+	 * connection is closed: let the fake read it before stopping it. */
+	for (int i = 0; i < 500 && __atomic_load_n(&f.msgs, __ATOMIC_ACQUIRE) < 3; i++)
+		(void)poll(NULL, 0, 10);
 	fake_stop(&f);
 
 	assert_int_equal(f.conns, 2);
