@@ -261,10 +261,12 @@ int client_call(int fd, uint32_t request_id, const struct vigil_msg *req, struct
                 int64_t deadline_ms)
 {
 	/* One frame buffer for both directions: the request is sent before the
-	 * reply arrives.  It may carry an answer or a seed: wiped at out. */
+	 * reply arrives.  It may carry an answer or a seed: the bytes used
+	 * (not the whole 32 KB) are wiped at out. */
 	uint8_t frame[VIGIL_FRAME_MAX];
 	struct frame_header h;
-	size_t len = 0;
+	size_t len = 0, used = 0;
+	bool decoded = false;
 	int r;
 
 	if (fd < 0 || !req || !ret_reply) {
@@ -276,13 +278,17 @@ int client_call(int fd, uint32_t request_id, const struct vigil_msg *req, struct
 		goto out;
 	}
 
+	/* msg_encode() wipes what it wrote when it fails. */
 	if ((r = msg_encode(req, request_id, frame, sizeof(frame), &len)) < 0)
 		goto out;
+	used = len;
 	if ((r = send_all(fd, frame, len, deadline_ms)) < 0)
 		goto out;
 
 	/* The header alone first: nothing it claims is believed before
 	 * frame_header_decode() has bounded it. */
+	if (used < VIGIL_FRAME_HEADER_SIZE)
+		used = VIGIL_FRAME_HEADER_SIZE;
 	if ((r = recv_all(fd, frame, VIGIL_FRAME_HEADER_SIZE, deadline_ms)) < 0)
 		goto out;
 	if ((r = frame_header_decode(frame, &h)) < 0)
@@ -292,12 +298,17 @@ int client_call(int fd, uint32_t request_id, const struct vigil_msg *req, struct
 		goto out;
 	}
 	/* body_len <= VIGIL_FRAME_BODY_MAX: it fits behind the header. */
+	if (used < VIGIL_FRAME_HEADER_SIZE + (size_t)h.body_len)
+		used = VIGIL_FRAME_HEADER_SIZE + (size_t)h.body_len;
 	if ((r = recv_all(fd, frame + VIGIL_FRAME_HEADER_SIZE, h.body_len, deadline_ms)) < 0)
 		goto out;
+	/* On failure msg_decode() wipes what it wrote of *ret_reply. */
+	decoded = true;
 	r = msg_decode(h.type, frame + VIGIL_FRAME_HEADER_SIZE, h.body_len, ret_reply);
 out:
-	WIPE_ARRAY(frame);
-	if (r < 0 && ret_reply)
-		wipe(ret_reply, sizeof(*ret_reply));
+	wipe(frame, used);
+	/* Not decoded: nothing of the reply was written; its header says none. */
+	if (r < 0 && ret_reply && !decoded)
+		wipe(ret_reply, msg_size(0));
 	return r;
 }

@@ -28,8 +28,10 @@ int client_connect(const char *path, uid_t daemon_uid, int64_t deadline_ms, int 
 /* Sends req with request_id and waits for one reply frame, decoded into
  * *ret_reply.  Returns 0; -ETIMEDOUT at the deadline; -ECONNRESET when the
  * daemon closed; -EBADMSG/-E2BIG/-EPROTO for a bad frame, a request id that
- * does not match or a reply type that is not a reply.  The frame buffers are
- * wiped before return (they may carry an answer or a secret).  *ret_reply is
- * wiped to zero on failure. */
+ * does not match or a reply type that is not a reply.  The bytes of the frame
+ * buffer that were used are wiped before return (they may carry an answer or
+ * a secret).  Writes at most msg_size() of the reply's type into *ret_reply
+ * (see msg_decode()); on failure what was written is wiped and the header
+ * fields are zero (ret_reply->type is 0). */
 int client_call(int fd, uint32_t request_id, const struct vigil_msg *req, struct vigil_msg *ret_reply,
                 int64_t deadline_ms);

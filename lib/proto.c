@@ -1780,6 +1780,127 @@ static int get_body(struct rbuf *b, struct vigil_msg *m)
 	}
 }
 
+/* The bytes of the union a message of this type uses: what decoding defines
+ * and what wiping has to cover.  One case per case of get_body(). */
+#define MEMBER_SIZE(member) sizeof(((struct vigil_msg *)0)->u.member)
+
+static size_t member_size(uint8_t type)
+{
+	switch (type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+	case VIGIL_MSG_ACCOUNT_CHECK:
+		return MEMBER_SIZE(login);
+	case VIGIL_MSG_AUTH_STEP:
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM:
+		return MEMBER_SIZE(answer);
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		return MEMBER_SIZE(session);
+	case VIGIL_MSG_TOTP_ENROLL_BEGIN:
+	case VIGIL_MSG_STATUS_QUERY:
+	case VIGIL_MSG_ADMIN_UNLOCK:
+	case VIGIL_MSG_ADMIN_UNLOCK_SOURCE:
+	case VIGIL_MSG_KEY_LIST:
+	case VIGIL_MSG_FACTOR_PROVE:
+	case VIGIL_MSG_RECOVERY_GENERATE:
+		return MEMBER_SIZE(user);
+	case VIGIL_MSG_AUTH_ASSERTION:
+		return MEMBER_SIZE(assertion);
+	case VIGIL_MSG_KEY_ENROLL_BEGIN:
+		return MEMBER_SIZE(key_enroll);
+	case VIGIL_MSG_KEY_ENROLL_FINISH:
+		return MEMBER_SIZE(attestation);
+	case VIGIL_MSG_KEY_ADD_SSH:
+		return MEMBER_SIZE(ssh_key);
+	case VIGIL_MSG_KEY_RENAME:
+	case VIGIL_MSG_KEY_REMOVE:
+		return MEMBER_SIZE(key);
+	case VIGIL_MSG_KEY_CHALLENGE:
+		return MEMBER_SIZE(key_challenge);
+	case VIGIL_MSG_KEY_LIST_REPLY:
+		return MEMBER_SIZE(keys);
+	case VIGIL_MSG_RECOVERY_CODES:
+		return MEMBER_SIZE(recovery);
+	case VIGIL_MSG_DECISION:
+		return MEMBER_SIZE(decision);
+	case VIGIL_MSG_PROMPT:
+		return MEMBER_SIZE(prompt);
+	case VIGIL_MSG_RESULT:
+		return MEMBER_SIZE(result);
+	case VIGIL_MSG_ENROLL_PENDING:
+		return MEMBER_SIZE(pending);
+	case VIGIL_MSG_STATUS_REPORT:
+		return MEMBER_SIZE(report);
+	case VIGIL_MSG_ADMIN_FACTOR_REMOVE:
+	case VIGIL_MSG_ADMIN_DEVICE_FORGET:
+	case VIGIL_MSG_ADMIN_SOURCE_FORGET:
+	case VIGIL_MSG_ADMIN_EXPLAIN:
+		return MEMBER_SIZE(target);
+	case VIGIL_MSG_ADMIN_SIMULATE:
+		return MEMBER_SIZE(login);
+	case VIGIL_MSG_ADMIN_RELOAD:
+		return 0;
+	case VIGIL_MSG_TOTP_REMOVE:
+		return MEMBER_SIZE(answer);
+	case VIGIL_MSG_EXPLANATION:
+		return MEMBER_SIZE(explain);
+	case VIGIL_MSG_RELOAD_RESULT:
+		return MEMBER_SIZE(reload);
+	case VIGIL_MSG_ADMIN_USERS:
+		return MEMBER_SIZE(user);
+	case VIGIL_MSG_ADMIN_HISTORY:
+		return MEMBER_SIZE(history_req);
+	case VIGIL_MSG_ADMIN_DAEMON:
+		return 0;
+	case VIGIL_MSG_ADMIN_CONFIG:
+		return MEMBER_SIZE(page_req);
+	case VIGIL_MSG_USER_LIST:
+		return MEMBER_SIZE(users);
+	case VIGIL_MSG_HISTORY_PAGE:
+		return MEMBER_SIZE(history);
+	case VIGIL_MSG_ADMIN_REPORT:
+		return MEMBER_SIZE(report_req);
+	case VIGIL_MSG_ROLLOUT_REPORT:
+		return MEMBER_SIZE(rollout);
+	case VIGIL_MSG_SESSION_LIST:
+		return MEMBER_SIZE(session_list_req);
+	case VIGIL_MSG_SESSION_END:
+		return MEMBER_SIZE(session_end);
+	case VIGIL_MSG_ADMIN_USER_SUSPEND:
+	case VIGIL_MSG_ADMIN_USER_RESUME:
+		return MEMBER_SIZE(user);
+	case VIGIL_MSG_SESSION_LIST_REPLY:
+		return MEMBER_SIZE(sessions);
+	case VIGIL_MSG_DAEMON_REPORT:
+		return MEMBER_SIZE(daemon);
+	case VIGIL_MSG_CONFIG_PAGE:
+		return MEMBER_SIZE(config);
+	default:
+		return 0;
+	}
+}
+
+size_t msg_size(uint8_t type)
+{
+	return offsetof(struct vigil_msg, u) + member_size(type);
+}
+
+bool msg_type_has_secret(uint8_t type)
+{
+	switch (type) {
+	case VIGIL_MSG_AUTH_STEP:           /* a code */
+	case VIGIL_MSG_TOTP_ENROLL_CONFIRM: /* the first code of a new seed */
+	case VIGIL_MSG_TOTP_REMOVE:         /* a fresh code */
+	case VIGIL_MSG_PROMPT:              /* ENROLL_TOTP: the seed, its URI and QR */
+	case VIGIL_MSG_ENROLL_PENDING:      /* the seed */
+	case VIGIL_MSG_RECOVERY_CODES:      /* the codes */
+		return true;
+	default:
+		/* Unknown types too: msg_size() of them is the header alone. */
+		return false;
+	}
+}
+
 int msg_decode(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *ret)
 {
 	struct rbuf b;
@@ -1787,9 +1908,11 @@ int msg_decode(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *
 
 	if (!ret)
 		return -EINVAL;
-	/* Every byte of *ret is defined: unused list entries and the tails of
-	 * strings are zero, whatever an earlier message left there. */
-	memset(ret, 0, sizeof(*ret));
+	/* Every byte of the header and of the member of this type is defined:
+	 * unused list entries and the tails of strings are zero, whatever an
+	 * earlier message left there.  The rest of the union (up to 28 KB)
+	 * is not this message's and is left alone. */
+	memset(ret, 0, msg_size(type));
 	if (!type_valid(type)) {
 		r = -EBADMSG;
 		goto out;
@@ -1802,9 +1925,10 @@ int msg_decode(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *
 		goto out;
 	r = 0;
 out:
-	/* Half a message may hold half a secret. */
+	/* Half a message may hold half a secret: all that decoding may have
+	 * written is wiped, and the type is 0. */
 	if (r < 0)
-		wipe(ret, sizeof(*ret));
+		wipe(ret, msg_size(type));
 	return r;
 }
 

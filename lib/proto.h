@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,10 +37,25 @@ int msg_encode(const struct vigil_msg *m, uint32_t request_id, uint8_t *out, siz
 /* Decodes a body of the given type into *ret.  Returns 0; -EBADMSG for a
  * malformed body (short, NUL in a string, unknown enum value or flag bit, a
  * byte outside the base64 alphabet in a base64 field, trailing bytes);
- * -E2BIG for a field or list over its limit.  On failure *ret is wiped to
- * zero.  *ret may hold a secret afterwards (answers, enrollment secrets,
- * recovery codes): the caller wipes it. */
+ * -E2BIG for a field or list over its limit.  Writes only the first
+ * msg_size(type) bytes of *ret, and defines every one of them (string tails
+ * and unused list entries are zero); the rest of the union is untouched.  On
+ * failure those bytes are wiped to zero (so ret->type is 0).  *ret may hold
+ * a secret afterwards (msg_type_has_secret()): the caller wipes it. */
 int msg_decode(uint8_t type, const uint8_t *body, size_t len, struct vigil_msg *ret);
+
+/* The bytes of a struct vigil_msg a message of this type uses: the header
+ * fields and padding up to the union, plus the union member of that type
+ * (the header alone for an unknown type or an empty body).  What to clear
+ * before filling one in, and what to wipe after. */
+size_t msg_size(uint8_t type);
+
+/* True if a message of this type can carry a secret (a code, a TOTP seed
+ * and its URI/QR, recovery codes): its first msg_size(type) bytes, and any
+ * frame that carried it, are wiped after use.  Other messages (logins,
+ * decisions, results, reports) need no wiping.  A PROMPT is always counted:
+ * only its ENROLL_TOTP kind carries the seed, but the type decides. */
+bool msg_type_has_secret(uint8_t type);
 
 /* True if type is a request (may be sent to the daemon). */
 int msg_type_is_request(uint8_t type);

@@ -2,9 +2,9 @@
 /*
  * pam_vigil.so: the PAM entry points.  Loaded into sshd, sudo, login and su,
  * so it stays a thin client: it gathers the PAM items, asks vigild over the
- * local socket (one connection per phase, a deadline per round trip), relays
- * prompts through the application's conversation and returns what
- * outcome_pam_code() says.  The daemon decides; the module asks and relays.
+ * local socket (one connection for auth, account and open_session where it
+ * can, see keep.h; a deadline per round trip), relays prompts through the
+ * application's conversation and returns what outcome_pam_code() says.  The daemon decides; the module asks and relays.
  *
  * Trust: PAM items and the PAM environment are input (bounded, never
  * truncated); the daemon is trusted only after lib/client.c has checked that
@@ -29,6 +29,7 @@
 #include "client.h"
 #include "conv.h"
 #include "escape.h"
+#include "keep.h"
 #include "outcome.h"
 #include "proto.h"
 #include "touch.h"
@@ -50,6 +51,8 @@ struct ctx {
 	const char *service; /* likewise */
 	int fd;
 	uint32_t next_id;
+	bool reused;      /* fd was kept by an earlier phase and no reply has come on it yet */
+	bool keep;        /* on ALLOW, leave fd in the handle for the next phase */
 	bool unreachable; /* the failure means vigild is not there (failmode=open applies) */
 	int kind;         /* enum vigil_outcome_kind, 0 = not decided (a failure) */
 	int value;
@@ -162,6 +165,37 @@ static void msg_log(const struct ctx *c, const char *dir, const struct vigil_msg
 	pam_syslog(c->pamh, LOG_DEBUG, "%s: %s %s", c->what, dir, d);
 }
 
+/* A message buffer, not cleared (the whole struct is 28 KB): msg_start()
+ * clears what a request of its type uses, msg_decode() defines what a reply
+ * uses, msg_free() wipes what a secret-carrying type used. */
+static struct vigil_msg *msg_new(void)
+{
+	struct vigil_msg *m = malloc(sizeof(*m));
+
+	if (m)
+		m->type = 0;
+	return m;
+}
+
+static void msg_start(struct vigil_msg *m, uint8_t type)
+{
+	memset(m, 0, msg_size(type));
+	m->type = type;
+}
+
+/* Wipes what m holds if its type can carry a secret (a code, a seed). */
+static void msg_wipe(struct vigil_msg *m)
+{
+	if (m && msg_type_has_secret(m->type))
+		wipe(m, msg_size(m->type));
+}
+
+static void msg_free(struct vigil_msg *m)
+{
+	msg_wipe(m);
+	free(m);
+}
+
 /* Parses the arguments and finds the user and service.  Returns 0 to go on,
  * 1 when the outcome is already decided (c->kind set: bad arguments or an
  * unknown user), or a negative errno. */
@@ -248,7 +282,10 @@ out:
 	return r;
 }
 
-static int ctx_connect(struct ctx *c)
+/* A fresh connection.  retry: it replaces a kept one the daemon closed, and
+ * an absent daemon then is not "unreachable": the request may have reached
+ * it before it went, and failmode=open must not turn that into an allow. */
+static int ctx_connect_fresh(struct ctx *c, bool retry)
 {
 	int fd = -1, r;
 
@@ -260,13 +297,36 @@ static int ctx_connect(struct ctx *c)
 		 * still full at the deadline (-EAGAIN) or a connect that
 		 * times out is a daemon that is there but busy, and any local
 		 * user can make it so by connecting a few hundred times. */
-		c->unreachable = outcome_errno_is_absent(r);
+		c->unreachable = !retry && outcome_errno_is_absent(r);
 		goto out;
 	}
 	c->fd = fd;
 	r = 0;
 out:
 	return r;
+}
+
+/* The connection an earlier phase of this process kept for this socket,
+ * or a fresh one. */
+static int ctx_connect(struct ctx *c)
+{
+	int fd;
+	uint32_t id;
+
+	if (keep_take(c->pamh, c->args.socket, &fd, &id) > 0) {
+		c->fd = fd;
+		/* Request ids go on from where the last phase stopped: a reply
+		 * to anything sent before can never pass for one to this. */
+		c->next_id = id;
+		c->reused = true;
+		return 0;
+	}
+	return ctx_connect_fresh(c, false);
+}
+
+static int ctx_call_once(struct ctx *c, const struct vigil_msg *req, struct vigil_msg *reply)
+{
+	return client_call(c->fd, c->next_id++, req, reply, clock_now_ms() + c->args.timeout_ms);
 }
 
 /* One round trip with its own deadline, counted from now: time the user
@@ -276,7 +336,20 @@ static int ctx_call(struct ctx *c, const struct vigil_msg *req, struct vigil_msg
 	int r;
 
 	msg_log(c, "sending", req);
-	r = client_call(c->fd, c->next_id++, req, reply, clock_now_ms() + c->args.timeout_ms);
+	r = ctx_call_once(c, req, reply);
+	if (r == -ECONNRESET && c->reused) {
+		/* A kept connection the daemon closed while it sat idle (its
+		 * idle timer, a restart): the first call on it finds EPIPE or
+		 * EOF before any reply.  Once, on a fresh connection. */
+		close(c->fd);
+		c->fd = -1;
+		c->reused = false;
+		if ((r = ctx_connect_fresh(c, true)) < 0)
+			goto out;
+		r = ctx_call_once(c, req, reply);
+	}
+	/* A reply came (or the call failed): a later reset is no idle close. */
+	c->reused = false;
 	if (r < 0) {
 		/* Never unreachable once connected: a reset or a silence after
 		 * the request went out may be a denial cut off, or a daemon made
@@ -292,8 +365,8 @@ out:
 
 /* Renders a PROMPT and writes the request that answers it into *req: an
  * AUTH_STEP with the code typed (a secret, wiped by the caller), or an
- * AUTH_ASSERTION with what the security key said.  *req is written only on
- * success. */
+ * AUTH_ASSERTION with what the security key said.  *req holds no secret
+ * when this fails. */
 static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vigil_msg *req)
 {
 	struct vigil_answer a;
@@ -307,9 +380,9 @@ static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vig
 	switch (p->kind) {
 	case VIGIL_PROMPT_FIDO2:
 		/* Whatever the key did is a status for the daemon to judge. */
+		msg_start(req, VIGIL_MSG_AUTH_ASSERTION);
 		if ((r = touch_answer(c->pamh, c->args.fido2_helper, p, &req->u.assertion)) < 0)
 			goto out;
-		req->type = VIGIL_MSG_AUTH_ASSERTION;
 		r = 0;
 		goto out;
 	case VIGIL_PROMPT_TOTP:
@@ -324,8 +397,8 @@ static int prompt_answer(struct ctx *c, const struct vigil_prompt *p, struct vig
 	}
 	if ((r = conv_ask_secret(c->pamh, CONV_CODE_PROMPT, &a)) < 0)
 		goto out;
+	msg_start(req, VIGIL_MSG_AUTH_STEP);
 	req->u.answer = a;
-	req->type = VIGIL_MSG_AUTH_STEP;
 	r = 0;
 out:
 	WIPE_ARRAY(a.answer);
@@ -348,13 +421,13 @@ static int auth_run(struct ctx *c)
 	unsigned prompts = 0;
 	int r;
 
-	req = calloc(1, sizeof(*req));
-	reply = calloc(1, sizeof(*reply));
+	req = msg_new();
+	reply = msg_new();
 	if (!req || !reply) {
 		r = -ENOMEM;
 		goto out;
 	}
-	req->type = VIGIL_MSG_AUTH_BEGIN;
+	msg_start(req, VIGIL_MSG_AUTH_BEGIN);
 	if ((r = login_fill(c, &req->u.login, "")) < 0)
 		goto out;
 	if ((r = ctx_connect(c)) < 0)
@@ -363,7 +436,7 @@ static int auth_run(struct ctx *c)
 	for (;;) {
 		r = ctx_call(c, req, reply);
 		/* The request may be an AUTH_STEP carrying a code. */
-		wipe(req, sizeof(*req));
+		msg_wipe(req);
 		if (r < 0)
 			goto out;
 
@@ -393,7 +466,7 @@ static int auth_run(struct ctx *c)
 			}
 			r = prompt_answer(c, &reply->u.prompt, req);
 			/* The prompt may carry an enrollment secret. */
-			wipe(reply, sizeof(*reply));
+			msg_wipe(reply);
 			if (r < 0)
 				goto out;
 			break;
@@ -403,8 +476,8 @@ static int auth_run(struct ctx *c)
 		}
 	}
 out:
-	wipe_free(req, sizeof(*req));
-	wipe_free(reply, sizeof(*reply));
+	msg_free(req);
+	msg_free(reply);
 	return r;
 }
 
@@ -416,13 +489,13 @@ static int account_run(struct ctx *c)
 
 	if ((r = login_id_get(c->pamh, &login_id)) < 0)
 		goto out;
-	req = calloc(1, sizeof(*req));
-	reply = calloc(1, sizeof(*reply));
+	req = msg_new();
+	reply = msg_new();
 	if (!req || !reply) {
 		r = -ENOMEM;
 		goto out;
 	}
-	req->type = VIGIL_MSG_ACCOUNT_CHECK;
+	msg_start(req, VIGIL_MSG_ACCOUNT_CHECK);
 	if ((r = login_fill(c, &req->u.login, login_id)) < 0)
 		goto out;
 	if ((r = ctx_connect(c)) < 0)
@@ -449,8 +522,8 @@ static int account_run(struct ctx *c)
 	}
 	r = 0;
 out:
-	wipe_free(req, sizeof(*req));
-	wipe_free(reply, sizeof(*reply));
+	msg_free(req);
+	msg_free(reply);
 	return r;
 }
 
@@ -535,13 +608,13 @@ static int session_run(struct ctx *c, uint8_t type)
 			goto out;
 		}
 	}
-	req = calloc(1, sizeof(*req));
-	reply = calloc(1, sizeof(*reply));
+	req = msg_new();
+	reply = msg_new();
 	if (!req || !reply) {
 		r = -ENOMEM;
 		goto out;
 	}
-	req->type = type;
+	msg_start(req, type);
 	if ((r = session_fill(c, &req->u.session, id)) < 0)
 		goto out;
 	if ((r = ctx_connect(c)) < 0)
@@ -568,8 +641,8 @@ static int session_run(struct ctx *c, uint8_t type)
 	c->kind = VIGIL_KIND_ALLOW;
 	r = 0;
 out:
-	wipe_free(req, sizeof(*req));
-	wipe_free(reply, sizeof(*reply));
+	msg_free(req);
+	msg_free(reply);
 	return r;
 }
 
@@ -584,16 +657,21 @@ static const char *err_note(const struct ctx *c, int r)
 	return "";
 }
 
-/* Logs once, shows a denial, closes the socket and maps the outcome. */
+/* Logs once, shows a denial, keeps or closes the socket and maps the
+ * outcome. */
 static int ctx_finish(struct ctx *c, int r)
 {
 	/* The user and the service are chosen by whoever logs in (or by the
 	 * application): escaped and bounded before they reach a log line. */
 	char buf[128], user[ESCAPE_FIELD_MAX + 1], service[ESCAPE_FIELD_MAX + 1];
 	int kind = c->kind, value = c->value;
+	bool allowed = r >= 0 && kind == VIGIL_KIND_ALLOW;
 
-	(void)escape_string(c->user, user, sizeof(user));
-	(void)escape_string(c->service, service, sizeof(service));
+	/* Only for a line that is logged: an allowed login formats nothing. */
+	if (!allowed) {
+		(void)escape_string(c->user, user, sizeof(user));
+		(void)escape_string(c->service, service, sizeof(service));
+	}
 	if (r < 0) {
 		if (c->unreachable && c->args.fail_open) {
 			pam_syslog(c->pamh, LOG_ALERT,
@@ -629,10 +707,18 @@ static int ctx_finish(struct ctx *c, int r)
 		pam_syslog(c->pamh, LOG_NOTICE, "%s: unknown user", c->what);
 	}
 
+	/* Kept only after an allow: after a denial or an error the next phase
+	 * starts from a fresh connection, and a failing one owes the daemon no
+	 * idle connection.  A connection that cannot be kept is closed. */
 	if (c->fd >= 0) {
-		close(c->fd);
+		if (allowed && c->keep)
+			(void)keep_put(c->pamh, c->args.socket, c->fd, c->next_id);
+		else
+			close(c->fd);
 		c->fd = -1;
 	}
+	if (!allowed)
+		keep_drop(c->pamh);
 	return outcome_pam_code(c->phase, kind, value);
 }
 
@@ -642,6 +728,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	int r;
 
 	ctx_init(&c, pamh, flags, VIGIL_PHASE_AUTH, "auth");
+	/* For account, seconds away. */
+	c.keep = true;
 	if ((r = ctx_begin(&c, argc, argv)) != 0)
 		goto out;
 	r = auth_run(&c);
@@ -662,6 +750,10 @@ PAM_EXTERN int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const c
 	int r;
 
 	ctx_init(&c, pamh, flags, VIGIL_PHASE_ACCOUNT, "account");
+	/* For open_session.  The open does not keep it for the close: that
+	 * comes at logout, long after vigild's 2-minute idle timer, and
+	 * every open session would hold one of its 1024 connections. */
+	c.keep = true;
 	if ((r = ctx_begin(&c, argc, argv)) != 0)
 		goto out;
 	r = account_run(&c);

@@ -194,6 +194,9 @@ struct fake {
 	uint16_t reason;      /* FAKE_DENY */
 	uint16_t status;      /* RESULT status for SESSION_* */
 	const char *allow_id; /* login id in ALLOW decisions */
+	int close_after;      /* close a connection after this many replies on it (0: never) */
+	bool drop_account;    /* close on ACCOUNT_CHECK without a reply */
+	bool twice;           /* send the first reply of a connection twice (a stale frame) */
 	char path[PATH_MAX];
 	int lfd;
 	int stop[2];
@@ -202,6 +205,9 @@ struct fake {
 	/* What the daemon saw; read after fake_stop(). */
 	int conns, msgs, steps_good, steps_bad;
 	uint8_t types[64];
+	/* Per request, in order: the connection (1 = first), request id, pid. */
+	int conn_of[64];
+	uint32_t id_of[64], pid_of[64];
 	struct vigil_msg first;                 /* the first request of the first connection */
 	char closed_id[VIGIL_LOGIN_ID_MAX + 1]; /* of the last SESSION_CLOSE */
 };
@@ -314,6 +320,7 @@ static void fake_serve(struct fake *f, int c)
 	struct vigil_msg *req = calloc(1, sizeof(*req)), *rep = calloc(1, sizeof(*rep));
 	static const uint8_t junk[32] = {0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 	uint32_t id;
+	int replies = 0;
 
 	if (!req || !rep)
 		goto out;
@@ -322,8 +329,14 @@ static void fake_serve(struct fake *f, int c)
 			goto out;
 		if (f->msgs == 0)
 			f->first = *req;
-		if (f->msgs < (int)sizeof(f->types))
+		if (f->msgs < (int)sizeof(f->types)) {
 			f->types[f->msgs] = req->type;
+			f->conn_of[f->msgs] = f->conns;
+			f->id_of[f->msgs] = id;
+			f->pid_of[f->msgs] = req->type == VIGIL_MSG_SESSION_OPEN || req->type == VIGIL_MSG_SESSION_CLOSE
+			                         ? req->u.session.pid
+			                         : req->u.login.pid;
+		}
 		f->msgs++;
 
 		switch (f->mode) {
@@ -365,6 +378,8 @@ static void fake_serve(struct fake *f, int c)
 					reply_decision(rep, false, VIGIL_REASON_STEPUP_FAILED, NULL);
 				break;
 			case VIGIL_MSG_ACCOUNT_CHECK:
+				if (f->drop_account)
+					goto out;
 				reply_decision(rep, f->mode != FAKE_DENY, f->reason, f->allow_id);
 				break;
 			case VIGIL_MSG_SESSION_OPEN:
@@ -382,6 +397,10 @@ static void fake_serve(struct fake *f, int c)
 			}
 		}
 		if (frame_write(c, rep, id) < 0)
+			goto out;
+		if (f->twice && replies == 0 && frame_write(c, rep, id) < 0)
+			goto out;
+		if (++replies == f->close_after)
 			goto out;
 	}
 out:
@@ -1233,6 +1252,190 @@ static void test_session(void **state)
 	assert_int_equal(f.first.u.session.pid, (uint32_t)getpid());
 }
 
+/* ------------------------------------------------ connection reuse ---- */
+
+/* Auth leaves its connection for account, account for open_session; the
+ * open does not keep it, so the close connects again.  Request ids go on
+ * across the phases of one connection. */
+static void test_reuse_phases(void **state)
+{
+	struct fake f;
+	pam_handle_t *pamh;
+
+	fake_start(&f, "run", FAKE_ALLOW);
+	pamh = login_start("v-closed");
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_close_session(pamh, 0), PAM_SUCCESS);
+	login_end(pamh, PAM_SUCCESS);
+	fake_stop(&f);
+
+	assert_int_equal(f.msgs, 4);
+	assert_int_equal(f.conns, 2);
+	assert_int_equal(f.types[0], VIGIL_MSG_AUTH_BEGIN);
+	assert_int_equal(f.types[1], VIGIL_MSG_ACCOUNT_CHECK);
+	assert_int_equal(f.types[2], VIGIL_MSG_SESSION_OPEN);
+	assert_int_equal(f.types[3], VIGIL_MSG_SESSION_CLOSE);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(f.conn_of[i], 1);
+		assert_int_equal(f.id_of[i], (uint32_t)i + 1);
+	}
+	assert_int_equal(f.conn_of[3], 2);
+	assert_int_equal(f.id_of[3], 1);
+}
+
+/* vigild closed the kept connection while it sat idle: account finds EOF
+ * (or EPIPE) before any reply and asks again, once, on a fresh connection. */
+static void test_reuse_idle_closed(void **state)
+{
+	struct fake f;
+	pam_handle_t *pamh;
+
+	fake_start(&f, "run", FAKE_ALLOW);
+	f.close_after = 1;
+	pamh = login_start("v-closed");
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	login_end(pamh, PAM_SUCCESS);
+	fake_stop(&f);
+	assert_int_equal(f.conns, 2);
+	assert_int_equal(f.msgs, 2);
+	assert_int_equal(f.types[1], VIGIL_MSG_ACCOUNT_CHECK);
+	assert_int_equal(f.conn_of[1], 2);
+}
+
+/* A daemon that drops the request on the fresh connection too: one retry,
+ * then a failure; with failmode=open as well. */
+static void test_reuse_retry_once(void **state)
+{
+	static const char *const services[] = {"v-closed", "v-open"};
+	struct fake f;
+
+	for (size_t i = 0; i < 2; i++) {
+		pam_handle_t *pamh;
+
+		fake_start(&f, "run", FAKE_ALLOW);
+		f.drop_account = true;
+		pamh = login_start(services[i]);
+		assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+		assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+		login_end(pamh, PAM_SUCCESS);
+		fake_stop(&f);
+		assert_int_equal(f.conns, 2);
+		assert_int_equal(f.msgs, 3);
+		assert_int_equal(f.types[1], VIGIL_MSG_ACCOUNT_CHECK);
+		assert_int_equal(f.types[2], VIGIL_MSG_ACCOUNT_CHECK);
+	}
+}
+
+/* The kept connection closed and the daemon gone by the retry: the request
+ * may have reached it before it went, so failmode=open does not apply
+ * (without a kept connection the same account phase fails open). */
+static void test_reuse_daemon_gone(void **state)
+{
+	struct fake f;
+	pam_handle_t *pamh;
+
+	fake_start(&f, "run", FAKE_ALLOW);
+	f.close_after = 1;
+	pamh = login_start("v-open");
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	fake_stop(&f);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	/* Nothing kept any more: the next phase is an ordinary one. */
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	login_end(pamh, PAM_SUCCESS);
+}
+
+/* After a denial nothing is kept: account connects again. */
+static void test_reuse_not_after_deny(void **state)
+{
+	struct fake f;
+	pam_handle_t *pamh;
+
+	fake_start(&f, "run", FAKE_DENY);
+	f.reason = VIGIL_REASON_LOCKED;
+	pamh = login_start("v-closed");
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_AUTH_ERR);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	login_end(pamh, PAM_SUCCESS);
+	fake_stop(&f);
+	assert_int_equal(f.msgs, 2);
+	assert_int_equal(f.conns, 2);
+}
+
+/* A frame left on the kept connection (a reply sent twice) is never taken
+ * for the answer to the next request: its id is the old one.  The phase
+ * fails and the connection is dropped. */
+static void test_reuse_stale_reply(void **state)
+{
+	struct fake f;
+	pam_handle_t *pamh;
+
+	fake_start(&f, "run", FAKE_ALLOW);
+	f.twice = true;
+	pamh = login_start("v-open");
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_PERM_DENIED);
+	/* Dropped: a fresh connection (whose first reply comes twice too). */
+	assert_int_equal(pam_open_session(pamh, 0), PAM_SUCCESS);
+	login_end(pamh, PAM_SUCCESS);
+	fake_stop(&f);
+	assert_int_equal(f.conns, 2);
+	assert_int_equal(f.types[2], VIGIL_MSG_SESSION_OPEN);
+	assert_int_equal(f.conn_of[2], 2);
+}
+
+/* A child forked after auth (sshd does, for keyboard-interactive) never
+ * uses the parent's kept connection: it connects on its own, and the
+ * parent's account still goes over the kept one. */
+static void test_reuse_other_process(void **state)
+{
+	struct fake f;
+	pam_handle_t *pamh;
+	int status;
+	pid_t pid;
+
+	fake_start(&f, "run", FAKE_ALLOW);
+	pamh = login_start("v-closed");
+	assert_int_equal(pam_authenticate(pamh, 0), PAM_SUCCESS);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The fake serves one connection at a time and is on the
+		 * parent's: a fresh one gets no answer within timeout=1. */
+		int r = pam_acct_mgmt(pamh, 0);
+
+		(void)pam_end(pamh, r | PAM_DATA_SILENT);
+		_exit(r);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), PAM_PERM_DENIED);
+	assert_int_equal(pam_acct_mgmt(pamh, 0), PAM_SUCCESS);
+	login_end(pamh, PAM_SUCCESS);
+	/* The child's request waits in the backlog until the parent's
+	 * connection is closed: let the fake read it before stopping it. */
+	for (int i = 0; i < 500 && __atomic_load_n(&f.msgs, __ATOMIC_ACQUIRE) < 3; i++)
+		(void)poll(NULL, 0, 10);
+	fake_stop(&f);
+
+	assert_int_equal(f.conns, 2);
+	assert_int_equal(f.msgs, 3);
+	/* The first connection carried the parent's requests only. */
+	assert_int_equal(f.conn_of[0], 1);
+	assert_int_equal(f.conn_of[1], 1);
+	assert_int_equal(f.pid_of[0], (uint32_t)getpid());
+	assert_int_equal(f.pid_of[1], (uint32_t)getpid());
+	assert_int_equal(f.types[1], VIGIL_MSG_ACCOUNT_CHECK);
+	assert_int_equal(f.id_of[1], 2);
+	/* The child's came on its own connection, id 1. */
+	assert_int_equal(f.conn_of[2], 2);
+	assert_int_equal(f.pid_of[2], (uint32_t)pid);
+	assert_int_equal(f.id_of[2], 1);
+}
+
 /* Fail the Nth allocation made while pam_authenticate() runs, for N = 1, 2,
  * ... until a run completes without a failure.  Each run either succeeds
  * with a login id (the allocation did not matter) or fails; never
@@ -1326,6 +1529,13 @@ static int child_main(void)
 	    cmocka_unit_test(test_account),
 	    cmocka_unit_test(test_account_stepup_not_done),
 	    cmocka_unit_test(test_session),
+	    cmocka_unit_test(test_reuse_phases),
+	    cmocka_unit_test(test_reuse_idle_closed),
+	    cmocka_unit_test(test_reuse_retry_once),
+	    cmocka_unit_test(test_reuse_daemon_gone),
+	    cmocka_unit_test(test_reuse_not_after_deny),
+	    cmocka_unit_test(test_reuse_stale_reply),
+	    cmocka_unit_test(test_reuse_other_process),
 	    cmocka_unit_test(test_allocation_failures),
 	};
 

@@ -104,11 +104,18 @@ static int decode_exact(uint8_t type, const uint8_t *body, size_t len, struct vi
 	return r;
 }
 
+/* What a failed decode of type leaves: every byte it may have written
+ * (the header and that type's member) zero, so ret->type is 0. */
+static int wiped(const struct vigil_msg *d, uint8_t type)
+{
+	return d->type == 0 && is_zero(d, msg_size(type));
+}
+
 /* A refused body leaves the output zeroed, whatever the failure. */
-static void assert_refused(int r, const struct vigil_msg *out)
+static void assert_refused(int r, const struct vigil_msg *out, uint8_t type)
 {
 	assert_true(r == -EBADMSG || r == -E2BIG);
-	assert_true(is_zero(out, sizeof(*out)));
+	assert_true(wiped(out, type));
 }
 
 /* ---- Representative messages ---- */
@@ -1891,7 +1898,7 @@ static void test_truncation(void **state)
 			r = decode_exact(m->type, f + VIGIL_FRAME_HEADER_SIZE, k, d);
 			/* A short body is malformed, never "too big". */
 			assert_int_equal(r, -EBADMSG);
-			assert_true(is_zero(d, sizeof(*d)));
+			assert_true(wiped(d, m->type));
 		}
 	}
 	free(m);
@@ -1966,7 +1973,7 @@ static void test_bit_flips(void **state)
 			body[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 			r = msg_decode(m->type, body, body_len, d);
 			if (r < 0) {
-				assert_refused(r, d);
+				assert_refused(r, d, m->type);
 				refused++;
 			} else {
 				/* Accepted: it must be the one encoding of what it says. */
@@ -2007,7 +2014,7 @@ static void test_trailing_byte(void **state)
 			assert_int_equal(
 			    decode_exact(m->type, f + VIGIL_FRAME_HEADER_SIZE, len + 1 - VIGIL_FRAME_HEADER_SIZE, d),
 			    -EBADMSG);
-			assert_true(is_zero(d, sizeof(*d)));
+			assert_true(wiped(d, m->type));
 		}
 	}
 	free(m);
@@ -2044,7 +2051,7 @@ static void test_string_nul(void **state)
 			at[2] = '\0';
 			memset(d, 0xa5, sizeof(*d));
 			assert_int_equal(decode_exact(m->type, body, len - VIGIL_FRAME_HEADER_SIZE, d), -EBADMSG);
-			assert_true(is_zero(d, sizeof(*d)));
+			assert_true(wiped(d, m->type));
 			/* A NUL as the last byte is just as wrong. */
 			at[2] = 'U';
 			at[7] = '\0';
@@ -2106,13 +2113,13 @@ static void test_string_over_limit(void **state)
 			memcpy(g + off + 3 + max, body + off + 2 + max, body_len - off - 2 - max);
 			memset(d, 0xa5, sizeof(*d));
 			assert_int_equal(decode_exact(m->type, g, body_len + 1, d), -E2BIG);
-			assert_true(is_zero(d, sizeof(*d)));
+			assert_true(wiped(d, m->type));
 
 			/* A huge length over a short body: refused without reading. */
 			g[off] = 0xff;
 			g[off + 1] = 0xff;
-			assert_refused(decode_exact(m->type, g, off + 2 + max, d), d);
-			assert_refused(decode_exact(m->type, g, off + 2, d), d);
+			assert_refused(decode_exact(m->type, g, off + 2 + max, d), d, m->type);
+			assert_refused(decode_exact(m->type, g, off + 2, d), d, m->type);
 
 			strcpy(fields[i].p, saved);
 		}
@@ -2164,7 +2171,7 @@ static void test_list_over_limit(void **state)
 		/* One over the limit, then absurdly over: -E2BIG before any entry. */
 		body[off + 1] = VIGIL_LIST_MAX + 1;
 		assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), -E2BIG);
-		assert_true(is_zero(d, sizeof(*d)));
+		assert_true(wiped(d, VIGIL_MSG_STATUS_REPORT));
 		body[off] = 0xff;
 		body[off + 1] = 0xff;
 		assert_int_equal(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), -E2BIG);
@@ -2172,7 +2179,7 @@ static void test_list_over_limit(void **state)
 		/* One fewer than sent: the last entry is read as what follows. */
 		body[off] = 0;
 		body[off + 1] = VIGIL_LIST_MAX - 1;
-		assert_refused(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), d);
+		assert_refused(decode_exact(VIGIL_MSG_STATUS_REPORT, body, body_len, d), d, VIGIL_MSG_STATUS_REPORT);
 
 		/* The encoder refuses a count it could not have sent. */
 		*counts[k] = VIGIL_LIST_MAX + 1;
@@ -2194,13 +2201,14 @@ static void test_list_over_limit(void **state)
 		assert_int_equal(body[1] << 8 | body[2], VIGIL_LIST_MAX);
 		body[2] = VIGIL_LIST_MAX + 1;
 		assert_int_equal(decode_exact(VIGIL_MSG_SESSION_LIST_REPLY, body, body_len, d), -E2BIG);
-		assert_true(is_zero(d, sizeof(*d)));
+		assert_true(wiped(d, VIGIL_MSG_SESSION_LIST_REPLY));
 		body[1] = 0xff;
 		body[2] = 0xff;
 		assert_int_equal(decode_exact(VIGIL_MSG_SESSION_LIST_REPLY, body, 3, d), -E2BIG);
 		body[1] = 0;
 		body[2] = VIGIL_LIST_MAX - 1;
-		assert_refused(decode_exact(VIGIL_MSG_SESSION_LIST_REPLY, body, body_len, d), d);
+		assert_refused(decode_exact(VIGIL_MSG_SESSION_LIST_REPLY, body, body_len, d), d,
+		               VIGIL_MSG_SESSION_LIST_REPLY);
 		m->u.sessions.n_sessions = VIGIL_LIST_MAX + 1;
 		assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
 		assert_int_equal(out_len, 999);
@@ -2223,7 +2231,7 @@ static void expect_bad_at(const struct vigil_msg *m, size_t off, const uint8_t *
 	memcpy(body + off, val, n);
 	memset(d, 0xa5, sizeof(*d));
 	assert_int_equal(decode_exact(m->type, body, len - VIGIL_FRAME_HEADER_SIZE, d), -EBADMSG);
-	assert_true(is_zero(d, sizeof(*d)));
+	assert_true(wiped(d, m->type));
 	free(d);
 	free(f);
 }
@@ -2438,7 +2446,7 @@ static void test_enums(void **state)
 		expect_encode_einval(m);
 		memset(bad, 0xa5, sizeof(*bad));
 		assert_int_equal(msg_decode((uint8_t)t, (const uint8_t *)"\0\0", 2, bad), -EBADMSG);
-		assert_true(is_zero(bad, sizeof(*bad)));
+		assert_true(wiped(bad, (uint8_t)t));
 	}
 	free(m);
 	free(bad);
@@ -2551,6 +2559,71 @@ static void test_encode_limits(void **state)
 	assert_int_equal(msg_encode(NULL, 5, f, len, &out_len), -EINVAL);
 	assert_int_equal(msg_encode(m, 5, NULL, len, &out_len), -EINVAL);
 	free(m);
+	free(f);
+}
+
+/* The types that can carry a secret are exactly these; msg_size() covers
+ * the header and one union member, never more than the struct. */
+static void test_has_secret(void **state)
+{
+	static const uint8_t secret[] = {VIGIL_MSG_AUTH_STEP, VIGIL_MSG_TOTP_ENROLL_CONFIRM, VIGIL_MSG_TOTP_REMOVE,
+	                                 VIGIL_MSG_PROMPT,    VIGIL_MSG_ENROLL_PENDING,      VIGIL_MSG_RECOVERY_CODES};
+	const size_t head = offsetof(struct vigil_msg, u);
+
+	for (unsigned t = 0; t < 256; t++) {
+		bool want = false;
+
+		for (size_t i = 0; i < sizeof(secret); i++)
+			want = want || secret[i] == t;
+		assert_int_equal(msg_type_has_secret((uint8_t)t), want);
+		assert_true(msg_size((uint8_t)t) >= head);
+		assert_true(msg_size((uint8_t)t) <= sizeof(struct vigil_msg));
+		if (!type_known(t))
+			assert_int_equal(msg_size((uint8_t)t), head);
+	}
+	assert_false(msg_type_has_secret(VIGIL_MSG_AUTH_BEGIN));
+	assert_false(msg_type_has_secret(VIGIL_MSG_DECISION));
+	assert_false(msg_type_has_secret(VIGIL_MSG_AUTH_ASSERTION));
+	assert_int_equal(msg_size(VIGIL_MSG_AUTH_STEP), head + sizeof(struct vigil_answer));
+	assert_int_equal(msg_size(VIGIL_MSG_DECISION), head + sizeof(struct vigil_decision));
+	assert_int_equal(msg_size(VIGIL_MSG_STATUS_REPORT), head + sizeof(struct vigil_status_report));
+	assert_int_equal(msg_size(VIGIL_MSG_ADMIN_RELOAD), head);
+	/* The whole struct is what a message costs to clear without msg_size(). */
+	print_message("sizeof(struct vigil_msg) = %zu, AUTH_BEGIN uses %zu, DECISION %zu\n", sizeof(struct vigil_msg),
+	              msg_size(VIGIL_MSG_AUTH_BEGIN), msg_size(VIGIL_MSG_DECISION));
+}
+
+/* Decoding defines every byte of what it uses, whatever was there: a decode
+ * into a struct filled with 0xA5 equals one into a zeroed struct over
+ * msg_size(type) bytes, and leaves the rest of the 0xA5 struct alone. */
+static void test_decode_defines_member(void **state)
+{
+	struct vigil_msg *m = msg_new(), *d1 = msg_new(), *d2 = msg_new();
+	uint8_t *f = frame_new();
+
+	for (size_t c = 0; c < N_CASES; c++) {
+		const uint8_t *p = (const uint8_t *)d1;
+		size_t len, n;
+
+		memset(m, 0, sizeof(*m));
+		cases[c].build(m);
+		len = encode_ok(m, 1, f);
+		n = msg_size(m->type);
+		memset(d1, 0xa5, sizeof(*d1));
+		memset(d2, 0, sizeof(*d2));
+		assert_int_equal(decode_exact(m->type, f + VIGIL_FRAME_HEADER_SIZE, len - VIGIL_FRAME_HEADER_SIZE, d1),
+		                 0);
+		assert_int_equal(decode_exact(m->type, f + VIGIL_FRAME_HEADER_SIZE, len - VIGIL_FRAME_HEADER_SIZE, d2),
+		                 0);
+		if (memcmp(d1, d2, n) != 0)
+			fail_msg("case %s: decoding left bytes undefined", cases[c].name);
+		for (size_t i = n; i < sizeof(*d1); i++)
+			if (p[i] != 0xa5)
+				fail_msg("case %s: byte %zu past the member written", cases[c].name, i);
+	}
+	free(m);
+	free(d1);
+	free(d2);
 	free(f);
 }
 
@@ -2922,14 +2995,14 @@ static void expect_list_limit(struct vigil_msg *m, size_t off, uint16_t *count, 
 	body[off + 1] = (uint8_t)(limit + 1);
 	memset(d, 0xa5, sizeof(*d));
 	assert_int_equal(decode_exact(m->type, body, body_len, d), -E2BIG);
-	assert_true(is_zero(d, sizeof(*d)));
+	assert_true(wiped(d, m->type));
 	body[off] = 0xff;
 	body[off + 1] = 0xff;
 	assert_int_equal(decode_exact(m->type, body, body_len, d), -E2BIG);
 	assert_int_equal(decode_exact(m->type, body, off + 2, d), -E2BIG);
 	body[off] = 0;
 	body[off + 1] = (uint8_t)(limit - 1);
-	assert_refused(decode_exact(m->type, body, body_len, d), d);
+	assert_refused(decode_exact(m->type, body, body_len, d), d, m->type);
 
 	*count = (uint16_t)(limit + 1);
 	assert_int_equal(msg_encode(m, 1, f, VIGIL_FRAME_MAX, &out_len), -E2BIG);
@@ -3011,7 +3084,7 @@ static void test_b64_alphabet(void **state)
 					memset(d, 0xa5, sizeof(*d));
 					assert_int_equal(decode_exact(m->type, body, len - VIGIL_FRAME_HEADER_SIZE, d),
 					                 -EBADMSG);
-					assert_true(is_zero(d, sizeof(*d)));
+					assert_true(wiped(d, m->type));
 				}
 			}
 			/* Every byte of the alphabet is taken, anywhere (the tail
@@ -3233,6 +3306,8 @@ int main(void)
 	    cmocka_unit_test(test_header),
 	    cmocka_unit_test(test_encode_limits),
 	    cmocka_unit_test(test_request_types),
+	    cmocka_unit_test(test_has_secret),
+	    cmocka_unit_test(test_decode_defines_member),
 	    cmocka_unit_test(test_decision_recovery),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_describe_secrets),
