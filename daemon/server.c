@@ -331,7 +331,10 @@ static int conn_handle_frame(struct conn *c)
 	}
 	mark = store_durable_mark(s->d->store);
 	r = dispatch(s->d, &c->peer, &c->x, s->req, s->reply);
-	wipe(s->req, sizeof(*s->req));
+	/* Only a message that can carry a code or a seed is wiped, and only
+	 * the bytes of its type: the rest of the 28 KiB never held it. */
+	if (msg_type_has_secret(c->hdr.type))
+		wipe(s->req, msg_size(c->hdr.type));
 	if (r == 0 && c->x.login && pending_for_key(s, c, login_pending_key(c->x.login)) >= PENDING_PER_KEY_MAX) {
 		/* Known only once the login is assessed (who is typing).  The
 		 * prompt is not sent; closing fails the caller closed: the
@@ -347,7 +350,8 @@ static int conn_handle_frame(struct conn *c)
 		return r;
 	}
 	r = msg_encode(s->reply, c->hdr.request_id, c->out, sizeof(c->out), &c->out_len);
-	wipe(s->reply, sizeof(*s->reply));
+	if (msg_type_has_secret(s->reply->type))
+		wipe(s->reply, msg_size(s->reply->type));
 	if (r < 0) {
 		log_msg(LOG_ERR, "encoding a reply failed: %s", strerror(-r));
 		return r;
