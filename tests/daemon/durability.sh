@@ -33,6 +33,7 @@ SHIM=$top_builddir/tests/daemon/.libs/fail_fdatasync.so
 [ -f "$SHIM" ] || vt_die "missing $SHIM (make check builds it)"
 
 vt_mktree
+# shellcheck disable=SC2119 # the made-up users only
 vt_nss_setup
 mkdir -m 755 "$VT_TMP/bin"
 install -m 755 "$top_builddir/tests/daemon/durability_client" "$VT_TMP/bin/durability_client"
