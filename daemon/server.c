@@ -102,6 +102,13 @@
  * flood's only a close, thanks to the per-uid limits below. */
 #define PRIORITY_ROOT   SD_EVENT_PRIORITY_IMPORTANT
 #define PRIORITY_PUBLIC SD_EVENT_PRIORITY_NORMAL
+/* The sync of held replies (on_sync()) runs once root's ready connections
+ * are served, so that the step-ups that arrived together share it, and
+ * before public work, so that no flood there can hold a login's answer.
+ * Under root's work that never lets up, it goes ahead of it after this
+ * many requests: a batch that grows without end is no longer a batch. */
+#define PRIORITY_SYNC  (PRIORITY_ROOT + 1)
+#define SYNC_BATCH_MAX 64
 
 enum listener {
 	LISTENER_PUBLIC,
@@ -167,6 +174,7 @@ struct server {
 	struct conn *conns;
 	unsigned n_conns, n_public;
 	unsigned n_held;           /* connections with a held reply */
+	unsigned served_held;      /* requests served since the first of them */
 	sd_event_source *sync_src; /* syncs the store, then sends held replies */
 	struct rate_slot rate[RATE_SLOTS];
 	uint64_t full_logged_usec;     /* last "too many connections" notice */
@@ -365,6 +373,8 @@ static int conn_handle_frame(struct conn *c)
 		s->n_held++;
 		sd_event_source_set_enabled(s->sync_src, SD_EVENT_ONESHOT);
 	}
+	if (s->n_held > 0 && ++s->served_held == SYNC_BATCH_MAX)
+		sd_event_source_set_priority(s->sync_src, PRIORITY_ROOT - 1);
 	return 0;
 drop:
 	wipe(c->in, c->in_len);
@@ -472,6 +482,9 @@ static int on_sync(sd_event_source *src, void *userdata)
 	struct conn *c, *next;
 	int r;
 
+	s->served_held = 0;
+	sd_event_source_set_priority(s->sync_src, PRIORITY_SYNC);
+	sd_event_source_set_enabled(s->sync_src, SD_EVENT_OFF);
 	if (s->n_held == 0 && !store_durable_pending(s->d->store))
 		return 0;
 	if ((r = store_sync(s->d->store)) < 0) {
@@ -813,12 +826,9 @@ int server_new(struct vigild *d, const char *runtime_dir, struct server **ret)
 		                                      i == LISTENER_PUBLIC ? PRIORITY_PUBLIC : PRIORITY_ROOT)) < 0)
 			goto fail;
 	}
-	/* Enabled when a reply is held.  At the priority of root's work, and
-	 * pending from the round after the one that held a reply: it runs once
-	 * the connections that were ready together have been served, so their
-	 * syncs are one. */
+	/* Enabled when a reply is held (see PRIORITY_SYNC). */
 	if ((r = sd_event_add_defer(s->event, &s->sync_src, on_sync, s)) < 0 ||
-	    (r = sd_event_source_set_priority(s->sync_src, PRIORITY_ROOT)) < 0 ||
+	    (r = sd_event_source_set_priority(s->sync_src, PRIORITY_SYNC)) < 0 ||
 	    (r = sd_event_source_set_enabled(s->sync_src, SD_EVENT_OFF)) < 0)
 		goto fail;
 	prune(s);
