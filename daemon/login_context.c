@@ -19,8 +19,8 @@
 
 /* Fills c from the request, trusting only what this peer may tell.
  * canonical: the user name is NSS's already (login_context_build_known()). */
-static int context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req,
-                         bool canonical, struct login_context *c, uint16_t *ret_reason)
+static int context_build(struct vigild *d, const struct peer *p, const struct vigil_login_request *req, bool canonical,
+                         struct login_context *c, uint16_t *ret_reason)
 {
 	const char *auth_info = req->ssh_auth_info, *connection = req->ssh_connection, *rhost = req->rhost;
 	uint32_t pids[ORIGIN_PID_CHAIN_MAX];

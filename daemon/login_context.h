@@ -36,8 +36,8 @@ struct login_context {
 	 * may wait on for its account phase (login_deferred.h); NULL: write
 	 * it at once. */
 	struct exchange *defer_to;
-	struct peer peer;    /* who asked, on which connection */
-	int64_t user_id;     /* 0: a user the store has never seen (self-query) */
+	struct peer peer; /* who asked, on which connection */
+	int64_t user_id;  /* 0: a user the store has never seen (self-query) */
 	uint64_t first_allowed;
 	uint8_t factor_digits; /* of the active TOTP factor; 0 if none */
 	/* The step-up methods this login may use, best first, and what the

@@ -79,10 +79,10 @@ struct key_pending;
 
 /* Per-connection state between requests; dies with the connection. */
 struct exchange {
-	struct login_pending *login;   /* after a PROMPT, until the DECISION */
-	struct enroll_pending *enroll; /* after ENROLL_PENDING, until activated */
-	struct proof_pending *proof;   /* after FACTOR_PROVE's PROMPT, until its RESULT */
-	struct key_pending *key;       /* after KEY_CHALLENGE, until KEY_ENROLL_FINISH */
+	struct login_pending *login;    /* after a PROMPT, until the DECISION */
+	struct enroll_pending *enroll;  /* after ENROLL_PENDING, until activated */
+	struct proof_pending *proof;    /* after FACTOR_PROVE's PROMPT, until its RESULT */
+	struct key_pending *key;        /* after KEY_CHALLENGE, until KEY_ENROLL_FINISH */
 	struct login_deferred *decided; /* after an allowed AUTH_BEGIN, until its account phase */
 	/* The user this connection proved a factor of, and when (proof.h):
 	 * good for one factor change. */
