@@ -224,7 +224,8 @@ static bool login_one(const struct round *rd, const struct login_user *u, unsign
 	    (rc = pam_set_item(ph, PAM_TTY, "ssh")) != PAM_SUCCESS)
 		goto out;
 	step = "pam_putenv";
-	snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=%s", u->o.auth_info);
+	/* As sshd puts it: one line per method, each ending in a newline. */
+	snprintf(env, sizeof(env), "SSH_AUTH_INFO_0=%s\n", u->o.auth_info);
 	if ((rc = pam_putenv(ph, env)) != PAM_SUCCESS)
 		goto out;
 	step = "pam_authenticate";

@@ -411,7 +411,10 @@ seed() {
 	totp=$(sqlite3 "$db" 'PRAGMA table_info(totp_factors)' | awk -F'|' '$2 != "id" && $2 != "user_id" { printf "%s%s", s, $2; s = "," }')
 	idx=$(sqlite3 "$db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logins' AND sql IS NOT NULL")
 	log "seeding $n users, $((10 * (n + steps))) history rows (columns: $cols)"
-	sqlite3 "$db" <<-EOF >/dev/null
+	# A rollback journal (nearly empty: the tables are) rather than a WAL
+	# the size of the whole insert; vigild turns WAL on again at start.
+	sqlite3 -bail "$db" <<-EOF >/dev/null
+		PRAGMA journal_mode = DELETE;
 		PRAGMA synchronous = OFF;
 		PRAGMA foreign_keys = OFF;
 		PRAGMA cache_size = -1048576;
@@ -438,7 +441,7 @@ seed() {
 		  SELECT $vals FROM k CROSS JOIN uo AS u;
 		$idx
 		COMMIT;
-		PRAGMA wal_checkpoint(TRUNCATE);
+		PRAGMA journal_mode = WAL;
 	EOF
 	log "seeded in $(($(date +%s) - t0)) s: $(sqlite3 "$db" 'SELECT count(*) FROM users') users," \
 		"$(sqlite3 "$db" 'SELECT count(*) FROM logins') history rows, $(du -m "$db" | cut -f1) MiB"
