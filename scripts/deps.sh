@@ -31,6 +31,9 @@ test=(
 	clang clang-format libcmocka-dev libpam-wrapper libpamtest0-dev
 	openssh-server openssh-client openssh-tests sudo zbar-tools
 	iproute2 sqlite3
+	# bench/perf.sh: the google-authenticator peer, indexed NSS for a
+	# million users, and the tools it measures vigild and the module with
+	libpam-google-authenticator libnss-db strace valgrind
 	# the tools that talk to the software FIDO2 key (tests/fido2/softkey)
 	fido2-tools
 	# the booted-container tests (tests/container/run.sh), and the Debian
