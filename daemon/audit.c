@@ -53,6 +53,8 @@
 /* One record as a line: about 20 fields of at most AUDIT_VALUE_MAX. */
 #define AUDIT_LINE_MAX   32768
 #define AUDIT_FIELDS_MAX 32
+/* How long the writer, woken for a record, waits for more (see writer()). */
+#define AUDIT_LINGER_NS 2000000L
 /* How long audit_free() waits for journald to take what is queued. */
 #define AUDIT_DRAIN_MS 2000
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
@@ -76,6 +78,7 @@ struct audit {
 	bool busy;                  /* the writer is inside a delivery */
 	bool stop;
 	bool detached; /* audit_free() gave up on the writer: it frees */
+	bool waiting;  /* the writer sleeps on wake: only then is it signalled */
 	int spill_fd;  /* -1: no spill file */
 	bool spill_pending;
 	off_t replay_off; /* how far the writer has replayed the spill */
@@ -563,12 +566,25 @@ static void *writer_main(void *arg)
 
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
+		bool woke = false;
+
 		while (!a->stop && a->count == 0 && !a->spill_pending) {
 			pthread_cond_broadcast(&a->idle);
+			a->waiting = woke = true;
 			pthread_cond_wait(&a->wake, &a->lock);
+			a->waiting = false;
 		}
 		if (a->stop)
 			break;
+		if (woke) {
+			/* Woken for one record: let the ones right behind it
+			 * (the other logins of a busy second) join it, so the
+			 * event loop wakes this thread once for them all, not
+			 * once each.  A record reaches journald that much later. */
+			pthread_mutex_unlock(&a->lock);
+			nanosleep(&(struct timespec){0, AUDIT_LINGER_NS}, NULL);
+			pthread_mutex_lock(&a->lock);
+		}
 
 		if (a->count > 0) {
 			rec = a->queue[a->head];
@@ -725,7 +741,8 @@ void audit_emit(struct audit *a, const struct audit_record *r)
 	} else if (spill_append(a, rec) < 0) {
 		spill_failed = true;
 	}
-	pthread_cond_signal(&a->wake);
+	if (a->waiting)
+		pthread_cond_signal(&a->wake);
 	pthread_mutex_unlock(&a->lock);
 	/* stderr may block: never while holding the lock. */
 	if (spill_failed)
