@@ -36,15 +36,13 @@ enum st {
 	ST_USER_UNLOCK,
 	ST_USER_SUSPEND,
 	ST_USER_SUCCESS,
+	ST_USER_EXISTS,
 	ST_DEVICE_GET,
-	ST_DEVICE_TOUCH,
-	ST_DEVICE_ADD,
+	ST_DEVICE_SEEN,
 	ST_SOURCE_GET,
-	ST_SOURCE_TOUCH,
-	ST_SOURCE_ADD,
+	ST_SOURCE_SEEN,
 	ST_PREFIX_GET,
-	ST_PREFIX_TOUCH,
-	ST_PREFIX_ADD,
+	ST_PREFIX_SEEN,
 	ST_FAILURE_ADD,
 	ST_FAILURE_ADD_LOCAL,
 	ST_FAILURES_PARTY,
@@ -57,6 +55,8 @@ enum st {
 	ST_GRANT_PUT,
 	ST_LOGIN_PUT,
 	ST_LOGIN_GET,
+	ST_LOGIN_GET_LEGACY,
+	ST_LOGIN_MAX_ID,
 	ST_LOGIN_CLAIM,
 	ST_TOTP_GET_ACTIVE,
 	ST_TOTP_GET_PENDING,
@@ -103,9 +103,15 @@ enum st {
 	ST_MAX_
 };
 
+/* How stale last_seen and last_success may get before a login rewrites
+ * them (seconds): see ST_USER_SUCCESS. */
+#define STORE_SEEN_REFRESH 86400
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX_];
+	char *path;            /* as opened: the checkpointer opens it too */
+	int64_t login_last_id; /* the largest login id handed out or seen */
 };
 
 /* Reads the columns of a row in order; the first bad value sticks in r. */
@@ -147,5 +153,9 @@ void row_text(struct row *w, char *out, size_t cap);
 int tx_begin(struct store *s, bool immediate);
 int tx_commit(struct store *s);
 void tx_rollback(struct store *s);
+/* Opens path as store_open() does (the file, its -wal and -shm checked
+ * first: ours, not readable by others, no symlink) without any pragma or
+ * statement: *ret is the caller's to sqlite3_close(). */
+int store_db_open(const char *path, sqlite3 **ret, char *why, size_t whylen);
 /* Runs a query whose answer is one count. */
 int count_query(struct store *s, sqlite3_stmt *st, int rc, uint32_t *ret);
