@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_checkpoint.h"
 
 #define T0 1700000000ULL
 
@@ -1584,6 +1585,70 @@ static void test_prune(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM devices"), 2);
 }
 
+/* ---- checkpoints ---- */
+
+/* Commits never checkpoint once the checkpointer runs: it copies the WAL
+ * back past 1000 pages from its own thread, and truncates it when idle. */
+static void test_checkpointer(void **state)
+{
+	struct fixture *f = *state;
+	struct store_checkpoint *c = NULL;
+	struct store_checkpoint_stats stats;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_login l;
+	char name[32];
+	int i;
+
+	assert_int_equal(store_checkpoint_start(f->s, &c, NULL, 0), 0);
+	/* About 5 pages each: past the threshold of 1000 pages. */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "user%04d", i);
+		(void)user_id(f->s, name);
+		l = login_make(alice, "", T0 + (uint64_t)i);
+		assert_int_equal(store_login_new_id(f->s, l.login_id, sizeof(l.login_id)), 0);
+		assert_int_equal(store_login_put(f->s, &l), 0);
+	}
+	for (i = 0; i < 40; i++) {
+		store_checkpoint_stats(c, &stats);
+		if (stats.passive > 0)
+			break;
+		usleep(100000);
+	}
+	assert_true(stats.passive > 0);
+	/* Idle: the WAL goes back to nothing within a few seconds. */
+	for (i = 0; i < 100 && wal_size(f->path) > 0; i++)
+		usleep(100000);
+	assert_int_equal(wal_size(f->path), 0);
+	store_checkpoint_stats(c, &stats);
+	assert_true(stats.truncate > 0);
+	assert_int_equal(stats.failures, 0);
+	assert_int_equal(store_checkpoint_stop(c), 0);
+	assert_int_equal(store_checkpoint_stop(NULL), 0);
+	/* Still usable, on SQLite's own checkpoints again. */
+	l = login_make(alice, "", T0);
+	assert_int_equal(store_login_new_id(f->s, l.login_id, sizeof(l.login_id)), 0);
+	assert_int_equal(store_login_put(f->s, &l), 0);
+}
+
+/* The checkpointer's connection is checked as the store's: a -wal that
+ * others may read is refused. */
+static void test_checkpointer_checks_files(void **state)
+{
+	struct fixture *f = *state;
+	struct store_checkpoint *c = NULL;
+	char wal[160], why[256] = "";
+
+	(void)user_id(f->s, "alice");
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(chmod(wal, 0644), 0);
+	assert_true(store_checkpoint_start(f->s, &c, why, sizeof(why)) < 0);
+	assert_null(c);
+	assert_non_null(strstr(why, "-wal"));
+	assert_int_equal(chmod(wal, 0600), 0);
+	assert_int_equal(store_checkpoint_start(f->s, &c, why, sizeof(why)), 0);
+	assert_int_equal(store_checkpoint_stop(c), 0);
+}
+
 /* ---- query plans ---- */
 
 /* The connection store_open() makes, caught as SQLite opens it. */
@@ -1697,6 +1762,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_migrate_login_ids, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_ids_reopen, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_wal_bytes, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpointer, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpointer_checks_files, open_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
