@@ -765,7 +765,9 @@ int store_open(const char *path, struct store **ret)
 	return store_open_why(path, ret, NULL, 0);
 }
 
-int store_db_open(const char *path, sqlite3 **ret, char *why, size_t whylen)
+/* Opens path for the store's own connection, the file and its -wal and
+ * -shm checked first; its identity in *ret_st. */
+static int store_db_open(const char *path, sqlite3 **ret, struct stat *ret_st, char *why, size_t whylen)
 {
 	sqlite3 *db = NULL;
 	struct stat st = {0}, now_st;
@@ -801,11 +803,84 @@ int store_db_open(const char *path, sqlite3 **ret, char *why, size_t whylen)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 #endif
 	*ret = db;
+	*ret_st = st;
 	db = NULL;
 	r = 0;
 out:
 	if (fd >= 0)
 		close(fd);
+	sqlite3_close(db);
+	return r;
+}
+
+/* Checks the file at path by lstat only (-ENOENT if absent): as
+ * safe_file_open() checks a descriptor, and when want is given, the very
+ * file it names. */
+static int lstat_checked(const char *path, const struct stat *want, char *why, size_t whylen)
+{
+	struct stat st;
+	char reason[256];
+	int r;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if ((r = safe_file_check(&st, SAFE_FILE_OURS | SAFE_FILE_SECRET, reason, sizeof(reason))) < 0) {
+		why_set(why, whylen, "%s: %s", path, reason);
+		return r;
+	}
+	if (want && (st.st_dev != want->st_dev || st.st_ino != want->st_ino)) {
+		why_set(why, whylen, "%s: replaced since vigild opened it", path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int store_db_open_again(struct store *s, sqlite3 **ret, char *why, size_t whylen)
+{
+	static const char *const companions[] = {"-wal", "-shm"};
+	char side[PATH_MAX];
+	sqlite3 *db = NULL;
+	int flags, rc, r;
+	size_t i;
+
+	/* Nothing here opens the files: SQLite holds POSIX locks on them in
+	 * this process, and closing any other descriptor of theirs would
+	 * drop those locks (another process would then take the WAL for
+	 * abandoned).  SQLite shares its own descriptors between
+	 * connections of one process and never opens through a symlink. */
+	if ((r = lstat_checked(s->path, &s->file, why, whylen)) < 0)
+		goto out;
+	for (i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
+		if ((size_t)snprintf(side, sizeof(side), "%s%s", s->path, companions[i]) >= sizeof(side)) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		if ((r = lstat_checked(side, NULL, why, whylen)) < 0 && r != -ENOENT)
+			goto out;
+	}
+	flags = SQLITE_OPEN_READWRITE;
+#ifdef SQLITE_OPEN_NOFOLLOW
+	flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	rc = sqlite3_open_v2(s->path, &db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		r = sql_error(rc);
+		goto out;
+	}
+	if ((r = lstat_checked(s->path, &s->file, why, whylen)) < 0)
+		goto out;
+	sqlite3_extended_result_codes(db, 1);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#endif
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+#endif
+	why_set(why, whylen, "%s", "");
+	*ret = db;
+	db = NULL;
+	r = 0;
+out:
 	sqlite3_close(db);
 	return r;
 }
@@ -839,7 +914,7 @@ int store_open_why(const char *path, struct store **ret, char *why, size_t whyle
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = store_db_open(path, &s->db, why, whylen)) < 0)
+	if ((r = store_db_open(path, &s->db, &s->file, why, whylen)) < 0)
 		goto out;
 	if ((rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS)) != SQLITE_OK) {
 		r = sql_error(rc);

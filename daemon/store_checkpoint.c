@@ -5,7 +5,7 @@
  * SQLite's auto-checkpoint, itself a WAL hook) only notes how many frames
  * the WAL holds after each commit and wakes the thread past a threshold.
  * The thread, on a second connection opened with the same checks as the
- * store's (store_db_open()), runs a PASSIVE checkpoint then: it never
+ * store's (store_db_open_again()), runs a PASSIVE checkpoint then: it never
  * waits for and never blocks a login.  When no commit came for a few
  * seconds it runs a TRUNCATE one, without waiting either, so that the WAL
  * file shrinks back to nothing while vigild is idle.  Only store files
@@ -124,7 +124,7 @@ static void *checkpoint_main(void *arg)
 
 /* The checkpointer's connection: WAL mode read (so its WAL is open), a
  * small cache, the checkpoint's own syncs full, and no busy wait. */
-static int checkpoint_db_open(const char *path, sqlite3 **ret, char *why, size_t whylen)
+static int checkpoint_db_open(struct store *s, sqlite3 **ret, char *why, size_t whylen)
 {
 	static const char *const setup[] = {
 	    "PRAGMA synchronous = FULL",
@@ -137,7 +137,7 @@ static int checkpoint_db_open(const char *path, sqlite3 **ret, char *why, size_t
 	size_t i;
 	int rc, r;
 
-	if ((r = store_db_open(path, &db, why, whylen)) < 0)
+	if ((r = store_db_open_again(s, &db, why, whylen)) < 0)
 		goto out;
 	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++)
 		if ((rc = sqlite3_exec(db, setup[i], NULL, NULL, NULL)) != SQLITE_OK) {
@@ -152,7 +152,7 @@ static int checkpoint_db_open(const char *path, sqlite3 **ret, char *why, size_t
 	mode = sqlite3_column_text(st, 0);
 	if (!mode || strcmp((const char *)mode, "wal") != 0) {
 		r = -EIO;
-		why_set(why, whylen, "%s: not in WAL mode", path);
+		why_set(why, whylen, "%s: not in WAL mode", s->path);
 		goto out;
 	}
 	*ret = db;
@@ -179,7 +179,7 @@ int store_checkpoint_start(struct store *s, struct store_checkpoint **ret, char 
 	if (!c)
 		return -ENOMEM;
 	c->s = s;
-	if ((r = checkpoint_db_open(s->path, &c->db, why, whylen)) < 0)
+	if ((r = checkpoint_db_open(s, &c->db, why, whylen)) < 0)
 		goto out;
 	if ((r = -pthread_condattr_init(&ca)) < 0)
 		goto out;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include "store.h"
@@ -111,6 +113,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX_];
 	char *path;            /* as opened: the checkpointer opens it too */
+	struct stat file;      /* the database file opened (st_dev, st_ino) */
 	int64_t login_last_id; /* the largest login id handed out or seen */
 };
 
@@ -153,9 +156,11 @@ void row_text(struct row *w, char *out, size_t cap);
 int tx_begin(struct store *s, bool immediate);
 int tx_commit(struct store *s);
 void tx_rollback(struct store *s);
-/* Opens path as store_open() does (the file, its -wal and -shm checked
- * first: ours, not readable by others, no symlink) without any pragma or
- * statement: *ret is the caller's to sqlite3_close(). */
-int store_db_open(const char *path, sqlite3 **ret, char *why, size_t whylen);
+/* A second connection to s's database in this process (the checkpointer):
+ * the file, its -wal and -shm checked as store_open() checks them (ours,
+ * not readable by others, no symlink; the file still the one s opened),
+ * without any pragma or statement.  *ret is the caller's to
+ * sqlite3_close(). */
+int store_db_open_again(struct store *s, sqlite3 **ret, char *why, size_t whylen);
 /* Runs a query whose answer is one count. */
 int count_query(struct store *s, sqlite3_stmt *st, int rc, uint32_t *ret);
