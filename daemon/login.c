@@ -248,7 +248,7 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		outcome = VIGIL_OUTCOME_DENY;
 		reason = VIGIL_REASON_INTERNAL;
 	}
-	if ((r = vigild_new_id(l.login_id, sizeof(l.login_id))) < 0)
+	if ((r = store_login_new_id(d->store, l.login_id, sizeof(l.login_id))) < 0)
 		goto fail;
 	l.user_id = c->user_id;
 	strcpy(l.user, c->user);

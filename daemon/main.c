@@ -23,6 +23,7 @@
 #include "log.h"
 #include "safe_file.h"
 #include "server.h"
+#include "store_checkpoint.h"
 #include "totp.h"
 #include "vigild.h"
 #include "why.h"
@@ -116,11 +117,12 @@ int main(int argc, char **argv)
 	           *runtime_dir = VIGIL_DEFAULT_RUNTIME_DIR;
 	struct vigild d = {0};
 	struct server *srv = NULL;
+	struct store_checkpoint *ckpt = NULL;
 	struct rlimit no_core = {0, 0};
 	struct audit_record a = {.event = AUDIT_SERVICE, .priority = LOG_NOTICE};
 	char err[512], why[512], *path = NULL;
 	bool check_only = false;
-	int opt, r;
+	int opt, r, r2;
 
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
@@ -204,6 +206,11 @@ int main(int argc, char **argv)
 		log_msg(LOG_ERR, "database: %s", why[0] ? why : strerror(-r));
 		goto out;
 	}
+	/* Without it, SQLite checkpoints inside commits as it always has. */
+	if ((r = store_checkpoint_start(d.store, &ckpt, why, sizeof(why))) < 0) {
+		log_msg(LOG_WARNING, "database checkpointer: %s", why[0] ? why : strerror(-r));
+		r = 0;
+	}
 	free(path);
 	if (asprintf(&path, "%s/audit.spill", state_dir) < 0) {
 		path = NULL;
@@ -233,6 +240,8 @@ int main(int argc, char **argv)
 out:
 	server_free(srv);
 	audit_free(d.audit);
+	if ((r2 = store_checkpoint_stop(ckpt)) < 0)
+		log_msg(LOG_WARNING, "database checkpointer: %s", strerror(-r2));
 	store_close(d.store);
 	free(d.config);
 	free(path);

@@ -30,8 +30,20 @@
 #include "wipe.h"
 
 /* How long a statement waits for a lock held by another connection (an
- * admin's sqlite3 shell); the daemon itself holds only one connection. */
+ * admin's sqlite3 shell, the checkpointer's TRUNCATE when idle). */
 #define STORE_BUSY_TIMEOUT_MS 5000
+
+/* The page cache (KiB): at 1M users and 10M history rows the database is
+ * about 2 GiB, but a login reads only the interior pages of each index it
+ * walks (a few MiB) and one leaf per lookup.  12 MiB keeps every interior
+ * page and the leaves of recently active users resident, and keeps vigild
+ * under 32 MiB of RSS (about 10 MiB without the cache).  SQLite's default
+ * is 2 MiB: at 100k users the indexes no longer fit. */
+#define STORE_CACHE_KIB 12288
+
+/* What a WAL file is cut back to after a checkpoint reset it (bytes): a
+ * little over the checkpointer's threshold, so it is not regrown. */
+#define STORE_WAL_LIMIT (8 * 1024 * 1024)
 
 /*
  * Forward migrations: step i takes user_version i to i + 1, inside one
@@ -223,6 +235,55 @@ static const char *const migrations[] = {
     "UPDATE sessions SET last_activity = opened;"
     "CREATE INDEX sessions_open_source ON sessions(user_id, source) WHERE closed IS NULL;"
     "ALTER TABLE users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;",
+    /* 5 -> 6: a login's id is an integer (issue 11).  A random text key
+     *   put every insert on a random page of its index; logins.id is the
+     *   rowid, handed out increasing (store_login_new_id()), so a new row
+     *   lands on the rightmost page of the table and nothing else keys on
+     *   it.  On the wire it is its decimal text.  Rows from before keep
+     *   their text id in login_id (NULL in new rows, indexed only where
+     *   set), so the ids already in the journal, in sessions.login_id and
+     *   in an admin's notes still name them; their id is their old rowid,
+     *   smaller than any new one (new ids start at the clock in
+     *   microseconds).
+     * logins_time stays: age pruning, the recent-users pass and the
+     *   history listing select by time, and a time read from an id would be
+     *   wrong for the rows written after the clock was set back (the id
+     *   then runs ahead of the clock) and for every migrated row. */
+    "CREATE TABLE logins_v6 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  login_id TEXT,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  user TEXT NOT NULL,"
+    "  service TEXT NOT NULL,"
+    "  device TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  score INTEGER NOT NULL,"
+    "  signals INTEGER NOT NULL,"
+    "  outcome INTEGER NOT NULL,"
+    "  stepped_up INTEGER NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  committed INTEGER NOT NULL DEFAULT 1,"
+    "  caller_uid INTEGER NOT NULL DEFAULT 0,"
+    "  party TEXT NOT NULL DEFAULT '',"
+    "  activate_factor INTEGER NOT NULL DEFAULT 0,"
+    "  activate_step INTEGER NOT NULL DEFAULT -1,"
+    "  reason INTEGER NOT NULL DEFAULT 0,"
+    "  verdict INTEGER NOT NULL DEFAULT 0,"
+    "  why INTEGER NOT NULL DEFAULT 0,"
+    "  shadow INTEGER NOT NULL DEFAULT 0,"
+    "  method INTEGER NOT NULL DEFAULT 0,"
+    "  factor_id INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO logins_v6 (id, login_id, user_id, user, service, device, source, score, signals, outcome,"
+    "  stepped_up, time, committed, caller_uid, party, activate_factor, activate_step, reason, verdict, why,"
+    "  shadow, method, factor_id) "
+    "SELECT rowid, login_id, user_id, user, service, device, source, score, signals, outcome,"
+    "  stepped_up, time, committed, caller_uid, party, activate_factor, activate_step, reason, verdict, why,"
+    "  shadow, method, factor_id FROM logins ORDER BY rowid;"
+    "DROP TABLE logins;"
+    "ALTER TABLE logins_v6 RENAME TO logins;"
+    "CREATE INDEX logins_user ON logins(user_id, time);"
+    "CREATE INDEX logins_time ON logins(time);"
+    "CREATE UNIQUE INDEX logins_legacy_id ON logins(login_id) WHERE login_id IS NOT NULL;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -231,9 +292,13 @@ static const char *const migrations[] = {
 	"ends_at, warned_at, band, end_cause, uid"
 #define TOTP_COLS "id, sealed, digits, period, last_step, created, last_used"
 #define KEY_COLS  "id, user_id, kind, name, cred_id, cose_alg, pubkey, sign_count, flags, created, last_used"
-#define LOGIN_COLS                                                                                                     \
-	"login_id, user_id, user, service, device, source, score, signals, outcome, stepped_up, time, committed, "     \
-	"caller_uid, party, activate_factor, activate_step, reason, verdict, why, shadow, method, factor_id"
+/* The columns of a login after its ids. */
+#define LOGIN_DATA_COLS                                                                                                \
+	"user_id, user, service, device, source, score, signals, outcome, stepped_up, time, committed, caller_uid, "   \
+	"party, activate_factor, activate_step, reason, verdict, why, shadow, method, factor_id"
+/* A login row as the store reads it: its wire id first (the text id of a
+ * row from before schema 6, else the decimal rowid), then its data. */
+#define LOGIN_COLS "id, coalesce(login_id, CAST(id AS TEXT)), " LOGIN_DATA_COLS
 
 /* Partial indexes are used only when the WHERE clause repeats their
  * condition literally, hence the separate active / pending statements. */
@@ -254,17 +319,28 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_USER_INSERT] = "INSERT INTO users (name, first_seen) VALUES (?1, ?2)",
     [ST_USER_LOCK] = "UPDATE users SET locked_until = ?2 WHERE id = ?1",
     [ST_USER_UNLOCK] = "UPDATE users SET locked_until = 0 WHERE name = ?1",
+    /* last_success and last_seen move once a day at most (?3 seconds,
+     * STORE_SEEN_REFRESH): a login that would only rewrite them by minutes
+     * writes no page.  They are only ever older than the truth, by less
+     * than a day, so a "stale" signal may fire up to a day early, never
+     * late.  first_allowed is set by the first allowed login whatever
+     * its age. */
     [ST_USER_SUCCESS] = "UPDATE users SET last_success = ?2, "
-                        "first_allowed = CASE WHEN first_allowed = 0 THEN ?2 ELSE first_allowed END WHERE id = ?1",
+                        "first_allowed = CASE WHEN first_allowed = 0 THEN ?2 ELSE first_allowed END "
+                        "WHERE id = ?1 AND (first_allowed = 0 OR last_success < ?2 - ?3)",
+    [ST_USER_EXISTS] = "SELECT 1 FROM users WHERE id = ?1",
     [ST_DEVICE_GET] = "SELECT last_seen FROM devices WHERE user_id = ?1 AND fingerprint = ?2",
-    [ST_DEVICE_TOUCH] = "UPDATE devices SET last_seen = ?3 WHERE user_id = ?1 AND fingerprint = ?2",
-    [ST_DEVICE_ADD] = "INSERT INTO devices (user_id, fingerprint, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)",
+    [ST_DEVICE_SEEN] = "INSERT INTO devices (user_id, fingerprint, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
+                       "ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen = excluded.last_seen "
+                       "WHERE last_seen < excluded.last_seen - ?4",
     [ST_SOURCE_GET] = "SELECT 1 FROM sources WHERE user_id = ?1 AND addr = ?2",
-    [ST_SOURCE_TOUCH] = "UPDATE sources SET last_seen = ?3 WHERE user_id = ?1 AND addr = ?2",
-    [ST_SOURCE_ADD] = "INSERT INTO sources (user_id, addr, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)",
+    [ST_SOURCE_SEEN] = "INSERT INTO sources (user_id, addr, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
+                       "ON CONFLICT (user_id, addr) DO UPDATE SET last_seen = excluded.last_seen "
+                       "WHERE last_seen < excluded.last_seen - ?4",
     [ST_PREFIX_GET] = "SELECT 1 FROM prefixes WHERE user_id = ?1 AND prefix = ?2",
-    [ST_PREFIX_TOUCH] = "UPDATE prefixes SET last_seen = ?3 WHERE user_id = ?1 AND prefix = ?2",
-    [ST_PREFIX_ADD] = "INSERT INTO prefixes (user_id, prefix, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)",
+    [ST_PREFIX_SEEN] = "INSERT INTO prefixes (user_id, prefix, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
+                       "ON CONFLICT (user_id, prefix) DO UPDATE SET last_seen = excluded.last_seen "
+                       "WHERE last_seen < excluded.last_seen - ?4",
     [ST_FAILURE_ADD] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 0)",
     [ST_FAILURE_ADD_LOCAL] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 1)",
     /* A local caller's failures are its own: they never count for the
@@ -282,12 +358,17 @@ static const char *const st_sql[ST_MAX_] = {
                      "WHERE user_id = ?1 AND device = ?2 AND source = ?3 AND expires > ?4",
     [ST_GRANT_PUT] = "INSERT OR REPLACE INTO grants (user_id, device, source, granted, expires) "
                      "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_LOGIN_PUT] =
-        "INSERT INTO logins (" LOGIN_COLS ") "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-    [ST_LOGIN_GET] = "SELECT " LOGIN_COLS " FROM logins WHERE login_id = ?1",
+    /* ?1 the id (NULL: a text id, ?2, given by a caller of before
+     * schema 6; the row then takes the next rowid). */
+    [ST_LOGIN_PUT] = "INSERT INTO logins (id, login_id, " LOGIN_DATA_COLS ") "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+                     "?20, ?21, ?22, ?23)",
+    /* A row with a text id is named by that id only. */
+    [ST_LOGIN_GET] = "SELECT " LOGIN_COLS " FROM logins WHERE id = ?1 AND login_id IS NULL",
+    [ST_LOGIN_GET_LEGACY] = "SELECT " LOGIN_COLS " FROM logins WHERE login_id = ?1",
+    [ST_LOGIN_MAX_ID] = "SELECT max(id) FROM logins",
     /* Single use: only one account phase ever claims a login. */
-    [ST_LOGIN_CLAIM] = "UPDATE logins SET committed = 1 WHERE login_id = ?1 AND committed IN (0, 2)",
+    [ST_LOGIN_CLAIM] = "UPDATE logins SET committed = 1 WHERE id = ?1 AND committed IN (0, 2)",
     [ST_TOTP_GET_ACTIVE] = "SELECT " TOTP_COLS " FROM totp_factors WHERE user_id = ?1 AND active = 1",
     [ST_TOTP_GET_PENDING] = "SELECT " TOTP_COLS " FROM totp_factors WHERE user_id = ?1 AND active = 0",
     [ST_TOTP_DELETE_PENDING] = "DELETE FROM totp_factors WHERE user_id = ?1 AND active = 0",
@@ -793,27 +874,21 @@ int store_open(const char *path, struct store **ret)
 	return store_open_why(path, ret, NULL, 0);
 }
 
-int store_open_why(const char *path, struct store **ret, char *why, size_t whylen)
+/* Opens path for the store's own connection, the file and its -wal and
+ * -shm checked first; its identity in *ret_st. */
+static int store_db_open(const char *path, sqlite3 **ret, struct stat *ret_st, char *why, size_t whylen)
 {
-	struct store *s = NULL;
+	sqlite3 *db = NULL;
 	struct stat st = {0}, now_st;
-	int fd = -1, flags, rc, r, i;
+	int fd = -1, flags, rc, r;
 
-	why_set(why, whylen, "%s", "");
-	if (!path || !ret)
-		return -EINVAL;
 	if ((r = open_checked(path, &fd, &st, why, whylen)) < 0)
 		goto out;
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		r = -ENOMEM;
-		goto out;
-	}
 	flags = SQLITE_OPEN_READWRITE;
 #ifdef SQLITE_OPEN_NOFOLLOW
 	flags |= SQLITE_OPEN_NOFOLLOW;
 #endif
-	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		r = sql_error(rc);
 		goto out;
@@ -829,13 +904,127 @@ int store_open_why(const char *path, struct store **ret, char *why, size_t whyle
 	close(fd);
 	fd = -1;
 
-	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_extended_result_codes(db, 1);
 #ifdef SQLITE_DBCONFIG_DEFENSIVE
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 #endif
 #ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 #endif
+	*ret = db;
+	*ret_st = st;
+	db = NULL;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	sqlite3_close(db);
+	return r;
+}
+
+/* Checks the file at path by lstat only (-ENOENT if absent): as
+ * safe_file_open() checks a descriptor, and when want is given, the very
+ * file it names. */
+static int lstat_checked(const char *path, const struct stat *want, char *why, size_t whylen)
+{
+	struct stat st;
+	char reason[256];
+	int r;
+
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if ((r = safe_file_check(&st, SAFE_FILE_OURS | SAFE_FILE_SECRET, reason, sizeof(reason))) < 0) {
+		why_set(why, whylen, "%s: %s", path, reason);
+		return r;
+	}
+	if (want && (st.st_dev != want->st_dev || st.st_ino != want->st_ino)) {
+		why_set(why, whylen, "%s: replaced since vigild opened it", path);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int store_db_open_again(struct store *s, sqlite3 **ret, char *why, size_t whylen)
+{
+	static const char *const companions[] = {"-wal", "-shm"};
+	char side[PATH_MAX];
+	sqlite3 *db = NULL;
+	int flags, rc, r;
+	size_t i;
+
+	/* Nothing here opens the files: SQLite holds POSIX locks on them in
+	 * this process, and closing any other descriptor of theirs would
+	 * drop those locks (another process would then take the WAL for
+	 * abandoned).  SQLite shares its own descriptors between
+	 * connections of one process and never opens through a symlink. */
+	if ((r = lstat_checked(s->path, &s->file, why, whylen)) < 0)
+		goto out;
+	for (i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
+		if ((size_t)snprintf(side, sizeof(side), "%s%s", s->path, companions[i]) >= sizeof(side)) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		if ((r = lstat_checked(side, NULL, why, whylen)) < 0 && r != -ENOENT)
+			goto out;
+	}
+	flags = SQLITE_OPEN_READWRITE;
+#ifdef SQLITE_OPEN_NOFOLLOW
+	flags |= SQLITE_OPEN_NOFOLLOW;
+#endif
+	rc = sqlite3_open_v2(s->path, &db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		r = sql_error(rc);
+		goto out;
+	}
+	if ((r = lstat_checked(s->path, &s->file, why, whylen)) < 0)
+		goto out;
+	sqlite3_extended_result_codes(db, 1);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#endif
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+#endif
+	why_set(why, whylen, "%s", "");
+	*ret = db;
+	db = NULL;
+	r = 0;
+out:
+	sqlite3_close(db);
+	return r;
+}
+
+/* The largest login id in the table (0 if none) into *ret. */
+static int login_max_id(struct store *s, int64_t *ret)
+{
+	sqlite3_stmt *st = st_use(s, ST_LOGIN_MAX_ID);
+	int r;
+
+	if ((r = st_row(st)) <= 0)
+		return r == 0 ? -EIO : r;
+	*ret = sqlite3_column_int64(st, 0); /* max() of no row is NULL: 0 */
+	sqlite3_reset(st);
+	return 0;
+}
+
+int store_open_why(const char *path, struct store **ret, char *why, size_t whylen)
+{
+	struct store *s = NULL;
+	char sql[64];
+	int rc, r, i;
+
+	why_set(why, whylen, "%s", "");
+	if (!path || !ret)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	if (!(s->path = strdup(path))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = store_db_open(path, &s->db, &s->file, why, whylen)) < 0)
+		goto out;
 	if ((rc = sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS)) != SQLITE_OK) {
 		r = sql_error(rc);
 		goto out;
@@ -844,11 +1033,17 @@ int store_open_why(const char *path, struct store **ret, char *why, size_t whyle
 	 * only with store_sync(), which the server runs before it answers a
 	 * request that changed anything but history (watermarks, factors,
 	 * locks), once for all such requests waiting together (store.h).
-	 * Freed pages held sealed secrets (secure_delete). */
+	 * Freed pages held sealed secrets (secure_delete).  The cache and the
+	 * WAL limit: see their definitions.  PRAGMA takes no parameters: the
+	 * numbers are ours. */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", STORE_CACHE_KIB);
 	if ((r = pragma_expect(s->db, "PRAGMA journal_mode = WAL", "wal")) < 0 ||
 	    (r = exec_sql(s->db, "PRAGMA synchronous = NORMAL")) < 0 ||
 	    (r = exec_sql(s->db, "PRAGMA foreign_keys = ON")) < 0 ||
-	    (r = pragma_expect(s->db, "PRAGMA secure_delete = ON", "1")) < 0)
+	    (r = pragma_expect(s->db, "PRAGMA secure_delete = ON", "1")) < 0 || (r = exec_sql(s->db, sql)) < 0)
+		goto out;
+	snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d", STORE_WAL_LIMIT);
+	if ((r = exec_sql(s->db, sql)) < 0)
 		goto out;
 	if ((r = store_migrate(s->db)) < 0)
 		goto out;
@@ -862,12 +1057,12 @@ int store_open_why(const char *path, struct store **ret, char *why, size_t whyle
 			goto out;
 		}
 	}
+	if ((r = login_max_id(s, &s->login_last_id)) < 0)
+		goto out;
 	*ret = s;
 	s = NULL;
 	r = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	store_close(s);
 	return r;
 }
@@ -881,6 +1076,7 @@ void store_close(struct store *s)
 	for (i = 0; i < ST_MAX_; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 

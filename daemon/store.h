@@ -161,6 +161,14 @@ struct store_login {
 	 * store_login_finish(), whether it teaches (false: observe only). */
 	bool learn;
 };
+/* A new login id into out[cap] (its decimal text, NUL-terminated, at most
+ * 19 digits): larger than every id handed out or stored before, also
+ * across restarts (ids start at the wall clock in microseconds).  0, or
+ * -E2BIG when cap is too small (out untouched).  Not thread-safe: the
+ * store's one thread. */
+int store_login_new_id(struct store *s, char *out, size_t cap);
+/* Records l under l->login_id: an id from store_login_new_id(), or (rows
+ * as before schema 6) any other text.  -EEXIST if taken. */
 int store_login_put(struct store *s, const struct store_login *l);
 int store_login_get(struct store *s, const char *login_id, struct store_login *ret);
 

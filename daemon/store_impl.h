@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 
 #include "store.h"
@@ -39,15 +41,13 @@ enum st {
 	ST_USER_UNLOCK,
 	ST_USER_SUSPEND,
 	ST_USER_SUCCESS,
+	ST_USER_EXISTS,
 	ST_DEVICE_GET,
-	ST_DEVICE_TOUCH,
-	ST_DEVICE_ADD,
+	ST_DEVICE_SEEN,
 	ST_SOURCE_GET,
-	ST_SOURCE_TOUCH,
-	ST_SOURCE_ADD,
+	ST_SOURCE_SEEN,
 	ST_PREFIX_GET,
-	ST_PREFIX_TOUCH,
-	ST_PREFIX_ADD,
+	ST_PREFIX_SEEN,
 	ST_FAILURE_ADD,
 	ST_FAILURE_ADD_LOCAL,
 	ST_FAILURES_PARTY,
@@ -60,6 +60,8 @@ enum st {
 	ST_GRANT_PUT,
 	ST_LOGIN_PUT,
 	ST_LOGIN_GET,
+	ST_LOGIN_GET_LEGACY,
+	ST_LOGIN_MAX_ID,
 	ST_LOGIN_CLAIM,
 	ST_TOTP_GET_ACTIVE,
 	ST_TOTP_GET_PENDING,
@@ -108,6 +110,9 @@ enum st {
 
 /* Transactions inside transactions, at most (a bug beyond: -EINVAL). */
 #define STORE_TX_DEPTH_MAX 8
+/* How stale last_seen and last_success may get before a login rewrites
+ * them (seconds): see ST_USER_SUCCESS. */
+#define STORE_SEEN_REFRESH 86400
 
 struct store {
 	sqlite3 *db;
@@ -125,6 +130,9 @@ struct store {
 	} tx[STORE_TX_DEPTH_MAX];
 	int64_t history_changes; /* rows changed by committed history-only transactions */
 	int64_t synced;          /* store_durable_mark() at the last store_sync() */
+	char *path;              /* as opened: the checkpointer opens it too */
+	struct stat file;        /* the database file opened (st_dev, st_ino) */
+	int64_t login_last_id;   /* the largest login id handed out or seen */
 };
 
 /* Reads the columns of a row in order; the first bad value sticks in r. */
@@ -179,5 +187,11 @@ void store_tx_history(struct store *s);
  * transaction is durable, whatever store_tx_history() said. */
 void store_tx_durable(struct store *s);
 
+/* A second connection to s's database in this process (the checkpointer):
+ * the file, its -wal and -shm checked as store_open() checks them (ours,
+ * not readable by others, no symlink; the file still the one s opened),
+ * without any pragma or statement.  *ret is the caller's to
+ * sqlite3_close(). */
+int store_db_open_again(struct store *s, sqlite3 **ret, char *why, size_t whylen);
 /* Runs a query whose answer is one count. */
 int count_query(struct store *s, sqlite3_stmt *st, int rc, uint32_t *ret);

@@ -5,10 +5,18 @@
  * sources and prefixes, grants, an in-band enrollment), written only by the
  * commit of a login whose whole auth stack passed, once.  Also the pruning
  * of history, by age and per user.
+ *
+ * A login's id is logins.id, an integer handed out increasing by
+ * store_login_new_id(); on the wire it is its decimal text.  A row from
+ * before schema 6 keeps its random text id in logins.login_id and is named
+ * by that text only.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store_impl.h"
 
@@ -102,24 +110,33 @@ out:
 	return r;
 }
 
-/* Refreshes last_seen of a known (user, key) or learns it. */
-static int known_touch(struct store *s, enum st touch, enum st add, int64_t user_id, const char *key, uint64_t now)
+/* Learns a (user, key) or refreshes its last_seen, in one statement that
+ * writes nothing when last_seen is less than a day old. */
+static int known_seen(struct store *s, enum st id, int64_t user_id, const char *key, uint64_t now)
 {
-	sqlite3_stmt *st = st_use(s, touch);
+	sqlite3_stmt *st = st_use(s, id);
 	int rc = SQLITE_OK, r;
 
 	bind_i64(st, 1, user_id, &rc);
 	bind_text(st, 2, key, &rc);
 	bind_u64(st, 3, now, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) != 0)
-		return r < 0 ? r : 0;
-	st = st_use(s, add);
-	bind_i64(st, 1, user_id, &rc);
-	bind_text(st, 2, key, &rc);
-	bind_u64(st, 3, now, &rc);
+	bind_i64(st, 4, STORE_SEEN_REFRESH, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
 	return 0;
+}
+
+/* -ENOENT unless user_id names a user. */
+static int user_exists(struct store *s, int64_t user_id)
+{
+	sqlite3_stmt *st = st_use(s, ST_USER_EXISTS);
+	int rc = SQLITE_OK, r;
+
+	bind_i64(st, 1, user_id, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
+		return r;
+	sqlite3_reset(st);
+	return r == 1 ? 0 : -ENOENT;
 }
 
 /* The writes of a successful login, inside the caller's transaction. */
@@ -132,17 +149,17 @@ static int login_success_in_tx(struct store *s, int64_t user_id, const char *dev
 	st = st_use(s, ST_USER_SUCCESS);
 	bind_i64(st, 1, user_id, &rc);
 	bind_u64(st, 2, now, &rc);
+	bind_i64(st, 3, STORE_SEEN_REFRESH, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		goto out;
-	if (r == 0) {
-		r = -ENOENT;
+	/* Nothing changed: a fresh last_success, or no such user. */
+	if (r == 0 && (r = user_exists(s, user_id)) < 0)
 		goto out;
-	}
-	if (device[0] && (r = known_touch(s, ST_DEVICE_TOUCH, ST_DEVICE_ADD, user_id, device, now)) < 0)
+	if (device[0] && (r = known_seen(s, ST_DEVICE_SEEN, user_id, device, now)) < 0)
 		goto out;
-	if (source[0] && (r = known_touch(s, ST_SOURCE_TOUCH, ST_SOURCE_ADD, user_id, source, now)) < 0)
+	if (source[0] && (r = known_seen(s, ST_SOURCE_SEEN, user_id, source, now)) < 0)
 		goto out;
-	if (prefix[0] && (r = known_touch(s, ST_PREFIX_TOUCH, ST_PREFIX_ADD, user_id, prefix, now)) < 0)
+	if (prefix[0] && (r = known_seen(s, ST_PREFIX_SEEN, user_id, prefix, now)) < 0)
 		goto out;
 	/* Failures are not cleared: they age out of their windows.  A login
 	 * that is allowed without a factor must not reset the count that
@@ -179,9 +196,51 @@ int store_login_success(struct store *s, int64_t user_id, const char *device, co
 	return r < 0 ? r : 0;
 }
 
+/* The id a wire id names: its value if it is the decimal text of a login
+ * id (digits, no leading zero, within int64), else 0 (a text id of before
+ * schema 6, or nothing of ours). */
+static int64_t login_id_parse(const char *v)
+{
+	int64_t n = 0;
+	size_t i;
+
+	if (v[0] < '1' || v[0] > '9')
+		return 0;
+	for (i = 0; v[i]; i++) {
+		if (v[i] < '0' || v[i] > '9' || n > (INT64_MAX - (v[i] - '0')) / 10)
+			return 0;
+		n = n * 10 + (v[i] - '0');
+	}
+	return n;
+}
+
+int store_login_new_id(struct store *s, char *out, size_t cap)
+{
+	char buf[24];
+	struct timespec ts;
+	int64_t now_us = 0, id;
+	int n;
+
+	/* The clock starts ids above every id of an earlier run, even one
+	 * whose rows were all pruned; the counter keeps them increasing when
+	 * the clock steps back. */
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 && ts.tv_sec > 0 && ts.tv_sec < INT64_MAX / 1000000 - 1)
+		now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	if (s->login_last_id == INT64_MAX)
+		return -EOVERFLOW;
+	id = now_us > s->login_last_id ? now_us : s->login_last_id + 1;
+	n = snprintf(buf, sizeof(buf), "%" PRId64, id);
+	if (n < 0 || (size_t)n >= cap)
+		return -E2BIG;
+	memcpy(out, buf, (size_t)n + 1);
+	s->login_last_id = id;
+	return 0;
+}
+
 int store_login_put(struct store *s, const struct store_login *l)
 {
 	sqlite3_stmt *st;
+	int64_t id;
 	int rc = SQLITE_OK, r;
 
 	if ((r = FIELD_CHECK(l->login_id)) < 0 || (r = FIELD_CHECK(l->user)) < 0 || (r = FIELD_CHECK(l->service)) < 0 ||
@@ -191,46 +250,65 @@ int store_login_put(struct store *s, const struct store_login *l)
 		return -EINVAL;
 	if (!l->login_id[0])
 		return -EINVAL;
+	/* A text id (tests, tools of before schema 6) is kept as such, on a
+	 * row whose id the allocator hands out, so the two never meet. */
+	id = login_id_parse(l->login_id);
+	if (id == 0 && s->login_last_id == INT64_MAX)
+		return -EOVERFLOW;
 	st = st_use(s, ST_LOGIN_PUT);
-	bind_text(st, 1, l->login_id, &rc);
-	bind_i64(st, 2, l->user_id, &rc);
-	bind_text(st, 3, l->user, &rc);
-	bind_text(st, 4, l->service, &rc);
-	bind_text(st, 5, l->device, &rc);
-	bind_text(st, 6, l->source, &rc);
-	bind_i64(st, 7, l->score, &rc);
-	bind_i64(st, 8, l->signals, &rc);
-	bind_i64(st, 9, l->outcome, &rc);
-	bind_i64(st, 10, l->stepped_up ? 1 : 0, &rc);
-	bind_u64(st, 11, l->time, &rc);
-	bind_i64(st, 12, l->state, &rc);
-	bind_u64(st, 13, l->caller_uid, &rc);
-	bind_text(st, 14, l->party, &rc);
-	bind_i64(st, 15, l->activate_factor, &rc);
-	bind_i64(st, 16, l->activate_step, &rc);
-	bind_i64(st, 17, l->reason, &rc);
-	bind_i64(st, 18, l->verdict, &rc);
-	bind_i64(st, 19, l->why, &rc);
-	bind_i64(st, 20, l->mode, &rc);
-	bind_i64(st, 21, l->method, &rc);
-	bind_i64(st, 22, l->factor_id, &rc);
+	bind_i64(st, 1, id ? id : s->login_last_id + 1, &rc);
+	if (id)
+		rc = rc == SQLITE_OK ? sqlite3_bind_null(st, 2) : rc;
+	else
+		bind_text(st, 2, l->login_id, &rc);
+	bind_i64(st, 3, l->user_id, &rc);
+	bind_text(st, 4, l->user, &rc);
+	bind_text(st, 5, l->service, &rc);
+	bind_text(st, 6, l->device, &rc);
+	bind_text(st, 7, l->source, &rc);
+	bind_i64(st, 8, l->score, &rc);
+	bind_i64(st, 9, l->signals, &rc);
+	bind_i64(st, 10, l->outcome, &rc);
+	bind_i64(st, 11, l->stepped_up ? 1 : 0, &rc);
+	bind_u64(st, 12, l->time, &rc);
+	bind_i64(st, 13, l->state, &rc);
+	bind_u64(st, 14, l->caller_uid, &rc);
+	bind_text(st, 15, l->party, &rc);
+	bind_i64(st, 16, l->activate_factor, &rc);
+	bind_i64(st, 17, l->activate_step, &rc);
+	bind_i64(st, 18, l->reason, &rc);
+	bind_i64(st, 19, l->verdict, &rc);
+	bind_i64(st, 20, l->why, &rc);
+	bind_i64(st, 21, l->mode, &rc);
+	bind_i64(st, 22, l->method, &rc);
+	bind_i64(st, 23, l->factor_id, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
+	if (id == 0)
+		s->login_last_id++;
+	else if (id > s->login_last_id)
+		s->login_last_id = id;
 	return 0;
 }
 
-int store_login_get(struct store *s, const char *login_id, struct store_login *ret)
+/* The login a wire id names, and its row id in *ret_rowid. */
+static int login_get(struct store *s, const char *login_id, struct store_login *ret, int64_t *ret_rowid)
 {
 	struct store_login l = {0};
 	sqlite3_stmt *st;
 	struct row w;
+	int64_t id, rowid;
 	uint32_t v;
 	int rc = SQLITE_OK, r;
 
 	if ((r = str_check(login_id, VIGIL_LOGIN_ID_MAX)) < 0)
 		return r;
-	st = st_use(s, ST_LOGIN_GET);
-	bind_text(st, 1, login_id, &rc);
+	id = login_id_parse(login_id);
+	st = st_use(s, id ? ST_LOGIN_GET : ST_LOGIN_GET_LEGACY);
+	if (id)
+		bind_i64(st, 1, id, &rc);
+	else
+		bind_text(st, 1, login_id, &rc);
 	if ((r = bind_result(rc)) < 0)
 		goto out;
 	if ((r = st_row(st)) <= 0) {
@@ -238,6 +316,7 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 		goto out;
 	}
 	w = (struct row){st, 0, 0};
+	rowid = row_i64(&w);
 	row_text(&w, l.login_id, sizeof(l.login_id));
 	l.user_id = row_i64(&w);
 	row_text(&w, l.user, sizeof(l.user));
@@ -284,10 +363,18 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 	if ((r = w.r) < 0)
 		goto out;
 	*ret = l;
+	*ret_rowid = rowid;
 	r = 0;
 out:
 	sqlite3_reset(st);
 	return r;
+}
+
+int store_login_get(struct store *s, const char *login_id, struct store_login *ret)
+{
+	int64_t rowid;
+
+	return login_get(s, login_id, ret, &rowid);
 }
 
 /* What an allowed login teaches, inside the caller's transaction: the
@@ -335,6 +422,7 @@ int store_login_commit(struct store *s, const char *login_id, const char *prefix
 {
 	struct store_login l;
 	sqlite3_stmt *st;
+	int64_t rowid;
 	int rc = SQLITE_OK, r;
 
 	if ((r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
@@ -344,10 +432,10 @@ int store_login_commit(struct store *s, const char *login_id, const char *prefix
 	/* Learning may be lost in a power cut (the login is asked again);
 	 * an in-band enrollment's activation may not (store_totp_activate). */
 	store_tx_history(s);
-	if ((r = store_login_get(s, login_id, &l)) < 0)
+	if ((r = login_get(s, login_id, &l, &rowid)) < 0)
 		goto out;
 	st = st_use(s, ST_LOGIN_CLAIM);
-	bind_text(st, 1, login_id, &rc);
+	bind_i64(st, 1, rowid, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		goto out;
 	if (r == 0) {

@@ -91,13 +91,15 @@ out:
 int store_history_page(struct store *s, const struct vigil_history_request *q, struct vigil_history_page *ret)
 {
 	/* Newest first; logins of the same second in the order they were
-	 * written (rowid), so the cursor (the last login of a page, by id)
+	 * written (their id), so the cursor (the last login of a page, by id)
 	 * splits the order exactly.  Should that login be pruned between two
 	 * pages, the rest of its second is skipped, never repeated.  Shadow
 	 * (learn): allowed only because of shadow (learn) mode, i.e. decided
 	 * under it with a verdict other than allow. */
 	static const char sql[] =
-	    "SELECT login_id, time, user, service, source, device, outcome, reason, verdict, shadow, stepped_up, score,"
+	    "SELECT coalesce(login_id, CAST(id AS TEXT)), time, user, service, source, device, outcome, reason, "
+	    "verdict,"
+	    " shadow, stepped_up, score,"
 	    " signals "
 	    "FROM logins "
 	    "WHERE (?1 = '' OR user = ?1) AND (?2 = '' OR service = ?2)"
@@ -106,8 +108,10 @@ int store_history_page(struct store *s, const struct vigil_history_request *q, s
 	    "      OR (?3 = 4 AND outcome = 1 AND shadow = 2 AND verdict > 1))"
 	    " AND time >= ?4"
 	    " AND (?6 = '' OR time < ?5"
-	    "      OR (time = ?5 AND rowid < (SELECT rowid FROM logins WHERE login_id = ?6))) "
-	    "ORDER BY time DESC, rowid DESC LIMIT ?7";
+	    "      OR (time = ?5 AND id < (SELECT id FROM logins WHERE login_id = ?6 UNION ALL"
+	    "                              SELECT id FROM logins WHERE id = CAST(?6 AS INTEGER)"
+	    "                              AND login_id IS NULL AND CAST(id AS TEXT) = ?6 LIMIT 1))) "
+	    "ORDER BY time DESC, id DESC LIMIT ?7";
 	sqlite3_stmt *st = NULL;
 	struct row w;
 	int rc = SQLITE_OK, r;

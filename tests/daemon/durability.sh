@@ -134,10 +134,16 @@ id_where() {
 	local cols
 	case $1 in *[!A-Za-z0-9_-]* | "") echo "0" && return ;; esac
 	cols=",$(sqlite3 "file:$DB?mode=ro" "SELECT group_concat(name) FROM pragma_table_info('logins')"),"
+	# Each name is looked for on its own: ",id,login_id," holds both,
+	# but a pattern naming them in turn would need two commas between.
 	case $cols in
-	*,login_id,*,id,* | *,id,*,login_id,*) echo "(CAST(id AS TEXT) = '$1' OR login_id = '$1')" ;;
-	*,login_id,*) echo "login_id = '$1'" ;;
-	*) echo "CAST(id AS TEXT) = '$1'" ;;
+	*,id,*)
+		case $cols in
+		*,login_id,*) echo "(CAST(id AS TEXT) = '$1' OR login_id = '$1')" ;;
+		*) echo "CAST(id AS TEXT) = '$1'" ;;
+		esac
+		;;
+	*) echo "login_id = '$1'" ;;
 	esac
 }
 # rows ID: "COUNT|COMMITTED[,COMMITTED...]" for that login id.

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_checkpoint.h"
 
 #define T0 1700000000ULL
 
@@ -104,6 +105,17 @@ static int64_t raw_int(const char *path, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return v;
+}
+
+/* The size of path's WAL file: it only grows between checkpoints. */
+static off_t wal_size(const char *path)
+{
+	char wal[160];
+	struct stat st;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(stat(wal, &st), 0);
+	return st.st_size;
 }
 
 static int64_t user_id(struct store *s, const char *name)
@@ -377,6 +389,7 @@ static void test_facts_and_success(void **state)
 	struct store_facts x;
 	struct store_user u;
 	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	off_t wal;
 
 	memset(&x, 0xff, sizeof(x));
 	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0, &x), 0);
@@ -414,15 +427,37 @@ static void test_facts_and_success(void **state)
 	assert_false(x.source_known);
 	assert_false(x.prefix_known);
 
-	/* A second success refreshes last_seen. */
+	/* A second success the same day writes no page: last_seen and
+	 * last_success move once a day at most. */
+	wal = wal_size(f->path);
 	assert_int_equal(
 	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0 + 30, false, 0), 0);
+	assert_int_equal(wal_size(f->path), wal);
 	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "", "", 0, T0 + 40, &x), 0);
 	assert_true(x.device_known);
-	assert_int_equal(x.device_last_seen, T0 + 30);
+	assert_int_equal(x.device_last_seen, T0 + 10);
 	/* A local login: no source, never known. */
 	assert_false(x.source_known);
 	assert_false(x.prefix_known);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.last_success, T0 + 10);
+	/* A day later they move, each of them. */
+	assert_int_equal(store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24",
+	                                     T0 + 10 + 86400 + 1, false, 0),
+	                 0);
+	assert_true(wal_size(f->path) > wal);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "", "", 0, T0 + 86400 + 20, &x), 0);
+	assert_int_equal(x.device_last_seen, T0 + 10 + 86400 + 1);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.last_success, T0 + 10 + 86400 + 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sources WHERE last_seen = 1700086411"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM prefixes WHERE last_seen = 1700086411"), 1);
+	/* The first allowed login of an account sets first_allowed, however
+	 * fresh its last_success. */
+	raw_exec(f->path, "UPDATE users SET first_allowed = 0 WHERE name = 'alice'");
+	assert_int_equal(store_login_success(f->s, alice, "", "", "", T0 + 86400 + 30, false, 0), 0);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.first_allowed, T0 + 86400 + 30);
 
 	/* An unknown user id cannot succeed. */
 	assert_int_equal(store_login_success(f->s, 424242, "d", "s", "p", T0, false, 0), -ENOENT);
@@ -880,6 +915,190 @@ static void test_login_finish(void **state)
 
 /* History is bounded per user: only the newest `keep` records of a user
  * with recent logins stay; another user's are untouched. */
+/* ---- login ids (schema 6) ---- */
+
+/* A database as schema 5 left it: logins keyed by a random text id. */
+static void make_schema5(struct fixture *f, int64_t *ret_alice)
+{
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	*ret_alice = user_id(f->s, "alice");
+	store_close(f->s);
+	f->s = NULL;
+	raw_exec(f->path, "BEGIN;"
+	                  "DROP TABLE logins;"
+	                  "CREATE TABLE logins ("
+	                  "  login_id TEXT PRIMARY KEY NOT NULL,"
+	                  "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	                  "  user TEXT NOT NULL, service TEXT NOT NULL, device TEXT NOT NULL, source TEXT NOT NULL,"
+	                  "  score INTEGER NOT NULL, signals INTEGER NOT NULL, outcome INTEGER NOT NULL,"
+	                  "  stepped_up INTEGER NOT NULL, time INTEGER NOT NULL);"
+	                  "CREATE INDEX logins_user ON logins(user_id, time);"
+	                  "CREATE INDEX logins_time ON logins(time);"
+	                  "ALTER TABLE logins ADD COLUMN committed INTEGER NOT NULL DEFAULT 1;"
+	                  "ALTER TABLE logins ADD COLUMN caller_uid INTEGER NOT NULL DEFAULT 0;"
+	                  "ALTER TABLE logins ADD COLUMN party TEXT NOT NULL DEFAULT '';"
+	                  "ALTER TABLE logins ADD COLUMN activate_factor INTEGER NOT NULL DEFAULT 0;"
+	                  "ALTER TABLE logins ADD COLUMN activate_step INTEGER NOT NULL DEFAULT -1;"
+	                  "ALTER TABLE logins ADD COLUMN reason INTEGER NOT NULL DEFAULT 0;"
+	                  "ALTER TABLE logins ADD COLUMN verdict INTEGER NOT NULL DEFAULT 0;"
+	                  "ALTER TABLE logins ADD COLUMN why INTEGER NOT NULL DEFAULT 0;"
+	                  "ALTER TABLE logins ADD COLUMN shadow INTEGER NOT NULL DEFAULT 0;"
+	                  "ALTER TABLE logins ADD COLUMN method INTEGER NOT NULL DEFAULT 0;"
+	                  "ALTER TABLE logins ADD COLUMN factor_id INTEGER NOT NULL DEFAULT 0;"
+	                  "PRAGMA user_version = 5;"
+	                  "COMMIT;");
+}
+
+/* Logins recorded before schema 6 keep their text ids: explain, sessions
+ * and a pending account phase still find them; new ids are increasing
+ * integers; a claim works once either way. */
+static void test_migrate_login_ids(void **state)
+{
+	struct fixture *f = *state;
+	struct store_login got, l;
+	char sql[512], a[VIGIL_LOGIN_ID_MAX + 1], b[VIGIL_LOGIN_ID_MAX + 1];
+	int64_t alice;
+
+	make_schema5(f, &alice);
+	/* Three old logins; the last one all digits (1 in 3e6 random ids
+	 * are), still a text id: it is longer than any integer. */
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO logins (login_id, user_id, user, service, device, source, score, signals, outcome,"
+	         " stepped_up, time, committed, reason) VALUES"
+	         " ('0123456789abcdef0123456789abcdef', %lld, 'alice', 'sshd', 'SHA256:key1', '192.0.2.10', 7, 1, 1,"
+	         "  0, %llu, 1, 0),"
+	         " ('fedcba9876543210fedcba9876543210', %lld, 'alice', 'sudo', 'SHA256:key1', '', 3, 0, 1, 0, %llu,"
+	         "  0, 0),"
+	         " ('12345678901234567890123456789012', %lld, 'alice', 'sshd', '', '', 9, 0, 2, 0, %llu, 1, 5)",
+	         (long long)alice, T0, (long long)alice, T0 + 1, (long long)alice, T0 + 2);
+	raw_exec(f->path, sql);
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM logins WHERE login_id IS NOT NULL"), 3);
+	assert_int_equal(store_login_get(f->s, "0123456789abcdef0123456789abcdef", &got), 0);
+	assert_string_equal(got.login_id, "0123456789abcdef0123456789abcdef");
+	assert_string_equal(got.service, "sshd");
+	assert_int_equal(got.score, 7);
+	assert_int_equal(got.time, T0);
+	assert_int_equal(store_login_get(f->s, "12345678901234567890123456789012", &got), 0);
+	assert_int_equal(got.reason, 5);
+	assert_int_equal(got.outcome, 2);
+	/* An old row is named by its text only, not by its row number. */
+	assert_int_equal(store_login_get(f->s, "1", &got), -ENOENT);
+	assert_int_equal(store_login_get(f->s, "2", &got), -ENOENT);
+	/* The old pending login is claimed once. */
+	assert_int_equal(store_login_commit(f->s, "fedcba9876543210fedcba9876543210", "", 0, &got), 0);
+	assert_string_equal(got.service, "sudo");
+	assert_int_equal(store_login_commit(f->s, "fedcba9876543210fedcba9876543210", "", 0, &got), -EALREADY);
+
+	/* New ids: decimal, increasing, above every old row. */
+	assert_int_equal(store_login_new_id(f->s, a, sizeof(a)), 0);
+	assert_int_equal(store_login_new_id(f->s, b, sizeof(b)), 0);
+	assert_true(strlen(a) >= 16 && strspn(a, "0123456789") == strlen(a));
+	assert_true(strtoll(a, NULL, 10) > 3 && strtoll(b, NULL, 10) > strtoll(a, NULL, 10));
+	assert_int_equal(store_login_new_id(f->s, a, 4), -E2BIG);
+	l = login_make(alice, b, T0 + 3);
+	l.state = STORE_LOGIN_PENDING;
+	l.stepped_up = false;
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM logins WHERE login_id IS NULL"), 1);
+	assert_int_equal(store_login_get(f->s, b, &got), 0);
+	assert_string_equal(got.login_id, b);
+	assert_int_equal(got.time, T0 + 3);
+	assert_int_equal(store_login_put(f->s, &l), -EEXIST);
+	/* Only the id's own text names it. */
+	snprintf(sql, sizeof(sql), "0%s", b);
+	assert_int_equal(store_login_get(f->s, sql, &got), -ENOENT);
+	snprintf(sql, sizeof(sql), "%s ", b);
+	assert_int_equal(store_login_get(f->s, sql, &got), -ENOENT);
+	assert_int_equal(store_login_get(f->s, "99999999999999999999", &got), -ENOENT);
+	assert_int_equal(store_login_commit(f->s, b, "", 0, &got), 0);
+	assert_int_equal(store_login_commit(f->s, b, "", 0, &got), -EALREADY);
+}
+
+/* Ids go on increasing across a restart, even when the clock went back
+ * (a row ahead of the clock) or every row was pruned (the clock). */
+static void test_login_ids_reopen(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	char a[VIGIL_LOGIN_ID_MAX + 1], b[VIGIL_LOGIN_ID_MAX + 1], ahead[32];
+	struct store_login l;
+
+	assert_int_equal(store_login_new_id(f->s, a, sizeof(a)), 0);
+	l = login_make(alice, a, T0);
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(store_login_new_id(f->s, b, sizeof(b)), 0);
+	assert_true(strtoll(b, NULL, 10) > strtoll(a, NULL, 10));
+
+	/* A row from a clock an hour ahead. */
+	snprintf(ahead, sizeof(ahead), "%lld", strtoll(b, NULL, 10) + 3600000000LL);
+	l = login_make(alice, ahead, T0);
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(store_login_new_id(f->s, b, sizeof(b)), 0);
+	assert_int_equal(strtoll(b, NULL, 10), strtoll(ahead, NULL, 10) + 1);
+
+	/* Everything pruned: the clock alone is above what was handed out. */
+	assert_int_equal(store_login_new_id(f->s, a, sizeof(a)), 0);
+	raw_exec(f->path, "DELETE FROM logins");
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(store_login_new_id(f->s, b, sizeof(b)), 0);
+	assert_true(strtoll(b, NULL, 10) > 0);
+	/* A text id put by an old caller never takes an id the allocator
+	 * hands out next. */
+	l = login_make(alice, "legacy-text", T0);
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	assert_int_equal(store_login_new_id(f->s, a, sizeof(a)), 0);
+	l = login_make(alice, a, T0);
+	assert_int_equal(store_login_put(f->s, &l), 0);
+}
+
+/* The WAL a known-device login appends (auth finish, then the account
+ * phase's commit), printed for the record: each row lands on the
+ * rightmost pages, last_seen is not rewritten. */
+static void test_login_wal_bytes(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_login l, got;
+	char name[32];
+	off_t before;
+	int i;
+
+	/* Some users and history, then a known device of alice. */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "user%03d", i);
+		(void)user_id(f->s, name);
+	}
+	l = login_make(alice, "", T0);
+	assert_int_equal(store_login_new_id(f->s, l.login_id, sizeof(l.login_id)), 0);
+	l.state = STORE_LOGIN_PENDING;
+	l.stepped_up = false;
+	assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, NULL), 0);
+	assert_int_equal(store_login_commit(f->s, l.login_id, "192.0.2.0/24", T0 + 600, &got), 0);
+
+	before = wal_size(f->path);
+	for (i = 1; i <= 50; i++) {
+		l = login_make(alice, "", T0 + (uint64_t)i);
+		assert_int_equal(store_login_new_id(f->s, l.login_id, sizeof(l.login_id)), 0);
+		l.state = STORE_LOGIN_PENDING;
+		l.stepped_up = false;
+		assert_int_equal(store_login_finish(f->s, &l, "192.0.2.0/24", T0 + 600, NULL), 0);
+		assert_int_equal(store_login_commit(f->s, l.login_id, "192.0.2.0/24", T0 + 600, &got), 0);
+	}
+	print_message("WAL bytes per known login (finish + commit): %lld\n",
+	              (long long)(wal_size(f->path) - before) / 50);
+	/* Table leaf, two index leaves, the claim's rewrite: a handful of
+	 * 4 KiB pages, not the 35 KB of schema 5. */
+	assert_true((wal_size(f->path) - before) / 50 < 6 * 4120);
+}
+
 static void test_prune_user_history(void **state)
 {
 	struct fixture *f = *state;
@@ -1366,6 +1585,92 @@ static void test_prune(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM devices"), 2);
 }
 
+/* ---- checkpoints ---- */
+
+/* A count read by another process (the sqlite3 shell, as an admin would);
+ * the test is skipped without it. */
+static long other_process_count(const char *path, const char *sql)
+{
+	char cmd[512], out[64] = "";
+	FILE *p;
+
+	if (system("command -v sqlite3 >/dev/null 2>&1") != 0)
+		skip();
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' '%s' 2>&1", path, sql);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(out, sizeof(out), p))
+		out[0] = '\0';
+	pclose(p);
+	return strtol(out, NULL, 10);
+}
+
+/* Commits never checkpoint once the checkpointer runs: it copies the WAL
+ * back past 1000 pages from its own thread, and truncates it when idle. */
+static void test_checkpointer(void **state)
+{
+	struct fixture *f = *state;
+	struct store_checkpoint *c = NULL;
+	struct store_checkpoint_stats stats;
+	int64_t alice = user_id(f->s, "alice");
+	struct store_login l;
+	char name[32];
+	int i;
+
+	assert_int_equal(store_checkpoint_start(f->s, &c, NULL, 0), 0);
+	/* About 5 pages each: past the threshold of 1000 pages. */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "user%04d", i);
+		(void)user_id(f->s, name);
+		l = login_make(alice, "", T0 + (uint64_t)i);
+		assert_int_equal(store_login_new_id(f->s, l.login_id, sizeof(l.login_id)), 0);
+		assert_int_equal(store_login_put(f->s, &l), 0);
+	}
+	/* Another process sees every row: opening its connection took none
+	 * of the store's locks away (POSIX locks are the process's: a
+	 * descriptor of the file closed anywhere in vigild drops them all). */
+	assert_int_equal(other_process_count(f->path, "SELECT count(*) FROM logins"), 300);
+	for (i = 0; i < 40; i++) {
+		store_checkpoint_stats(c, &stats);
+		if (stats.passive > 0)
+			break;
+		usleep(100000);
+	}
+	assert_true(stats.passive > 0);
+	/* Idle: the WAL goes back to nothing within a few seconds. */
+	for (i = 0; i < 100 && wal_size(f->path) > 0; i++)
+		usleep(100000);
+	assert_int_equal(wal_size(f->path), 0);
+	store_checkpoint_stats(c, &stats);
+	assert_true(stats.truncate > 0);
+	assert_int_equal(stats.failures, 0);
+	assert_int_equal(store_checkpoint_stop(c), 0);
+	assert_int_equal(store_checkpoint_stop(NULL), 0);
+	/* Still usable, on SQLite's own checkpoints again. */
+	l = login_make(alice, "", T0);
+	assert_int_equal(store_login_new_id(f->s, l.login_id, sizeof(l.login_id)), 0);
+	assert_int_equal(store_login_put(f->s, &l), 0);
+}
+
+/* The checkpointer's connection is checked as the store's: a -wal that
+ * others may read is refused. */
+static void test_checkpointer_checks_files(void **state)
+{
+	struct fixture *f = *state;
+	struct store_checkpoint *c = NULL;
+	char wal[160], why[256] = "";
+
+	(void)user_id(f->s, "alice");
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(chmod(wal, 0644), 0);
+	assert_true(store_checkpoint_start(f->s, &c, why, sizeof(why)) < 0);
+	assert_null(c);
+	assert_non_null(strstr(why, "-wal"));
+	assert_int_equal(chmod(wal, 0600), 0);
+	assert_int_equal(store_checkpoint_start(f->s, &c, why, sizeof(why)), 0);
+	assert_int_equal(store_checkpoint_stop(c), 0);
+}
+
 /* ---- query plans ---- */
 
 /* The connection store_open() makes, caught as SQLite opens it. */
@@ -1476,6 +1781,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_status, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_prune, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_query_plans, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_login_ids, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_login_ids_reopen, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_login_wal_bytes, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpointer, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_checkpointer_checks_files, open_setup, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
