@@ -9,6 +9,7 @@
  * checked with OpenSSL.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -241,14 +242,25 @@ static int sk_blob_parse(const uint8_t *blob, size_t len, const struct sk_type *
 	return 0;
 }
 
+/* OpenSSL 3 looks an algorithm up by name on every SHA256() call; every
+ * login's key is fingerprinted, so it is looked up once. */
+static EVP_MD *sha256_md;
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void ssh_key_fingerprint(const uint8_t *blob, size_t len, char out[VIGIL_FINGERPRINT_MAX + 1])
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	static const char prefix[] = "SHA256:";
 	uint8_t digest[SHA256_DIGEST_LENGTH];
 	unsigned char b64[((SHA256_DIGEST_LENGTH + 2) / 3) * 4 + 1];
 	size_t n;
 
-	SHA256(blob, len, digest);
+	pthread_once(&once, sha256_fetch);
+	if (!sha256_md || EVP_Digest(blob, len, digest, NULL, sha256_md, NULL) != 1)
+		SHA256(blob, len, digest);
 	n = (size_t)EVP_EncodeBlock(b64, digest, sizeof(digest));
 	while (n > 0 && b64[n - 1] == '=')
 		n--;

@@ -420,6 +420,7 @@ static const char *const st_sql[ST_MAX_] = {
                    "AND (sign_count < ?2 OR (?2 = 0 AND sign_count = 0))",
     [ST_KEY_FLAG] = "UPDATE keys SET flags = flags | ?2 WHERE id = ?1",
     [ST_KEY_EXISTS] = "SELECT flags FROM keys WHERE id = ?1",
+    [ST_RECOVERY_COUNT] = "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used = 0",
     [ST_GRANTS_DELETE_USER] = "DELETE FROM grants WHERE user_id = ?1",
     /* Every factor as the user sees it: the TOTP factor, each key (kind
      * 1 fido2 -> VIGIL_FACTOR_FIDO2 2, kind 2 ssh-sk -> 3), and the

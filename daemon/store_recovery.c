@@ -177,12 +177,11 @@ out:
 
 int store_recovery_count(struct store *s, int64_t user_id, uint32_t *ret)
 {
-	static const char sql[] = "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used = 0";
-	sqlite3_stmt *st = NULL;
-	int r;
+	/* Every login's inventory asks: a cached statement, not one parsed
+	 * each time. */
+	sqlite3_stmt *st = st_use(s, ST_RECOVERY_COUNT);
+	int rc = SQLITE_OK;
 
-	if ((r = prepare(s, &st, sql, user_id, 0)) == 0)
-		r = count_query(s, st, SQLITE_OK, ret);
-	sqlite3_finalize(st);
-	return r;
+	bind_i64(st, 1, user_id, &rc);
+	return count_query(s, st, rc, ret);
 }
