@@ -13,6 +13,7 @@
 #include "log.h"
 #include "login_context.h"
 #include "nss.h"
+#include "nss_cache.h"
 #include "origin.h"
 #include "risk.h"
 #include "seat.h"
@@ -46,7 +47,7 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 		/* One account, one name: "BOB", "bob " or "bob@REALM" are bob
 		 * only if NSS says so, and a name NSS does not know is refused
 		 * before anything is written for it. */
-		if ((r = nss_user_canonical(req->user, c->user, NULL)) < 0) {
+		if ((r = nss_cache_canonical(req->user, nss_cache_now_ms(), c->user, NULL)) < 0) {
 			log_msg(LOG_NOTICE, "login for user %s: %s", req->user,
 			        r == -ENOENT ? "no such user" : strerror(-r));
 			*ret_reason = r == -ENOENT ? VIGIL_REASON_UNKNOWN_USER : VIGIL_REASON_INTERNAL;

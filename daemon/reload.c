@@ -14,6 +14,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "log.h"
+#include "nss_cache.h"
 #include "reload.h"
 
 /* A setting that loads but probably does not do what was meant. */
@@ -37,6 +38,9 @@ int vigild_reload(struct vigild *d, const char *by, char *err, size_t errlen)
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 	           (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000ULL);
 	err[0] = '\0';
+	/* A reload is also how an admin says "the accounts changed": NSS's
+	 * answers are asked afresh, whatever the configuration does. */
+	nss_cache_clear();
 	r = config_load_with(d->config_path, &(struct config_load_opts){.warn = reload_warning}, &c, err, errlen);
 	if (r < 0) {
 		/* config_load_with() says what is wrong, a missing file too;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "login.h"
 #include "nss.h"
+#include "nss_cache.h"
 #include "origin.h"
 #include "session.h"
 #include "session_end.h"
@@ -66,7 +67,7 @@ int session_open(struct vigild *d, const struct peer *p, const struct vigil_sess
 	strcpy(s.service, req->service);
 	/* One account, one name: no row for a name NSS does not know, and the
 	 * row under the name NSS gives (limits count per account). */
-	r = nss_user_canonical(req->user, s.user, &uid);
+	r = nss_cache_canonical(req->user, nss_cache_now_ms(), s.user, &uid);
 	if (r == -ENOENT) {
 		audit_session(d, AUDIT_SESSION_OPEN, LOG_WARNING, &s, "unknown_user", "session refused: no such user");
 		reply_result(reply, VIGIL_STATUS_PERMISSION, NULL);
