@@ -99,7 +99,7 @@ static void test_names_never_share_an_answer(void **state)
 	unsigned i;
 
 	(void)state;
-	/* Far more names than slots: many collide; each gets its own. */
+	/* Far more names than entries: many collide; each gets its own. */
 	for (i = 0; i < 5000; i++) {
 		snprintf(other, sizeof(other), "u%u", i);
 		assert_int_equal(nss_cache_canonical(other, 10, name, NULL), 0);
@@ -110,6 +110,22 @@ static void test_names_never_share_an_answer(void **state)
 		assert_int_equal(nss_cache_canonical(other, 11, name, NULL), 0);
 		assert_string_equal(name, other);
 	}
+}
+
+/* As many users as a small host has, logging in again and again: asked
+ * once each (a direct-mapped cache asked 70 % of the time). */
+static void test_thousand_users_hit(void **state)
+{
+	char name[VIGIL_USER_MAX + 1], user[16];
+	unsigned i, round;
+
+	(void)state;
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < 1000; i++) {
+			snprintf(user, sizeof(user), "b%07u", i);
+			assert_int_equal(nss_cache_canonical(user, 100 + round, name, NULL), 0);
+		}
+	assert_true(calls < 1100);
 }
 
 static void test_clear_forgets(void **state)
@@ -130,6 +146,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_known_name_asked_once_within_ttl, reset),
 	    cmocka_unit_test_setup(test_unknown_and_failures_not_kept, reset),
 	    cmocka_unit_test_setup(test_names_never_share_an_answer, reset),
+	    cmocka_unit_test_setup(test_thousand_users_hit, reset),
 	    cmocka_unit_test_setup(test_clear_forgets, reset),
 	};
 
