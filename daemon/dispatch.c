@@ -16,6 +16,7 @@
 #include "explain.h"
 #include "keys.h"
 #include "login.h"
+#include "login_history.h"
 #include "proof.h"
 #include "recovery_cmd.h"
 #include "session.h"
@@ -28,6 +29,22 @@ static void refuse(struct vigil_msg *reply, uint16_t status)
 	memset(reply, 0, sizeof(*reply));
 	reply->type = VIGIL_MSG_RESULT;
 	reply->u.result.status = status;
+}
+
+/* The requests of a login as PAM makes it. */
+static bool login_path(uint8_t type)
+{
+	switch (type) {
+	case VIGIL_MSG_AUTH_BEGIN:
+	case VIGIL_MSG_AUTH_STEP:
+	case VIGIL_MSG_AUTH_ASSERTION:
+	case VIGIL_MSG_ACCOUNT_CHECK:
+	case VIGIL_MSG_SESSION_OPEN:
+	case VIGIL_MSG_SESSION_CLOSE:
+		return true;
+	default:
+		return false;
+	}
 }
 
 int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const struct vigil_msg *req,
@@ -53,6 +70,11 @@ int dispatch(struct vigild *d, const struct peer *p, struct exchange *x, const s
 		key_pending_free(x->key);
 		x->key = NULL;
 	}
+
+	/* Anything but a login may read what logins wrote: the records that
+	 * wait in the batch first (login_history.h). */
+	if (!login_path(req->type))
+		login_history_flush(d);
 
 	switch (req->type) {
 	case VIGIL_MSG_AUTH_BEGIN:

@@ -30,6 +30,7 @@
 #include "login.h"
 #include "login_context.h"
 #include "login_deferred.h"
+#include "login_history.h"
 #include "origin.h"
 #include "policy.h"
 #include "proto.h"
@@ -812,15 +813,17 @@ int login_commit(struct vigild *d, const struct store_login *decided, const char
 }
 
 /* The account phase of a login whose auth decision was kept in memory
- * (login_deferred.h): its record is written now, done, with what it teaches,
- * in the account phase's transaction. */
+ * (login_deferred.h): its record, done, with what it teaches, joins the
+ * batch written after the answer (login_history.h): it proved no factor,
+ * so it writes nothing a crash must keep, and nothing it teaches can let a
+ * later login in that would not have come in anyway. */
 static int account_commit_deferred(struct vigild *d, struct login_context *c, struct store_login *l, uint64_t now,
                                    struct vigil_msg *reply)
 {
 	int r;
 
 	l->state = STORE_LOGIN_DONE;
-	if ((r = store_login_finish(d->store, l, c->prefix, now + d->config->grant_lifetime, NULL)) < 0)
+	if ((r = login_history_add(d, l, c->prefix, now + d->config->grant_lifetime)) < 0)
 		deny_internal(d, c, r, reply);
 	else
 		reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, c, l->login_id);
@@ -934,9 +937,11 @@ int login_account(struct vigild *d, const struct peer *p, struct exchange *x, co
 		return 0;
 	}
 	/* What auth decided, the locks since, and what the login teaches:
-	 * read and written in one transaction.  An answer whose writes did not
-	 * commit is no answer: it becomes a denial. */
-	if ((r = store_tx_begin(d->store, true)) < 0) {
+	 * read and written in one transaction (a read one that takes the
+	 * write lock only if it writes: a known device's record is written
+	 * after the answer).  An answer whose writes did not commit is no
+	 * answer: it becomes a denial. */
+	if ((r = store_tx_begin(d->store, false)) < 0) {
 		deny_internal(d, &c, r, reply);
 		return 0;
 	}

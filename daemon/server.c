@@ -37,6 +37,7 @@
 #include "log.h"
 #include "login.h"
 #include "login_deferred.h"
+#include "login_history.h"
 #include "proto.h"
 #include "reload.h"
 #include "session_end.h"
@@ -727,6 +728,7 @@ static void prune(struct server *s)
 	uint64_t now = vigild_now(), keep = (uint64_t)s->d->config->history_days * 86400;
 	int r;
 
+	login_history_flush(s->d);
 	if ((r = store_prune(s->d->store, now > keep ? now - keep : 0)) < 0)
 		log_msg(LOG_ERR, "pruning old history failed: %s", strerror(-r));
 	/* Twice the interval back: a pass late by a little still sees every
@@ -864,6 +866,8 @@ void server_free(struct server *s)
 		on_sync(s->sync_src, s);
 	while (s->conns)
 		conn_free(s->conns);
+	/* The known-device records that wait, before the store closes. */
+	login_history_close(s->d);
 	sd_event_source_disable_unref(s->sync_src);
 	for (i = 0; i < LISTENER_N; i++) {
 		sd_event_source_disable_unref(s->listen_src[i]);

@@ -44,6 +44,9 @@ struct vigild {
 	/* Allowed auth decisions waiting for their account phase
 	 * (login_deferred.h). */
 	struct login_deferred *deferred;
+	/* Known-device login records waiting to be written together
+	 * (login_history.h); NULL until the first. */
+	struct login_history *history;
 };
 
 /* The kernel's word on who is connected, and through which socket. */
@@ -73,6 +76,7 @@ static inline bool peer_hung_up(const struct peer *p)
 
 struct login_pending;
 struct login_deferred;
+struct login_history;
 struct enroll_pending;
 struct proof_pending;
 struct key_pending;
