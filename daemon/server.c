@@ -473,10 +473,10 @@ close:
 /* Once the connections that were ready together have been served, if one
  * of their requests changed more than history: one fdatasync puts it and
  * everything before it on the disk, then every reply that waited for it
- * goes.  If the disk refuses, no held reply is
- * sent (their callers fail closed) and vigild exits: after a failed sync the
- * kernel may have dropped the pages, and only a fresh start knows what the
- * disk holds (the service manager restarts it). */
+ * goes.  If the disk refuses, no held reply is sent (their callers fail
+ * closed) and vigild exits: after a failed sync the kernel may have dropped
+ * the pages, and only a fresh start knows what the disk holds (the service
+ * manager restarts it). */
 static int on_sync(sd_event_source *src, void *userdata)
 {
 	struct server *s = userdata;
