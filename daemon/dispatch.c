@@ -31,7 +31,9 @@ static void refuse(struct vigil_msg *reply, uint16_t status)
 	reply->u.result.status = status;
 }
 
-/* The requests of a login as PAM makes it. */
+/* The requests of a login's auth and account phases.  A session's open
+ * reads its login's record (and lends its device to sudo later): it comes
+ * after the batch is written. */
 static bool login_path(uint8_t type)
 {
 	switch (type) {
@@ -39,8 +41,6 @@ static bool login_path(uint8_t type)
 	case VIGIL_MSG_AUTH_STEP:
 	case VIGIL_MSG_AUTH_ASSERTION:
 	case VIGIL_MSG_ACCOUNT_CHECK:
-	case VIGIL_MSG_SESSION_OPEN:
-	case VIGIL_MSG_SESSION_CLOSE:
 		return true;
 	default:
 		return false;

@@ -836,7 +836,21 @@ static int account_commit_deferred(struct vigild *d, struct login_context *c, st
 static int account_commit(struct vigild *d, struct login_context *c, const struct store_login *decided, uint64_t now,
                           struct vigil_msg *reply)
 {
-	int r = login_commit(d, decided, c->rhost, c->tty, now);
+	int r;
+
+	/* The factor that proved it is still there: what the login teaches
+	 * and its grant are written after the answer (login_history.h).  An
+	 * in-band enrollment's activation, or a factor gone, right now. */
+	if (decided->activate_factor <= 0 && (r = store_login_factor_held(d->store, decided)) != -EKEYREVOKED) {
+		if (r == 0)
+			r = login_history_add_commit(d, decided, c->prefix, now + d->config->grant_lifetime);
+		if (r < 0)
+			deny_internal(d, c, r, reply);
+		else
+			reply_decision(reply, VIGIL_OUTCOME_ALLOW, VIGIL_REASON_NONE, c, decided->login_id);
+		return 0;
+	}
+	r = login_commit(d, decided, c->rhost, c->tty, now);
 
 	if (r == -EALREADY)
 		return r;
@@ -872,6 +886,9 @@ static int account_decide(struct vigild *d, const struct peer *p, struct exchang
 			deny_internal(d, c, r, reply);
 			return 0;
 		}
+		/* Its account phase waits to be written: spent, as if it were. */
+		if (r == 0 && !deferred && login_history_claimed(d, req->login_id))
+			r = -EALREADY;
 		if (r == 0 && login_matches(&l, c, now)) {
 			c->score = l.score;
 			c->signals = l.signals;

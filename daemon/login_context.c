@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "login_context.h"
+#include "login_history.h"
 #include "nss.h"
 #include "nss_cache.h"
 #include "origin.h"
@@ -173,6 +174,9 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	bool src_locked;
 	int r;
 
+	/* What this user's last login taught, if it still waits to be
+	 * written, is a fact of this one. */
+	login_history_flush_user(d, c->user);
 	/* Every fact of the assessment from one snapshot, in one read
 	 * transaction (a new user's row makes it a write). */
 	if ((r = store_tx_begin(d->store, false)) < 0)

@@ -13,6 +13,9 @@
 #include "login_history.h"
 
 struct history_entry {
+	/* A known-device login's record, or the account phase of a login
+	 * whose record auth wrote (a step-up's): only l.login_id counts. */
+	bool commit;
 	struct store_login l;
 	char prefix[VIGIL_ADDR_MAX + 1];
 	uint64_t grant_expires;
@@ -23,6 +26,17 @@ struct login_history {
 	size_t n;
 	struct history_entry e[LOGIN_HISTORY_BATCH];
 };
+
+static int entry_write(struct vigild *d, struct history_entry *e)
+{
+	struct store_login done;
+
+	if (!e->commit)
+		return store_login_finish(d->store, &e->l, e->prefix, e->grant_expires, NULL);
+	/* Checked before the answer, checked again: a factor removed in the
+	 * moment between them teaches nothing and grants nothing. */
+	return store_login_commit(d->store, e->l.login_id, e->prefix, e->grant_expires, &done);
+}
 
 void login_history_flush(struct vigild *d)
 {
@@ -39,7 +53,7 @@ void login_history_flush(struct vigild *d)
 	/* Each record in a transaction of its own inside the batch's: one
 	 * that fails (a full disk) does not take the others with it. */
 	for (i = 0; i < h->n; i++)
-		if (store_login_finish(d->store, &h->e[i].l, h->e[i].prefix, h->e[i].grant_expires, NULL) < 0)
+		if (entry_write(d, &h->e[i]) < 0)
 			failed++;
 	if ((r = store_tx_commit(d->store)) < 0)
 		failed = h->n;
@@ -78,21 +92,66 @@ static struct login_history *history_get(struct vigild *d)
 	return h;
 }
 
-int login_history_add(struct vigild *d, const struct store_login *l, const char *prefix, uint64_t grant_expires)
+/* Queues e, or writes it at once when it cannot wait. */
+static int entry_add(struct vigild *d, const struct history_entry *e)
 {
 	struct login_history *h = history_get(d);
-	struct history_entry *e;
+	struct history_entry copy;
 
-	if (!h || strlen(prefix) > VIGIL_ADDR_MAX)
-		return store_login_finish(d->store, l, prefix, grant_expires, NULL);
+	if (!h) {
+		copy = *e;
+		return entry_write(d, &copy);
+	}
 	if (h->n == LOGIN_HISTORY_BATCH)
 		login_history_flush(d);
-	e = &h->e[h->n++];
-	e->l = *l;
-	strcpy(e->prefix, prefix);
-	e->grant_expires = grant_expires;
+	h->e[h->n++] = *e;
 	sd_event_source_set_enabled(h->idle, SD_EVENT_ONESHOT);
 	return 0;
+}
+
+int login_history_add(struct vigild *d, const struct store_login *l, const char *prefix, uint64_t grant_expires)
+{
+	struct history_entry e = {.l = *l, .grant_expires = grant_expires};
+
+	if (strlen(prefix) > VIGIL_ADDR_MAX)
+		return -E2BIG;
+	strcpy(e.prefix, prefix);
+	return entry_add(d, &e);
+}
+
+int login_history_add_commit(struct vigild *d, const struct store_login *l, const char *prefix, uint64_t grant_expires)
+{
+	struct history_entry e = {.commit = true, .grant_expires = grant_expires};
+
+	if (strlen(prefix) > VIGIL_ADDR_MAX)
+		return -E2BIG;
+	strcpy(e.prefix, prefix);
+	strcpy(e.l.login_id, l->login_id);
+	strcpy(e.l.user, l->user);
+	return entry_add(d, &e);
+}
+
+void login_history_flush_user(struct vigild *d, const char *user)
+{
+	const struct login_history *h = d->history;
+	size_t i;
+
+	for (i = 0; h && i < h->n; i++)
+		if (strcmp(h->e[i].l.user, user) == 0) {
+			login_history_flush(d);
+			return;
+		}
+}
+
+bool login_history_claimed(const struct vigild *d, const char *login_id)
+{
+	const struct login_history *h = d->history;
+	size_t i;
+
+	for (i = 0; h && i < h->n; i++)
+		if (h->e[i].commit && strcmp(h->e[i].l.login_id, login_id) == 0)
+			return true;
+	return false;
 }
 
 void login_history_close(struct vigild *d)

@@ -223,6 +223,10 @@ int store_factor_spend(struct store *s, int64_t user_id, const struct store_fact
 /* store_factor_spend() in a transaction of its own: a factor proved to
  * vigilctl (proof.h), spent as at a login. */
 int store_factor_prove(struct store *s, int64_t user_id, const struct store_factor_use *use, uint64_t now);
+/* Whether the factor that proved l's step-up is still there and usable:
+ * 0, or -EKEYREVOKED when root removed it (or the key was retired) since;
+ * 0 for a login that proved none or enrolled one in-band. */
+int store_login_factor_held(struct store *s, const struct store_login *l);
 /* The account phase of a login decided in auth: claims it (single use:
  * -EALREADY if claimed before) and writes its trust as store_login_finish()
  * would have, in one transaction.  -EEXIST when an in-band enrollment finds

@@ -380,7 +380,7 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 /* What an allowed login teaches, inside the caller's transaction: the
  * device, source and prefix, last_success and first_allowed, the grant of a
  * step-up, and the activation of a factor enrolled in-band. */
-static int login_trust_in_tx(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires)
+int store_login_factor_held(struct store *s, const struct store_login *l)
 {
 	struct store_totp t;
 	int r;
@@ -389,25 +389,33 @@ static int login_trust_in_tx(struct store *s, const struct store_login *l, const
 	 * `vigilctl factor remove` between the code and the account phase):
 	 * nothing is learned, no grant outlives the factor, and the caller
 	 * refuses the login. */
-	if (l->stepped_up && l->activate_factor <= 0) {
-		switch (l->method) {
-		case 0: /* before schema 4 */
-		case VIGIL_FACTOR_TOTP:
-			if ((r = store_totp_get(s, l->user_id, true, &t)) < 0)
-				return r == -ENOENT ? -EKEYREVOKED : r;
-			store_totp_clear(&t);
-			break;
-		case VIGIL_FACTOR_FIDO2:
-		case VIGIL_FACTOR_SSH_SK:
-			if ((r = store_key_usable(s, l->factor_id)) < 0)
-				return r == -ENOENT || r == -EALREADY ? -EKEYREVOKED : r;
-			break;
-		default:
-			/* A recovery code is spent by its use: nothing to
-			 * remove in between. */
-			break;
-		}
+	if (!l->stepped_up || l->activate_factor > 0)
+		return 0;
+	switch (l->method) {
+	case 0: /* before schema 4 */
+	case VIGIL_FACTOR_TOTP:
+		if ((r = store_totp_get(s, l->user_id, true, &t)) < 0)
+			return r == -ENOENT ? -EKEYREVOKED : r;
+		store_totp_clear(&t);
+		return 0;
+	case VIGIL_FACTOR_FIDO2:
+	case VIGIL_FACTOR_SSH_SK:
+		if ((r = store_key_usable(s, l->factor_id)) < 0)
+			return r == -ENOENT || r == -EALREADY ? -EKEYREVOKED : r;
+		return 0;
+	default:
+		/* A recovery code is spent by its use: nothing to remove in
+		 * between. */
+		return 0;
 	}
+}
+
+static int login_trust_in_tx(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires)
+{
+	int r;
+
+	if ((r = store_login_factor_held(s, l)) < 0)
+		return r;
 	if (l->learn && (r = login_success_in_tx(s, l->user_id, l->device, l->source, prefix, l->time, l->stepped_up,
 	                                         grant_expires)) < 0)
 		return r;
