@@ -151,7 +151,7 @@ scenario() {
 		e2e_record "$cur" EVENT=stepup RESULT=ok METHOD=tofu USER=dave DEVICE="$fp_dave"
 	e2e_check "journal: enroll result=activated method=tofu for dave/sshd from 127.0.0.2" \
 		e2e_record "$cur" EVENT=enroll RESULT=activated METHOD=tofu USER=dave SERVICE=sshd RHOST=127.0.0.2 \
-		DEVICE="$fp_dave" LOGIN_ID='~^[0-9a-f]{32}$'
+		DEVICE="$fp_dave" LOGIN_ID='~^[1-9][0-9]*$'
 	e2e_check "journal: decision allow (method tofu) for dave" \
 		e2e_record "$cur" EVENT=decision DECISION=allow METHOD=tofu USER=dave RHOST=127.0.0.2 DEVICE="$fp_dave"
 	e2e_check "journal: session_open for dave" e2e_record "$cur" EVENT=session_open USER=dave SERVICE=sshd
