@@ -73,7 +73,7 @@ VT_NSS_USERS="alice bob carol dave erin frank gina hank ivan judy mallory"
 # with unused uids from 20000; exports NSS_WRAPPER_PASSWD, NSS_WRAPPER_GROUP
 # and VT_VIGILD_PRELOAD, the LD_PRELOAD a vigild runs with (a sanitizer
 # runtime must come first).  Every program that starts a vigild for a test
-# (vt_start_vigild, tests/pam/harness.c, bench/run.sh) takes it from here,
+# (vt_start_vigild, tests/pam/harness.c, bench/sessions_overhead.sh) takes it from here,
 # as `env LD_PRELOAD="$VT_VIGILD_PRELOAD" vigild ...`: env execs, so $! of a
 # background start is still vigild's pid (a shell function would not be).
 vt_nss_setup() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Every script the README tells a reader to run (./bootstrap, scripts/*.sh,
-# tests/*/run.sh, bench/run.sh, .ci/run) exists and is executable: a clone
+# tests/*/run.sh, bench/perf.sh, .ci/run) exists and is executable: a clone
 # whose scripts lost their mode answers "Permission denied" to the Quick
 # start.  Checks the files of the source tree (git keeps the mode).
 set -uo pipefail
