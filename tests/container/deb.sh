@@ -183,8 +183,9 @@ pk_check "alice's enrollment started vigild through its socket: Serving logins" 
 ct_ssh alice code 'id -un'
 pk_check "alice's ssh login asked one code (${CT_SSH_CODES}) and ran its command (rc ${CT_SSH_RC})" \
 	[ "$CT_SSH_CODES" = 1 -a "$CT_SSH_RC" = 0 ]
+# sshd's line comes through the syslog socket: journald may take a moment.
 pk_check "sshd (ssh.service) accepted key and code" \
-	ct_journal_has "$c" "Accepted keyboard-interactive/pam for alice" ident:sshd
+	e2e_wait 5 ct_journal_has "$c" "Accepted keyboard-interactive/pam for alice" ident:sshd
 pk_check "audited: alice's sshd login allowed after a TOTP step-up" \
 	eval 'e2e_record "$c" EVENT=decision USER=alice SERVICE=sshd DECISION=allow && e2e_record "$c" EVENT=stepup USER=alice RESULT=ok METHOD=totp'
 ct_ssh bob empty 'true'

@@ -52,7 +52,7 @@ for l in sys.stdin:
 		e2e_record "$c" EVENT=decision USER=alice SERVICE=sshd DECISION=allow LOGIN_ID="${login_id:-none}"
 	e2e_check "the code was a TOTP step-up" e2e_record "$c" EVENT=stepup USER=alice RESULT=ok METHOD=totp
 	e2e_check "sshd accepted key and code" \
-		ct_journal_has "$c" "Accepted keyboard-interactive/pam for alice" ident:sshd
+		e2e_wait 5 ct_journal_has "$c" "Accepted keyboard-interactive/pam for alice" ident:sshd
 	e2e_check "sudo's decision for alice is recorded" e2e_record "$c" EVENT=decision USER=alice SERVICE=sudo DECISION=allow
 
 	# journalctl -x: the catalog's text for each kind of record.
