@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The batch of known-device login records (see login_history.h): a fixed
- * array in the daemon, and an idle-priority event source that writes it.
+ * The batch of what account phases write after their answer (see
+ * login_history.h): a fixed array in the daemon, and an idle-priority event
+ * source that writes it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +15,8 @@
 
 struct history_entry {
 	/* A known-device login's record, or the account phase of a login
-	 * whose record auth wrote (a step-up's): only l.login_id counts. */
+	 * whose record auth wrote (a step-up's): of l, only its login_id and
+	 * user then. */
 	bool commit;
 	struct store_login l;
 	char prefix[VIGIL_ADDR_MAX + 1];
@@ -42,25 +44,27 @@ void login_history_flush(struct vigild *d)
 {
 	struct login_history *h = d->history;
 	size_t i, failed = 0;
-	int r;
+	int r, first = 0;
 
 	if (!h || h->n == 0)
 		return;
 	if ((r = store_tx_begin(d->store, true)) < 0) {
 		failed = h->n;
+		first = r;
 		goto out;
 	}
 	/* Each record in a transaction of its own inside the batch's: one
-	 * that fails (a full disk) does not take the others with it. */
+	 * that fails does not take the others with it. */
 	for (i = 0; i < h->n; i++)
-		if (entry_write(d, &h->e[i]) < 0)
-			failed++;
-	if ((r = store_tx_commit(d->store)) < 0)
+		if ((r = entry_write(d, &h->e[i])) < 0 && failed++ == 0)
+			first = r;
+	if ((r = store_tx_commit(d->store)) < 0) {
 		failed = h->n;
+		first = r;
+	}
 out:
 	if (failed > 0)
-		log_msg(LOG_ERR, "recording %zu of %zu login records failed: %s", failed, h->n,
-		        r < 0 ? strerror(-r) : "see above");
+		log_msg(LOG_ERR, "recording %zu of %zu login records failed: %s", failed, h->n, strerror(-first));
 	h->n = 0;
 	sd_event_source_set_enabled(h->idle, SD_EVENT_OFF);
 }

@@ -4,16 +4,17 @@
  * answer.  A login allowed without a factor writes history only (its record,
  * and what it teaches, which can only spare a later login a question), and
  * so does the account phase of a step-up (what it teaches, and the grant
- * that spares the next login from that device the code): nothing a crash
- * must keep, and nothing its answer has to wait for.  The code's watermark
- * was written, and synced, in auth.  Its record joins a
- * batch that one transaction writes once vigild has nothing else to do, or
- * once LOGIN_HISTORY_BATCH records wait, so under load many logins share a
- * commit (and a checkpoint's work); a record waits at most until the loop
+ * that spares the next login from that device the code; the code's
+ * watermark was written, and synced, in auth): nothing a crash must keep,
+ * and nothing the answer has to wait for.  It joins a batch that one
+ * transaction writes once vigild has nothing else to do, or once
+ * LOGIN_HISTORY_BATCH entries wait, so under load many logins share a
+ * commit (and a checkpoint's work); an entry waits at most until the loop
  * is idle.  Whatever reads logins asks for the batch to be written first
  * (login_history_flush()), and so does the next login of the same user
- * (login_history_flush_user()).  A crash or a kill of vigild loses what waits:
- * at most LOGIN_HISTORY_BATCH records, never a watermark, factor or lock.
+ * (login_history_flush_user()).  A crash or a kill of vigild loses what
+ * waits: at most LOGIN_HISTORY_BATCH entries, never a watermark, factor or
+ * lock.
  */
 #pragma once
 
