@@ -4,7 +4,8 @@
  * so it stays a thin client: it gathers the PAM items, asks vigild over the
  * local socket (one connection for auth, account and open_session where it
  * can, see keep.h; a deadline per round trip), relays prompts through the
- * application's conversation and returns what outcome_pam_code() says.  The daemon decides; the module asks and relays.
+ * application's conversation and returns what outcome_pam_code() says.  The
+ * daemon decides; the module asks and relays.
  *
  * Trust: PAM items and the PAM environment are input (bounded, never
  * truncated); the daemon is trusted only after lib/client.c has checked that
