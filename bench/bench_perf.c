@@ -61,11 +61,12 @@ enum stack {
 	STACK_GA,
 	STACK_KNOWN,
 	STACK_STEPUP,
+	STACK_FLOOR, /* pam_vigil.so against null_vigild: the module and its round trips */
 };
 
-static const char *const stack_names[] = {"permit", "ga", "known", "stepup"};
+static const char *const stack_names[] = {"permit", "ga", "known", "stepup", "floor"};
 /* The PAM service of each stack in the private confdir. */
-static const char *const stack_services[] = {"permit", "ga", "vigil", "vigil"};
+static const char *const stack_services[] = {"permit", "ga", "vigil", "vigil", "floor"};
 
 struct login_user {
 	struct bench_origin o;
@@ -256,7 +257,7 @@ static int user_prepare(const struct round *rd, unsigned k, struct login_user *u
 	unsigned i;
 
 	memset(u, 0, sizeof(*u));
-	if (rd->stack == STACK_PERMIT || rd->stack == STACK_KNOWN) {
+	if (rd->stack == STACK_PERMIT || rd->stack == STACK_KNOWN || rd->stack == STACK_FLOOR) {
 		/* Spread over the whole pool: cold rows, not the last ones. */
 		i = (unsigned)(((uint64_t)rd->first + (uint64_t)k * rd->stride) % rd->pool);
 		bench_origin(BENCH_POOL, i, BENCH_KEY_KNOWN, &u->o);

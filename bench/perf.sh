@@ -118,17 +118,20 @@ report() {
 		return x s
 	}
 	function verdict(ok) { return ok ? "PASS" : "FAIL" }
+	function floor_verdict(ok) { return ok ? "reachable" : "UNREACHABLE" }
 	$1 == "round" { k = $2 SUBSEP $3 SUBSEP $5; add("rate" k, $6); add("p50" k, $7); add("p99" k, $8); add("cpu" k, $9); seen[k] = 1 }
 	$1 == "trace" { tr_sys[$2, $3, $4] = $5; tr_fs[$2, $3, $4] = $6 }
 	$1 == "wal" { wal[$2, $3] = $4 }
 	$1 == "cg" { cg[$2] = $3; hascg = 1 }
 	$1 == "decide" { dps[$2, $3] = $4; dlps[$2, $3] = $5; drec[$2, $3] = $6 }
+	$1 == "decidefloor" { fdps[$2, $3] = $4 }
 	$1 == "rss" { rss[$2] = $3; hwm[$2] = $4 }
 	$1 == "seed" { seedt[$2] = $3 }
 	END {
 		nc = split(counts, N, " "); ncl = split(clients, C, " ")
-		split("permit ga known stepup", S, " ")
+		ns = split("permit floor ga known stepup", S, " ")
 		name["permit"] = "pam_permit"; name["ga"] = "google-authenticator, reuse disallowed"
+		name["floor"] = "floor: pam_vigil, a daemon that does nothing"
 		name["known"] = "pam_vigil, known device (no prompt)"; name["stepup"] = "pam_vigil, TOTP step-up"
 		for (i = 1; i <= nc; i++) {
 			n = N[i]
@@ -139,7 +142,7 @@ report() {
 				printf "| stack | logins/s | p50 | p99 | vs pam_permit p50 | vigild CPU/login |\n|---|---|---|---|---|---|\n"
 				kp = n SUBSEP c SUBSEP "permit"
 				pp50 = med(L["p50" kp])
-				for (s = 1; s <= 4; s++) {
+				for (s = 1; s <= ns; s++) {
 					k = n SUBSEP c SUBSEP S[s]
 					if (!(k in seen)) continue
 					R[k] = med(L["rate" k]); P50[k] = med(L["p50" k]); P99[k] = med(L["p99" k])
@@ -158,19 +161,23 @@ report() {
 			printf "| known, 8 clients | %s | %s | |\n", tr_sys[n, "known", 8], tr_fs[n, "known", 8]
 			printf "| step-up, 8 clients | %s | %s | |\n", tr_sys[n, "stepup", 8], tr_fs[n, "stepup", 8]
 			printf "\nbench_decide (vigild alone, one connection per client, no libpam):\n\n"
-			printf "| clients | decisions/s | logins/s | reconnections |\n|---|---|---|---|\n"
+			printf "| clients | decisions/s | logins/s | reconnections | floor: null daemon, decisions/s |\n|---|---|---|---|---|\n"
 			best[n] = 0
 			for (c = 1; c <= 8; c *= 2) {
-				printf "| %s | %s | %s | %s |\n", c, th(dps[n, c]), th(dlps[n, c]), drec[n, c]
+				printf "| %s | %s | %s | %s | %s |\n", c, th(dps[n, c]), th(dlps[n, c]), drec[n, c], ((n, c) in fdps ? th(fdps[n, c]) : "-")
 				if (dps[n, c] > best[n]) best[n] = dps[n, c]
 			}
 		}
 		if (hascg) {
 			printf "\nClient instructions per login (callgrind, Ir, %s users):\n\n| stack | Ir/login | vs pam_permit |\n|---|---|---|\n", th(N[1])
-			for (s = 1; s <= 4; s++)
-				printf "| %s | %s | %.1f |\n", name[S[s]], th(cg[S[s]]), (cg["permit"] > 0 ? cg[S[s]] / cg["permit"] : 0)
+			for (s = 1; s <= ns; s++)
+				if (S[s] in cg)
+					printf "| %s | %s | %.1f |\n", name[S[s]], th(cg[S[s]]), (cg["permit"] > 0 ? cg[S[s]] / cg["permit"] : 0)
 		}
 
+		# Each target that a daemon could miss by its own doing is followed
+		# by the same ratio for the floor (pam_vigil against null_vigild):
+		# where the floor fails, no daemon behind this module can pass.
 		printf "\n## Targets\n\n| target | value | goal | |\n|---|---|---|---|\n"
 		for (i = 1; i <= nc; i++) {
 			n = N[i]; k1 = n SUBSEP 1 SUBSEP
@@ -179,6 +186,12 @@ report() {
 				printf "| %s users, 1 client: known p50 / permit p50 | %.2f | <= 2 | %s |\n", th(n), v, verdict(v <= 2)
 				v = P99[k1 "known"] / P99[k1 "permit"]
 				printf "| %s users, 1 client: known p99 / permit p99 | %.2f | <= 3 | %s |\n", th(n), v, verdict(v <= 3)
+			}
+			if ((k1 "floor") in seen && (k1 "permit") in seen) {
+				v = P50[k1 "floor"] / P50[k1 "permit"]
+				printf "| (floor) %s users, 1 client: floor p50 / permit p50 | %.2f | <= 2 | %s |\n", th(n), v, floor_verdict(v <= 2)
+				v = P99[k1 "floor"] / P99[k1 "permit"]
+				printf "| (floor) %s users, 1 client: floor p99 / permit p99 | %.2f | <= 3 | %s |\n", th(n), v, floor_verdict(v <= 3)
 			}
 			if ((k1 "stepup") in seen && (k1 "ga") in seen) {
 				v = R[k1 "stepup"] / R[k1 "ga"]
@@ -190,6 +203,10 @@ report() {
 			if ((k8 "known") in seen && (k8 "permit") in seen) {
 				v = R[k8 "known"] / R[k8 "permit"]
 				printf "| %s users, 8 clients: known logins/s / permit logins/s | %.2f | >= 0.70 | %s |\n", th(n), v, verdict(v >= 0.7)
+			}
+			if ((k8 "floor") in seen && (k8 "permit") in seen) {
+				v = R[k8 "floor"] / R[k8 "permit"]
+				printf "| (floor) %s users, 8 clients: floor logins/s / permit logins/s | %.2f | >= 0.70 | %s |\n", th(n), v, floor_verdict(v >= 0.7)
 			}
 			if ((k8 "stepup") in seen && (k1 "stepup") in seen) {
 				v = R[k8 "stepup"] / R[k1 "stepup"]
@@ -228,9 +245,9 @@ if [ "$(id -u)" != 0 ]; then
 	exit 2
 fi
 build=$(cd "$build" && pwd) || exit 2
-for f in daemon/vigild .libs/pam_vigil.so bench/bench_perf bench/bench_decide; do
+for f in daemon/vigild .libs/pam_vigil.so bench/bench_perf bench/bench_decide bench/null_vigild; do
 	if [ ! -e "$build/$f" ]; then
-		echo "perf.sh: $build/$f is missing: make -C $build daemon/vigild pam_vigil.la bench/bench_perf bench/bench_decide" >&2
+		echo "perf.sh: $build/$f is missing: make -C $build daemon/vigild pam_vigil.la bench/bench_perf bench/bench_decide bench/null_vigild" >&2
 		exit 2
 	fi
 done
@@ -259,10 +276,11 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp"
 vigild_pid=
 helper_pid=
+null_pid=
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	local p
-	for p in "$helper_pid" "$vigild_pid"; do
+	for p in "$helper_pid" "$vigild_pid" "$null_pid"; do
 		if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
 			kill "$p" 2>/dev/null || true
 			wait "$p" 2>/dev/null || true
@@ -344,6 +362,25 @@ vigild_stop() {
 	wait "$vigild_pid" || true
 	vigild_pid=
 	rm -f "$1/run/pam.sock" "$1/run/vigild.sock" "$1/run/admin.sock"
+}
+
+# null_vigild: the floor stack's daemon, which allows everything at once.
+null_start() {
+	local d=$1
+	mkdir -m 0755 "$d/null"
+	"$build/bench/null_vigild" "$d/null/pam.sock" &
+	null_pid=$!
+	for _ in $(seq 100); do
+		[ -S "$d/null/pam.sock" ] && return 0
+		sleep 0.05
+	done
+	fail "null_vigild did not start"
+}
+
+null_stop() {
+	kill "$null_pid"
+	wait "$null_pid" || true
+	null_pid=
 }
 
 vigild_ticks() {
@@ -534,6 +571,10 @@ run_count() {
 		auth required $build/.libs/pam_vigil.so socket=$d/run/pam.sock
 		account required $build/.libs/pam_vigil.so socket=$d/run/pam.sock
 	EOF
+	cat >"$confdir/floor" <<-EOF
+		auth required $build/.libs/pam_vigil.so socket=$d/null/pam.sock
+		account required $build/.libs/pam_vigil.so socket=$d/null/pam.sock
+	EOF
 	cat >"$confdir/other" <<-EOF
 		auth required $secdir/pam_deny.so
 		account required $secdir/pam_deny.so
@@ -565,9 +606,21 @@ run_count() {
 	rm -f "$d/pool.csv" "$d/step.csv"
 	vigild_start "$d"
 
+	null_start "$d"
+
 	# Warm-up (not counted): the code paths, not the rows.
 	"$bp" login "$confdir" permit 1 0 50 "$n" "$gadir" >/dev/null || fail "warm-up permit"
+	"$bp" login "$confdir" floor 1 0 50 "$n" "$gadir" >/dev/null || fail "warm-up floor"
 	"$bp" login "$confdir" known 1 $((n / 2)) 50 "$n" "$gadir" >/dev/null || fail "warm-up known"
+	# For profiling by hand (not part of the run): VIGIL_PERF_HOLD=FILE
+	# writes what a round needs to FILE and waits until FILE is removed;
+	# run rounds meanwhile with `nsenter -m -t VIGILD_PID BP login ...`.
+	if [ -n "${VIGIL_PERF_HOLD:-}" ]; then
+		printf 'vigild=%s bp=%s confdir=%s gadir=%s n=%s step=0 pfirst=0 sock=%s\n' "$vigild_pid" "$bp" \
+			"$confdir" "$gadir" "$n" "$d/run/pam.sock" >"$VIGIL_PERF_HOLD"
+		log "holding until $VIGIL_PERF_HOLD is removed"
+		while [ -e "$VIGIL_PERF_HOLD" ]; do sleep 1; done
+	fi
 
 	step=0
 	pfirst=0
@@ -576,6 +629,7 @@ run_count() {
 		for rep in $(seq "$reps"); do
 			log "$n users, $c clients, repetition $rep/$reps"
 			round "$n" "$rep" permit "$c" "$pfirst" "$logins"
+			round "$n" "$rep" floor "$c" "$pfirst" "$logins"
 			round "$n" "$rep" ga "$c" "$step" "$logins"
 			round "$n" "$rep" known "$c" "$pfirst" "$logins"
 			round "$n" "$rep" stepup "$c" "$step" "$logins"
@@ -615,6 +669,11 @@ run_count() {
 		s=$("$bd" "$d/run/pam.sock" vigil "$c" "$decide_s" "$n") || fail "bench_decide: $s"
 		echo "$s" | awk -v n="$n" '{ print "decide", n, $2, $3, $4, $5 }' >>"$res"
 	done
+	for c in 1 8; do
+		s=$("$bd" "$d/null/pam.sock" floor "$c" "$decide_s" "$n") || fail "bench_decide (floor): $s"
+		echo "$s" | awk -v n="$n" '{ print "decidefloor", n, $2, $3 }' >>"$res"
+	done
+	null_stop
 
 	vigild_stop "$d"
 	if grep -qE '<[0-3]>vigild' "$d/vigild.log"; then
