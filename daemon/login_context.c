@@ -3,7 +3,8 @@
  * Building and assessing a login's context (see login_context.h).  The
  * SSH_AUTH_INFO_0 and SSH_CONNECTION values count only from a root peer
  * that says PAM_TTY=ssh (sshd); anywhere else they could come from a module
- * reading the user's files.  A name is an account only if NSS knows it.
+ * reading the user's files.  A name is an account only if NSS knows it, or
+ * knew it when the store made its row.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 	uint32_t pids[ORIGIN_PID_CHAIN_MAX];
 	uint64_t starts[ORIGIN_PID_CHAIN_MAX];
 	struct store_session s;
+	struct store_user known;
 	char invoker[VIGIL_USER_MAX + 1];
 	uid_t ruid = 0;
 	bool remote;
@@ -47,8 +49,17 @@ static int context_build(struct vigild *d, const struct peer *p, const struct vi
 	if (p->uid == 0 && !canonical) {
 		/* One account, one name: "BOB", "bob " or "bob@REALM" are bob
 		 * only if NSS says so, and a name NSS does not know is refused
-		 * before anything is written for it. */
-		if ((r = nss_cache_canonical(req->user, nss_cache_now_ms(), c->user, NULL)) < 0) {
+		 * before anything is written for it.  A name the store holds
+		 * was NSS's own name for an account when its row was made
+		 * (nothing makes a row for a name NSS did not return), so it
+		 * is not asked again: at a million users NSS costs more than
+		 * the whole assessment.  An account deleted since is still
+		 * assessed; sshd, sudo and su refuse a user NSS does not know
+		 * themselves. */
+		r = store_user_find(d->store, req->user, &known);
+		if (r == -ENOENT)
+			r = nss_cache_canonical(req->user, nss_cache_now_ms(), c->user, NULL);
+		if (r < 0) {
 			log_msg(LOG_NOTICE, "login for user %s: %s", req->user,
 			        r == -ENOENT ? "no such user" : strerror(-r));
 			*ret_reason = r == -ENOENT ? VIGIL_REASON_UNKNOWN_USER : VIGIL_REASON_INTERNAL;

@@ -805,6 +805,33 @@ test_identity() {
 	"$CTL" --socket "$VT_SOCKET" status --user mallory >"$out" 2>&1
 	check "14 identity: (control) root's status of mallory, known through nss_wrapper, works" \
 		has_line "$out" "user: mallory"
+
+	# A name the store holds was NSS's own when its row was made, so a
+	# login does not ask NSS about it again (at a million users NSS costs
+	# more than the assessment): mallory, gone from NSS after a login
+	# made her row, is assessed after a restart (no NSS answer in
+	# memory); her name with another case still goes to NSS, and root
+	# naming her (an admin verb) still asks NSS.
+	"$STRESS" auth "$VT_SOCKET" mallory 198.51.100.7 </dev/null >"$out" 2>&1
+	check "14 identity: a login of mallory, known to NSS, makes her row" \
+		test "$(sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" "SELECT count(*) FROM users WHERE name = 'mallory'")" = 1
+	cp "$NSS_WRAPPER_PASSWD" "$VT_TMP/passwd.full"
+	grep -v '^mallory:' "$VT_TMP/passwd.full" >"$NSS_WRAPPER_PASSWD"
+	vt_stop_vigild
+	vt_start_vigild "$CONF"
+	"$STRESS" auth "$VT_SOCKET" mallory 198.51.100.7 </dev/null >"$out" 2>&1
+	ok=false
+	grep -q '^decision ' "$out" && lacks_match "$out" "reason=unknown_user" && ok=true
+	check "14 identity: mallory, gone from NSS since her row was made, is assessed, not refused as unknown" $ok
+	"$STRESS" auth "$VT_SOCKET" Mallory 198.51.100.7 </dev/null >"$out" 2>&1
+	check "14 identity: Mallory (another case of a name the store holds) is still refused as unknown_user" \
+		has_line "$out" "decision deny reason=unknown_user"
+	"$CTL" --socket "$VT_SOCKET" status --user mallory >"$out" 2>&1
+	check "14 identity: root's status of mallory, gone from NSS, is refused as no such user" \
+		grep -qF "no such user: mallory" "$out"
+	cp "$VT_TMP/passwd.full" "$NSS_WRAPPER_PASSWD"
+	vt_stop_vigild
+	vt_start_vigild "$CONF"
 }
 
 # ---------------------------------------------------------------------------
