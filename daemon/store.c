@@ -628,6 +628,17 @@ int tx_begin(struct store *s, bool immediate)
 	return 0;
 }
 
+int tx_begin_read(struct store *s)
+{
+	if (s->tx_depth == 0)
+		return tx_begin(s, false);
+	if (s->tx_depth >= STORE_TX_DEPTH_MAX)
+		return -EINVAL;
+	s->tx[s->tx_depth] = (struct tx_level){.changes0 = sqlite3_total_changes64(s->db), .read_only = true};
+	s->tx_depth++;
+	return 0;
+}
+
 /* The history-only changes of the level that just committed: all of them
  * if it said so (and nothing durable), else what its inner levels said. */
 static int64_t level_history(const struct store *s, const struct tx_level *t)
@@ -643,6 +654,10 @@ int tx_commit(struct store *s)
 	if (s->tx_depth == 0)
 		return -EINVAL;
 	t = &s->tx[s->tx_depth - 1];
+	if (t->read_only) {
+		s->tx_depth--;
+		return 0;
+	}
 	if ((r = st_exec(s, s->st[s->tx_depth > 1 ? ST_RELEASE : ST_COMMIT])) < 0) {
 		tx_rollback(s);
 		return r;
@@ -659,6 +674,10 @@ int tx_commit(struct store *s)
  * it undoes that one only. */
 void tx_rollback(struct store *s)
 {
+	if (s->tx_depth > 1 && s->tx[s->tx_depth - 1].read_only) {
+		s->tx_depth--;
+		return;
+	}
 	if (s->tx_depth > 1) {
 		(void)st_exec(s, s->st[ST_ROLLBACK_TO]);
 		(void)st_exec(s, s->st[ST_RELEASE]);

@@ -128,6 +128,7 @@ struct store {
 		int64_t credit;   /* history-only changes of its committed inner levels */
 		bool history;     /* store_tx_history() */
 		bool durable;     /* store_tx_durable(): wins over history */
+		bool read_only;   /* tx_begin_read() inside another: no savepoint */
 	} tx[STORE_TX_DEPTH_MAX];
 	int64_t history_changes; /* rows changed by committed history-only transactions */
 	int64_t synced;          /* store_durable_mark() at the last store_sync() */
@@ -173,6 +174,9 @@ uint32_t row_u32(struct row *w);
 void row_text(struct row *w, char *out, size_t cap);
 /* Transactions on the one connection; rollback is a no-op outside one. */
 int tx_begin(struct store *s, bool immediate);
+/* A transaction that only reads: inside another one, it needs no savepoint
+ * (it has nothing to undo), and costs nothing. */
+int tx_begin_read(struct store *s);
 int tx_commit(struct store *s);
 void tx_rollback(struct store *s);
 /* Durability by need.  The connection commits with synchronous=NORMAL: a

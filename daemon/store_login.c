@@ -61,7 +61,7 @@ int store_login_facts(struct store *s, int64_t user_id, const char *device, cons
 	    (r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
 		return r;
 	/* One read transaction: all facts describe the same instant. */
-	if ((r = tx_begin(s, false)) < 0)
+	if ((r = tx_begin_read(s)) < 0)
 		return r;
 	if (device[0] && (r = known_query(s, ST_DEVICE_GET, user_id, device, &f.device_known, &f.device_last_seen)) < 0)
 		goto out;
