@@ -289,7 +289,10 @@ int client_call(int fd, uint32_t request_id, const struct vigil_msg *req, struct
 	 * frame_header_decode() has bounded it. */
 	if (used < VIGIL_FRAME_HEADER_SIZE)
 		used = VIGIL_FRAME_HEADER_SIZE;
-	if ((r = recv_all(fd, frame, VIGIL_FRAME_HEADER_SIZE, deadline_ms)) < 0)
+	/* Right after the request the answer is not there yet: wait for it
+	 * first rather than read in vain. */
+	if ((r = wait_fd(fd, POLLIN, deadline_ms)) < 0 ||
+	    (r = recv_all(fd, frame, VIGIL_FRAME_HEADER_SIZE, deadline_ms)) < 0)
 		goto out;
 	if ((r = frame_header_decode(frame, &h)) < 0)
 		goto out;
