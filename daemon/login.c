@@ -239,7 +239,9 @@ static int finish(struct vigild *d, const struct login_context *c, enum login_ph
 		reply_decision(reply, outcome, reason, c, NULL);
 		return 0;
 	}
-	if (outcome == VIGIL_OUTCOME_ALLOW && peer_hung_up(&c->peer)) {
+	/* Asked of the kernel again only after a factor was checked: that
+	 * can take time; anything else was decided as the request came. */
+	if (outcome == VIGIL_OUTCOME_ALLOW && (use ? peer_hung_up(&c->peer) : peer_hung_up_seen(&c->peer))) {
 		/* The module gave up waiting (its timeout passed while vigild
 		 * was busy): nobody will be let in by this answer, so it must
 		 * not stand as an allowed login either.  A code it proved
@@ -904,7 +906,7 @@ static int account_decide(struct vigild *d, const struct peer *p, struct exchang
 				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_RISK, c, l.login_id);
 				goto keep;
 			}
-			if (peer_hung_up(p)) {
+			if (deferred ? peer_hung_up_seen(p) : peer_hung_up(p)) {
 				/* Nobody waits for this answer: write no trust. */
 				reply_decision(reply, VIGIL_OUTCOME_DENY, VIGIL_REASON_INTERNAL, c, NULL);
 				goto keep;

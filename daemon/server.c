@@ -308,7 +308,7 @@ static int conn_handle_frame(struct conn *c)
 	int64_t mark;
 	int r;
 
-	if (peer_hung_up(&c->peer)) {
+	if (peer_hung_up_seen(&c->peer)) {
 		/* The caller gave up (the module's timeout passed while we
 		 * were busy): nobody waits for this answer, and serving it
 		 * anyway would only add to the work that made it late. */
@@ -438,7 +438,7 @@ static int conn_flush(struct conn *c)
 
 	if (c->out_len > 0 && !c->held && (r = conn_write(c)) < 0)
 		return r;
-	sd_event_source_set_io_events(c->io, c->held ? 0 : c->out_len > 0 ? EPOLLOUT : EPOLLIN);
+	sd_event_source_set_io_events(c->io, c->held ? 0 : c->out_len > 0 ? EPOLLOUT : EPOLLIN | EPOLLRDHUP);
 	if (c->out_len == 0 && c->in_len == 0)
 		conn_arm_timer(c, IDLE_TIMEOUT_USEC);
 	return 0;
@@ -460,6 +460,8 @@ static int on_conn_io(sd_event_source *src, int fd, uint32_t revents, void *user
 		conn_free(c);
 		return 0;
 	}
+	/* A request that came with the hang-up is served to nobody. */
+	c->peer.hung_up = (revents & (EPOLLRDHUP | EPOLLHUP)) != 0;
 	if (c->out_len == 0 && (revents & EPOLLIN) && (r = conn_read(c)) < 0)
 		goto close;
 	if ((r = conn_flush(c)) < 0)
@@ -585,7 +587,7 @@ static void conn_new(struct server *s, enum listener via, int cfd, const struct 
 		strcpy(c->peer.name, "root");
 	else
 		peer_name(cred->uid, c->peer.name, sizeof(c->peer.name));
-	if (sd_event_add_io(s->event, &c->io, cfd, EPOLLIN, on_conn_io, c) < 0 ||
+	if (sd_event_add_io(s->event, &c->io, cfd, EPOLLIN | EPOLLRDHUP, on_conn_io, c) < 0 ||
 	    sd_event_add_time(s->event, &c->timer, CLOCK_MONOTONIC, 0, 0, on_conn_timer, c) < 0 ||
 	    sd_event_source_set_priority(c->io, prio) < 0 || sd_event_source_set_priority(c->timer, prio) < 0) {
 		sd_event_source_disable_unref(c->io);

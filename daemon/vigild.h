@@ -56,22 +56,34 @@ struct peer {
 	gid_t gid;
 	pid_t pid;
 	bool admin_socket;
+	/* The readiness that brought the request being served said the
+	 * caller had hung up (EPOLLRDHUP): its own answer, at no cost. */
+	bool hung_up;
 	char name[VIGIL_USER_MAX + 1]; /* user name of uid, "" if it has none */
 };
 
 /* True when the peer has closed (or shut down the writing half of) its
  * connection: the module gave up after its timeout, so nobody is waiting
- * for the answer.  Called before a request is served and right before trust
- * is committed, so that an abandoned login never counts.  Never blocks. */
+ * for the answer.  Asked right before trust is committed after work that
+ * takes time (a factor checked), so that an abandoned login never counts.
+ * Never blocks. */
 static inline bool peer_hung_up(const struct peer *p)
 {
 	struct pollfd pf = {.fd = p->fd, .events = POLLRDHUP};
 
-	if (p->fd < 0)
+	if (p->fd < 0 || p->hung_up)
 		return true;
 	if (poll(&pf, 1, 0) < 0)
 		return false;
 	return (pf.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+/* The same, as the event loop saw it when the request came: for answers
+ * that take no time to make (a request just read, a login allowed without
+ * a factor), where asking the kernel again would tell nothing new. */
+static inline bool peer_hung_up_seen(const struct peer *p)
+{
+	return p->fd < 0 || p->hung_up;
 }
 
 struct login_pending;
