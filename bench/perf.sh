@@ -221,12 +221,13 @@ report() {
 		lo = N[1]; hi = N[1]
 		for (i = 1; i <= nc; i++) { if (N[i] + 0 < lo + 0) lo = N[i]; if (N[i] + 0 > hi + 0) hi = N[i] }
 		if (hi != lo && ((lo SUBSEP 1 SUBSEP "known") in seen) && ((hi SUBSEP 1 SUBSEP "known") in seen)) {
-			for (s = 3; s <= 4; s++) {
-				a = lo SUBSEP 1 SUBSEP S[s]; b = hi SUBSEP 1 SUBSEP S[s]
+			split("known stepup", V, " ")
+			for (s = 1; s <= 2; s++) {
+				a = lo SUBSEP 1 SUBSEP V[s]; b = hi SUBSEP 1 SUBSEP V[s]
 				v = P50[b] / P50[a]
-				printf "| %s p50, %s -> %s users, 1 client | %.2f | <= 1.2 | %s |\n", S[s], th(lo), th(hi), v, verdict(v <= 1.2)
+				printf "| %s p50, %s -> %s users, 1 client | %.2f | <= 1.2 | %s |\n", V[s], th(lo), th(hi), v, verdict(v <= 1.2)
 				v = P99[b] / P99[a]
-				printf "| %s p99, %s -> %s users, 1 client | %.2f | <= 1.5 | %s |\n", S[s], th(lo), th(hi), v, verdict(v <= 1.5)
+				printf "| %s p99, %s -> %s users, 1 client | %.2f | <= 1.5 | %s |\n", V[s], th(lo), th(hi), v, verdict(v <= 1.5)
 			}
 		} else
 			printf "| p50/p99 from 1k to 1M users | n/a | one user count in this run | - |\n"
