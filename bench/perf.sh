@@ -617,7 +617,7 @@ run_count() {
 	# writes what a round needs to FILE and waits until FILE is removed;
 	# run rounds meanwhile with `nsenter -m -t VIGILD_PID BP login ...`.
 	if [ -n "${VIGIL_PERF_HOLD:-}" ]; then
-		printf 'vigild=%s bp=%s confdir=%s gadir=%s n=%s step=0 pfirst=0 sock=%s\n' "$vigild_pid" "$bp" \
+		printf 'vigild=%s bp=%s confdir=%s gadir=%s n=%s sock=%s\n' "$vigild_pid" "$bp" \
 			"$confdir" "$gadir" "$n" "$d/run/pam.sock" >"$VIGIL_PERF_HOLD"
 		log "holding until $VIGIL_PERF_HOLD is removed"
 		while [ -e "$VIGIL_PERF_HOLD" ]; do sleep 1; done
