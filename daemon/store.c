@@ -338,9 +338,12 @@ static const char *const st_sql[ST_MAX_] = {
                        "ON CONFLICT (user_id, addr) DO UPDATE SET last_seen = excluded.last_seen "
                        "WHERE last_seen < excluded.last_seen - ?4",
     [ST_PREFIX_GET] = "SELECT 1 FROM prefixes WHERE user_id = ?1 AND prefix = ?2",
+    /* A prefix is learned once and never refreshed: nothing reads its
+     * last_seen (risk asks only whether it is known, status does not show
+     * prefixes), and refreshing it would write one more random page per
+     * user per day. */
     [ST_PREFIX_SEEN] = "INSERT INTO prefixes (user_id, prefix, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-                       "ON CONFLICT (user_id, prefix) DO UPDATE SET last_seen = excluded.last_seen "
-                       "WHERE last_seen < excluded.last_seen - ?4",
+                       "ON CONFLICT (user_id, prefix) DO NOTHING",
     [ST_FAILURE_ADD] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 0)",
     [ST_FAILURE_ADD_LOCAL] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 1)",
     /* A local caller's failures are its own: they never count for the

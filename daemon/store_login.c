@@ -111,7 +111,8 @@ out:
 }
 
 /* Learns a (user, key) or refreshes its last_seen, in one statement that
- * writes nothing when last_seen is less than a day old. */
+ * writes nothing when last_seen is less than a day old (or, for a
+ * statement without a fourth parameter, never refreshes it). */
 static int known_seen(struct store *s, enum st id, int64_t user_id, const char *key, uint64_t now)
 {
 	sqlite3_stmt *st = st_use(s, id);
@@ -120,7 +121,8 @@ static int known_seen(struct store *s, enum st id, int64_t user_id, const char *
 	bind_i64(st, 1, user_id, &rc);
 	bind_text(st, 2, key, &rc);
 	bind_u64(st, 3, now, &rc);
-	bind_i64(st, 4, STORE_SEEN_REFRESH, &rc);
+	if (sqlite3_bind_parameter_count(st) >= 4)
+		bind_i64(st, 4, STORE_SEEN_REFRESH, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
 	return 0;
