@@ -123,7 +123,7 @@ report() {
 	$1 == "trace" { tr_sys[$2, $3, $4] = $5; tr_fs[$2, $3, $4] = $6 }
 	$1 == "wal" { wal[$2, $3] = $4 }
 	$1 == "cg" { cg[$2] = $3; hascg = 1 }
-	$1 == "decide" { dps[$2, $3] = $4; dlps[$2, $3] = $5; drec[$2, $3] = $6 }
+	$1 == "decide" { dps[$2, $3] = $4; dlps[$2, $3] = $5; drec[$2, $3] = $6; dnew[$2, $3] = $7 }
 	$1 == "decidefloor" { fdps[$2, $3] = $4 }
 	$1 == "rss" { rss[$2] = $3; hwm[$2] = $4 }
 	$1 == "seed" { seedt[$2] = $3 }
@@ -161,10 +161,10 @@ report() {
 			printf "| known, 8 clients | %s | %s | |\n", tr_sys[n, "known", 8], tr_fs[n, "known", 8]
 			printf "| step-up, 8 clients | %s | %s | |\n", tr_sys[n, "stepup", 8], tr_fs[n, "stepup", 8]
 			printf "\nbench_decide (vigild alone, one connection per client, no libpam):\n\n"
-			printf "| clients | decisions/s | logins/s | reconnections | floor: null daemon, decisions/s |\n|---|---|---|---|---|\n"
+			printf "| clients | decisions/s | logins/s | first of the day | reconnections | floor: null daemon, decisions/s |\n|---|---|---|---|---|---|\n"
 			best[n] = 0
 			for (c = 1; c <= 8; c *= 2) {
-				printf "| %s | %s | %s | %s | %s |\n", c, th(dps[n, c]), th(dlps[n, c]), drec[n, c], ((n, c) in fdps ? th(fdps[n, c]) : "-")
+				printf "| %s | %s | %s | %d %% | %s | %s |\n", c, th(dps[n, c]), th(dlps[n, c]), dnew[n, c], drec[n, c], ((n, c) in fdps ? th(fdps[n, c]) : "-")
 				if (dps[n, c] > best[n]) best[n] = dps[n, c]
 			}
 		}
@@ -665,10 +665,18 @@ run_count() {
 		done
 	fi
 
+	# The runs go on along the pool (bench_decide's NEXT): a user's first
+	# login of the day rewrites what it last used, a repeat writes no
+	# such page, so each run says what share of its logins came first.
 	log "$n users: bench_decide, $decide_s s at 1, 2, 4 and 8 clients"
+	local dfirst=0 dnext
 	for c in 1 2 4 8; do
-		s=$("$bd" "$d/run/pam.sock" vigil "$c" "$decide_s" "$n") || fail "bench_decide: $s"
-		echo "$s" | awk -v n="$n" '{ print "decide", n, $2, $3, $4, $5 }' >>"$res"
+		s=$("$bd" "$d/run/pam.sock" vigil "$c" "$decide_s" "$n" "$dfirst") || fail "bench_decide: $s"
+		dnext=$(echo "$s" | awk '{ print $7 }')
+		echo "$s" | awk -v n="$n" -v f="$dfirst" -v x="$dnext" '{
+			fresh = n - f; if (fresh < 0) fresh = 0; if (fresh > x - f) fresh = x - f
+			print "decide", n, $2, $3, $4, $5, (x > f ? int(100 * fresh / (x - f)) : 0) }' >>"$res"
+		dfirst=$dnext
 	done
 	for c in 1 8; do
 		s=$("$bd" "$d/null/pam.sock" floor "$c" "$decide_s" "$n") || fail "bench_decide (floor): $s"
