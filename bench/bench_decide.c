@@ -2,11 +2,11 @@
 /*
  * bench_decide: vigild alone, driven through its PAM socket without libpam.
  * CLIENTS processes each keep one connection and loop known-device logins of
- * the pool users: AUTH_BEGIN, then
- * ACCOUNT_CHECK with the login id the decision gave, the frames pam_vigil
- * sends (rhost, tty "ssh", SSH_AUTH_INFO_0, the service, the pid).  A daemon
- * that closes the connection after a decision is reconnected to, and the
- * reconnections are counted: they are part of what a login costs it.
+ * the pool users: AUTH_BEGIN, then ACCOUNT_CHECK with the login id the
+ * decision gave, the frames pam_vigil sends (rhost, tty "ssh",
+ * SSH_AUTH_INFO_0, the service, the pid).  A daemon that closes the
+ * connection after a decision is reconnected to, and the reconnections are
+ * counted: they are part of what a login costs it.
  *
  *   bench_decide SOCKET SERVICE CLIENTS SECONDS POOL [FIRST]
  *
