@@ -694,6 +694,11 @@ test_flood() {
 	sleep 0.3
 	kill -CONT "$VT_VIGILD_PID"
 	"$STRESS" decide "$PAM_SOCKET" alice 198.51.100.7 "$FLOOD_DECISIONS" >"$out" 2>"$out.err"
+	# The flood goes on a second longer: root's 300 take well under a
+	# second (7 of uid 65534's requests got in meanwhile on a fresh
+	# Debian root), and the control below counts over a time that does
+	# not shrink as vigild gets faster.
+	sleep 1
 	kill -TERM "${pids[@]}" 2>/dev/null
 	wait "${pids[@]}" 2>/dev/null
 	requests=$(cat "$out".hammer.* | awk '$1 == "hammer" { n += $2 } END { print n + 0 }')
