@@ -379,9 +379,6 @@ int store_login_get(struct store *s, const char *login_id, struct store_login *r
 	return login_get(s, login_id, ret, &rowid);
 }
 
-/* What an allowed login teaches, inside the caller's transaction: the
- * device, source and prefix, last_success and first_allowed, the grant of a
- * step-up, and the activation of a factor enrolled in-band. */
 int store_login_factor_held(struct store *s, const struct store_login *l)
 {
 	struct store_totp t;
@@ -412,6 +409,10 @@ int store_login_factor_held(struct store *s, const struct store_login *l)
 	}
 }
 
+/* What an allowed login teaches, inside the caller's transaction: the
+ * device, source and prefix, last_success and first_allowed, the grant of a
+ * step-up, and the activation of a factor enrolled in-band; nothing if the
+ * factor that proved it is gone (store_login_factor_held()). */
 static int login_trust_in_tx(struct store *s, const struct store_login *l, const char *prefix, uint64_t grant_expires)
 {
 	int r;
