@@ -92,7 +92,8 @@ struct store_facts {
 	uint32_t source_failures; /* failures from this source since `since` */
 	uint64_t grant_time;      /* newest unexpired grant for user+device+source, 0 none */
 };
-/* source and prefix may be "" (local login: never known, never counted). */
+/* prefix is source's /24 or /64.  source and prefix may be "" (local login:
+ * never known, never counted). */
 int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
                       uint64_t since, uint64_t now, struct store_facts *ret);
 

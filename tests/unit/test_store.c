@@ -421,6 +421,21 @@ static void test_facts_and_success(void **state)
 	assert_false(x.source_known);
 	assert_true(x.prefix_known);
 
+	/* A known address is in a known prefix, whatever the prefixes table
+	 * holds (it is asked only for a new address). */
+	raw_exec(f->path, "DELETE FROM prefixes");
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 20, &x),
+	                 0);
+	assert_true(x.source_known);
+	assert_true(x.prefix_known);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.77", "192.0.2.0/24", 0, T0 + 20, &x),
+	                 0);
+	assert_false(x.source_known);
+	assert_false(x.prefix_known);
+	/* Learned again, as the rest of this test expects it. */
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0 + 10, false, 0), 0);
+
 	/* What alice taught the store says nothing about bob. */
 	assert_int_equal(store_login_facts(f->s, bob, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 20, &x), 0);
 	assert_false(x.device_known);
