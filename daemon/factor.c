@@ -30,31 +30,44 @@ const struct factor_kind *factor_kind(uint8_t kind)
 	}
 }
 
-int factor_inventory_read(struct vigild *d, int64_t user_id, struct factor_inventory *ret)
+int factor_inventory_read_held(struct vigild *d, int64_t user_id, struct factor_inventory *ret)
 {
 	struct factor_inventory inv = {0};
-	struct store_totp t = {0};
 	int r;
 
 	if (user_id <= 0) {
 		*ret = inv;
 		return 0;
 	}
-	r = store_totp_get(d->store, user_id, true, &t);
-	if (r < 0 && r != -ENOENT)
-		goto out;
-	if (r == 0) {
-		inv.totp_id = t.id;
-		inv.totp_digits = (uint8_t)t.digits;
-	}
-	if ((r = store_key_list(d->store, user_id, inv.keys, VIGIL_KEYS_MAX, &inv.n_keys)) < 0 ||
+	r = store_totp_active_id(d->store, user_id, &inv.totp_id);
+	if ((r < 0 && r != -ENOENT) ||
+	    (r = store_key_list(d->store, user_id, inv.keys, VIGIL_KEYS_MAX, &inv.n_keys)) < 0 ||
 	    (r = store_recovery_count(d->store, user_id, &inv.recovery_left)) < 0)
-		goto out;
+		return r;
 	*ret = inv;
-	r = 0;
-out:
-	store_totp_clear(&t);
-	return r;
+	return 0;
+}
+
+int factor_inventory_read_digits(struct vigild *d, struct factor_inventory *inv)
+{
+	uint32_t digits;
+	int r;
+
+	if (inv->totp_id <= 0 || inv->totp_digits > 0)
+		return 0;
+	if ((r = store_totp_digits(d->store, inv->totp_id, &digits)) < 0)
+		return r;
+	inv->totp_digits = (uint8_t)digits;
+	return 0;
+}
+
+int factor_inventory_read(struct vigild *d, int64_t user_id, struct factor_inventory *ret)
+{
+	int r;
+
+	if ((r = factor_inventory_read_held(d, user_id, ret)) < 0)
+		return r;
+	return factor_inventory_read_digits(d, ret);
 }
 
 void factor_offer_make(const struct method_list *allowed, const struct factor_inventory *inv,

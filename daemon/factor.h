@@ -87,6 +87,13 @@ const struct factor_kind *factor_kind(uint8_t kind);
 /* Reads what user_id holds (0: a user the store has never seen, who holds
  * nothing).  0 or a negative errno. */
 int factor_inventory_read(struct vigild *d, int64_t user_id, struct factor_inventory *ret);
+/* The same without the length of the TOTP factor's codes (totp_digits 0),
+ * which only a prompt shows: the factor's id comes from an index, and a
+ * login that prompts for nothing reads one page fewer. */
+int factor_inventory_read_held(struct vigild *d, int64_t user_id, struct factor_inventory *ret);
+/* Fills in what factor_inventory_read_held() left out.  0, or a negative
+ * errno (-ENOENT: the factor is gone). */
+int factor_inventory_read_digits(struct vigild *d, struct factor_inventory *inv);
 
 /* The offer for a login: of allowed (the service's methods, or only its
  * strong ones in the strong band), in that order, those the user holds and

@@ -210,10 +210,9 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = factor_inventory_read(d, c->user_id, inv)) < 0 ||
+	if ((r = factor_inventory_read_held(d, c->user_id, inv)) < 0 ||
 	    (r = login_source_locked(d, c, now, &src_locked)) < 0)
 		goto out;
-	c->factor_digits = inv->totp_digits;
 
 	config_service(cfg, c->service, &view);
 	c->mode = (uint8_t)view.mode;
@@ -254,6 +253,11 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	    .source_locked = src_locked,
 	};
 	policy_decide(cfg, &in, ret);
+	/* How long its codes are, for the prompt: asked of the factor only
+	 * by a login that prompts, in the same snapshot. */
+	if (ret->action == POLICY_STEPUP && (r = factor_inventory_read_digits(d, &c->offer.inv)) < 0)
+		goto out;
+	c->factor_digits = c->offer.inv.totp_digits;
 	c->verdict = policy_action_verdict(ret->action);
 	c->why = ret->why;
 	r = store_tx_commit(d->store);

@@ -284,6 +284,12 @@ static const char *const migrations[] = {
     "CREATE INDEX logins_user ON logins(user_id, time);"
     "CREATE INDEX logins_time ON logins(time);"
     "CREATE UNIQUE INDEX logins_legacy_id ON logins(login_id) WHERE login_id IS NOT NULL;",
+    /* 6 -> 7: every login asks whether its user holds a TOTP factor.
+     *   With active a column of the index (a constant in it: the same one
+     *   factor per user), the index answers alone, and the factor's row,
+     *   with its sealed secret, is read only by a login that prompts. */
+    "DROP INDEX totp_one_active;"
+    "CREATE UNIQUE INDEX totp_one_active ON totp_factors(user_id, active) WHERE active = 1;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -383,6 +389,10 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_TOTP_ACCEPT] = "UPDATE totp_factors SET last_step = ?2, last_used = ?3 "
                        "WHERE id = ?1 AND active = 1 AND last_step < ?2",
     [ST_TOTP_STATE] = "SELECT active FROM totp_factors WHERE id = ?1",
+    /* From the index totp_one_active alone (schema 7): the factor's row,
+     * and the sealed secret in it, is not read. */
+    [ST_TOTP_ACTIVE_ID] = "SELECT id FROM totp_factors WHERE user_id = ?1 AND active = 1",
+    [ST_TOTP_DIGITS] = "SELECT digits FROM totp_factors WHERE id = ?1",
     [ST_SESSION_COUNT] = "SELECT count(*) FROM sessions WHERE user_id = ?1 AND closed IS NULL",
     [ST_SESSION_COUNT_SOURCE] = "SELECT count(*) FROM sessions WHERE user_id = ?1 AND source = ?2 "
                                 "AND closed IS NULL",

@@ -188,6 +188,11 @@ struct store_totp {
 /* The user's active (or pending, if active is false) TOTP factor. */
 int store_totp_get(struct store *s, int64_t user_id, bool active, struct store_totp *ret);
 void store_totp_clear(struct store_totp *t); /* wipes and frees sealed */
+/* The id of the user's active TOTP factor, without reading the factor: 0,
+ * or -ENOENT when there is none. */
+int store_totp_active_id(struct store *s, int64_t user_id, int64_t *ret_id);
+/* The length of the codes of a factor: 0, or -ENOENT when it is gone. */
+int store_totp_digits(struct store *s, int64_t factor_id, uint32_t *ret);
 /* Replaces any pending TOTP factor of the user. */
 int store_totp_put_pending(struct store *s, int64_t user_id, const uint8_t *sealed, size_t sealed_len, uint32_t digits,
                            uint32_t period, uint64_t now);

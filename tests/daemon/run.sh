@@ -166,10 +166,11 @@ wrong_code() {
 # The main configuration: a new device (40) or a new source in a new /24
 # (20 + 20) asks for a step-up; 3 wrong codes lock the user out; an 8-step
 # TOTP window lets a run use a few future codes without waiting.
+# main_config [DENY_AT [TOTP_LINE...]]
 main_config() {
 	vt_config "$CONF" \
 		'[policy]' 'stepup_at = 30' "deny_at = ${1:-100}" 'no_factor = deny' \
-		'[totp]' 'window = 8' \
+		'[totp]' 'window = 8' "${@:2}" \
 		'[lockout]' 'deny = 3' 'interval = 900' 'unlock = 600'
 }
 main_config
@@ -324,6 +325,16 @@ test_reload() {
 	check "3 reload: SIGHUP with the first file again is logged as reloaded" reload "configuration reloaded"
 	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
 	check "3 reload: and bob is asked for a step-up again" has_line "$out" "prompt totp"
+
+	# New factors get 8 digits; bob's keeps its 6, and his prompt says so
+	# (read from his factor only when he is prompted).
+	main_config 100 'digits = 8'
+	check "3 reload: SIGHUP with [totp] digits = 8 is logged as reloaded" reload "configuration reloaded"
+	"$STRESS" auth "$VT_SOCKET" bob 203.0.113.5 </dev/null >"$out" 2>&1
+	check "3 reload: with digits = 8 for new factors, bob is asked for the 6 digits of his" \
+		has_line "$out" "prompt digits 6"
+	main_config
+	check "3 reload: SIGHUP back to the first file is logged as reloaded" reload "configuration reloaded"
 }
 
 # ---------------------------------------------------------------------------

@@ -240,6 +240,7 @@ static int cmd_auth(const char *path, const char *user, const char *rhost)
 		goto out;
 	}
 	printf("prompt totp\n");
+	printf("prompt digits %u\n", (unsigned)reply->u.prompt.digits);
 	/* Seen at once by a test waiting for clients parked at the prompt. */
 	fflush(stdout);
 	n = code_read(code, sizeof(code));

@@ -107,6 +107,24 @@ static int64_t raw_int(const char *path, const char *sql)
 	return v;
 }
 
+/* Whether SQLite answers sql from an index alone, reading no table row. */
+static bool raw_plan_covered(const char *path, const char *sql)
+{
+	char explain[512];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	bool covered = false;
+
+	snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		covered = covered || strstr((const char *)sqlite3_column_text(st, 3), "USING COVERING INDEX");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return covered;
+}
+
 /* The size of path's WAL file: it only grows between checkpoints. */
 static off_t wal_size(const char *path)
 {
@@ -691,7 +709,8 @@ static void test_totp(void **state)
 	struct fixture *f = *state;
 	struct store_totp t = {0}, t2 = {0};
 	uint8_t blob[61];
-	int64_t alice = user_id(f->s, "alice"), pending_id;
+	int64_t alice = user_id(f->s, "alice"), pending_id, id = 0;
+	uint32_t digits = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(blob); i++)
@@ -702,6 +721,7 @@ static void test_totp(void **state)
 	assert_int_equal(store_totp_get(f->s, alice, false, &t), -ENOENT);
 	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
 	assert_int_equal(store_totp_get(f->s, alice, true, &t), -ENOENT);
+	assert_int_equal(store_totp_active_id(f->s, alice, &id), -ENOENT);
 	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
 	assert_false(t.active);
 	assert_int_equal(t.sealed_len, sizeof(blob));
@@ -728,6 +748,14 @@ static void test_totp(void **state)
 	assert_int_equal(t.last_step, 100);
 	assert_int_equal(t.last_used, T0 + 5);
 	store_totp_clear(&t);
+	/* Which factor a user holds, without its secret: from the index. */
+	assert_int_equal(store_totp_active_id(f->s, alice, &id), 0);
+	assert_int_equal(id, pending_id);
+	assert_int_equal(store_totp_active_id(f->s, user_id(f->s, "bob"), &id), -ENOENT);
+	assert_true(raw_plan_covered(f->path, "SELECT id FROM totp_factors WHERE user_id = 1 AND active = 1"));
+	assert_int_equal(store_totp_digits(f->s, pending_id, &digits), 0);
+	assert_int_equal(digits, 6);
+	assert_int_equal(store_totp_digits(f->s, 424242, &digits), -ENOENT);
 
 	/* The watermark only rises. */
 	assert_int_equal(store_totp_accept(f->s, pending_id, 100, T0 + 6), -EALREADY);
@@ -751,6 +779,10 @@ static void test_totp(void **state)
 	assert_int_equal(store_totp_activate(f->s, alice, t2.id, 200, T0 + 42), -EEXIST);
 	assert_int_equal(store_totp_get(f->s, alice, true, &t), 0);
 	assert_int_equal(t.id, pending_id);
+	assert_int_equal(store_totp_active_id(f->s, alice, &id), 0);
+	assert_int_equal(id, pending_id);
+	assert_int_equal(store_totp_digits(f->s, t2.id, &digits), 0);
+	assert_int_equal(digits, 8);
 	store_totp_clear(&t);
 	store_totp_clear(&t2);
 
@@ -991,7 +1023,7 @@ static void test_migrate_login_ids(void **state)
 	raw_exec(f->path, sql);
 
 	assert_int_equal(store_open(f->path, &f->s), 0);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 6);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM logins WHERE login_id IS NOT NULL"), 3);
 	assert_int_equal(store_login_get(f->s, "0123456789abcdef0123456789abcdef", &got), 0);
 	assert_string_equal(got.login_id, "0123456789abcdef0123456789abcdef");
