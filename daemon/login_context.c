@@ -170,6 +170,30 @@ int login_source_locked(struct vigild *d, const struct login_context *c, uint64_
 	return 0;
 }
 
+/* What the user holds that this login may step up with (c->offer), and its
+ * grant, into in; read from the store only if needed (else as if the user
+ * held nothing), into inv, the caller's zeroed scratch.  Inside the
+ * assessment's transaction. */
+static int factors_read(struct vigild *d, struct login_context *c, const struct service_view *view, uint64_t now,
+                        bool needed, struct factor_inventory *inv, struct policy_input *in)
+{
+	struct method_list allowed;
+	int r;
+
+	if (needed && c->user_id > 0 &&
+	    ((r = store_login_grant(d->store, c->user_id, c->device, c->source, now, &in->grant_time)) < 0 ||
+	     (r = factor_inventory_read_held(d, c->user_id, inv)) < 0))
+		return r;
+	/* In the strong band only the strong methods answer a step-up. */
+	allowed = view->methods;
+	if (view->strong_at > 0 && in->score >= view->strong_at)
+		method_list_intersect(&allowed, &view->strong_methods);
+	factor_offer_make(&allowed, inv, c, &c->offer);
+	in->has_factor = c->offer.methods.n > 0;
+	in->enrolled = c->offer.enrolled;
+	return 0;
+}
+
 /* Scores c and asks the policy what to do. */
 int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now, struct policy_verdict *ret)
 {
@@ -177,7 +201,6 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	struct store_user u = {0};
 	struct store_facts facts = {0};
 	struct factor_inventory *inv = NULL;
-	struct method_list allowed;
 	struct risk_facts rf;
 	struct risk_result risk;
 	struct service_view view;
@@ -200,18 +223,15 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 		goto out;
 	c->user_id = u.id;
 	c->first_allowed = u.first_allowed;
-	if (c->user_id > 0) {
-		if ((r = store_login_facts(d->store, u.id, c->device, c->source, c->prefix, now - cfg->failure_window,
-		                           now, &facts)) < 0)
-			goto out;
-	}
+	if (c->user_id > 0 && (r = store_login_risk_facts(d->store, u.id, c->device, c->source, c->prefix,
+	                                                  now - cfg->failure_window, &facts)) < 0)
+		goto out;
 	/* Large (the user's keys): on the heap. */
 	if (!(inv = calloc(1, sizeof(*inv)))) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = factor_inventory_read_held(d, c->user_id, inv)) < 0 ||
-	    (r = login_source_locked(d, c, now, &src_locked)) < 0)
+	if ((r = login_source_locked(d, c, now, &src_locked)) < 0)
 		goto out;
 
 	config_service(cfg, c->service, &view);
@@ -232,26 +252,25 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	c->score = risk.score;
 	c->signals = risk.signals;
 
-	/* In the strong band only the strong methods answer a step-up. */
-	allowed = view.methods;
-	if (view.strong_at > 0 && risk.score >= view.strong_at)
-		method_list_intersect(&allowed, &view.strong_methods);
-	factor_offer_make(&allowed, inv, c, &c->offer);
-
 	in = (struct policy_input){
 	    .service = c->service,
 	    .rhost = c->source,
 	    .score = risk.score,
 	    .now = now,
-	    .has_factor = c->offer.methods.n > 0,
-	    .enrolled = c->offer.enrolled,
 	    .enroll_path = c->enroll_path,
 	    .user_first_allowed = u.first_allowed,
-	    .grant_time = facts.grant_time,
 	    .suspended = u.suspended,
 	    .locked = u.locked_until > now,
 	    .source_locked = src_locked,
 	};
+	/* A low-risk login, like one denied before a step-up is owed, is
+	 * decided without the user's factors and grants: they are read only
+	 * where they can change the verdict (three random pages fewer for
+	 * most logins, at a million users).  A simulation or a user's own
+	 * question shows them whatever the verdict. */
+	if ((r = factors_read(d, c, &view, now, c->dry_run || c->self_query || policy_needs_factors(cfg, &in), inv,
+	                      &in)) < 0)
+		goto out;
 	policy_decide(cfg, &in, ret);
 	/* How long its codes are, for the prompt: asked of the factor only
 	 * by a login that prompts, in the same snapshot. */

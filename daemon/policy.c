@@ -19,9 +19,11 @@ static bool within(uint64_t now, uint64_t then, uint64_t window)
 	return now >= then && now - then <= window;
 }
 
-void policy_decide(const struct vigil_config *c, const struct policy_input *in, struct policy_verdict *ret)
+/* Steps 1 to 4, which read neither the user's factors nor what they hold:
+ * true with *v the verdict, or false when a step-up is owed (v->why says
+ * why) and step 5 decides how. */
+static bool decide_until_stepup(const struct vigil_config *c, const struct policy_input *in, struct policy_verdict *v)
 {
-	struct policy_verdict v = {POLICY_DENY, VIGIL_REASON_NONE, VIGIL_WHY_RISK};
 	struct service_view sv;
 	bool fresh_needed, risk_needed;
 
@@ -29,31 +31,31 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
 	if (in->rhost && in->rhost[0]) {
 		if (cidr_list_match(c->deny, c->n_deny, in->rhost) ||
 		    (c->n_allow > 0 && !cidr_list_match(c->allow, c->n_allow, in->rhost))) {
-			v.reason = VIGIL_REASON_NETWORK;
-			goto out;
+			v->reason = VIGIL_REASON_NETWORK;
+			return true;
 		}
 	}
 
 	/* 2. Suspension, then lockout: of the user, or of where the
 	 * attempts come from. */
 	if (in->suspended) {
-		v.reason = VIGIL_REASON_SUSPENDED;
-		goto out;
+		v->reason = VIGIL_REASON_SUSPENDED;
+		return true;
 	}
 	if (in->locked) {
-		v.reason = VIGIL_REASON_LOCKED;
-		goto out;
+		v->reason = VIGIL_REASON_LOCKED;
+		return true;
 	}
 	if (in->source_locked) {
-		v.reason = VIGIL_REASON_SOURCE_LOCKED;
-		goto out;
+		v->reason = VIGIL_REASON_SOURCE_LOCKED;
+		return true;
 	}
 
 	/* 3. The deny band. */
 	config_service(c, in->service, &sv);
 	if (in->score >= sv.deny_at) {
-		v.reason = VIGIL_REASON_RISK;
-		goto out;
+		v->reason = VIGIL_REASON_RISK;
+		return true;
 	}
 
 	/* 4. Is a step-up owed?  Any unexpired grant for this user, device and
@@ -63,12 +65,32 @@ void policy_decide(const struct vigil_config *c, const struct policy_input *in, 
 	               !(in->grant_time && within(in->now, in->grant_time, sv.fresh_window));
 	risk_needed = in->score >= sv.stepup_at && in->grant_time == 0;
 	if (!fresh_needed && !risk_needed) {
-		v.action = POLICY_ALLOW;
-		goto out;
+		v->action = POLICY_ALLOW;
+		return true;
 	}
+	v->why = risk_needed ? VIGIL_WHY_RISK : VIGIL_WHY_FRESH;
+	return false;
+}
+
+bool policy_needs_factors(const struct vigil_config *c, const struct policy_input *in)
+{
+	struct policy_input without = *in;
+	struct policy_verdict v = {POLICY_DENY, VIGIL_REASON_NONE, VIGIL_WHY_RISK};
+
+	/* A grant only ever lifts a step-up that steps 1 to 4 owe: where they
+	 * decide without one, they decide the same with any. */
+	without.grant_time = 0;
+	return !decide_until_stepup(c, &without, &v);
+}
+
+void policy_decide(const struct vigil_config *c, const struct policy_input *in, struct policy_verdict *ret)
+{
+	struct policy_verdict v = {POLICY_DENY, VIGIL_REASON_NONE, VIGIL_WHY_RISK};
+
+	if (decide_until_stepup(c, in, &v))
+		goto out;
 
 	/* 5. How. */
-	v.why = risk_needed ? VIGIL_WHY_RISK : VIGIL_WHY_FRESH;
 	if (in->has_factor) {
 		v.action = POLICY_STEPUP;
 		goto out;

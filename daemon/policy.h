@@ -46,6 +46,12 @@ struct policy_verdict {
 
 void policy_decide(const struct vigil_config *c, const struct policy_input *in, struct policy_verdict *ret);
 
+/* Whether in's verdict can depend on the user's factors or grant (has_factor,
+ * enrolled, enroll_path, user_first_allowed, grant_time): only where, with no
+ * grant, a step-up would be owed.  Where it cannot, policy_decide() decides
+ * the same whatever they are, and the caller need not read them. */
+bool policy_needs_factors(const struct vigil_config *c, const struct policy_input *in);
+
 /* Whether a user with no factor may enroll one now without root: within
  * enroll_grace of the admin's enroll_since date if set, else of the
  * account's first allowed login (first_allowed, 0 = never: closed).  Never

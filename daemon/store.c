@@ -1120,6 +1120,27 @@ void store_close(struct store *s)
 }
 
 /* Runs a query whose answer is one count. */
+int int_query(struct store *s, sqlite3_stmt *st, int rc, int64_t *ret)
+{
+	struct row w = {st, 0, 0};
+	int64_t v;
+	int r;
+
+	(void)s;
+	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) <= 0) {
+		r = r == 0 ? -ENOENT : r;
+		goto out;
+	}
+	v = row_i64(&w);
+	if ((r = w.r) < 0)
+		goto out;
+	*ret = v;
+	r = 0;
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
 int count_query(struct store *s, sqlite3_stmt *st, int rc, uint32_t *ret)
 {
 	int64_t n;

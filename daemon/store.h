@@ -96,6 +96,12 @@ struct store_facts {
  * never known, never counted). */
 int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
                       uint64_t since, uint64_t now, struct store_facts *ret);
+/* The same but the grant (grant_time 0): what the risk score reads. */
+int store_login_risk_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
+                           uint64_t since, struct store_facts *ret);
+/* The newest unexpired grant for user, device and source (0: none). */
+int store_login_grant(struct store *s, int64_t user_id, const char *device, const char *source, uint64_t now,
+                      uint64_t *ret);
 
 /* Records a failed step-up of a remote login for user name and source (may
  * be ""): it counts against both. */

@@ -73,45 +73,25 @@ out:
 int store_totp_active_id(struct store *s, int64_t user_id, int64_t *ret_id)
 {
 	sqlite3_stmt *st = st_use(s, ST_TOTP_ACTIVE_ID);
-	struct row w = {st, 0, 0};
-	int64_t id;
-	int rc = SQLITE_OK, r;
+	int rc = SQLITE_OK;
 
 	bind_i64(st, 1, user_id, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) <= 0) {
-		r = r == 0 ? -ENOENT : r;
-		goto out;
-	}
-	id = row_i64(&w);
-	if ((r = w.r) < 0)
-		goto out;
-	*ret_id = id;
-	r = 0;
-out:
-	sqlite3_reset(st);
-	return r;
+	return int_query(s, st, rc, ret_id);
 }
 
 int store_totp_digits(struct store *s, int64_t factor_id, uint32_t *ret)
 {
 	sqlite3_stmt *st = st_use(s, ST_TOTP_DIGITS);
-	struct row w = {st, 0, 0};
-	uint32_t digits;
+	int64_t digits;
 	int rc = SQLITE_OK, r;
 
 	bind_i64(st, 1, factor_id, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) <= 0) {
-		r = r == 0 ? -ENOENT : r;
-		goto out;
-	}
-	digits = row_u32(&w);
-	if ((r = w.r) < 0)
-		goto out;
-	*ret = digits;
-	r = 0;
-out:
-	sqlite3_reset(st);
-	return r;
+	if ((r = int_query(s, st, rc, &digits)) < 0)
+		return r;
+	if (digits < 0 || digits > UINT32_MAX)
+		return -EBADMSG;
+	*ret = (uint32_t)digits;
+	return 0;
 }
 
 int store_totp_put_pending(struct store *s, int64_t user_id, const uint8_t *sealed, size_t sealed_len, uint32_t digits,

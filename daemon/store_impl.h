@@ -202,3 +202,6 @@ void store_tx_durable(struct store *s);
 int store_db_open_again(struct store *s, sqlite3 **ret, char *why, size_t whylen);
 /* Runs a query whose answer is one count. */
 int count_query(struct store *s, sqlite3_stmt *st, int rc, uint32_t *ret);
+/* Runs a query whose answer, if any, is one integer: 0, or -ENOENT when
+ * it has no row (-EBADMSG when the value is not an integer). */
+int int_query(struct store *s, sqlite3_stmt *st, int rc, int64_t *ret);

@@ -49,12 +49,56 @@ out:
 	return r;
 }
 
+int store_login_grant(struct store *s, int64_t user_id, const char *device, const char *source, uint64_t now,
+                      uint64_t *ret)
+{
+	sqlite3_stmt *st;
+	struct row w;
+	uint64_t granted;
+	int rc = SQLITE_OK, r;
+
+	*ret = 0;
+	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0)
+		return r;
+	/* No device, no grant: a grant is bound to one. */
+	if (!device[0])
+		return 0;
+	st = st_use(s, ST_GRANT_GET);
+	bind_i64(st, 1, user_id, &rc);
+	bind_text(st, 2, device, &rc);
+	bind_text(st, 3, source, &rc);
+	bind_u64(st, 4, now, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) <= 0)
+		goto out;
+	w = (struct row){st, 0, 0};
+	granted = row_u64(&w);
+	if ((r = w.r) < 0)
+		goto out;
+	*ret = granted;
+	r = 0;
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
 int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
                       uint64_t since, uint64_t now, struct store_facts *ret)
 {
+	int r;
+
+	if ((r = tx_begin_read(s)) < 0)
+		return r;
+	if ((r = store_login_risk_facts(s, user_id, device, source, prefix, since, ret)) < 0 ||
+	    (r = store_login_grant(s, user_id, device, source, now, &ret->grant_time)) < 0 || (r = tx_commit(s)) < 0)
+		tx_rollback(s);
+	return r < 0 ? r : 0;
+}
+
+int store_login_risk_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
+                           uint64_t since, struct store_facts *ret)
+{
 	struct store_facts f = {0};
 	sqlite3_stmt *st;
-	struct row w;
 	int rc = SQLITE_OK, r;
 
 	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0 ||
@@ -88,23 +132,6 @@ int store_login_facts(struct store *s, int64_t user_id, const char *device, cons
 			goto out;
 	}
 
-	/* No device, no grant: a grant is bound to one. */
-	st = st_use(s, ST_GRANT_GET);
-	bind_i64(st, 1, user_id, &rc);
-	bind_text(st, 2, device, &rc);
-	bind_text(st, 3, source, &rc);
-	bind_u64(st, 4, now, &rc);
-	if (!device[0])
-		r = 0;
-	else if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
-		goto out;
-	if (r == 1) {
-		w = (struct row){st, 0, 0};
-		f.grant_time = row_u64(&w);
-		sqlite3_reset(st);
-		if ((r = w.r) < 0)
-			goto out;
-	}
 	if ((r = tx_commit(s)) < 0)
 		goto out;
 	*ret = f;

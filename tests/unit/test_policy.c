@@ -390,6 +390,69 @@ static void test_no_factor_allow(void **state)
 /* Only learn and shadow waive, only a verdict that is not an allow, and
  * only learn learns from what it waives; a mode out of range waives
  * nothing (fail closed). */
+/* Wherever policy_needs_factors() says no, the verdict is the same for
+ * every value of what it lets the caller leave unread (factors, grant,
+ * enrollment): checked over every combination of the other inputs that
+ * steer the policy, in every no_factor mode. */
+static void test_needs_factors(void **state)
+{
+	static const char *const rhosts[] = {"192.0.2.10", "198.51.100.1", ""};
+	static const char *const services[] = {"sshd", "sudo"};
+	static const uint64_t grants[] = {0, NOW, NOW - 60, NOW - 40000, NOW + 1};
+	const uint32_t scores[] = {0, cfg.stepup_at - 1, cfg.stepup_at, cfg.deny_at - 1, cfg.deny_at};
+	const enum no_factor_action modes[] = {NO_FACTOR_DENY, NO_FACTOR_ENROLL, NO_FACTOR_ALLOW};
+	struct policy_input in = base(), bare;
+	struct policy_verdict v0, v;
+	unsigned needed = 0, not_needed = 0;
+
+	add_net(cfg.deny, &cfg.n_deny, "198.51.100.0/24");
+	for (size_t m = 0; m < 3; m++)
+		for (size_t h = 0; h < 3; h++)
+			for (size_t sv = 0; sv < 2; sv++)
+				for (size_t sc = 0; sc < 5; sc++)
+					for (unsigned lk = 0; lk < 8; lk++) {
+						cfg.no_factor = modes[m];
+						bare = (struct policy_input){
+						    .service = services[sv],
+						    .rhost = rhosts[h],
+						    .score = scores[sc],
+						    .now = NOW,
+						    .suspended = lk & 1,
+						    .locked = lk & 2,
+						    .source_locked = lk & 4,
+						};
+						if (policy_needs_factors(&cfg, &bare)) {
+							needed++;
+							continue;
+						}
+						not_needed++;
+						v0 = decide(&bare);
+						for (unsigned f = 0; f < 16 * 5; f++) {
+							in = bare;
+							in.has_factor = f & 1;
+							in.enrolled = f & 2;
+							in.enroll_path = f & 4;
+							in.user_first_allowed = f & 8 ? NOW - 10 : 0;
+							in.grant_time = grants[f / 16];
+							v = decide(&in);
+							assert_int_equal(v.action, v0.action);
+							assert_int_equal(v.reason, v0.reason);
+						}
+					}
+	/* Both sides are reached: a step-up owed needs them. */
+	assert_true(needed > 0 && not_needed > 0);
+	in = base();
+	in.score = cfg.stepup_at;
+	assert_true(policy_needs_factors(&cfg, &in));
+	in.score = 0;
+	assert_false(policy_needs_factors(&cfg, &in));
+	in.service = "sudo";
+	assert_true(policy_needs_factors(&cfg, &in));
+	/* A grant does not make them unneeded: it is one of them. */
+	in.grant_time = NOW;
+	assert_true(policy_needs_factors(&cfg, &in));
+}
+
 static void test_mode_apply(void **state)
 {
 	static const enum policy_action actions[] = {POLICY_ALLOW, POLICY_STEPUP, POLICY_DENY, POLICY_ENROLL,
@@ -455,6 +518,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_no_factor_deny, setup),
 	    cmocka_unit_test_setup(test_no_factor_enroll_grace, setup),
 	    cmocka_unit_test_setup(test_no_factor_allow, setup),
+	    cmocka_unit_test_setup(test_needs_factors, setup),
 	    cmocka_unit_test_setup(test_mode_apply, setup),
 	    cmocka_unit_test_setup(test_mode_per_service, setup),
 	};
