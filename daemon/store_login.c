@@ -53,8 +53,7 @@ int store_login_grant(struct store *s, int64_t user_id, const char *device, cons
                       uint64_t *ret)
 {
 	sqlite3_stmt *st;
-	struct row w;
-	uint64_t granted;
+	int64_t granted;
 	int rc = SQLITE_OK, r;
 
 	*ret = 0;
@@ -68,17 +67,12 @@ int store_login_grant(struct store *s, int64_t user_id, const char *device, cons
 	bind_text(st, 2, device, &rc);
 	bind_text(st, 3, source, &rc);
 	bind_u64(st, 4, now, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) <= 0)
-		goto out;
-	w = (struct row){st, 0, 0};
-	granted = row_u64(&w);
-	if ((r = w.r) < 0)
-		goto out;
-	*ret = granted;
-	r = 0;
-out:
-	sqlite3_reset(st);
-	return r;
+	if ((r = int_query(s, st, rc, &granted)) < 0)
+		return r == -ENOENT ? 0 : r;
+	if (granted < 0)
+		return -EBADMSG;
+	*ret = (uint64_t)granted;
+	return 0;
 }
 
 int store_login_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
