@@ -1066,6 +1066,46 @@ static void test_migrate_login_ids(void **state)
 	assert_int_equal(store_login_commit(f->s, b, "", 0, &got), -EALREADY);
 }
 
+/* Schema 7 makes active a column of totp_one_active: a store of schema 6
+ * keeps its factors, still one active per user, and the index alone now
+ * says which one a user holds. */
+static void test_migrate_totp_index(void **state)
+{
+	static const char q[] = "SELECT id FROM totp_factors WHERE user_id = 1 AND active = 1";
+	struct fixture *f = *state;
+	struct store_totp t = {0};
+	uint8_t blob[32] = {1};
+	int64_t alice, active, id = 0;
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	alice = user_id(f->s, "alice");
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 6, 30, T0), 0);
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
+	active = t.id;
+	store_totp_clear(&t);
+	assert_int_equal(store_totp_activate(f->s, alice, active, 10, T0), 0);
+	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 8, 30, T0 + 1), 0);
+	store_close(f->s);
+	f->s = NULL;
+	raw_exec(f->path, "BEGIN;"
+	                  "DROP INDEX totp_one_active;"
+	                  "CREATE UNIQUE INDEX totp_one_active ON totp_factors(user_id) WHERE active = 1;"
+	                  "PRAGMA user_version = 6;"
+	                  "COMMIT;");
+	assert_false(raw_plan_covered(f->path, q));
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+	assert_true(raw_plan_covered(f->path, q));
+	assert_int_equal(store_totp_active_id(f->s, alice, &id), 0);
+	assert_int_equal(id, active);
+	/* The pending factor still cannot become a second active one. */
+	assert_int_equal(store_totp_get(f->s, alice, false, &t), 0);
+	assert_int_equal(store_totp_activate(f->s, alice, t.id, 20, T0 + 2), -EEXIST);
+	store_totp_clear(&t);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM totp_factors WHERE active = 1"), 1);
+}
+
 /* Ids go on increasing across a restart, even when the clock went back
  * (a row ahead of the clock) or every row was pruned (the clock). */
 static void test_login_ids_reopen(void **state)
@@ -1836,6 +1876,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_prune, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_query_plans, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_login_ids, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_totp_index, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_ids_reopen, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_wal_bytes, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpointer, open_setup, fixture_teardown),
