@@ -136,10 +136,9 @@ out:
 	return r;
 }
 
-/* Learns a (user, key) or refreshes its last_seen, in one statement that
- * writes nothing when last_seen is less than a day old (or, for a
- * statement without a fourth parameter, never refreshes it). */
-static int known_seen(struct store *s, enum st id, int64_t user_id, const char *key, uint64_t now)
+/* Learns a (user, key) in one statement; with refresh, one that also moves
+ * its last_seen, and writes nothing when that is less than a day old. */
+static int known_seen(struct store *s, enum st id, int64_t user_id, const char *key, uint64_t now, bool refresh)
 {
 	sqlite3_stmt *st = st_use(s, id);
 	int rc = SQLITE_OK, r;
@@ -147,7 +146,7 @@ static int known_seen(struct store *s, enum st id, int64_t user_id, const char *
 	bind_i64(st, 1, user_id, &rc);
 	bind_text(st, 2, key, &rc);
 	bind_u64(st, 3, now, &rc);
-	if (sqlite3_bind_parameter_count(st) >= 4)
+	if (refresh)
 		bind_i64(st, 4, STORE_SEEN_REFRESH, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
@@ -183,11 +182,11 @@ static int login_success_in_tx(struct store *s, int64_t user_id, const char *dev
 	/* Nothing changed: a fresh last_success, or no such user. */
 	if (r == 0 && (r = user_exists(s, user_id)) < 0)
 		goto out;
-	if (device[0] && (r = known_seen(s, ST_DEVICE_SEEN, user_id, device, now)) < 0)
+	if (device[0] && (r = known_seen(s, ST_DEVICE_SEEN, user_id, device, now, true)) < 0)
 		goto out;
-	if (source[0] && (r = known_seen(s, ST_SOURCE_SEEN, user_id, source, now)) < 0)
+	if (source[0] && (r = known_seen(s, ST_SOURCE_SEEN, user_id, source, now, true)) < 0)
 		goto out;
-	if (prefix[0] && (r = known_seen(s, ST_PREFIX_SEEN, user_id, prefix, now)) < 0)
+	if (prefix[0] && (r = known_seen(s, ST_PREFIX_SEEN, user_id, prefix, now, false)) < 0)
 		goto out;
 	/* Failures are not cleared: they age out of their windows.  A login
 	 * that is allowed without a factor must not reset the count that
