@@ -962,8 +962,6 @@ static void test_login_finish(void **state)
 	assert_int_equal(facts.grant_time, 0);
 }
 
-/* History is bounded per user: only the newest `keep` records of a user
- * with recent logins stay; another user's are untouched. */
 /* ---- login ids (schema 6) ---- */
 
 /* A database as schema 5 left it: logins keyed by a random text id. */
@@ -1188,6 +1186,8 @@ static void test_login_wal_bytes(void **state)
 	assert_true((wal_size(f->path) - before) / 50 < 6 * 4120);
 }
 
+/* History is bounded per user: only the newest `keep` records of a user
+ * with recent logins stay; another user's are untouched. */
 static void test_prune_user_history(void **state)
 {
 	struct fixture *f = *state;
