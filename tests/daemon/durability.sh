@@ -46,11 +46,12 @@ PAM_SOCKET=$VT_TMP/run/pam.sock
 RHOST=198.51.100.7
 STRACE_PID=
 FAIL_PID=
-SC_PID=
+SCRIPT_PID=
+SCRIPT_IN=
 
 cleanup() {
 	local rc=$? pid
-	for pid in $STRACE_PID $FAIL_PID $SC_PID; do
+	for pid in $STRACE_PID $FAIL_PID $SCRIPT_PID; do
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
@@ -155,8 +156,11 @@ rows_are() { [ "$(rows "$1")" = "$2" ]; }
 # The line-driven client (durability_client script): say CMD... sends one
 # command and reads its one answer into ANSWER.
 start_script() {
-	# SC_PID is set by bash.
 	coproc SC { "$DUR" script "$VT_SOCKET" 2>>"$OUT.script.err"; }
+	# Kept: bash unsets SC_PID as soon as it reaps the client, which
+	# may be before `wait` asks for it (the client ends at its EOF).
+	SCRIPT_PID=$SC_PID
+	SCRIPT_IN=${SC[1]}
 }
 say() {
 	ANSWER=
@@ -395,9 +399,9 @@ test_group
 test_deferral
 test_attacker
 test_failed_sync
-eval "exec ${SC[1]}>&-"
-wait "$SC_PID" 2>/dev/null
-SC_PID=
+eval "exec ${SCRIPT_IN}>&-"
+wait "$SCRIPT_PID" 2>/dev/null
+SCRIPT_PID=
 vt_stop_vigild
 
 ok=true
