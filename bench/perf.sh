@@ -455,6 +455,31 @@ logins_columns() {
 	echo "${vals[*]}"
 }
 
+# The SQL that seeds what earlier logins taught of every user in the
+# temporary table o: a success yesterday, and a device, source and /24
+# seen 40 days ago and yesterday. Schema 8 keeps them in one table, seen;
+# before it they were users.last_success, devices, sources and prefixes.
+learned_sql() {
+	local db=$1 now=$2 first=$(($2 - 40 * 86400)) last=$(($2 - 86400))
+	local from="FROM o JOIN users u ON u.name = o.name"
+	if [ -n "$(sqlite3 "$db" "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'seen'")" ]; then
+		cat <<-EOF
+			INSERT INTO seen (user_id, kind, value, first_seen, last_seen)
+			  SELECT * FROM (SELECT u.id, 0, '', $first, $last $from
+			  UNION ALL SELECT u.id, 1, o.fp, $first, $last $from
+			  UNION ALL SELECT u.id, 2, o.addr, $first, $last $from
+			  UNION ALL SELECT u.id, 3, o.prefix, $first, $last $from) ORDER BY 1, 2, 3;
+		EOF
+	else
+		cat <<-EOF
+			UPDATE users SET last_success = $last;
+			INSERT INTO devices (user_id, fingerprint, first_seen, last_seen) SELECT u.id, o.fp, $first, $last $from;
+			INSERT INTO sources (user_id, addr, first_seen, last_seen) SELECT u.id, o.addr, $first, $last $from;
+			INSERT INTO prefixes (user_id, prefix, first_seen, last_seen) SELECT u.id, o.prefix, $first, $last $from;
+		EOF
+	fi
+}
+
 seed() {
 	local d=$1 n=$2 db=$1/state/vigil.db cols vals totp idx t0
 	t0=$(date +%s)
@@ -478,17 +503,14 @@ seed() {
 		.import --csv $d/pool.csv o
 		.import --csv $d/step.csv o
 		BEGIN;
-		INSERT INTO users (name, first_seen, last_success, first_allowed)
-		  SELECT name, $now - 40 * 86400, $now - 86400, $now - 40 * 86400 FROM o WHERE name LIKE 'b%';
-		UPDATE users SET first_seen = $now - 40 * 86400, last_success = $now - 86400,
-		  first_allowed = $now - 40 * 86400 WHERE name LIKE 's%';
+		INSERT INTO users (name, first_seen, first_allowed)
+		  SELECT name, $now - 40 * 86400, $now - 40 * 86400 FROM o WHERE name LIKE 'b%';
+		UPDATE users SET first_seen = $now - 40 * 86400, first_allowed = $now - 40 * 86400 WHERE name LIKE 's%';
 		INSERT INTO totp_factors (user_id, $totp)
 		  SELECT u.id, t.${totp//,/,t.} FROM o JOIN users u ON u.name = o.name,
 		  totp_factors t WHERE o.name LIKE 'b%' AND t.active = 1
 		  AND t.user_id = (SELECT id FROM users WHERE name = 's$(printf %07u "$template")');
-		INSERT INTO devices (user_id, fingerprint, first_seen, last_seen) SELECT u.id, o.fp, $now - 40 * 86400, $now - 86400 FROM o JOIN users u ON u.name = o.name;
-		INSERT INTO sources (user_id, addr, first_seen, last_seen) SELECT u.id, o.addr, $now - 40 * 86400, $now - 86400 FROM o JOIN users u ON u.name = o.name;
-		INSERT INTO prefixes (user_id, prefix, first_seen, last_seen) SELECT u.id, o.prefix, $now - 40 * 86400, $now - 86400 FROM o JOIN users u ON u.name = o.name;
+		$(learned_sql "$db" "$now")
 		$(sqlite3 "$db" "SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logins' AND sql IS NOT NULL")
 		CREATE TEMP TABLE uo AS SELECT u.id AS id, u.name AS name, o.fp AS fp, o.addr AS addr
 		  FROM o JOIN users u ON u.name = o.name ORDER BY u.id;

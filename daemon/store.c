@@ -290,6 +290,34 @@ static const char *const migrations[] = {
      *   with its sealed secret, is read only by a login that prompts. */
     "DROP INDEX totp_one_active;"
     "CREATE UNIQUE INDEX totp_one_active ON totp_factors(user_id, active) WHERE active = 1;",
+    /* 7 -> 8: what a user was last seen with, on one page.  A user's first
+     *   login of a day rewrote users.last_success and the last_seen of its
+     *   device and of its source: three random pages at a million users,
+     *   three B-trees.  seen holds all of them, keyed by user first, so a
+     *   user's rows share a leaf: kind 0 the account itself (value '',
+     *   last_seen what users.last_success was, first_seen its first allowed
+     *   login), 1 a device (value: its fingerprint), 2 a source address,
+     *   3 a /24 or /64 prefix.  users.last_success stays as a column (SQLite
+     *   before 3.35 cannot drop one), zeroed and never written again. */
+    "CREATE TABLE seen ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  kind INTEGER NOT NULL CHECK (kind IN (0, 1, 2, 3)),"
+    "  value TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, kind, value)) WITHOUT ROWID;"
+    "INSERT INTO seen (user_id, kind, value, first_seen, last_seen) "
+    "SELECT * FROM ("
+    "SELECT id, 0, '', CASE WHEN first_allowed > 0 THEN first_allowed ELSE last_success END, last_success "
+    "FROM users WHERE last_success > 0 "
+    "UNION ALL SELECT user_id, 1, fingerprint, first_seen, last_seen FROM devices "
+    "UNION ALL SELECT user_id, 2, addr, first_seen, last_seen FROM sources "
+    "UNION ALL SELECT user_id, 3, prefix, first_seen, last_seen FROM prefixes) "
+    "ORDER BY 1, 2, 3;"
+    "DROP TABLE devices;"
+    "DROP TABLE sources;"
+    "DROP TABLE prefixes;"
+    "UPDATE users SET last_success = 0 WHERE last_success != 0;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -306,6 +334,13 @@ static const char *const migrations[] = {
  * row from before schema 6, else the decimal rowid), then its data. */
 #define LOGIN_COLS "id, coalesce(login_id, CAST(id AS TEXT)), " LOGIN_DATA_COLS
 
+/* Learns (user ?1, value ?2) of a kind at time ?3, or moves its last_seen
+ * there if that is more than ?4 seconds older. */
+#define SEEN_UPSERT(kind)                                                                                              \
+	"INSERT INTO seen (user_id, kind, value, first_seen, last_seen) VALUES (?1, " kind ", ?2, ?3, ?3) "            \
+	"ON CONFLICT (user_id, kind, value) DO UPDATE SET last_seen = excluded.last_seen "                             \
+	"WHERE last_seen < excluded.last_seen - ?4"
+
 /* Partial indexes are used only when the WHERE clause repeats their
  * condition literally, hence the separate active / pending statements. */
 static const char *const st_sql[ST_MAX_] = {
@@ -316,8 +351,11 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_SAVEPOINT] = "SAVEPOINT inner",
     [ST_RELEASE] = "RELEASE inner",
     [ST_ROLLBACK_TO] = "ROLLBACK TO inner",
-    [ST_USER_BY_NAME] = "SELECT id, first_seen, last_success, locked_until, first_allowed, suspended FROM users "
-                        "WHERE name = ?1",
+    /* The account's own seen row is on the leaf its device and source
+     * are read from next. */
+    [ST_USER_BY_NAME] = "SELECT u.id, u.first_seen, coalesce(a.last_seen, 0), u.locked_until, u.first_allowed, "
+                        "u.suspended FROM users u LEFT JOIN seen a "
+                        "ON a.user_id = u.id AND a.kind = " SEEN_ACCOUNT " AND a.value = '' WHERE u.name = ?1",
     /* A user suspended before any login gets its row now. */
     [ST_USER_SUSPEND] = "INSERT INTO users (name, first_seen, suspended) "
                         "VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER), ?2) "
@@ -325,31 +363,26 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_USER_INSERT] = "INSERT INTO users (name, first_seen) VALUES (?1, ?2)",
     [ST_USER_LOCK] = "UPDATE users SET locked_until = ?2 WHERE id = ?1",
     [ST_USER_UNLOCK] = "UPDATE users SET locked_until = 0 WHERE name = ?1",
-    /* last_success and last_seen move once a day at most (?3 seconds,
-     * STORE_SEEN_REFRESH): a login that would only rewrite them by minutes
-     * writes no page.  They are only ever older than the truth, by less
-     * than a day, so a "stale" signal may fire up to a day early, never
-     * late.  first_allowed is set by the first allowed login whatever
-     * its age. */
-    [ST_USER_SUCCESS] = "UPDATE users SET last_success = ?2, "
-                        "first_allowed = CASE WHEN first_allowed = 0 THEN ?2 ELSE first_allowed END "
-                        "WHERE id = ?1 AND (first_allowed = 0 OR last_success < ?2 - ?3)",
+    /* The first allowed login's time, once: it writes the user's row. */
+    [ST_USER_FIRST_ALLOWED] = "UPDATE users SET first_allowed = ?2 WHERE id = ?1 AND first_allowed = 0",
     [ST_USER_EXISTS] = "SELECT 1 FROM users WHERE id = ?1",
-    [ST_DEVICE_GET] = "SELECT last_seen FROM devices WHERE user_id = ?1 AND fingerprint = ?2",
-    [ST_DEVICE_SEEN] = "INSERT INTO devices (user_id, fingerprint, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-                       "ON CONFLICT (user_id, fingerprint) DO UPDATE SET last_seen = excluded.last_seen "
-                       "WHERE last_seen < excluded.last_seen - ?4",
-    [ST_SOURCE_GET] = "SELECT 1 FROM sources WHERE user_id = ?1 AND addr = ?2",
-    [ST_SOURCE_SEEN] = "INSERT INTO sources (user_id, addr, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-                       "ON CONFLICT (user_id, addr) DO UPDATE SET last_seen = excluded.last_seen "
-                       "WHERE last_seen < excluded.last_seen - ?4",
-    [ST_PREFIX_GET] = "SELECT 1 FROM prefixes WHERE user_id = ?1 AND prefix = ?2",
+    /* What a login was seen with (schema 7 -> 8): the account's last
+     * success and its device's and source's last_seen move once a day at
+     * most (?4 seconds, STORE_SEEN_REFRESH): a login that would only
+     * rewrite them by minutes writes no page.  They are only ever older
+     * than the truth, by less than a day, so a "stale" signal may fire up
+     * to a day early, never late. */
+    [ST_ACCOUNT_SEEN] = SEEN_UPSERT(SEEN_ACCOUNT),
+    [ST_DEVICE_GET] = "SELECT last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_DEVICE " AND value = ?2",
+    [ST_DEVICE_SEEN] = SEEN_UPSERT(SEEN_DEVICE),
+    [ST_SOURCE_GET] = "SELECT 1 FROM seen WHERE user_id = ?1 AND kind = " SEEN_SOURCE " AND value = ?2",
+    [ST_SOURCE_SEEN] = SEEN_UPSERT(SEEN_SOURCE),
+    [ST_PREFIX_GET] = "SELECT 1 FROM seen WHERE user_id = ?1 AND kind = " SEEN_PREFIX " AND value = ?2",
     /* A prefix is learned once and never refreshed: nothing reads its
      * last_seen (risk asks only whether it is known, status does not show
-     * prefixes), and refreshing it would write one more random page per
-     * user per day. */
-    [ST_PREFIX_SEEN] = "INSERT INTO prefixes (user_id, prefix, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-                       "ON CONFLICT (user_id, prefix) DO NOTHING",
+     * prefixes). */
+    [ST_PREFIX_SEEN] = "INSERT INTO seen (user_id, kind, value, first_seen, last_seen) "
+                       "VALUES (?1, " SEEN_PREFIX ", ?2, ?3, ?3) ON CONFLICT (user_id, kind, value) DO NOTHING",
     [ST_FAILURE_ADD] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 0)",
     [ST_FAILURE_ADD_LOCAL] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 1)",
     /* A local caller's failures are its own: they never count for the
@@ -445,10 +478,10 @@ static const char *const st_sql[ST_MAX_] = {
                           "UNION ALL SELECT 4, '', min(created), max(used), count(*) FROM recovery_codes "
                           "WHERE user_id = ?1 AND used = 0 HAVING count(*) > 0) "
                           "ORDER BY created DESC LIMIT ?2",
-    [ST_STATUS_DEVICES] = "SELECT fingerprint, first_seen, last_seen FROM devices WHERE user_id = ?1 "
-                          "ORDER BY last_seen DESC LIMIT ?2",
-    [ST_STATUS_SOURCES] = "SELECT addr, first_seen, last_seen FROM sources WHERE user_id = ?1 "
-                          "ORDER BY last_seen DESC LIMIT ?2",
+    [ST_STATUS_DEVICES] = "SELECT value, first_seen, last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_DEVICE
+                          " ORDER BY last_seen DESC LIMIT ?2",
+    [ST_STATUS_SOURCES] = "SELECT value, first_seen, last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_SOURCE
+                          " ORDER BY last_seen DESC LIMIT ?2",
     [ST_STATUS_LOGINS] = "SELECT time, service, source, outcome, score, signals, reason, verdict, shadow FROM logins "
                          "WHERE user_id = ?1 ORDER BY time DESC LIMIT ?2",
     [ST_STATUS_GRANTS] = "SELECT device, source, granted, expires FROM grants WHERE user_id = ?1 AND expires > ?3 "

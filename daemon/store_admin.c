@@ -100,12 +100,13 @@ int store_recovery_remove(struct store *s, const char *user)
 int store_device_forget(struct store *s, const char *user, const char *fingerprint)
 {
 	return forget(s, user, fingerprint, VIGIL_FINGERPRINT_MAX,
-	              "DELETE FROM devices WHERE user_id = ?1 AND fingerprint = ?2",
+	              "DELETE FROM seen WHERE user_id = ?1 AND kind = " SEEN_DEVICE " AND value = ?2",
 	              "DELETE FROM grants WHERE user_id = ?1 AND device = ?2");
 }
 
 int store_source_forget(struct store *s, const char *user, const char *addr)
 {
-	return forget(s, user, addr, VIGIL_ADDR_MAX, "DELETE FROM sources WHERE user_id = ?1 AND addr = ?2",
+	return forget(s, user, addr, VIGIL_ADDR_MAX,
+	              "DELETE FROM seen WHERE user_id = ?1 AND kind = " SEEN_SOURCE " AND value = ?2",
 	              "DELETE FROM grants WHERE user_id = ?1 AND source = ?2");
 }

@@ -40,8 +40,9 @@ enum st {
 	ST_USER_LOCK,
 	ST_USER_UNLOCK,
 	ST_USER_SUSPEND,
-	ST_USER_SUCCESS,
+	ST_USER_FIRST_ALLOWED,
 	ST_USER_EXISTS,
+	ST_ACCOUNT_SEEN,
 	ST_DEVICE_GET,
 	ST_DEVICE_SEEN,
 	ST_SOURCE_GET,
@@ -113,9 +114,16 @@ enum st {
 
 /* Transactions inside transactions, at most (a bug beyond: -EINVAL). */
 #define STORE_TX_DEPTH_MAX 8
-/* How stale last_seen and last_success may get before a login rewrites
- * them (seconds): see ST_USER_SUCCESS. */
+/* How stale a seen row's last_seen may get before a login rewrites it
+ * (seconds): see ST_ACCOUNT_SEEN. */
 #define STORE_SEEN_REFRESH 86400
+
+/* seen.kind, as SQL text (schema 8): the account itself (value ''), a
+ * device (its fingerprint), a source address, a /24 or /64 prefix. */
+#define SEEN_ACCOUNT "0"
+#define SEEN_DEVICE  "1"
+#define SEEN_SOURCE  "2"
+#define SEEN_PREFIX  "3"
 
 struct store {
 	sqlite3 *db;

@@ -20,7 +20,7 @@
 
 #include "store_impl.h"
 
-/* Whether a (user, key) row of a known-things table exists; its last_seen
+/* Whether a (user, key) seen row of the statement's kind exists; its last_seen
  * in *ret_last_seen when asked for. */
 static int known_query(struct store *s, enum st id, int64_t user_id, const char *key, bool *ret_known,
                        uint64_t *ret_last_seen)
@@ -173,14 +173,16 @@ static int login_success_in_tx(struct store *s, int64_t user_id, const char *dev
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK, r;
 
-	st = st_use(s, ST_USER_SUCCESS);
+	st = st_use(s, ST_USER_FIRST_ALLOWED);
 	bind_i64(st, 1, user_id, &rc);
 	bind_u64(st, 2, now, &rc);
-	bind_i64(st, 3, STORE_SEEN_REFRESH, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		goto out;
-	/* Nothing changed: a fresh last_success, or no such user. */
+	/* Nothing changed: allowed before, or no such user. */
 	if (r == 0 && (r = user_exists(s, user_id)) < 0)
+		goto out;
+	/* The account, its device, source and prefix: one page (schema 8). */
+	if ((r = known_seen(s, ST_ACCOUNT_SEEN, user_id, "", now, true)) < 0)
 		goto out;
 	if (device[0] && (r = known_seen(s, ST_DEVICE_SEEN, user_id, device, now, true)) < 0)
 		goto out;

@@ -41,7 +41,8 @@ int store_users_page(struct store *s, const char *after, struct vigil_user_list 
 	/* One more row than a page: whether it exists is ret->more. */
 	static const char sql[] = "SELECT u.name,"
 	                          " (SELECT count(*) FROM totp_factors f WHERE f.user_id = u.id AND f.active = 1),"
-	                          " u.first_seen, u.last_success,"
+	                          " u.first_seen, coalesce((SELECT a.last_seen FROM seen a WHERE a.user_id = u.id"
+	                          " AND a.kind = " SEEN_ACCOUNT " AND a.value = ''), 0),"
 	                          " coalesce((SELECT max(l.time) FROM logins l WHERE l.user_id = u.id), 0),"
 	                          " u.locked_until, u.suspended "
 	                          "FROM users u WHERE u.name > ?1 ORDER BY u.name LIMIT ?2";

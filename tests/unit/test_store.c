@@ -439,9 +439,9 @@ static void test_facts_and_success(void **state)
 	assert_false(x.source_known);
 	assert_true(x.prefix_known);
 
-	/* A known address is in a known prefix, whatever the prefixes table
-	 * holds (it is asked only for a new address). */
-	raw_exec(f->path, "DELETE FROM prefixes");
+	/* A known address is in a known prefix, whatever the store holds of
+	 * prefixes (it is asked only for a new address). */
+	raw_exec(f->path, "DELETE FROM seen WHERE kind = 3");
 	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 20, &x),
 	                 0);
 	assert_true(x.source_known);
@@ -478,15 +478,17 @@ static void test_facts_and_success(void **state)
 	assert_int_equal(store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24",
 	                                     T0 + 10 + 86400 + 1, false, 0),
 	                 0);
-	assert_true(wal_size(f->path) > wal);
+	/* All on one page (schema 8): the account, its device and source
+	 * share a leaf of seen, and nothing else is written. */
+	assert_int_equal(wal_size(f->path) - wal, 24 + raw_int(f->path, "PRAGMA page_size"));
 	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "", "", 0, T0 + 86400 + 20, &x), 0);
 	assert_int_equal(x.device_last_seen, T0 + 10 + 86400 + 1);
 	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
 	assert_int_equal(u.last_success, T0 + 10 + 86400 + 1);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sources WHERE last_seen = 1700086411"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM seen WHERE kind = 2 AND last_seen = 1700086411"), 1);
 	/* A prefix is learned once, never refreshed: nothing reads when it
 	 * was last seen. */
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM prefixes WHERE last_seen = 1700000010"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM seen WHERE kind = 3 AND last_seen = 1700000010"), 1);
 	/* The first allowed login of an account sets first_allowed, however
 	 * fresh its last_success. */
 	raw_exec(f->path, "UPDATE users SET first_allowed = 0 WHERE name = 'alice'");
@@ -962,6 +964,85 @@ static void test_login_finish(void **state)
 	assert_int_equal(facts.grant_time, 0);
 }
 
+/* ---- migrations ---- */
+
+/* SQL that takes a store of schema 8 back to how schema 7 kept what logins
+ * taught (devices, sources, prefixes, users.last_success), for the tests
+ * that rewind a new store to an older schema and migrate it again. */
+#define UNDO_SCHEMA8                                                                                                   \
+	"CREATE TABLE devices (user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                       \
+	"  fingerprint TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"                        \
+	"  PRIMARY KEY (user_id, fingerprint)) WITHOUT ROWID;"                                                         \
+	"CREATE TABLE sources (user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                       \
+	"  addr TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"                               \
+	"  PRIMARY KEY (user_id, addr)) WITHOUT ROWID;"                                                                \
+	"CREATE TABLE prefixes (user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"                      \
+	"  prefix TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"                             \
+	"  PRIMARY KEY (user_id, prefix)) WITHOUT ROWID;"                                                              \
+	"INSERT INTO devices SELECT user_id, value, first_seen, last_seen FROM seen WHERE kind = 1;"                   \
+	"INSERT INTO sources SELECT user_id, value, first_seen, last_seen FROM seen WHERE kind = 2;"                   \
+	"INSERT INTO prefixes SELECT user_id, value, first_seen, last_seen FROM seen WHERE kind = 3;"                  \
+	"UPDATE users SET last_success = coalesce((SELECT last_seen FROM seen WHERE user_id = users.id AND kind = "    \
+	"0), 0);"                                                                                                      \
+	"DROP TABLE seen;"
+
+/* What logins taught moves to seen (schema 8) whole: each user's last
+ * success, devices, sources and prefixes, with their times. */
+static void test_migrate_seen(void **state)
+{
+	struct fixture *f = *state;
+	struct store_facts x;
+	struct store_user u;
+	struct vigil_status_report *rep;
+	int64_t alice, bob;
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	alice = user_id(f->s, "alice");
+	bob = user_id(f->s, "bob");
+	assert_int_equal(
+	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0 + 10, false, 0), 0);
+	assert_int_equal(store_login_success(f->s, alice, "SHA256:key2", "", "", T0 + 20, false, 0), 0);
+	store_close(f->s);
+	f->s = NULL;
+	raw_exec(f->path, "BEGIN;" UNDO_SCHEMA8 "PRAGMA user_version = 7; COMMIT;");
+	assert_int_equal(raw_int(f->path, "SELECT last_success FROM users WHERE name = 'alice'"), T0 + 10);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM devices"), 2);
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name IN "
+	                                  "('devices', 'sources', 'prefixes')"),
+	                 0);
+	/* The old column is zeroed, not left to be read as current. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM users WHERE last_success != 0"), 0);
+	assert_int_equal(raw_int(f->path, "SELECT first_seen FROM seen WHERE kind = 0"), T0 + 10);
+	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
+	assert_int_equal(u.last_success, T0 + 10);
+	assert_int_equal(u.first_allowed, T0 + 10);
+	assert_int_equal(store_user_find(f->s, "bob", &u), 0);
+	assert_int_equal(u.last_success, 0);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 30, &x),
+	                 0);
+	assert_true(x.device_known);
+	assert_int_equal(x.device_last_seen, T0 + 10);
+	assert_true(x.source_known);
+	assert_true(x.prefix_known);
+	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key2", "192.0.2.77", "192.0.2.0/24", 0, T0 + 30, &x),
+	                 0);
+	assert_true(x.device_known);
+	assert_false(x.source_known);
+	assert_true(x.prefix_known);
+	assert_int_equal(store_login_facts(f->s, bob, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 30, &x), 0);
+	assert_false(x.device_known || x.source_known || x.prefix_known);
+	rep = calloc(1, sizeof(*rep));
+	assert_non_null(rep);
+	assert_int_equal(store_status(f->s, "alice", T0 + 30, rep), 0);
+	assert_int_equal(rep->n_devices, 2);
+	assert_int_equal(rep->n_sources, 1);
+	assert_string_equal(rep->sources[0].addr, "192.0.2.10");
+	free(rep);
+}
+
 /* ---- login ids (schema 6) ---- */
 
 /* A database as schema 5 left it: logins keyed by a random text id. */
@@ -971,8 +1052,7 @@ static void make_schema5(struct fixture *f, int64_t *ret_alice)
 	*ret_alice = user_id(f->s, "alice");
 	store_close(f->s);
 	f->s = NULL;
-	raw_exec(f->path, "BEGIN;"
-	                  "DROP TABLE logins;"
+	raw_exec(f->path, "BEGIN;" UNDO_SCHEMA8 "DROP TABLE logins;"
 	                  "CREATE TABLE logins ("
 	                  "  login_id TEXT PRIMARY KEY NOT NULL,"
 	                  "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
@@ -1021,7 +1101,7 @@ static void test_migrate_login_ids(void **state)
 	raw_exec(f->path, sql);
 
 	assert_int_equal(store_open(f->path, &f->s), 0);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM logins WHERE login_id IS NOT NULL"), 3);
 	assert_int_equal(store_login_get(f->s, "0123456789abcdef0123456789abcdef", &got), 0);
 	assert_string_equal(got.login_id, "0123456789abcdef0123456789abcdef");
@@ -1085,15 +1165,14 @@ static void test_migrate_totp_index(void **state)
 	assert_int_equal(store_totp_put_pending(f->s, alice, blob, sizeof(blob), 8, 30, T0 + 1), 0);
 	store_close(f->s);
 	f->s = NULL;
-	raw_exec(f->path, "BEGIN;"
-	                  "DROP INDEX totp_one_active;"
+	raw_exec(f->path, "BEGIN;" UNDO_SCHEMA8 "DROP INDEX totp_one_active;"
 	                  "CREATE UNIQUE INDEX totp_one_active ON totp_factors(user_id) WHERE active = 1;"
 	                  "PRAGMA user_version = 6;"
 	                  "COMMIT;");
 	assert_false(raw_plan_covered(f->path, q));
 
 	assert_int_equal(store_open(f->path, &f->s), 0);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 8);
 	assert_true(raw_plan_covered(f->path, q));
 	assert_int_equal(store_totp_active_id(f->s, alice, &id), 0);
 	assert_int_equal(id, active);
@@ -1671,7 +1750,7 @@ static void test_prune(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE id = 's1'"), 0);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sessions WHERE id IN ('s2', 's3')"), 2);
 	/* What the store learned is not history: it stays. */
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM devices"), 2);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM seen WHERE kind = 1"), 2);
 }
 
 /* ---- checkpoints ---- */
@@ -1877,6 +1956,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_query_plans, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_login_ids, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_totp_index, fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate_seen, fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_ids_reopen, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_wal_bytes, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_checkpointer, open_setup, fixture_teardown),
