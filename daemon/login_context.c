@@ -243,7 +243,7 @@ int login_context_assess(struct vigild *d, struct login_context *c, uint64_t now
 	    .source_known = facts.source_known,
 	    .prefix_known = facts.prefix_known,
 	    .has_source = c->source[0] != '\0',
-	    .last_success = u.last_success,
+	    .last_success = facts.last_success,
 	    .user_failures = facts.user_failures,
 	    .source_failures = facts.source_failures,
 	    .privileged = view.privileged,

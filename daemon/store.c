@@ -334,13 +334,6 @@ static const char *const migrations[] = {
  * row from before schema 6, else the decimal rowid), then its data. */
 #define LOGIN_COLS "id, coalesce(login_id, CAST(id AS TEXT)), " LOGIN_DATA_COLS
 
-/* Learns (user ?1, value ?2) of a kind at time ?3, or moves its last_seen
- * there if that is more than ?4 seconds older. */
-#define SEEN_UPSERT(kind)                                                                                              \
-	"INSERT INTO seen (user_id, kind, value, first_seen, last_seen) VALUES (?1, " kind ", ?2, ?3, ?3) "            \
-	"ON CONFLICT (user_id, kind, value) DO UPDATE SET last_seen = excluded.last_seen "                             \
-	"WHERE last_seen < excluded.last_seen - ?4"
-
 /* Partial indexes are used only when the WHERE clause repeats their
  * condition literally, hence the separate active / pending statements. */
 static const char *const st_sql[ST_MAX_] = {
@@ -351,11 +344,7 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_SAVEPOINT] = "SAVEPOINT inner",
     [ST_RELEASE] = "RELEASE inner",
     [ST_ROLLBACK_TO] = "ROLLBACK TO inner",
-    /* The account's own seen row is on the leaf its device and source
-     * are read from next. */
-    [ST_USER_BY_NAME] = "SELECT u.id, u.first_seen, coalesce(a.last_seen, 0), u.locked_until, u.first_allowed, "
-                        "u.suspended FROM users u LEFT JOIN seen a "
-                        "ON a.user_id = u.id AND a.kind = " SEEN_ACCOUNT " AND a.value = '' WHERE u.name = ?1",
+    [ST_USER_BY_NAME] = "SELECT id, first_seen, locked_until, first_allowed, suspended FROM users WHERE name = ?1",
     /* A user suspended before any login gets its row now. */
     [ST_USER_SUSPEND] = "INSERT INTO users (name, first_seen, suspended) "
                         "VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER), ?2) "
@@ -366,23 +355,22 @@ static const char *const st_sql[ST_MAX_] = {
     /* The first allowed login's time, once: it writes the user's row. */
     [ST_USER_FIRST_ALLOWED] = "UPDATE users SET first_allowed = ?2 WHERE id = ?1 AND first_allowed = 0",
     [ST_USER_EXISTS] = "SELECT 1 FROM users WHERE id = ?1",
-    /* What a login was seen with (schema 7 -> 8): the account's last
-     * success and its device's and source's last_seen move once a day at
-     * most (?4 seconds, STORE_SEEN_REFRESH): a login that would only
+    /* What a login was seen with (schema 7 -> 8): the account (?1), its
+     * device (?2), source (?3) and prefix (?4), those of them given, are
+     * learned at ?5, or their last_seen moves there when it is more than
+     * ?6 seconds (STORE_SEEN_REFRESH) older: a login that would only
      * rewrite them by minutes writes no page.  They are only ever older
      * than the truth, by less than a day, so a "stale" signal may fire up
      * to a day early, never late. */
-    [ST_ACCOUNT_SEEN] = SEEN_UPSERT(SEEN_ACCOUNT),
+    [ST_SEEN] = "INSERT INTO seen (user_id, kind, value, first_seen, last_seen) "
+                "SELECT ?1, column1, column2, ?5, ?5 FROM (VALUES (" SEEN_ACCOUNT ", ''), (" SEEN_DEVICE ", ?2), "
+                "(" SEEN_SOURCE ", ?3), (" SEEN_PREFIX ", ?4)) WHERE column1 = " SEEN_ACCOUNT " OR column2 != '' "
+                "ON CONFLICT (user_id, kind, value) DO UPDATE SET last_seen = excluded.last_seen "
+                "WHERE last_seen < excluded.last_seen - ?6",
+    [ST_ACCOUNT_GET] = "SELECT last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_ACCOUNT " AND value = ?2",
     [ST_DEVICE_GET] = "SELECT last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_DEVICE " AND value = ?2",
-    [ST_DEVICE_SEEN] = SEEN_UPSERT(SEEN_DEVICE),
     [ST_SOURCE_GET] = "SELECT 1 FROM seen WHERE user_id = ?1 AND kind = " SEEN_SOURCE " AND value = ?2",
-    [ST_SOURCE_SEEN] = SEEN_UPSERT(SEEN_SOURCE),
     [ST_PREFIX_GET] = "SELECT 1 FROM seen WHERE user_id = ?1 AND kind = " SEEN_PREFIX " AND value = ?2",
-    /* A prefix is learned once and never refreshed: nothing reads its
-     * last_seen (risk asks only whether it is known, status does not show
-     * prefixes). */
-    [ST_PREFIX_SEEN] = "INSERT INTO seen (user_id, kind, value, first_seen, last_seen) "
-                       "VALUES (?1, " SEEN_PREFIX ", ?2, ?3, ?3) ON CONFLICT (user_id, kind, value) DO NOTHING",
     [ST_FAILURE_ADD] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 0)",
     [ST_FAILURE_ADD_LOCAL] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 1)",
     /* A local caller's failures are its own: they never count for the

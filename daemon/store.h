@@ -59,7 +59,6 @@ int store_sync(struct store *s);
 struct store_user {
 	int64_t id;
 	uint64_t first_seen;
-	uint64_t last_success;  /* 0 = never */
 	uint64_t locked_until;  /* 0 = not locked */
 	uint64_t first_allowed; /* first login whose trust was committed; 0 = none */
 	bool suspended;         /* by an admin: logins denied, sessions ended */
@@ -84,6 +83,7 @@ int store_source_unlock(struct store *s, const char *source);
 
 /* Everything risk scoring needs about one login, in one call. */
 struct store_facts {
+	uint64_t last_success; /* the account's last allowed login, 0 = never */
 	bool device_known;
 	uint64_t device_last_seen;
 	bool source_known;

@@ -42,13 +42,11 @@ enum st {
 	ST_USER_SUSPEND,
 	ST_USER_FIRST_ALLOWED,
 	ST_USER_EXISTS,
-	ST_ACCOUNT_SEEN,
+	ST_SEEN,
+	ST_ACCOUNT_GET,
 	ST_DEVICE_GET,
-	ST_DEVICE_SEEN,
 	ST_SOURCE_GET,
-	ST_SOURCE_SEEN,
 	ST_PREFIX_GET,
-	ST_PREFIX_SEEN,
 	ST_FAILURE_ADD,
 	ST_FAILURE_ADD_LOCAL,
 	ST_FAILURES_PARTY,
@@ -115,7 +113,7 @@ enum st {
 /* Transactions inside transactions, at most (a bug beyond: -EINVAL). */
 #define STORE_TX_DEPTH_MAX 8
 /* How stale a seen row's last_seen may get before a login rewrites it
- * (seconds): see ST_ACCOUNT_SEEN. */
+ * (seconds): see ST_SEEN. */
 #define STORE_SEEN_REFRESH 86400
 
 /* seen.kind, as SQL text (schema 8): the account itself (value ''), a

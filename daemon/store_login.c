@@ -93,14 +93,19 @@ int store_login_risk_facts(struct store *s, int64_t user_id, const char *device,
 {
 	struct store_facts f = {0};
 	sqlite3_stmt *st;
+	bool known;
 	int rc = SQLITE_OK, r;
 
 	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0 ||
 	    (r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
 		return r;
-	/* One read transaction: all facts describe the same instant. */
+	/* One read transaction: all facts describe the same instant.  The
+	 * account's last success first: its seen row shares a page with the
+	 * device's and the source's (schema 8). */
 	if ((r = tx_begin_read(s)) < 0)
 		return r;
+	if ((r = known_query(s, ST_ACCOUNT_GET, user_id, "", &known, &f.last_success)) < 0)
+		goto out;
 	if (device[0] && (r = known_query(s, ST_DEVICE_GET, user_id, device, &f.device_known, &f.device_last_seen)) < 0)
 		goto out;
 	if (source[0] && (r = known_query(s, ST_SOURCE_GET, user_id, source, &f.source_known, NULL)) < 0)
@@ -136,23 +141,6 @@ out:
 	return r;
 }
 
-/* Learns a (user, key) in one statement; with refresh, one that also moves
- * its last_seen, and writes nothing when that is less than a day old. */
-static int known_seen(struct store *s, enum st id, int64_t user_id, const char *key, uint64_t now, bool refresh)
-{
-	sqlite3_stmt *st = st_use(s, id);
-	int rc = SQLITE_OK, r;
-
-	bind_i64(st, 1, user_id, &rc);
-	bind_text(st, 2, key, &rc);
-	bind_u64(st, 3, now, &rc);
-	if (refresh)
-		bind_i64(st, 4, STORE_SEEN_REFRESH, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
-		return r;
-	return 0;
-}
-
 /* -ENOENT unless user_id names a user. */
 static int user_exists(struct store *s, int64_t user_id)
 {
@@ -181,14 +169,16 @@ static int login_success_in_tx(struct store *s, int64_t user_id, const char *dev
 	/* Nothing changed: allowed before, or no such user. */
 	if (r == 0 && (r = user_exists(s, user_id)) < 0)
 		goto out;
-	/* The account, its device, source and prefix: one page (schema 8). */
-	if ((r = known_seen(s, ST_ACCOUNT_SEEN, user_id, "", now, true)) < 0)
-		goto out;
-	if (device[0] && (r = known_seen(s, ST_DEVICE_SEEN, user_id, device, now, true)) < 0)
-		goto out;
-	if (source[0] && (r = known_seen(s, ST_SOURCE_SEEN, user_id, source, now, true)) < 0)
-		goto out;
-	if (prefix[0] && (r = known_seen(s, ST_PREFIX_SEEN, user_id, prefix, now, false)) < 0)
+	/* The account, its device, source and prefix: one statement, one
+	 * page (schema 8). */
+	st = st_use(s, ST_SEEN);
+	bind_i64(st, 1, user_id, &rc);
+	bind_text(st, 2, device, &rc);
+	bind_text(st, 3, source, &rc);
+	bind_text(st, 4, prefix, &rc);
+	bind_u64(st, 5, now, &rc);
+	bind_i64(st, 6, STORE_SEEN_REFRESH, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		goto out;
 	/* Failures are not cleared: they age out of their windows.  A login
 	 * that is allowed without a factor must not reset the count that

@@ -20,7 +20,6 @@ static int user_read(sqlite3_stmt *st, struct store_user *u)
 
 	u->id = row_i64(&w);
 	u->first_seen = row_u64(&w);
-	u->last_success = row_u64(&w);
 	u->locked_until = row_u64(&w);
 	u->first_allowed = row_u64(&w);
 	u->suspended = row_i64(&w) != 0;
