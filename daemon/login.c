@@ -607,14 +607,8 @@ static int lock_reason(struct vigild *d, const struct login_context *c, uint64_t
 	bool src;
 	int r;
 
-	/* One read transaction: one snapshot, one pair of WAL read locks. */
-	if ((r = store_tx_begin(d->store, false)) < 0)
+	if ((r = store_user_find(d->store, c->user, &u)) < 0 || (r = login_source_locked(d, c, now, &src)) < 0)
 		return r;
-	if ((r = store_user_find(d->store, c->user, &u)) < 0 || (r = login_source_locked(d, c, now, &src)) < 0 ||
-	    (r = store_tx_commit(d->store)) < 0) {
-		store_tx_rollback(d->store);
-		return r;
-	}
 	*ret = u.suspended            ? VIGIL_REASON_SUSPENDED
 	       : u.locked_until > now ? VIGIL_REASON_LOCKED
 	       : src                  ? VIGIL_REASON_SOURCE_LOCKED
