@@ -367,14 +367,10 @@ static const char *const st_sql[ST_MAX_] = {
                 "(" SEEN_SOURCE ", ?3), (" SEEN_PREFIX ", ?4)) WHERE column1 = " SEEN_ACCOUNT " OR column2 != '' "
                 "ON CONFLICT (user_id, kind, value) DO UPDATE SET last_seen = excluded.last_seen "
                 "WHERE last_seen < excluded.last_seen - ?6",
-    /* What the assessment reads of them, in one statement: the rows of
-     * the account (?1), its device (?2), source (?3) and prefix (?4) that
-     * exist, each a lookup of the primary key on the user's leaf. */
-    [ST_SEEN_GET] =
-        "SELECT kind, last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_ACCOUNT " AND value = '' "
-        "UNION ALL SELECT kind, last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_DEVICE " AND value = ?2 "
-        "UNION ALL SELECT kind, last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_SOURCE " AND value = ?3 "
-        "UNION ALL SELECT kind, last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_PREFIX " AND value = ?4",
+    [ST_ACCOUNT_GET] = "SELECT last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_ACCOUNT " AND value = ?2",
+    [ST_DEVICE_GET] = "SELECT last_seen FROM seen WHERE user_id = ?1 AND kind = " SEEN_DEVICE " AND value = ?2",
+    [ST_SOURCE_GET] = "SELECT 1 FROM seen WHERE user_id = ?1 AND kind = " SEEN_SOURCE " AND value = ?2",
+    [ST_PREFIX_GET] = "SELECT 1 FROM seen WHERE user_id = ?1 AND kind = " SEEN_PREFIX " AND value = ?2",
     [ST_FAILURE_ADD] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 0)",
     [ST_FAILURE_ADD_LOCAL] = "INSERT INTO failures (user, source, time, local) VALUES (?1, ?2, ?3, 1)",
     /* A local caller's failures are its own: they never count for the

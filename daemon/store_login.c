@@ -20,50 +20,29 @@
 
 #include "store_impl.h"
 
-/* The facts seen keeps of a login's account, device, source and prefix
- * ("" for none: never known), into f. */
-static int seen_facts(struct store *s, int64_t user_id, const char *device, const char *source, const char *prefix,
-                      struct store_facts *f)
+/* Whether a (user, key) seen row of the statement's kind exists; its last_seen
+ * in *ret_last_seen when asked for. */
+static int known_query(struct store *s, enum st id, int64_t user_id, const char *key, bool *ret_known,
+                       uint64_t *ret_last_seen)
 {
-	sqlite3_stmt *st = st_use(s, ST_SEEN_GET);
-	struct row w;
-	bool prefix_seen = false;
-	int64_t kind;
-	uint64_t last_seen;
+	sqlite3_stmt *st = st_use(s, id);
+	struct row w = {st, 0, 0};
+	uint64_t last_seen = 0;
 	int rc = SQLITE_OK, r;
 
 	bind_i64(st, 1, user_id, &rc);
-	bind_text(st, 2, device, &rc);
-	bind_text(st, 3, source, &rc);
-	bind_text(st, 4, prefix, &rc);
-	if ((r = bind_result(rc)) < 0)
+	bind_text(st, 2, key, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_row(st)) < 0)
 		goto out;
-	while ((r = st_row(st)) == 1) {
-		w = (struct row){st, 0, 0};
-		kind = row_i64(&w);
+	if (r == 1 && ret_last_seen) {
 		last_seen = row_u64(&w);
 		if ((r = w.r) < 0)
 			goto out;
-		/* SEEN_ACCOUNT, SEEN_DEVICE, SEEN_SOURCE, SEEN_PREFIX */
-		if (kind == 0) {
-			f->last_success = last_seen;
-		} else if (kind == 1) {
-			f->device_known = device[0] != '\0';
-			f->device_last_seen = f->device_known ? last_seen : 0;
-		} else if (kind == 2) {
-			f->source_known = source[0] != '\0';
-		} else if (kind == 3) {
-			prefix_seen = true;
-		} else {
-			r = -EBADMSG;
-			goto out;
-		}
+		r = 1;
 	}
-	if (r < 0)
-		goto out;
-	/* A known address was seen, so was the /24 or /64 it is in, whatever
-	 * the store holds of that prefix. */
-	f->prefix_known = prefix[0] && (f->source_known || prefix_seen);
+	*ret_known = r == 1;
+	if (ret_last_seen)
+		*ret_last_seen = last_seen;
 	r = 0;
 out:
 	sqlite3_reset(st);
@@ -114,17 +93,29 @@ int store_login_risk_facts(struct store *s, int64_t user_id, const char *device,
 {
 	struct store_facts f = {0};
 	sqlite3_stmt *st;
+	bool known;
 	int rc = SQLITE_OK, r;
 
 	if ((r = str_check(device, VIGIL_FINGERPRINT_MAX)) < 0 || (r = str_check(source, VIGIL_ADDR_MAX)) < 0 ||
 	    (r = str_check(prefix, VIGIL_ADDR_MAX)) < 0)
 		return r;
-	/* One read transaction: all facts describe the same instant.  What
-	 * seen holds first: the account's, device's, source's and prefix's
-	 * rows share one leaf (schema 8). */
+	/* One read transaction: all facts describe the same instant.  The
+	 * account's last success first: its seen row shares a page with the
+	 * device's and the source's (schema 8). */
 	if ((r = tx_begin_read(s)) < 0)
 		return r;
-	if ((r = seen_facts(s, user_id, device, source, prefix, &f)) < 0)
+	if ((r = known_query(s, ST_ACCOUNT_GET, user_id, "", &known, &f.last_success)) < 0)
+		goto out;
+	if (device[0] && (r = known_query(s, ST_DEVICE_GET, user_id, device, &f.device_known, &f.device_last_seen)) < 0)
+		goto out;
+	if (source[0] && (r = known_query(s, ST_SOURCE_GET, user_id, source, &f.source_known, NULL)) < 0)
+		goto out;
+	/* A known address was seen, so was the /24 or /64 it is in: asked of
+	 * the store only for a new address, one random page fewer for a login
+	 * from a known one (at a million users, a read from the disk cache). */
+	f.prefix_known = prefix[0] && f.source_known;
+	if (prefix[0] && !f.source_known &&
+	    (r = known_query(s, ST_PREFIX_GET, user_id, prefix, &f.prefix_known, NULL)) < 0)
 		goto out;
 
 	st = st_use(s, ST_FAILURES_USER_ID);
@@ -170,12 +161,13 @@ static int login_success_in_tx(struct store *s, int64_t user_id, const char *dev
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK, r;
 
-	/* The user exists: its login's record names it (a foreign key), or
-	 * store_login_success() asked. */
 	st = st_use(s, ST_USER_FIRST_ALLOWED);
 	bind_i64(st, 1, user_id, &rc);
 	bind_u64(st, 2, now, &rc);
 	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		goto out;
+	/* Nothing changed: allowed before, or no such user. */
+	if (r == 0 && (r = user_exists(s, user_id)) < 0)
 		goto out;
 	/* The account, its device, source and prefix: one statement, one
 	 * page (schema 8). */
@@ -217,8 +209,7 @@ int store_login_success(struct store *s, int64_t user_id, const char *device, co
 		return r;
 	if ((r = tx_begin(s, true)) < 0)
 		return r;
-	if ((r = user_exists(s, user_id)) < 0 ||
-	    (r = login_success_in_tx(s, user_id, device, source, prefix, now, stepped_up, grant_expires)) < 0 ||
+	if ((r = login_success_in_tx(s, user_id, device, source, prefix, now, stepped_up, grant_expires)) < 0 ||
 	    (r = tx_commit(s)) < 0)
 		tx_rollback(s);
 	return r < 0 ? r : 0;
