@@ -1140,7 +1140,7 @@ void store_close(struct store *s)
 	free(s);
 }
 
-/* Runs a query whose answer is one count. */
+/* Runs a query whose answer, if any, is one integer (store_impl.h). */
 int int_query(struct store *s, sqlite3_stmt *st, int rc, int64_t *ret)
 {
 	struct row w = {st, 0, 0};
