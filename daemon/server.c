@@ -39,6 +39,7 @@
 #include "login_deferred.h"
 #include "login_history.h"
 #include "proto.h"
+#include "prune.h"
 #include "reload.h"
 #include "session_end.h"
 #include "session_watch.h"
@@ -60,10 +61,6 @@
  * as long as sshd's default LoginGraceTime, no longer. */
 #define IDLE_TIMEOUT_USEC       120000000ULL
 #define RECONCILE_INTERVAL_USEC 60000000ULL
-#define PRUNE_INTERVAL_USEC     3600000000ULL
-/* Login records kept per user at most: anyone who can run su can add
- * records for any user, so age alone does not bound them. */
-#define HISTORY_PER_USER_MAX 1000
 
 /* Listen backlogs (when vigild binds the sockets itself; under socket
  * activation the units' Backlog= applies).  Separate queues are the point:
@@ -171,7 +168,8 @@ struct server {
 	int listen_fd[LISTENER_N];
 	char *socket_path[LISTENER_N]; /* made by us, unlinked at exit; NULL if activated */
 	sd_event_source *listen_src[LISTENER_N];
-	sd_event_source *prune_timer, *reconcile_timer;
+	sd_event_source *reconcile_timer;
+	struct prune *prune;
 	struct conn *conns;
 	unsigned n_conns, n_public;
 	unsigned n_held;           /* connections with a held reply */
@@ -725,30 +723,6 @@ static int listen_activated(struct server *s)
 	return found;
 }
 
-static void prune(struct server *s)
-{
-	uint64_t now = vigild_now(), keep = (uint64_t)s->d->config->history_days * 86400;
-	int r;
-
-	login_history_flush(s->d);
-	if ((r = store_prune(s->d->store, now > keep ? now - keep : 0)) < 0)
-		log_msg(LOG_ERR, "pruning old history failed: %s", strerror(-r));
-	/* Twice the interval back: a pass late by a little still sees every
-	 * user that logged in since the last one. */
-	if ((r = store_prune_user_history(s->d->store, now - 2 * PRUNE_INTERVAL_USEC / 1000000, HISTORY_PER_USER_MAX)) <
-	    0)
-		log_msg(LOG_ERR, "bounding per-user history failed: %s", strerror(-r));
-}
-
-static int on_prune(sd_event_source *src, uint64_t usec, void *userdata)
-{
-	struct server *s = userdata;
-
-	prune(s);
-	sd_event_source_set_time(src, usec + PRUNE_INTERVAL_USEC);
-	return sd_event_source_set_enabled(src, SD_EVENT_ON);
-}
-
 static int on_reconcile(sd_event_source *src, uint64_t usec, void *userdata)
 {
 	struct server *s = userdata;
@@ -835,13 +809,12 @@ int server_new(struct vigild *d, const char *runtime_dir, struct server **ret)
 	    (r = sd_event_source_set_priority(s->sync_src, PRIORITY_SYNC)) < 0 ||
 	    (r = sd_event_source_set_enabled(s->sync_src, SD_EVENT_OFF)) < 0)
 		goto fail;
-	prune(s);
+	if ((r = prune_start(d, s->event, &s->prune)) < 0)
+		goto fail;
 	d->event = s->event;
 	if ((r = session_watch_start(d)) < 0)
 		goto fail;
-	if ((r = sd_event_add_time_relative(s->event, &s->prune_timer, CLOCK_MONOTONIC, PRUNE_INTERVAL_USEC, 0,
-	                                    on_prune, s)) < 0 ||
-	    (r = sd_event_add_time_relative(s->event, &s->reconcile_timer, CLOCK_MONOTONIC, RECONCILE_INTERVAL_USEC, 0,
+	if ((r = sd_event_add_time_relative(s->event, &s->reconcile_timer, CLOCK_MONOTONIC, RECONCILE_INTERVAL_USEC, 0,
 	                                    on_reconcile, s)) < 0)
 		goto fail;
 	*ret = s;
@@ -879,7 +852,7 @@ void server_free(struct server *s)
 			unlink(s->socket_path[i]);
 		free(s->socket_path[i]);
 	}
-	sd_event_source_disable_unref(s->prune_timer);
+	prune_free(s->prune);
 	sd_event_source_disable_unref(s->reconcile_timer);
 	session_watch_stop(s->d);
 	session_end_shutdown(s->d);

@@ -478,8 +478,15 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_PRUNE_LOGINS] = "DELETE FROM logins WHERE time < ?1",
     [ST_PRUNE_GRANTS] = "DELETE FROM grants WHERE expires <= ?1",
     [ST_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE closed IS NOT NULL AND closed < ?1",
-    /* Only users with logins since the last pass can be over the cap. */
-    [ST_PRUNE_RECENT_USERS] = "SELECT DISTINCT user_id FROM logins WHERE time >= ?1",
+    /* Only users with logins since the last pass can be over the cap: the
+     * next slice of those logins, in the order of logins_time: the rest of
+     * the second the last slice ended in, then the seconds after it.  (One
+     * row-value condition, (time, id) > (?1, ?2), would scan that second
+     * again from its start for every slice.) */
+    [ST_PRUNE_PASS_SAME_SECOND] =
+        "SELECT time, id, user_id FROM logins WHERE time = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+    [ST_PRUNE_PASS_LATER] =
+        "SELECT time, id, user_id FROM logins WHERE time > ?1 AND time <= ?2 ORDER BY time, id LIMIT ?3",
     [ST_PRUNE_USER_HISTORY] = "DELETE FROM logins WHERE user_id = ?1 AND time < "
                               "(SELECT time FROM logins WHERE user_id = ?1 ORDER BY time DESC LIMIT 1 OFFSET ?2 - 1)",
 };

@@ -343,12 +343,27 @@ int store_status(struct store *s, const char *user, uint64_t now, struct vigil_s
 
 /* Deletes failures, expired grants and login history older than before. */
 int store_prune(struct store *s, uint64_t before);
-/* Keeps at most about keep login records per user (those of the same second
- * as the keep-th newest are kept too), for the users with a login since
- * `since`: su and sudo attempts naming a user add records for that user
- * whoever makes them, so history must be bounded per user, not only by age.
- * -EINVAL if keep is 0. */
-int store_prune_user_history(struct store *s, uint64_t since, uint32_t keep);
+/* A pass that keeps at most about `keep` login records per user (those of
+ * the same second as the keep-th newest are kept too), for the users with a
+ * login since `since`: su and sudo attempts naming a user add records for
+ * that user whoever makes them, so history must be bounded per user, not
+ * only by age.  It walks those logins in (time, id) order a slice at a
+ * time, each slice in a transaction of its own, so that a daemon can serve
+ * between slices: at a million users one pass is seconds of work. */
+struct store_history_pass {
+	uint32_t keep;
+	uint64_t until; /* logins after it are left to the next pass */
+	/* The last login looked at: the pass goes on after it. */
+	uint64_t time;
+	int64_t id;
+};
+/* Starts *p at since, up to now.  -EINVAL if keep is 0 or since is after
+ * now. */
+int store_history_pass_start(struct store_history_pass *p, uint64_t since, uint64_t now, uint32_t keep);
+/* Bounds the history of the users of the next `rows` logins of the pass (at
+ * least 1).  1 while logins remain, 0 once the pass is over, or a negative
+ * errno (nothing of the slice written; it may be tried again). */
+int store_history_pass_step(struct store *s, struct store_history_pass *p, size_t rows);
 
 /* The admin's changes (store_admin.c).  user is a name the store knows;
  * -ENOENT if it does not, or if there was nothing to remove. */

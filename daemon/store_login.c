@@ -537,48 +537,93 @@ out:
 	return r;
 }
 
-int store_prune_user_history(struct store *s, uint64_t since, uint32_t keep)
+int store_history_pass_start(struct store_history_pass *p, uint64_t since, uint64_t now, uint32_t keep)
 {
-	int64_t *ids = NULL, *grown;
-	size_t n = 0, cap = 0, i;
+	if (keep == 0 || since > now || now > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	/* Just before the first login of second `since`. */
+	*p = (struct store_history_pass){.keep = keep, .until = now, .time = since, .id = INT64_MIN};
+	return 0;
+}
+
+static int id_compare(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Appends to users[*n] (up to rows) the users of the logins after p's: those
+ * of the same second, or of the seconds after it; moves p past them. */
+static int pass_collect(struct store *s, struct store_history_pass *p, bool same_second, int64_t *users, size_t rows,
+                        size_t *n)
+{
+	sqlite3_stmt *st = st_use(s, same_second ? ST_PRUNE_PASS_SAME_SECOND : ST_PRUNE_PASS_LATER);
+	int rc = SQLITE_OK, r;
+
+	bind_u64(st, 1, p->time, &rc);
+	if (same_second)
+		bind_i64(st, 2, p->id, &rc);
+	else
+		bind_u64(st, 2, p->until, &rc);
+	bind_i64(st, 3, (int64_t)(rows - *n), &rc);
+	if ((r = bind_result(rc)) < 0)
+		goto out;
+	while (*n < rows && (r = st_row(st)) == 1) {
+		struct row w = {st, 0, 0};
+		uint64_t time = row_u64(&w);
+		int64_t id = row_i64(&w), user = row_i64(&w);
+
+		if ((r = w.r) < 0)
+			break;
+		p->time = time;
+		p->id = id;
+		users[(*n)++] = user;
+	}
+out:
+	sqlite3_reset(st);
+	return r < 0 ? r : 0;
+}
+
+int store_history_pass_step(struct store *s, struct store_history_pass *p, size_t rows)
+{
+	struct store_history_pass next = *p;
+	int64_t *users;
+	size_t n = 0, i;
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK, r;
 
-	if (keep == 0)
+	if (rows == 0 || rows > INT32_MAX)
 		return -EINVAL;
+	if (!(users = calloc(rows, sizeof(*users))))
+		return -ENOMEM;
 	if ((r = tx_begin(s, true)) < 0)
-		return r;
+		goto out;
+	/* Undone by a power cut, it is done again by the next pass. */
+	store_tx_history(s);
 	/* Collect first: the rows are deleted after the scan is over. */
-	st = st_use(s, ST_PRUNE_RECENT_USERS);
-	bind_u64(st, 1, since, &rc);
-	if ((r = bind_result(rc)) < 0)
+	if ((r = pass_collect(s, &next, true, users, rows, &n)) < 0 ||
+	    (n < rows && (r = pass_collect(s, &next, false, users, rows, &n)) < 0))
 		goto out;
-	while ((r = st_row(st)) == 1) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			grown = reallocarray(ids, cap, sizeof(*ids));
-			if (!grown) {
-				sqlite3_reset(st);
-				r = -ENOMEM;
-				goto out;
-			}
-			ids = grown;
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	if (r < 0)
-		goto out;
+	/* A user with several logins in the slice is looked at once. */
+	qsort(users, n, sizeof(*users), id_compare);
 	for (i = 0; i < n; i++) {
+		if (i > 0 && users[i] == users[i - 1])
+			continue;
 		st = st_use(s, ST_PRUNE_USER_HISTORY);
-		bind_i64(st, 1, ids[i], &rc);
-		bind_i64(st, 2, keep, &rc);
+		bind_i64(st, 1, users[i], &rc);
+		bind_i64(st, 2, p->keep, &rc);
 		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 			goto out;
 	}
-	r = tx_commit(s);
+	if ((r = tx_commit(s)) < 0)
+		goto out;
+	*p = next;
+	/* A full slice may have left logins behind it. */
+	r = n == rows;
 out:
 	if (r < 0)
 		tx_rollback(s);
-	free(ids);
-	return r < 0 ? r : 0;
+	free(users);
+	return r;
 }

@@ -469,6 +469,34 @@ test_failures_persist() {
 }
 
 # ---------------------------------------------------------------------------
+# 8b. History is bounded per user from the start, in slices between logins:
+#     3,000 records of alice's from the last hour (a user keeps 1,000) come
+#     down to her newest 1,000 once vigild starts, while it answers; the
+#     other users' records stay.
+logins_of() { sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" "SELECT count(*) FROM logins WHERE user $1 'alice'"; }
+alice_at_cap() { [ "$(logins_of =)" -eq 1000 ]; }
+test_history_cap() {
+	local db=$VT_TMP/state/vigil.db out=$OUT.t8b base others
+	vt_stop_vigild
+	base=$(sqlite3 "$db" "SELECT max(id) FROM logins")
+	others=$(logins_of "!=")
+	# Copies of her newest record, one a second over the last hour.
+	(umask 077 && sqlite3 "$db" "CREATE TEMP TABLE one AS SELECT * FROM logins WHERE user = 'alice'
+		ORDER BY id DESC LIMIT 1;
+		UPDATE one SET id = NULL, login_id = NULL;
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+		INSERT INTO logins SELECT one.* FROM one, n;
+		UPDATE logins SET time = CAST(strftime('%s', 'now') AS INTEGER) - 4000 + (id - $base)
+		WHERE id > $base;")
+	check "8b history cap: (control) alice has over 3,000 records before the start" test "$(logins_of =)" -gt 3000
+	vt_start_vigild "$CONF"
+	"$STRESS" status "$VT_SOCKET" alice >"$out" 2>&1
+	check "8b history cap: vigild answers from the start (alice's status)" has_line "$out" "factor totp"
+	check "8b history cap: her records come down to her newest 1,000" wait_for 20 alice_at_cap
+	check "8b history cap: the other users' records are all still there" test "$(logins_of "!=")" -eq "$others"
+}
+
+# ---------------------------------------------------------------------------
 # 9. Prompts parked by one party cannot use up the daemon, nor block the
 #    user they name: past 8 waiting at a code prompt from one address for
 #    alice, a 9th from there is closed (and the module fails closed on that,
@@ -859,6 +887,7 @@ test_robust
 test_nonroot
 test_restart
 test_failures_persist
+test_history_cap
 test_parked_prompts
 test_unlock_source
 test_socket_dir_denied

@@ -1259,12 +1259,29 @@ static void test_login_wal_bytes(void **state)
 	assert_true((wal_size(f->path) - before) / 50 < 6 * 4120);
 }
 
+/* Runs a whole per-user history pass in slices of `rows` logins; the
+ * number of slices it took. */
+static int history_pass(struct store *s, uint64_t since, uint64_t now, uint32_t keep, size_t rows)
+{
+	struct store_history_pass p;
+	int r, slices = 0;
+
+	assert_int_equal(store_history_pass_start(&p, since, now, keep), 0);
+	do {
+		r = store_history_pass_step(s, &p, rows);
+		assert_true(r >= 0);
+		slices++;
+	} while (r == 1);
+	return slices;
+}
+
 /* History is bounded per user: only the newest `keep` records of a user
  * with recent logins stay; another user's are untouched. */
 static void test_prune_user_history(void **state)
 {
 	struct fixture *f = *state;
 	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	struct store_history_pass p;
 	struct store_login l, got;
 	char id[32];
 	int i;
@@ -1281,15 +1298,58 @@ static void test_prune_user_history(void **state)
 		snprintf(l.user, sizeof(l.user), "bob");
 		assert_int_equal(store_login_put(f->s, &l), 0);
 	}
-	assert_int_equal(store_prune_user_history(f->s, T0, 0), -EINVAL);
-	assert_int_equal(store_prune_user_history(f->s, T0, 4), 0);
+	assert_int_equal(store_history_pass_start(&p, T0, T0 + 100, 0), -EINVAL);
+	assert_int_equal(store_history_pass_start(&p, T0, T0 + 100, 4), 0);
+	assert_int_equal(store_history_pass_step(f->s, &p, 0), -EINVAL);
+	/* 13 logins in slices of 5: the third slice is the last. */
+	assert_int_equal(history_pass(f->s, T0, T0 + 100, 4, 5), 3);
 	assert_int_equal(store_login_get(f->s, "a5", &got), -ENOENT);
 	assert_int_equal(store_login_get(f->s, "a6", &got), 0);
 	assert_int_equal(store_login_get(f->s, "a9", &got), 0);
 	assert_int_equal(store_login_get(f->s, "b0", &got), 0);
 	/* Users without a login since `since` are not looked at. */
-	assert_int_equal(store_prune_user_history(f->s, T0 + 100, 1), 0);
+	assert_int_equal(history_pass(f->s, T0 + 100, T0 + 200, 1, 5), 1);
 	assert_int_equal(store_login_get(f->s, "a6", &got), 0);
+}
+
+/* A pass goes a slice at a time through logins that share a second and
+ * users that come back in later slices, and stops at where it began: a
+ * login after that is the next pass's. */
+static void test_prune_user_history_slices(void **state)
+{
+	struct fixture *f = *state;
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	struct store_login l, got;
+	char id[32];
+	int i;
+
+	/* Alice's 20 logins and bob's 20 in the same 4 seconds. */
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "%c%d", i % 2 ? 'b' : 'a', i / 2);
+		l = login_make(i % 2 ? bob : alice, id, T0 + (uint64_t)(i / 10));
+		snprintf(l.user, sizeof(l.user), "%s", i % 2 ? "bob" : "alice");
+		l.state = STORE_LOGIN_DONE;
+		assert_int_equal(store_login_put(f->s, &l), 0);
+	}
+	/* One login after the pass began. */
+	l = login_make(alice, "late", T0 + 50);
+	l.state = STORE_LOGIN_DONE;
+	assert_int_equal(store_login_put(f->s, &l), 0);
+	/* Slices of 3 logins.  The first (a0, b0, a1) trims both users to
+	 * their newest second already; the pass goes on after a1 through the
+	 * 10 logins left, the last slice short: 5 slices. */
+	assert_int_equal(history_pass(f->s, T0, T0 + 10, 2, 3), 5);
+	/* Of each, the logins of its newest second stay, and no more: keep
+	 * is 2, and 5 logins of each share second T0 + 3. */
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		assert_int_equal(store_login_get(f->s, id, &got), i < 15 ? -ENOENT : 0);
+		snprintf(id, sizeof(id), "b%d", i);
+		assert_int_equal(store_login_get(f->s, id, &got), i < 15 ? -ENOENT : 0);
+	}
+	/* The late login counted for alice's cap all the same: her records
+	 * are pruned by time, newest second first. */
+	assert_int_equal(store_login_get(f->s, "late", &got), 0);
 }
 
 /* A local caller's failures are its own: they never count for the user it
@@ -1940,6 +2000,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_login_finish, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_failures_local, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_prune_user_history, open_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_prune_user_history_slices, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_oversized_row_refused, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_limit, open_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(test_session_end_oldest, open_setup, fixture_teardown),
