@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * History pruning (see prune.h): an hourly timer, and an idle-priority event
- * source that runs the per-user pass one slice per turn of the loop until
- * it is over.
+ * source that runs a pass one slice per turn of the loop until it is over.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,21 +13,27 @@
 #include "prune.h"
 
 #define PRUNE_INTERVAL_USEC 3600000000ULL
-/* Logins a slice of the per-user pass looks at, and so users it looks up
- * at most: about 0.3 ms at a million users with the store in the page
- * cache, 64 reads of the disk at worst without. */
+/* Login records a slice of a pass deletes, or looks at (and so users it
+ * looks up): each a page of logins_user to read and maybe write, about 0.3
+ * ms a slice at a million users with the store in the page cache, 64 reads
+ * of the disk at worst without. */
 #define PRUNE_SLICE_LOGINS 64
 
 struct prune {
 	struct vigild *d;
 	sd_event_source *timer;
 	sd_event_source *pass_src; /* on while a pass is under way */
+	/* A pass deletes the records older than `before`, then bounds the
+	 * history of each user with a recent login. */
+	bool aging;
+	uint64_t before;
 	struct store_history_pass pass;
 };
 
-/* Deletes what is older than history_days, and starts (or starts again) the
- * per-user pass over the logins since twice the interval back: a pass late
- * by a little still sees every user that logged in since the last one. */
+/* Deletes the failures, grants and sessions older than history_days, and
+ * starts (or starts again) a pass: the login records older than that, then
+ * each user's history since twice the interval back (a pass late by a little
+ * still sees every user that logged in since the last one). */
 static void prune_now(struct prune *p)
 {
 	uint64_t now = vigild_now(), keep = (uint64_t)p->d->config->history_days * 86400,
@@ -35,24 +41,31 @@ static void prune_now(struct prune *p)
 	int r;
 
 	login_history_flush(p->d);
-	if ((r = store_prune(p->d->store, now > keep ? now - keep : 0)) < 0)
+	p->before = now > keep ? now - keep : 0;
+	if ((r = store_prune(p->d->store, p->before)) < 0)
 		log_msg(LOG_ERR, "pruning old history failed: %s", strerror(-r));
 	if ((r = store_history_pass_start(&p->pass, now > back ? now - back : 0, now, PRUNE_HISTORY_PER_USER)) < 0) {
 		log_msg(LOG_ERR, "bounding per-user history failed: %s", strerror(-r));
 		return;
 	}
+	p->aging = true;
 	sd_event_source_set_enabled(p->pass_src, SD_EVENT_ON);
 }
 
+/* One slice of the pass.  A slice that fails ends its part of the pass:
+ * the next pass, an hour later, does it again. */
 static int on_pass(sd_event_source *src, void *userdata)
 {
 	struct prune *p = userdata;
 	int r;
 
-	r = store_history_pass_step(p->d->store, &p->pass, PRUNE_SLICE_LOGINS);
-	if (r < 0)
-		/* Given up until the next pass, which starts two intervals
-		 * back and so covers this one's users. */
+	if (p->aging) {
+		if ((r = store_prune_logins_step(p->d->store, p->before, PRUNE_SLICE_LOGINS)) < 0)
+			log_msg(LOG_ERR, "pruning old history failed: %s", strerror(-r));
+		p->aging = r == 1;
+		return 0;
+	}
+	if ((r = store_history_pass_step(p->d->store, &p->pass, PRUNE_SLICE_LOGINS)) < 0)
 		log_msg(LOG_ERR, "bounding per-user history failed: %s", strerror(-r));
 	if (r <= 0)
 		sd_event_source_set_enabled(src, SD_EVENT_OFF);

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Keeping the store's history bounded, at start and every hour.  What is
- * older than [store] history_days (login records, failures, grants, closed
- * sessions) goes in one transaction then.  Per-user history (at most about
- * PRUNE_HISTORY_PER_USER records a user: su and sudo attempts naming a user
- * add records for that user, whoever makes them) is bounded by a pass over
- * the users with a login since the pass before, a slice of their logins at
- * a time, whenever the event loop has nothing else to do: at a million users
- * one pass is seconds of work, and logins are served between its slices,
- * from the start on.
+ * Keeping the store's history bounded, at start and every hour.  Failures,
+ * grants and closed sessions older than [store] history_days go in one
+ * transaction then.  Login records, the bulk of the store, go in a pass
+ * made a slice at a time whenever the event loop has nothing else to do
+ * (at a million users an hour of them is seconds of work, and logins are
+ * served between the slices, from the start on): first those older than
+ * history_days, then each user's past about PRUNE_HISTORY_PER_USER (su and
+ * sudo attempts naming a user add records for that user, whoever makes
+ * them), for the users with a login since the pass before.
  */
 #pragma once
 

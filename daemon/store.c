@@ -475,7 +475,8 @@ static const char *const st_sql[ST_MAX_] = {
     [ST_STATUS_GRANTS] = "SELECT device, source, granted, expires FROM grants WHERE user_id = ?1 AND expires > ?3 "
                          "ORDER BY granted DESC LIMIT ?2",
     [ST_PRUNE_FAILURES] = "DELETE FROM failures WHERE time < ?1",
-    [ST_PRUNE_LOGINS] = "DELETE FROM logins WHERE time < ?1",
+    /* The oldest first, a slice at a time (store_prune_logins_step()). */
+    [ST_PRUNE_LOGINS] = "DELETE FROM logins WHERE id IN (SELECT id FROM logins WHERE time < ?1 ORDER BY time LIMIT ?2)",
     [ST_PRUNE_GRANTS] = "DELETE FROM grants WHERE expires <= ?1",
     [ST_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE closed IS NOT NULL AND closed < ?1",
     /* Only users with logins since the last pass can be over the cap: the

@@ -515,7 +515,7 @@ out:
 
 int store_prune(struct store *s, uint64_t before)
 {
-	static const enum st prune[] = {ST_PRUNE_FAILURES, ST_PRUNE_LOGINS, ST_PRUNE_GRANTS, ST_PRUNE_SESSIONS};
+	static const enum st prune[] = {ST_PRUNE_FAILURES, ST_PRUNE_GRANTS, ST_PRUNE_SESSIONS};
 	sqlite3_stmt *st;
 	size_t i;
 	int rc = SQLITE_OK, r;
@@ -531,6 +531,33 @@ int store_prune(struct store *s, uint64_t before)
 	if ((r = tx_commit(s)) < 0)
 		goto out;
 	r = 0;
+out:
+	if (r < 0)
+		tx_rollback(s);
+	return r;
+}
+
+int store_prune_logins_step(struct store *s, uint64_t before, size_t rows)
+{
+	sqlite3_stmt *st;
+	size_t deleted;
+	int rc = SQLITE_OK, r;
+
+	if (rows == 0 || rows > INT32_MAX)
+		return -EINVAL;
+	if ((r = tx_begin(s, true)) < 0)
+		return r;
+	/* Undone by a power cut, it is done again by the next prune. */
+	store_tx_history(s);
+	st = st_use(s, ST_PRUNE_LOGINS);
+	bind_u64(st, 1, before, &rc);
+	bind_i64(st, 2, (int64_t)rows, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+		goto out;
+	deleted = (size_t)r;
+	if ((r = tx_commit(s)) < 0)
+		goto out;
+	r = deleted == rows;
 out:
 	if (r < 0)
 		tx_rollback(s);

@@ -469,12 +469,13 @@ test_failures_persist() {
 }
 
 # ---------------------------------------------------------------------------
-# 8b. History is bounded per user from the start, in slices between logins:
-#     3,000 records of alice's from the last hour (a user keeps 1,000) come
-#     down to her newest 1,000 once vigild starts, while it answers; the
-#     other users' records stay.
+# 8b. History is bounded from the start, in slices between logins: 3,000
+#     records of alice's from the last hour (a user keeps 1,000) come down
+#     to her newest 1,000 once vigild starts, while it answers; 300 records
+#     of another user's from 100 days ago (history_days is 90) go; the other
+#     users' records stay.
 logins_of() { sqlite3 "file:$VT_TMP/state/vigil.db?mode=ro" "SELECT count(*) FROM logins WHERE user $1 'alice'"; }
-alice_at_cap() { [ "$(logins_of =)" -eq 1000 ]; }
+logins_are() { [ "$(logins_of "$1")" -eq "$2" ]; }
 test_history_cap() {
 	local db=$VT_TMP/state/vigil.db out=$OUT.t8b base others
 	vt_stop_vigild
@@ -487,13 +488,20 @@ test_history_cap() {
 		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
 		INSERT INTO logins SELECT one.* FROM one, n;
 		UPDATE logins SET time = CAST(strftime('%s', 'now') AS INTEGER) - 4000 + (id - $base)
-		WHERE id > $base;")
+		WHERE id > $base;
+		DELETE FROM one;
+		INSERT INTO one SELECT * FROM logins WHERE user != 'alice' ORDER BY id DESC LIMIT 1;
+		UPDATE one SET id = NULL, login_id = NULL, time = CAST(strftime('%s', 'now') AS INTEGER) - 100 * 86400;
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+		INSERT INTO logins SELECT one.* FROM one, n;")
 	check "8b history cap: (control) alice has over 3,000 records before the start" test "$(logins_of =)" -gt 3000
+	check "8b history cap: (control) the others have 300 more" test "$(logins_of "!=")" -eq $((others + 300))
 	vt_start_vigild "$CONF"
 	"$STRESS" status "$VT_SOCKET" alice >"$out" 2>&1
 	check "8b history cap: vigild answers from the start (alice's status)" has_line "$out" "factor totp"
-	check "8b history cap: her records come down to her newest 1,000" wait_for 20 alice_at_cap
-	check "8b history cap: the other users' records are all still there" test "$(logins_of "!=")" -eq "$others"
+	check "8b history cap: her records come down to her newest 1,000" wait_for 20 logins_are = 1000
+	check "8b history cap: the others' records from 100 days ago are gone, all theirs since are there" \
+		wait_for 20 logins_are "!=" "$others"
 }
 
 # ---------------------------------------------------------------------------
