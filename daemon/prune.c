@@ -14,8 +14,8 @@
 #include "prune.h"
 
 #define PRUNE_INTERVAL_USEC 3600000000ULL
-/* A slice of a pass: steps of PRUNE_STEP_LOGINS login records deleted, or
- * looked at (and so users looked up), each a page of logins_user to read and
+/* A slice of a pass: steps of PRUNE_STEP_LOGINS records deleted, or logins
+ * looked at (and so users looked up), each a page of an index to read and
  * maybe write, for as long as PRUNE_SLICE_USEC allows, in one transaction
  * (a page the slice changes many times is written once).  Slices come
  * PRUNE_SLICE_GAP_USEC apart at most, and only when no request waits: a
@@ -29,7 +29,7 @@ struct prune {
 	struct vigild *d;
 	sd_event_source *timer;
 	sd_event_source *pass_src; /* a timer, on while a pass is under way */
-	/* A pass deletes the records older than `before`, then bounds the
+	/* A pass deletes what is older than `before`, then bounds the
 	 * history of each user with a recent login. */
 	bool aging;
 	uint64_t before;
@@ -44,10 +44,10 @@ static uint64_t monotonic_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Deletes the failures, grants and sessions older than history_days, and
- * starts (or starts again) a pass: the login records older than that, then
- * each user's history since twice the interval back (a pass late by a little
- * still sees every user that logged in since the last one). */
+/* Deletes the expired grants, and starts (or starts again) a pass: the
+ * login records, failures and closed sessions older than history_days,
+ * then each user's history since twice the interval back (a pass late by a
+ * little still sees every user that logged in since the last one). */
 static void prune_now(struct prune *p)
 {
 	uint64_t now = vigild_now(), keep = (uint64_t)p->d->config->history_days * 86400,
@@ -74,7 +74,7 @@ static int pass_step(struct prune *p)
 	int r;
 
 	if (p->aging) {
-		if ((r = store_prune_logins_step(p->d->store, p->before, PRUNE_STEP_LOGINS)) < 0)
+		if ((r = store_prune_step(p->d->store, p->before, PRUNE_STEP_LOGINS)) < 0)
 			return r;
 		p->aging = r == 1;
 		return 1;

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Keeping the store's history bounded, at start and every hour.  Failures,
- * grants and closed sessions older than [store] history_days go in one
- * transaction then.  Login records, the bulk of the store, go in a pass
- * made a millisecond's slice at a time, when no request waits, in at most a
- * fifth of the event loop's time (at a million users an hour of them is
- * seconds of work, and logins are served between the slices, from the
- * start on): first those older than history_days, then each user's past
- * about PRUNE_HISTORY_PER_USER (su and sudo attempts naming a user add
- * records for that user, whoever makes them), for the users with a login
- * since the pass before.
+ * Keeping the store's history bounded, at start and every hour.  Expired
+ * grants go in one transaction then.  What grows with every login goes in a
+ * pass made a millisecond's slice at a time, when no request waits, in at
+ * most a fifth of the event loop's time (at a million users an hour of it
+ * is seconds of work, and logins are served between the slices, from the
+ * start on): first the login records, failures and closed sessions older
+ * than [store] history_days, then each user's login records past about
+ * PRUNE_HISTORY_PER_USER (su and sudo attempts naming a user add records
+ * for that user, whoever makes them), for the users with a login since the
+ * pass before.
  */
 #pragma once
 

@@ -474,11 +474,14 @@ static const char *const st_sql[ST_MAX_] = {
                          "WHERE user_id = ?1 ORDER BY time DESC LIMIT ?2",
     [ST_STATUS_GRANTS] = "SELECT device, source, granted, expires FROM grants WHERE user_id = ?1 AND expires > ?3 "
                          "ORDER BY granted DESC LIMIT ?2",
-    [ST_PRUNE_FAILURES] = "DELETE FROM failures WHERE time < ?1",
-    /* The oldest first, a slice at a time (store_prune_logins_step()). */
+    /* The oldest first, a step at a time (store_prune_step()), each by its
+     * index on time. */
+    [ST_PRUNE_FAILURES] =
+        "DELETE FROM failures WHERE id IN (SELECT id FROM failures WHERE time < ?1 ORDER BY time LIMIT ?2)",
     [ST_PRUNE_LOGINS] = "DELETE FROM logins WHERE id IN (SELECT id FROM logins WHERE time < ?1 ORDER BY time LIMIT ?2)",
     [ST_PRUNE_GRANTS] = "DELETE FROM grants WHERE expires <= ?1",
-    [ST_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE closed IS NOT NULL AND closed < ?1",
+    [ST_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE closed IS NOT NULL "
+                          "AND closed < ?1 ORDER BY closed LIMIT ?2)",
     /* Only users with logins since the last pass can be over the cap: the
      * next slice of those logins, in the order of logins_time: the rest of
      * the second the last slice ended in, then the seconds after it.  (One

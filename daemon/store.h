@@ -341,13 +341,15 @@ int store_session_reconcile(struct store *s, bool (*alive)(uint32_t pid, uint64_
  * (at now), newest first.  -ENOENT if the user is unknown. */
 int store_status(struct store *s, const char *user, uint64_t now, struct vigil_status_report *ret);
 
-/* Deletes failures, expired grants and closed sessions older than before. */
+/* Deletes the grants expired by before. */
 int store_prune(struct store *s, uint64_t before);
-/* Deletes up to `rows` (at least 1) of the login records older than before,
- * the oldest first, in one transaction: at a million users an hour's worth
- * is seconds of work, and a daemon serves between slices.  1 when it deleted
- * `rows` (more may be left), 0 when it deleted fewer, or a negative errno. */
-int store_prune_logins_step(struct store *s, uint64_t before, size_t rows);
+/* Deletes up to `rows` (at least 1) of the login records, failures and
+ * closed sessions older than before, the oldest of each first, in one
+ * transaction: at a million users an hour's worth of them is seconds of
+ * work, and a daemon serves between steps.  1 when it deleted `rows` (more
+ * may be left), 0 when it deleted fewer (nothing is left), or a negative
+ * errno. */
+int store_prune_step(struct store *s, uint64_t before, size_t rows);
 /* A pass that keeps at most about `keep` login records per user (those of
  * the same second as the keep-th newest are kept too), for the users with a
  * login since `since`: su and sudo attempts naming a user add records for

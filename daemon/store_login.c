@@ -515,32 +515,20 @@ out:
 
 int store_prune(struct store *s, uint64_t before)
 {
-	static const enum st prune[] = {ST_PRUNE_FAILURES, ST_PRUNE_GRANTS, ST_PRUNE_SESSIONS};
-	sqlite3_stmt *st;
-	size_t i;
+	sqlite3_stmt *st = st_use(s, ST_PRUNE_GRANTS);
 	int rc = SQLITE_OK, r;
 
-	if ((r = tx_begin(s, true)) < 0)
+	bind_u64(st, 1, before, &rc);
+	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
 		return r;
-	for (i = 0; i < sizeof(prune) / sizeof(prune[0]); i++) {
-		st = st_use(s, prune[i]);
-		bind_u64(st, 1, before, &rc);
-		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
-			goto out;
-	}
-	if ((r = tx_commit(s)) < 0)
-		goto out;
-	r = 0;
-out:
-	if (r < 0)
-		tx_rollback(s);
-	return r;
+	return 0;
 }
 
-int store_prune_logins_step(struct store *s, uint64_t before, size_t rows)
+int store_prune_step(struct store *s, uint64_t before, size_t rows)
 {
+	static const enum st prune[] = {ST_PRUNE_LOGINS, ST_PRUNE_FAILURES, ST_PRUNE_SESSIONS};
 	sqlite3_stmt *st;
-	size_t deleted;
+	size_t deleted = 0, i;
 	int rc = SQLITE_OK, r;
 
 	if (rows == 0 || rows > INT32_MAX)
@@ -549,12 +537,15 @@ int store_prune_logins_step(struct store *s, uint64_t before, size_t rows)
 		return r;
 	/* Undone by a power cut, it is done again by the next prune. */
 	store_tx_history(s);
-	st = st_use(s, ST_PRUNE_LOGINS);
-	bind_u64(st, 1, before, &rc);
-	bind_i64(st, 2, (int64_t)rows, &rc);
-	if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
-		goto out;
-	deleted = (size_t)r;
+	/* A table is gone on to once the one before it has nothing old left. */
+	for (i = 0; i < sizeof(prune) / sizeof(prune[0]) && deleted < rows; i++) {
+		st = st_use(s, prune[i]);
+		bind_u64(st, 1, before, &rc);
+		bind_i64(st, 2, (int64_t)(rows - deleted), &rc);
+		if ((r = bind_result(rc)) < 0 || (r = st_exec(s, st)) < 0)
+			goto out;
+		deleted += (size_t)r;
+	}
 	if ((r = tx_commit(s)) < 0)
 		goto out;
 	r = deleted == rows;

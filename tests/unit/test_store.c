@@ -1790,11 +1790,16 @@ static void test_prune(void **state)
 	assert_int_equal(store_session_close(f->s, "s2", "alice", 11, START_OF(11), T0 + 300, NULL), 0);
 
 	assert_int_equal(store_prune(f->s, T0 + 200), 0);
-	/* Login records go in slices of their own. */
+	/* Login records, failures and sessions go in steps of their own: the
+	 * old login, the old failure and session s1, then nothing. */
 	assert_int_equal(store_login_get(f->s, "old", &got), 0);
-	assert_int_equal(store_prune_logins_step(f->s, T0 + 200, 0), -EINVAL);
-	assert_int_equal(store_prune_logins_step(f->s, T0 + 200, 1), 1);
-	assert_int_equal(store_prune_logins_step(f->s, T0 + 200, 1), 0);
+	assert_int_equal(store_prune_step(f->s, T0 + 200, 0), -EINVAL);
+	assert_int_equal(store_prune_step(f->s, T0 + 200, 1), 1);
+	assert_int_equal(store_login_get(f->s, "old", &got), -ENOENT);
+	assert_int_equal(store_failures_user(f->s, "alice", 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_prune_step(f->s, T0 + 200, 2), 1);
+	assert_int_equal(store_prune_step(f->s, T0 + 200, 2), 0);
 
 	assert_int_equal(store_failures_user(f->s, "alice", 0, &n), 0);
 	assert_int_equal(n, 1);
