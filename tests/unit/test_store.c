@@ -1301,7 +1301,8 @@ static void test_prune_user_history(void **state)
 	assert_int_equal(store_history_pass_start(&p, T0, T0 + 100, 0), -EINVAL);
 	assert_int_equal(store_history_pass_start(&p, T0, T0 + 100, 4), 0);
 	assert_int_equal(store_history_pass_step(f->s, &p, 0), -EINVAL);
-	/* 13 logins in slices of 5: the third slice is the last. */
+	/* In slices of 5: the first trims alice to her newest 4, the second
+	 * takes the 5 logins left after it, the third finds none. */
 	assert_int_equal(history_pass(f->s, T0, T0 + 100, 4, 5), 3);
 	assert_int_equal(store_login_get(f->s, "a5", &got), -ENOENT);
 	assert_int_equal(store_login_get(f->s, "a6", &got), 0);
@@ -1318,7 +1319,7 @@ static void test_prune_user_history(void **state)
 static void test_prune_user_history_slices(void **state)
 {
 	struct fixture *f = *state;
-	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob");
+	int64_t alice = user_id(f->s, "alice"), bob = user_id(f->s, "bob"), carol = user_id(f->s, "carol");
 	struct store_login l, got;
 	char id[32];
 	int i;
@@ -1331,10 +1332,17 @@ static void test_prune_user_history_slices(void **state)
 		l.state = STORE_LOGIN_DONE;
 		assert_int_equal(store_login_put(f->s, &l), 0);
 	}
-	/* One login after the pass began. */
+	/* Logins after the pass began: one of alice's, and carol's only. */
 	l = login_make(alice, "late", T0 + 50);
 	l.state = STORE_LOGIN_DONE;
 	assert_int_equal(store_login_put(f->s, &l), 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		l = login_make(carol, id, T0 + 50 + (uint64_t)i);
+		snprintf(l.user, sizeof(l.user), "carol");
+		l.state = STORE_LOGIN_DONE;
+		assert_int_equal(store_login_put(f->s, &l), 0);
+	}
 	/* Slices of 3 logins.  The first (a0, b0, a1) trims both users to
 	 * their newest second already; the pass goes on after a1 through the
 	 * 10 logins left, the last slice short: 5 slices. */
@@ -1350,6 +1358,13 @@ static void test_prune_user_history_slices(void **state)
 	/* The late login counted for alice's cap all the same: her records
 	 * are pruned by time, newest second first. */
 	assert_int_equal(store_login_get(f->s, "late", &got), 0);
+	/* Carol, over the cap by 3 but only after the pass began, is the next
+	 * pass's: 10 logins of second T0 + 3, late and c0 in 4 slices, then
+	 * (c0 to c2 gone) c3 and c4 in a short fifth. */
+	assert_int_equal(store_login_get(f->s, "c0", &got), 0);
+	assert_int_equal(history_pass(f->s, T0, T0 + 60, 2, 3), 5);
+	assert_int_equal(store_login_get(f->s, "c2", &got), -ENOENT);
+	assert_int_equal(store_login_get(f->s, "c3", &got), 0);
 }
 
 /* A local caller's failures are its own: they never count for the user it
