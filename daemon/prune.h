@@ -21,7 +21,7 @@
 
 struct prune;
 
-/* Prunes what is old now, starts the first per-user pass, and schedules
+/* Deletes the expired grants now, starts the first pass, and schedules
  * both every hour on e.  0 or a negative errno. */
 int prune_start(struct vigild *d, sd_event *e, struct prune **ret);
 /* Stops where it is (NULL-safe): the next start begins a pass anew. */
