@@ -400,6 +400,22 @@ static void test_users(void **state)
 
 /* ---- login facts and success ---- */
 
+/* The facts at `at` of a login of user's from key1 at 192.0.2.10, asserted
+ * known: the device, the address and its /24, all last seen (and the
+ * account last allowed) at `last`. */
+static struct store_facts key1_known(struct store *s, int64_t user, uint64_t at, uint64_t last)
+{
+	struct store_facts x;
+
+	assert_int_equal(store_login_facts(s, user, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, at, &x), 0);
+	assert_int_equal(x.last_success, last);
+	assert_true(x.device_known);
+	assert_int_equal(x.device_last_seen, last);
+	assert_true(x.source_known);
+	assert_true(x.prefix_known);
+	return x;
+}
+
 static void test_facts_and_success(void **state)
 {
 	struct fixture *f = *state;
@@ -422,13 +438,7 @@ static void test_facts_and_success(void **state)
 	assert_int_equal(
 	    store_login_success(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", T0 + 10, false, 0), 0);
 
-	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 20, &x),
-	                 0);
-	assert_int_equal(x.last_success, T0 + 10);
-	assert_true(x.device_known);
-	assert_int_equal(x.device_last_seen, T0 + 10);
-	assert_true(x.source_known);
-	assert_true(x.prefix_known);
+	x = key1_known(f->s, alice, T0 + 20, T0 + 10);
 	assert_int_equal(x.grant_time, 0); /* no step-up, no grant */
 
 	/* Another address of the same /24; another key. */
@@ -1013,13 +1023,7 @@ static void test_migrate_seen(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT first_seen FROM seen WHERE kind = 0"), T0 + 10);
 	assert_int_equal(store_user_find(f->s, "alice", &u), 0);
 	assert_int_equal(u.first_allowed, T0 + 10);
-	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key1", "192.0.2.10", "192.0.2.0/24", 0, T0 + 30, &x),
-	                 0);
-	assert_int_equal(x.last_success, T0 + 10);
-	assert_true(x.device_known);
-	assert_int_equal(x.device_last_seen, T0 + 10);
-	assert_true(x.source_known);
-	assert_true(x.prefix_known);
+	x = key1_known(f->s, alice, T0 + 30, T0 + 10);
 	assert_int_equal(store_login_facts(f->s, alice, "SHA256:key2", "192.0.2.77", "192.0.2.0/24", 0, T0 + 30, &x),
 	                 0);
 	assert_true(x.device_known);
